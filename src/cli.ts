@@ -1,0 +1,126 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { type Config, loadConfigOrExit } from './config.js';
+import { exportContext, seedContext } from './context/store.js';
+import { ensureDatabase, migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createLogger } from './logger.js';
+import { listFailed, retryFailed } from './queue/failed.js';
+
+/**
+ * `ticket-qc` — every command reads the same environment as the servers
+ * (see README "Configuration"). Commands are registered by concern.
+ */
+export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Command {
+  const program = new Command('ticket-qc')
+    .description('Quality control of support tickets with a fleet of LLM workers')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  const int = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+    return n;
+  };
+
+  program
+    .command('migrate')
+    .description('create the database if needed, apply migrations, and seed context/ into context_versions')
+    .action(async () => {
+      const config = getConfig();
+      const logger = createLogger({ level: config.LOG_LEVEL });
+      if (await ensureDatabase(config.DATABASE_URL)) console.log('created database');
+      const pool = createPool(config.DATABASE_URL, { logger, max: 2 });
+      try {
+        const r = await migrate(pool);
+        console.log(r.applied.length ? `applied: ${r.applied.join(', ')}` : 'schema up to date');
+        const seeded = await seedContext(pool, config.QC_CONTEXT_DIR);
+        if (seeded.length) console.log(`seeded context versions: ${seeded.join(', ')}`);
+      } finally {
+        await pool.end();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('grade the example tickets end to end (starts the simulator when no ANTHROPIC_API_KEY is set)')
+    .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
+    .option('--limit <n>', 'grade only the first n tickets', int)
+    .action(async (opts: { file: string; limit?: number }) => {
+      const { runDemo } = await import('./demo/run.js');
+      process.exitCode = await runDemo(getConfig(), { file: opts.file, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) });
+    });
+
+  program
+    .command('worker')
+    .description('run a QC worker on the qc queue until SIGTERM')
+    .action(async () => {
+      const { runWorkerProcess } = await import('./qc/run.js');
+      await runWorkerProcess(getConfig());
+    });
+
+  program
+    .command('simulator')
+    .description('run the local Anthropic API simulator alone (Messages and Message Batches)')
+    .option('--port <n>', 'port to listen on', int, 4010)
+    .option('--host <host>', 'interface', '127.0.0.1')
+    .option('--noise <rate>', 'share of judgments flipped (0..1)', Number.parseFloat, 0)
+    .action(async (opts: { port: number; host: string; noise: number }) => {
+      const { serveSimulatorForever } = await import('./simulator/index.js');
+      await serveSimulatorForever({ port: opts.port, host: opts.host, noise: opts.noise });
+    });
+
+  const failed = program
+    .command('failed')
+    .description('list QC jobs that ran out of attempts, with their reason')
+    .option('--limit <n>', 'at most n jobs', int, 50)
+    .action(async (opts: { limit: number }) => {
+      const rows = await listFailed(getConfig(), opts.limit);
+      if (rows.length === 0) {
+        console.log('no failed jobs');
+        return;
+      }
+      for (const r of rows) {
+        console.log(`${r.id}  ticket ${r.ticketId}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}`);
+      }
+    });
+  failed
+    .command('retry [id]')
+    .description('requeue one failed job by id, or all of them with --all')
+    .option('--all', 'retry every failed job')
+    .action(async (id: string | undefined, opts: { all?: boolean }) => {
+      if (!id && !opts.all) throw new InvalidArgumentError('give a job id or --all');
+      const n = await retryFailed(getConfig(), opts.all ? 'all' : (id as string));
+      console.log(`requeued ${n} job(s)`);
+    });
+
+  program
+    .command('context')
+    .description('context files (versions live in PostgreSQL)')
+    .command('export')
+    .description('write the active context versions back to the context directory')
+    .option('--dir <dir>', 'target directory (default QC_CONTEXT_DIR)')
+    .action(async (opts: { dir?: string }) => {
+      const config = getConfig();
+      const pool = createPool(config.DATABASE_URL, { max: 1 });
+      try {
+        const files = await exportContext(pool, opts.dir ?? config.QC_CONTEXT_DIR);
+        console.log(`exported ${files.length} files: ${files.join(', ')}`);
+      } finally {
+        await pool.end();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) await main();

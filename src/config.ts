@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the product reads, in one schema. Parsed once, at
+ * start, by the entry point (never at import), so tests hand in their own env.
+ */
+
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 500ms, 90s, 2m, 6h or 7d')
+  .transform(parseDurationMs);
+
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return n * factor;
+}
+
+const rate = z.coerce.number().min(0).max(1);
+const usd = z.coerce.number().nonnegative();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const ReviewUser = z.object({
+  name: z.string().min(1),
+  role: z.enum(['reviewer', 'admin']),
+  passwordHash: z.string().min(1),
+});
+export type ReviewUser = z.infer<typeof ReviewUser>;
+
+/** `name:role:hash,name:role:hash` — the hash may itself contain ':' (scrypt$…). */
+const reviewUsers = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const users: ReviewUser[] = [];
+    for (const entry of text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const [name, role, ...rest] = entry.split(':');
+      const parsed = ReviewUser.safeParse({ name, role, passwordHash: rest.join(':') });
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `entry "${name ?? ''}" is not name:role:hash` });
+        return z.NEVER;
+      }
+      users.push(parsed.data);
+    }
+    return users;
+  });
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://127.0.0.1:5432/ticket_qc'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('ticket-qc'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  ANTHROPIC_TIMEOUT: duration.default(60_000),
+  ANTHROPIC_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
+  ANTHROPIC_MAX_RETRY_WAIT: duration.default(60_000),
+  QC_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
+  QC_STRONG_MODEL: z.string().min(1).default('claude-sonnet-4-5-20250929'),
+  CHIEF_MODEL: z.string().min(1).default('claude-sonnet-4-5-20250929'),
+  /** JSON object: model id → partial price row (USD per million tokens). */
+  QC_PRICES: optionalString,
+  QC_MAX_OUTPUT_TOKENS: z.coerce.number().int().positive().default(4096),
+
+  QC_CONTEXT_DIR: z.string().default('context'),
+  QC_MIN_CONFIDENCE: rate.default(0.6),
+  QC_SHADOW_RATE: rate.default(0.02),
+  QC_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  QC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().nonnegative().default(0),
+  QC_JOB_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  QC_FAILED_RETENTION: duration.default(7 * 86_400_000),
+  QC_CHIEF_THRESHOLD: z.coerce.number().int().positive().default(3),
+  QC_CHIEF_WINDOW: duration.default(7 * 86_400_000),
+  QC_CHIEF_INTERVAL: duration.default(15 * 60_000),
+  QC_GRADE_ON_STATUS: z
+    .string()
+    .default('solved,closed')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  QC_DEBOUNCE: duration.default(120_000),
+  QC_RECONCILE_INTERVAL: duration.default(60_000),
+  QC_NIGHTLY_CRON: z.string().default('0 2 * * *'),
+  QC_TZ: z.string().default('UTC'),
+  QC_BUDGET_DAILY_USD: usd.optional(),
+  QC_BUDGET_MONTHLY_USD: usd.optional(),
+
+  NOTIFY_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  REVIEW_USERS: reviewUsers,
+  SESSION_SECRET: optionalString,
+  EVENTS_TOKEN: optionalString,
+  ZENDESK_SUBDOMAIN: optionalString,
+  ZENDESK_API_TOKEN: optionalString,
+  ZENDESK_EMAIL: optionalString,
+  ZENDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
+
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** WEBHOOK_SECRET_<SOURCE>, keyed by lower-case source; rotation pairs split. */
+  webhookSecrets: Record<string, string[]>;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const webhookSecrets: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(key);
+    if (!m?.[1] || !value) continue;
+    webhookSecrets[m[1].toLowerCase()] = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return { ...parsed.data, webhookSecrets };
+}
+
+/** For entry points: load or print the error and exit non-zero. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+import type { LlmCall } from '../llm/call.js';
+import type { Queryable } from './pool.js';
+
+export type EventKind =
+  | 'llm_call'
+  | 'verdict'
+  | 'failure'
+  | 'escalation'
+  | 'override'
+  | 'proposal'
+  | 'budget';
+
+export interface AgentEvent {
+  agent: string;
+  kind: EventKind;
+  category?: string | null;
+  ticketId?: number | null;
+  resultId?: number | null;
+  model?: string | null;
+  tier?: string | null;
+  purpose?: string | null;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheCreationTokens?: number;
+  cacheReadTokens?: number;
+  costUsd?: number;
+  latencyMs?: number | null;
+  contextVersion?: string | null;
+  jobId?: string | null;
+  details?: Record<string, unknown>;
+  occurredAt?: Date;
+}
+
+const COLUMNS = [
+  'occurred_at',
+  'agent',
+  'kind',
+  'category',
+  'ticket_id',
+  'result_id',
+  'model',
+  'tier',
+  'purpose',
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+  'cost_usd',
+  'latency_ms',
+  'context_version',
+  'job_id',
+  'details',
+] as const;
+
+/** Inserts events in one statement; returns their ids in order. */
+export async function insertEvents(db: Queryable, events: AgentEvent[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  const values: unknown[] = [];
+  const rows: string[] = [];
+  for (const e of events) {
+    const base = values.length;
+    rows.push(`(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`);
+    values.push(
+      e.occurredAt ?? new Date(),
+      e.agent,
+      e.kind,
+      e.category ?? null,
+      e.ticketId ?? null,
+      e.resultId ?? null,
+      e.model ?? null,
+      e.tier ?? null,
+      e.purpose ?? null,
+      e.inputTokens ?? 0,
+      e.outputTokens ?? 0,
+      e.cacheCreationTokens ?? 0,
+      e.cacheReadTokens ?? 0,
+      (e.costUsd ?? 0).toFixed(8),
+      e.latencyMs ?? null,
+      e.contextVersion ?? null,
+      e.jobId ?? null,
+      JSON.stringify(e.details ?? {}),
+    );
+  }
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO agent_events (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')} RETURNING id`,
+    values,
+  );
+  return r.rows.map((x) => x.id);
+}
+
+export function llmCallEvent(
+  agent: string,
+  call: LlmCall,
+  extra: Partial<AgentEvent> = {},
+): AgentEvent {
+  return {
+    agent,
+    kind: 'llm_call',
+    model: call.model,
+    tier: call.tier,
+    purpose: call.purpose,
+    inputTokens: call.inputTokens,
+    outputTokens: call.outputTokens,
+    cacheCreationTokens: call.cacheCreationTokens,
+    cacheReadTokens: call.cacheReadTokens,
+    costUsd: call.costUsd,
+    latencyMs: call.latencyMs,
+    ...extra,
+    details: {
+      outcome: call.outcome,
+      ...(call.requestId ? { requestId: call.requestId } : {}),
+      ...(call.batch ? { batch: true } : {}),
+      ...extra.details,
+    },
+  };
+}

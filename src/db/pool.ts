@@ -1,0 +1,53 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+// BIGINT ids come back as strings by default; ours fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// NUMERIC money stays a string in rows (exact); callers convert for display.
+
+export interface PoolOptions {
+  max?: number;
+  logger?: Logger;
+  applicationName?: string;
+}
+
+/**
+ * One pool per process, created by the entry point. An idle client's error
+ * (PostgreSQL restarted, network cut) is logged, never thrown: unhandled, it
+ * would crash the process.
+ */
+export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'ticket-qc',
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (err) => {
+    opts.logger?.warn({ err: err.message }, 'postgres idle client error (will reconnect)');
+  });
+  return pool;
+}
+
+/** Run fn in a transaction; rolls back and rethrows on error. */
+export async function withTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** A pool or a client inside a transaction: repositories accept either. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;

@@ -1,0 +1,122 @@
+import { Queue, type Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import { seedContext } from '../context/store.js';
+import { ensureDatabase, migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
+import { upsertTicket } from '../db/tickets.js';
+import { readJsonl } from '../batch/jsonl.js';
+import { createLogger } from '../logger.js';
+import { qcContextOf } from '../qc/context.js';
+import { startQcWorker } from '../qc/worker.js';
+import { createRedis } from '../queue/connection.js';
+import { enqueueQc } from '../queue/enqueue.js';
+import { QC_QUEUE } from '../queue/jobs.js';
+import { createRuntime } from '../runtime.js';
+import { startSimulator } from '../simulator/index.js';
+import { formatSummary, summarize } from '../stats/summary.js';
+
+export interface DemoOptions {
+  file: string;
+  limit?: number;
+  timeoutMs?: number;
+  out?: (line: string) => void;
+}
+
+/**
+ * `npm run demo`: migrate, start the simulator when no API key is set, start a
+ * worker, enqueue the examples, wait, print a summary. Leaves the data in
+ * PostgreSQL for inspection.
+ */
+export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<number> {
+  const out = opts.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const offline = !baseConfig.ANTHROPIC_API_KEY;
+  out(
+    offline
+      ? 'No ANTHROPIC_API_KEY set: grading against the local Anthropic API simulator (offline and deterministic; its verdicts come from keyword rules, not a real model).'
+      : `ANTHROPIC_API_KEY is set: grading with the Anthropic API (${baseConfig.QC_MODEL}, tier-up ${baseConfig.QC_STRONG_MODEL}).`,
+  );
+  const logger = createLogger({ level: baseConfig.LOG_LEVEL === 'info' ? 'warn' : baseConfig.LOG_LEVEL, name: 'demo' });
+
+  if (await ensureDatabase(baseConfig.DATABASE_URL)) out(`Created database ${new URL(baseConfig.DATABASE_URL).pathname.slice(1)}.`);
+  const setupPool = createPool(baseConfig.DATABASE_URL, { logger, max: 2 });
+  const mig = await migrate(setupPool);
+  const seeded = await seedContext(setupPool, baseConfig.QC_CONTEXT_DIR);
+  await setupPool.end();
+  out(`Database ready (${mig.applied.length} migrations applied${seeded.length ? `, context seeded: ${seeded.join(', ')}` : ''}).`);
+
+  const sim = offline ? await startSimulator({ latencyMs: 40, latencyJitterMs: 40, seed: 7 }) : undefined;
+  const config: Config = sim ? { ...baseConfig, ANTHROPIC_BASE_URL: sim.url } : baseConfig;
+  if (sim) out(`Simulator listening on ${sim.url}.`);
+
+  const rt = createRuntime(config, { logger, name: 'demo' });
+  const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
+  const producerRedis = createRedis(config.REDIS_URL, 'producer', logger);
+  const queue = new Queue(QC_QUEUE, { connection: producerRedis, prefix: config.QUEUE_PREFIX });
+  let worker: Worker | undefined;
+  try {
+    worker = await startQcWorker(rt, { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.QC_CONCURRENCY });
+    const ctx = qcContextOf(await rt.contexts.active());
+    const ticketIds: number[] = [];
+    let rejected = 0;
+    let enqueued = 0;
+    for await (const row of readJsonl(opts.file)) {
+      if (opts.limit !== undefined && ticketIds.length >= opts.limit) break;
+      if (!row.ok) {
+        rejected++;
+        out(`  line ${row.line} rejected: ${row.reason}`);
+        continue;
+      }
+      const stored = await upsertTicket(rt.pool, row.ticket);
+      ticketIds.push(stored.id);
+      if (row.gold) {
+        await rt.pool.query(
+          `INSERT INTO gold_labels (ticket_id, gold) VALUES ($1, $2) ON CONFLICT (ticket_id) DO UPDATE SET gold = EXCLUDED.gold`,
+          [stored.id, JSON.stringify(row.gold)],
+        );
+      }
+      const done = await rt.pool.query('SELECT 1 FROM qc_results WHERE ticket_id = $1 AND context_version = $2', [stored.id, ctx.version]);
+      if (done.rowCount) continue;
+      await enqueueQc(
+        queue,
+        { ticketId: stored.id, contentHash: stored.contentHash, contextVersion: ctx.version, via: 'queue' },
+        { attempts: config.QC_JOB_ATTEMPTS, failedRetentionMs: config.QC_FAILED_RETENTION },
+      );
+      enqueued++;
+    }
+    out(`Loaded ${ticketIds.length} example tickets from ${opts.file}${rejected ? ` (${rejected} rejected)` : ''}; ${enqueued} queued for grading, ${ticketIds.length - enqueued} already graded.`);
+
+    const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+    let lastReport = 0;
+    for (;;) {
+      const r = await rt.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM qc_results WHERE ticket_id = ANY($1::bigint[]) AND context_version = $2',
+        [ticketIds, ctx.version],
+      );
+      const graded = r.rows[0]?.n ?? 0;
+      const failed = await queue.getFailedCount();
+      if (graded + failed >= ticketIds.length) break;
+      if (Date.now() > deadline) {
+        out(`Timed out waiting: ${graded}/${ticketIds.length} graded.`);
+        break;
+      }
+      if (Date.now() - lastReport > 2_000) {
+        out(`  graded ${graded}/${ticketIds.length}${failed ? `, ${failed} failed (see \`ticket-qc failed\`)` : ''}`);
+        lastReport = Date.now();
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    const summary = await summarize(rt.pool, { ticketIds, contextVersion: ctx.version });
+    out('');
+    out(formatSummary(summary));
+    out('');
+    out('The results stay in PostgreSQL: try `npm run cli -- failed`, or query qc_results and agent_events.');
+    return 0;
+  } finally {
+    await worker?.close();
+    await queue.close();
+    await workerRedis.quit().catch(() => workerRedis.disconnect());
+    await producerRedis.quit().catch(() => producerRedis.disconnect());
+    await rt.pool.end();
+    await sim?.close();
+  }
+}

@@ -1,0 +1,135 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
+import { type PriceTable, costOf, type Usage } from './prices.js';
+import { type RetryPolicy, withRetries } from './retry.js';
+
+export type Purpose =
+  | 'grade'
+  | 'repair'
+  | 'tier_up'
+  | 'shadow'
+  | 'backtest'
+  | 'eval'
+  | 'chief'
+  | 'batch';
+export type Tier = 'base' | 'strong';
+
+/** One measured model call: what agent_events stores as an `llm_call`. */
+export interface LlmCall {
+  model: string;
+  purpose: Purpose;
+  tier: Tier;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  outcome: 'ok' | 'invalid' | 'no_tool';
+  requestId?: string | undefined;
+  batch?: boolean;
+}
+
+export interface ToolRequest {
+  model: string;
+  system: Anthropic.TextBlockParam[];
+  tools: Anthropic.Tool[];
+  toolName: string;
+  messages: Anthropic.MessageParam[];
+  maxTokens: number;
+  purpose: Purpose;
+  tier: Tier;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ToolReply {
+  /** The forced tool's input, or undefined when the reply had no tool call. */
+  input: unknown;
+  toolUseId: string | undefined;
+  message: Anthropic.Message;
+  call: LlmCall;
+}
+
+export interface LlmDeps {
+  client: Anthropic;
+  prices: PriceTable;
+  retry: RetryPolicy;
+  logger?: Logger;
+}
+
+export function callFromMessage(
+  msg: Pick<Anthropic.Message, 'usage' | 'model'>,
+  req: { model: string; purpose: Purpose; tier: Tier },
+  prices: PriceTable,
+  extra: { latencyMs: number; outcome: LlmCall['outcome']; requestId?: string; batch?: boolean },
+): LlmCall {
+  const usage = msg.usage as Usage;
+  return {
+    model: req.model,
+    purpose: req.purpose,
+    tier: req.tier,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    costUsd: costOf(prices.get(req.model), usage, { batch: extra.batch ?? false }),
+    latencyMs: extra.latencyMs,
+    outcome: extra.outcome,
+    requestId: extra.requestId,
+    ...(extra.batch ? { batch: true } : {}),
+  };
+}
+
+/** Pulls the named tool's input out of a reply. */
+export function toolUseOf(
+  msg: Anthropic.Message,
+  toolName: string,
+): { input: unknown; id: string } | undefined {
+  for (const block of msg.content) {
+    if (block.type === 'tool_use' && block.name === toolName) {
+      return { input: block.input, id: block.id };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One forced-tool call, retried only by `withRetries`, measured and costed.
+ * No temperature/top_p/top_k: SDK 1.x models reject them.
+ */
+export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolReply> {
+  const started = performance.now();
+  const { data: message, request_id } = await withRetries(
+    {
+      ...deps.retry,
+      onRetry: (info) =>
+        deps.logger?.warn(
+          { attempt: info.attempt, waitMs: Math.round(info.waitMs), err: info.error.message },
+          'anthropic call failed, retrying',
+        ),
+    },
+    () =>
+      deps.client.messages
+        .create(
+          {
+            model: req.model,
+            max_tokens: req.maxTokens,
+            system: req.system,
+            tools: req.tools,
+            tool_choice: { type: 'tool', name: req.toolName },
+            messages: req.messages,
+          },
+          { signal: req.signal },
+        )
+        .withResponse(),
+    req.signal,
+  );
+  const latencyMs = Math.round(performance.now() - started);
+  const use = toolUseOf(message, req.toolName);
+  const call = callFromMessage(message, req, deps.prices, {
+    latencyMs,
+    outcome: use ? 'ok' : 'no_tool',
+    ...(request_id ? { requestId: request_id } : {}),
+  });
+  return { input: use?.input, toolUseId: use?.id, message, call };
+}

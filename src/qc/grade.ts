@@ -1,0 +1,228 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
+import { callTool, type LlmCall, type LlmDeps, type Purpose, type Tier } from '../llm/call.js';
+import type { Ticket } from '../ticket/schema.js';
+import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
+import { repairTurn, ticketMessage } from './prompt.js';
+import { applyPolicy, describeIssues, type Verdict } from './verdict.js';
+
+export interface GradeSettings {
+  baseModel: string;
+  strongModel: string;
+  minConfidence: number;
+  shadowRate: number;
+  maxTokens: number;
+  cacheTtl?: '5m' | '1h';
+}
+
+/** A failure event to record: always in a closed (agent, category) vocabulary. */
+export interface Failure {
+  agent: string;
+  category: string;
+  details: Record<string, unknown>;
+}
+
+export interface ShadowComparison {
+  kind: 'shadow' | 'tier_up';
+  model: string;
+  agreement: Record<string, boolean>;
+  agreed: number;
+  total: number;
+  outcomeAgreed: boolean;
+  other: Verdict;
+}
+
+export interface GradeOutcome {
+  verdict: Verdict;
+  model: string;
+  tier: Tier;
+  tierReason?: string;
+  calls: LlmCall[];
+  failures: Failure[];
+  comparison?: ShadowComparison;
+}
+
+export type TierReason = 'schema_invalid' | 'low_confidence' | `second_opinion:${string}`;
+
+export class InvalidOutputError extends Error {
+  override name = 'InvalidOutputError';
+  constructor(
+    message: string,
+    readonly calls: LlmCall[],
+  ) {
+    super(message);
+  }
+}
+
+interface Attempt {
+  verdict?: Verdict;
+  issues: string[];
+  calls: LlmCall[];
+}
+
+export interface GradeDeps {
+  llm: LlmDeps;
+  settings: GradeSettings;
+  logger?: Logger;
+  random?: () => number;
+}
+
+/**
+ * One model's verdict: a call, validation, and at most one repair turn with
+ * the validation errors. Every call is returned for costing, valid or not.
+ */
+async function attempt(
+  deps: GradeDeps,
+  ctx: QcContext,
+  ticket: Ticket,
+  model: string,
+  tier: Tier,
+  purpose: Purpose,
+  signal?: AbortSignal,
+): Promise<Attempt> {
+  const calls: LlmCall[] = [];
+  const system = systemBlocks(ctx, deps.settings.cacheTtl);
+  const messages: Anthropic.MessageParam[] = [ticketMessage(ticket)];
+  let issues: string[] = [];
+  for (const round of [0, 1]) {
+    const reply = await callTool(deps.llm, {
+      model,
+      system,
+      tools: [ctx.tool],
+      toolName: VERDICT_TOOL,
+      messages,
+      maxTokens: deps.settings.maxTokens,
+      purpose: round === 0 ? purpose : 'repair',
+      tier,
+      signal,
+    });
+    calls.push(reply.call);
+    if (reply.input === undefined) {
+      issues = ['the reply did not call record_verdict'];
+    } else {
+      const parsed = ctx.schema.safeParse(reply.input);
+      if (parsed.success) {
+        return { verdict: applyPolicy(parsed.data as Verdict, ctx.vocab, ctx.passThreshold), issues, calls };
+      }
+      issues = describeIssues(parsed.error);
+      reply.call.outcome = 'invalid';
+    }
+    deps.logger?.warn({ model, round, issues }, 'model output failed validation');
+    messages.push(...repairTurn(reply.toolUseId, reply.input, issues));
+  }
+  return { issues, calls };
+}
+
+function compare(kind: ShadowComparison['kind'], model: string, a: Verdict, b: Verdict): ShadowComparison {
+  const agreement: Record<string, boolean> = {};
+  for (const c of a.criteria) {
+    const other = b.criteria.find((x) => x.criterion === c.criterion);
+    agreement[c.criterion] = other?.result === c.result;
+  }
+  const values = Object.values(agreement);
+  return {
+    kind,
+    model,
+    agreement,
+    agreed: values.filter(Boolean).length,
+    total: values.length,
+    outcomeAgreed: a.outcome === b.outcome,
+    other: b,
+  };
+}
+
+/**
+ * Haiku first; Sonnet only for a reason: output still invalid after a repair,
+ * confidence below the threshold, an escalation rule that asks for a second
+ * opinion, or a shadow sample (Sonnet grades too; Haiku's verdict stands).
+ */
+export async function gradeTicket(
+  deps: GradeDeps,
+  ctx: QcContext,
+  ticket: Ticket,
+  opts: { purpose?: 'grade' | 'backtest' | 'eval' | 'batch'; signal?: AbortSignal; shadow?: boolean } = {},
+): Promise<GradeOutcome> {
+  const s = deps.settings;
+  const purpose = opts.purpose ?? 'grade';
+  const failures: Failure[] = [];
+  const calls: LlmCall[] = [];
+
+  const base = await attempt(deps, ctx, ticket, s.baseModel, 'base', purpose, opts.signal);
+  calls.push(...base.calls);
+  if (base.calls.length > 1) {
+    failures.push({
+      agent: QC_AGENT,
+      category: 'schema_invalid',
+      details: { kind: 'schema_invalid', model: s.baseModel, issues: base.issues, repaired: Boolean(base.verdict) },
+    });
+  }
+
+  let reason: TierReason | undefined;
+  if (!base.verdict) reason = 'schema_invalid';
+  else if (base.verdict.confidence < s.minConfidence) {
+    reason = 'low_confidence';
+    failures.push({
+      agent: QC_AGENT,
+      category: 'low_confidence',
+      details: { kind: 'low_confidence', model: s.baseModel, confidence: base.verdict.confidence },
+    });
+  } else {
+    const rule = base.verdict.escalations.find(
+      (e) => ctx.vocab.rules.find((r) => r.id === e.rule)?.secondOpinion,
+    );
+    if (rule) reason = `second_opinion:${rule.rule}`;
+  }
+
+  let final: { verdict: Verdict; model: string; tier: Tier } | undefined = base.verdict
+    ? { verdict: base.verdict, model: s.baseModel, tier: 'base' }
+    : undefined;
+  let comparison: ShadowComparison | undefined;
+
+  const wantShadow =
+    !reason &&
+    purpose === 'grade' &&
+    (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
+  if (reason || wantShadow) {
+    const strongPurpose: Purpose = reason ? 'tier_up' : 'shadow';
+    const strong = await attempt(deps, ctx, ticket, s.strongModel, 'strong', strongPurpose, opts.signal);
+    calls.push(...strong.calls);
+    if (reason) {
+      if (!strong.verdict) {
+        throw new InvalidOutputError(
+          `no valid verdict from ${s.baseModel} or ${s.strongModel}: ${strong.issues.join('; ')}`,
+          calls,
+        );
+      }
+      if (base.verdict) comparison = compare('tier_up', s.strongModel, base.verdict, strong.verdict);
+      final = { verdict: strong.verdict, model: s.strongModel, tier: 'strong' };
+    } else if (base.verdict && strong.verdict) {
+      comparison = compare('shadow', s.strongModel, base.verdict, strong.verdict);
+      for (const [criterion, agreed] of Object.entries(comparison.agreement)) {
+        if (agreed) continue;
+        failures.push({
+          agent: QC_AGENT,
+          category: criterion,
+          details: {
+            kind: 'shadow_disagreement',
+            base: base.verdict.criteria.find((c) => c.criterion === criterion)?.result,
+            strong: strong.verdict.criteria.find((c) => c.criterion === criterion)?.result,
+            strongModel: s.strongModel,
+          },
+        });
+      }
+    }
+  }
+  if (!final) throw new InvalidOutputError('no valid verdict', calls);
+
+  for (const a of final.verdict.attributions) {
+    failures.push({ agent: a.agent, category: a.category, details: { kind: 'attribution', note: a.note } });
+  }
+  return {
+    ...final,
+    ...(reason ? { tierReason: reason } : {}),
+    calls,
+    failures,
+    ...(comparison ? { comparison } : {}),
+  };
+}

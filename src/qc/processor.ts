@@ -1,0 +1,105 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
+import type { ContextStore } from '../context/store.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
+import type { Pool } from '../db/pool.js';
+import { getTicket } from '../db/tickets.js';
+import type { LlmDeps } from '../llm/call.js';
+import { LlmError } from '../llm/retry.js';
+import { toError } from '../logger.js';
+import { QcJobData } from '../queue/jobs.js';
+import { type QcContext, qcContextOf } from './context.js';
+import { type GradeSettings, gradeTicket, InvalidOutputError } from './grade.js';
+import { saveGrade } from './persist.js';
+
+export interface ProcessorDeps {
+  pool: Pool;
+  llm: LlmDeps;
+  contexts: ContextStore;
+  settings: GradeSettings;
+  logger: Logger;
+  random?: () => number;
+  /** Called after each model call set, e.g. for the zero-cache warning and metrics. */
+  onGraded?: (info: { ctx: QcContext; result: JobResult; calls: import('../llm/call.js').LlmCall[] }) => void;
+}
+
+export interface JobResult {
+  ticketId: number;
+  resultId?: number | undefined;
+  duplicate: boolean;
+  skipped?: boolean;
+  outcome?: string;
+  model?: string;
+  costUsd?: number;
+  contextVersion: string;
+}
+
+/**
+ * The QC job handler. Three arguments, so BullMQ hands it the job's
+ * AbortSignal, which is threaded into every model request.
+ */
+export function makeQcProcessor(deps: ProcessorDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
+    const parsed = QcJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid qc job payload: ${parsed.error.message}`);
+    const data = parsed.data;
+    const log = deps.logger.child({ queue: job.queueName, jobId: job.id, attempt: job.attemptsMade + 1, ticketId: data.ticketId });
+
+    const stored = await getTicket(deps.pool, data.ticketId);
+    if (!stored) throw new UnrecoverableError(`ticket ${data.ticketId} does not exist`);
+    const ctx = qcContextOf(await deps.contexts.active());
+
+    const existing = await deps.pool.query<{ id: number }>(
+      'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
+      [data.ticketId, ctx.version],
+    );
+    if (existing.rows[0]) {
+      log.info('already graded for this context version; skipping');
+      return { ticketId: data.ticketId, resultId: existing.rows[0].id, duplicate: true, skipped: true, contextVersion: ctx.version };
+    }
+
+    const started = performance.now();
+    let outcome: Awaited<ReturnType<typeof gradeTicket>>;
+    try {
+      outcome = await gradeTicket(
+        { llm: { ...deps.llm, logger: log }, settings: deps.settings, logger: log, ...(deps.random ? { random: deps.random } : {}) },
+        ctx,
+        stored.ticket,
+        { purpose: 'grade', ...(signal ? { signal } : {}) },
+      );
+    } catch (raw) {
+      const err = toError(raw);
+      if (err instanceof InvalidOutputError) {
+        // The calls were paid for: record them even though no verdict came of it.
+        await insertEvents(
+          deps.pool,
+          err.calls.map((c) => llmCallEvent(QC_AGENT, c, { ticketId: data.ticketId, contextVersion: ctx.version, jobId: job.id ?? null })),
+        );
+        throw err;
+      }
+      if (err instanceof LlmError && !err.retryable) {
+        throw new UnrecoverableError(`${err.message} (not retryable)`);
+      }
+      throw err;
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const saved = await saveGrade(
+      deps.pool,
+      { ticketId: data.ticketId, ctx, outcome, jobId: job.id, via: data.via, latencyMs },
+      log,
+    );
+    const result: JobResult = {
+      ticketId: data.ticketId,
+      resultId: saved.resultId,
+      duplicate: saved.duplicate,
+      outcome: outcome.verdict.outcome,
+      model: outcome.model,
+      costUsd: outcome.calls.reduce((s, c) => s + c.costUsd, 0),
+      contextVersion: ctx.version,
+    };
+    deps.onGraded?.({ ctx, result, calls: outcome.calls });
+    log.info({ outcome: result.outcome, model: result.model, tier: outcome.tier, costUsd: result.costUsd, latencyMs }, 'graded');
+    return result;
+  };
+}

@@ -1,0 +1,31 @@
+import type { Config } from '../config.js';
+import { createRedis } from '../queue/connection.js';
+import { createRuntime } from '../runtime.js';
+import { startQcWorker } from './worker.js';
+
+/**
+ * `ticket-qc worker`: a long-running QC worker. SIGTERM stops taking jobs,
+ * lets the ones in flight finish, closes Redis and PostgreSQL, exits 0.
+ */
+export async function runWorkerProcess(config: Config): Promise<void> {
+  const rt = createRuntime(config, { name: 'qc-worker' });
+  const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  const worker = await startQcWorker(rt, {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.QC_CONCURRENCY,
+    ratePerMinute: config.QC_RATE_LIMIT_PER_MINUTE,
+  });
+  rt.shutdown
+    .add('stop taking jobs and finish those in flight', () => worker.close())
+    .add('close redis', async () => {
+      await connection.quit().catch(() => connection.disconnect());
+    })
+    .add('close postgres', () => rt.pool.end())
+    .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
+  rt.shutdown.installSignalHandlers();
+  rt.logger.info(
+    { concurrency: config.QC_CONCURRENCY, model: config.QC_MODEL, strongModel: config.QC_STRONG_MODEL },
+    'qc worker started',
+  );
+}

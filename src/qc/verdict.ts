@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { Vocabulary } from '../context/vocab.js';
+
+export const RESULTS = ['met', 'partial', 'missing', 'n/a'] as const;
+export type CriterionResult = (typeof RESULTS)[number];
+export const OUTCOMES = ['pass', 'fail', 'escalate'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface Verdict {
+  outcome: Outcome;
+  score: number;
+  criteria: { criterion: string; result: CriterionResult; evidence: string; missing: string }[];
+  missing_information: string[];
+  escalations: { rule: string; reason: string }[];
+  attributions: { agent: string; category: string; note: string }[];
+  patterns: string[];
+  confidence: number;
+  summary: string;
+}
+
+function enumOf(values: string[], what: string) {
+  if (values.length === 0) throw new Error(`the context defines no ${what}`);
+  return z.enum(values as [string, ...string[]]);
+}
+
+/**
+ * The verdict schema for one vocabulary: criterion, rule, pattern, agent and
+ * category ids are enums read from the context files, so the model cannot
+ * invent an id and failures land in closed categories.
+ */
+export function buildVerdictSchema(vocab: Vocabulary) {
+  const criterionIds = vocab.criteria.map((c) => c.id);
+  const agents = Object.keys(vocab.agents).sort();
+  const categories = [...new Set(agents.flatMap((a) => vocab.agents[a] ?? []))].sort();
+  const attribution =
+    agents.length > 0
+      ? z.object({
+          agent: enumOf(agents, 'agents').describe('the other agent at fault'),
+          category: enumOf(categories, 'categories').describe(
+            "one of the categories that agent's file declares",
+          ),
+          note: z.string().max(1000).describe('what that agent missed, in one sentence'),
+        })
+      : z.never();
+
+  return z
+    .object({
+      outcome: z.enum(OUTCOMES).describe('escalate iff escalations is non-empty'),
+      score: z.number().int().min(0).max(100),
+      criteria: z
+        .array(
+          z.object({
+            criterion: enumOf(criterionIds, 'criteria'),
+            result: z.enum(RESULTS),
+            evidence: z.string().max(2000).describe('a short quote from the ticket, or empty'),
+            missing: z.string().max(2000).describe('what is missing, or empty'),
+          }),
+        )
+        .describe('exactly one entry per rubric criterion'),
+      missing_information: z.array(z.string().max(1000)).max(30),
+      escalations: z
+        .array(
+          z.object({
+            rule: enumOf(
+              vocab.rules.map((r) => r.id),
+              'escalation rules',
+            ),
+            reason: z.string().min(1).max(2000),
+          }),
+        )
+        .max(10),
+      attributions: z.array(attribution).max(10),
+      patterns: z.array(enumOf(vocab.patterns.map((p) => p.id), 'patterns')).max(20),
+      confidence: z.number().min(0).max(1),
+      summary: z.string().min(1).max(4000),
+    })
+    .superRefine((v, ctx) => {
+      const seen = new Map<string, number>();
+      for (const c of v.criteria) seen.set(c.criterion, (seen.get(c.criterion) ?? 0) + 1);
+      for (const id of criterionIds) {
+        const n = seen.get(id) ?? 0;
+        if (n !== 1) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['criteria'],
+            message: `criterion "${id}" must appear exactly once (found ${n})`,
+          });
+        }
+      }
+      for (const [i, a] of v.attributions.entries()) {
+        if (!(vocab.agents[a.agent] ?? []).includes(a.category)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['attributions', i, 'category'],
+            message: `"${a.category}" is not a category of agent "${a.agent}"`,
+          });
+        }
+      }
+    });
+}
+export type VerdictSchema = ReturnType<typeof buildVerdictSchema>;
+
+/** The JSON schema sent as the tool's input_schema; deterministic for a vocabulary. */
+export function verdictJsonSchema(schema: VerdictSchema): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  delete json.$schema;
+  return json;
+}
+
+/** zod issues as `path: message` lines, for logs, repair turns and failure details. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+/**
+ * Applies the rubric's arithmetic in code rather than trusting the model's:
+ * weighted score (met 1, partial 0.5, missing 0, n/a excluded) and the
+ * outcome policy (escalate > auto-fail > threshold).
+ */
+export function applyPolicy(v: Verdict, vocab: Vocabulary, passThreshold = 70): Verdict {
+  let got = 0;
+  let total = 0;
+  let autoFailed = false;
+  for (const c of vocab.criteria) {
+    const r = v.criteria.find((x) => x.criterion === c.id)?.result ?? 'missing';
+    if (r === 'n/a') continue;
+    total += c.weight;
+    got += r === 'met' ? c.weight : r === 'partial' ? c.weight / 2 : 0;
+    if (c.autoFail && r !== 'met') autoFailed = true;
+  }
+  const score = total > 0 ? Math.round((100 * got) / total) : 100;
+  const outcome: Outcome =
+    v.escalations.length > 0 ? 'escalate' : autoFailed || score < passThreshold ? 'fail' : 'pass';
+  return { ...v, score, outcome };
+}

@@ -1,0 +1,64 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { ContextStore } from './context/store.js';
+import { createPool, type Pool } from './db/pool.js';
+import type { LlmDeps } from './llm/call.js';
+import { createAnthropic } from './llm/client.js';
+import { PriceTable } from './llm/prices.js';
+import { createLogger } from './logger.js';
+import type { GradeSettings } from './qc/grade.js';
+import { Shutdown } from './shutdown.js';
+
+/** The clients a process needs, created once by its entry point and passed in. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  anthropic: Anthropic;
+  prices: PriceTable;
+  llm: LlmDeps;
+  contexts: ContextStore;
+  settings: GradeSettings;
+  shutdown: Shutdown;
+}
+
+export function gradeSettings(config: Config): GradeSettings {
+  return {
+    baseModel: config.QC_MODEL,
+    strongModel: config.QC_STRONG_MODEL,
+    minConfidence: config.QC_MIN_CONFIDENCE,
+    shadowRate: config.QC_SHADOW_RATE,
+    maxTokens: config.QC_MAX_OUTPUT_TOKENS,
+  };
+}
+
+export function createRuntime(config: Config, opts: { logger?: Logger; name?: string } = {}): Runtime {
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, ...(opts.name ? { name: opts.name } : {}) });
+  const pool = createPool(config.DATABASE_URL, { logger, applicationName: opts.name ?? 'ticket-qc' });
+  const anthropic = createAnthropic({
+    apiKey: config.ANTHROPIC_API_KEY,
+    baseURL: config.ANTHROPIC_BASE_URL,
+    timeoutMs: config.ANTHROPIC_TIMEOUT,
+  });
+  const prices = new PriceTable(config.QC_PRICES);
+  for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL]) prices.get(model);
+  const llm: LlmDeps = {
+    client: anthropic,
+    prices,
+    retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
+    logger,
+  };
+  const shutdown = new Shutdown(logger);
+  return {
+    config,
+    logger,
+    pool,
+    anthropic,
+    prices,
+    llm,
+    contexts: new ContextStore(pool),
+    settings: gradeSettings(config),
+    shutdown,
+  };
+}

@@ -1,0 +1,10 @@
+export { canonicalJson, contentHash, normalizeTicket, sha256Hex } from './hash.js';
+export {
+  Comment,
+  Person,
+  TICKET_STATUSES,
+  Ticket,
+  type TicketInput,
+  TimeEntry,
+  Triage,
+} from './schema.js';

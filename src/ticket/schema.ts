@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The canonical ticket every source adapter maps to. The help desk's own
+ * `status` lives here; our pipeline state (`qc_status`) lives only in the DB.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const Person = z.object({
+  name: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  id: z.string().max(200).optional(),
+});
+export type Person = z.infer<typeof Person>;
+
+export const Comment = z.object({
+  author: z.string().max(200),
+  role: z.enum(['customer', 'agent', 'system']),
+  public: z.boolean(),
+  body: z.string().max(100_000),
+  at: isoTime,
+});
+export type Comment = z.infer<typeof Comment>;
+
+export const TimeEntry = z.object({
+  minutes: z.number().int().min(0).max(100_000),
+  note: z.string().max(10_000).default(''),
+  author: z.string().max(200).optional(),
+  at: isoTime.optional(),
+});
+export type TimeEntry = z.infer<typeof TimeEntry>;
+
+export const Triage = z.object({
+  /** Who triaged: an agent id such as `triage`, or a person's name. */
+  by: z.string().max(200),
+  kind: z.enum(['agent', 'person']).default('agent'),
+  notes: z.string().max(20_000).default(''),
+  at: isoTime.optional(),
+});
+export type Triage = z.infer<typeof Triage>;
+
+export const TICKET_STATUSES = [
+  'new',
+  'open',
+  'pending',
+  'on_hold',
+  'solved',
+  'closed',
+  'cancelled',
+] as const;
+
+export const Ticket = z.object({
+  source: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9_-]+$/, 'lower-case letters, digits, - and _'),
+  externalId: z.string().min(1).max(200),
+  subject: z.string().max(1_000),
+  description: z.string().max(100_000).default(''),
+  status: z.enum(TICKET_STATUSES),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
+  category: z.string().max(200).optional(),
+  requester: Person.optional(),
+  assignee: Person.optional(),
+  organization: z.string().max(200).optional(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  closedAt: isoTime.optional(),
+  comments: z.array(Comment).max(2_000).default([]),
+  timeEntries: z.array(TimeEntry).max(2_000).default([]),
+  tags: z.array(z.string().max(200)).max(500).default([]),
+  customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+  triage: Triage.optional(),
+  /** True when the source could not provide the full comment thread. */
+  threadIncomplete: z.boolean().default(false),
+});
+export type Ticket = z.infer<typeof Ticket>;
+export type TicketInput = z.input<typeof Ticket>;
