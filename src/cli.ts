@@ -18,13 +18,16 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
 
   const int = (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError('must be a non-negative integer');
     return n;
   };
 
   program
     .command('migrate')
-    .description('create the database if needed, apply migrations, and seed context/ into context_versions')
+    .description(
+      'create the database if needed, apply migrations, and seed context/ into context_versions',
+    )
     .action(async () => {
       const config = getConfig();
       const logger = createLogger({ level: config.LOG_LEVEL });
@@ -42,12 +45,17 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
 
   program
     .command('demo')
-    .description('grade the example tickets end to end (starts the simulator when no ANTHROPIC_API_KEY is set)')
+    .description(
+      'grade the example tickets end to end (starts the simulator when no ANTHROPIC_API_KEY is set)',
+    )
     .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
     .option('--limit <n>', 'grade only the first n tickets', int)
     .action(async (opts: { file: string; limit?: number }) => {
       const { runDemo } = await import('./demo/run.js');
-      process.exitCode = await runDemo(getConfig(), { file: opts.file, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) });
+      process.exitCode = await runDemo(getConfig(), {
+        file: opts.file,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      });
     });
 
   program
@@ -80,7 +88,9 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
         return;
       }
       for (const r of rows) {
-        console.log(`${r.id}  ticket ${r.ticketId}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}`);
+        console.log(
+          `${r.id}  ticket ${r.ticketId}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}`,
+        );
       }
     });
   failed

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear. */
 export const REDACT_PATHS = [
@@ -24,14 +24,18 @@ export const REDACT_PATHS = [
   'ZENDESK_API_TOKEN',
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? 'info',
     name: opts.name ?? 'ticket-qc',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
   };
-  return opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options);
+  return opts.destination
+    ? pino(options, opts.destination as pino.DestinationStream)
+    : pino(options);
 }
 
 /** Coerces anything thrown into an Error, keeping the original as `cause`. */

@@ -33,16 +33,24 @@ export function gradeSettings(config: Config): GradeSettings {
   };
 }
 
-export function createRuntime(config: Config, opts: { logger?: Logger; name?: string } = {}): Runtime {
-  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, ...(opts.name ? { name: opts.name } : {}) });
-  const pool = createPool(config.DATABASE_URL, { logger, applicationName: opts.name ?? 'ticket-qc' });
+export function createRuntime(
+  config: Config,
+  opts: { logger?: Logger; name?: string; pool?: Pool } = {},
+): Runtime {
+  const logger =
+    opts.logger ??
+    createLogger({ level: config.LOG_LEVEL, ...(opts.name ? { name: opts.name } : {}) });
+  const pool =
+    opts.pool ??
+    createPool(config.DATABASE_URL, { logger, applicationName: opts.name ?? 'ticket-qc' });
   const anthropic = createAnthropic({
     apiKey: config.ANTHROPIC_API_KEY,
     baseURL: config.ANTHROPIC_BASE_URL,
     timeoutMs: config.ANTHROPIC_TIMEOUT,
   });
   const prices = new PriceTable(config.QC_PRICES);
-  for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL]) prices.get(model);
+  for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])
+    prices.get(model);
   const llm: LlmDeps = {
     client: anthropic,
     prices,

@@ -38,7 +38,10 @@ export class Shutdown {
     for (const step of this.steps) {
       const started = Date.now();
       try {
-        const r = await Promise.race([Promise.resolve(step.run()).then(() => 'ok' as const), deadline]);
+        const r = await Promise.race([
+          Promise.resolve(step.run()).then(() => 'ok' as const),
+          deadline,
+        ]);
         if (r === 'timeout') {
           this.logger.error({ step: step.name }, 'shutdown deadline passed');
           return;

@@ -20,18 +20,29 @@ export type Row =
 
 /** Validates one parsed row: `{"ticket", "gold"}` or a bare ticket. */
 export function parseRow(line: number, value: unknown): Row {
-  const obj = (value && typeof value === 'object' ? value : {}) as { ticket?: unknown; gold?: unknown };
+  const obj = (value && typeof value === 'object' ? value : {}) as {
+    ticket?: unknown;
+    gold?: unknown;
+  };
   const wrapped = 'ticket' in obj;
   const t = Ticket.safeParse(wrapped ? obj.ticket : value);
   if (!t.success) {
     const first = t.error.issues[0];
-    return { line, ok: false, reason: `${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}` };
+    return {
+      line,
+      ok: false,
+      reason: `${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`,
+    };
   }
   if (wrapped && obj.gold !== undefined) {
     const g = Gold.safeParse(obj.gold);
     if (!g.success) {
       const first = g.error.issues[0];
-      return { line, ok: false, reason: `gold.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` };
+      return {
+        line,
+        ok: false,
+        reason: `gold.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
+      };
     }
     return { line, ok: true, ticket: t.data, gold: g.data };
   }
@@ -40,7 +51,10 @@ export function parseRow(line: number, value: unknown): Row {
 
 /** Streams a JSONL file row by row; never loads it whole. Blank lines are skipped. */
 export async function* readJsonl(file: string): AsyncGenerator<Row> {
-  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  const rl = createInterface({
+    input: createReadStream(file, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let line = 0;
   for await (const text of rl) {
     line++;

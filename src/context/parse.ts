@@ -31,7 +31,9 @@ export function parseSections(markdown: string): Section[] {
 }
 
 function field(body: string, key: string): string | undefined {
-  const m = new RegExp(`^\\s*(?:[-*]\\s*)?\\**${key}\\**\\s*:\\s*\\**\\s*(.+?)\\s*$`, 'im').exec(body);
+  const m = new RegExp(`^\\s*(?:[-*]\\s*)?\\**${key}\\**\\s*:\\s*\\**\\s*(.+?)\\s*$`, 'im').exec(
+    body,
+  );
   return m?.[1]?.replace(/\*+$/, '').trim();
 }
 
@@ -98,7 +100,9 @@ export function parsePatterns(md: string): Pattern[] {
     parseSections(md).map((s) => ({
       id: s.id,
       title: s.title,
-      relatedCriteria: [...(field(s.body, 'Related criteria') ?? '').matchAll(/`([a-z][a-z0-9_]*)`/g)]
+      relatedCriteria: [
+        ...(field(s.body, 'Related criteria') ?? '').matchAll(/`([a-z][a-z0-9_]*)`/g),
+      ]
         .map((m) => m[1])
         .filter((x): x is string => Boolean(x)),
     })),

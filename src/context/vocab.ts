@@ -1,7 +1,7 @@
 import { agentOfFile, QC_AGENT, QC_FAILURE_KINDS } from './files.js';
 import {
-  type Criterion,
   ContextParseError,
+  type Criterion,
   type EscalationRule,
   type Pattern,
   parseAgentCategories,

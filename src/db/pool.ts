@@ -34,7 +34,10 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
 }
 
 /** Run fn in a transaction; rolls back and rethrows on error. */
-export async function withTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (c: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

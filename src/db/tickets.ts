@@ -53,7 +53,9 @@ export async function getTicket(db: Queryable, id: number): Promise<StoredTicket
     content_hash: string;
     qc_status: string;
     ticket: unknown;
-  }>('SELECT id, source, external_id, content_hash, qc_status, ticket FROM tickets WHERE id = $1', [id]);
+  }>('SELECT id, source, external_id, content_hash, qc_status, ticket FROM tickets WHERE id = $1', [
+    id,
+  ]);
   const row = r.rows[0];
   if (!row) return undefined;
   return {

@@ -1,10 +1,10 @@
 import { Queue, type Worker } from 'bullmq';
+import { readJsonl } from '../batch/jsonl.js';
 import type { Config } from '../config.js';
 import { seedContext } from '../context/store.js';
 import { ensureDatabase, migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { upsertTicket } from '../db/tickets.js';
-import { readJsonl } from '../batch/jsonl.js';
 import { createLogger } from '../logger.js';
 import { qcContextOf } from '../qc/context.js';
 import { startQcWorker } from '../qc/worker.js';
@@ -35,16 +35,24 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
       ? 'No ANTHROPIC_API_KEY set: grading against the local Anthropic API simulator (offline and deterministic; its verdicts come from keyword rules, not a real model).'
       : `ANTHROPIC_API_KEY is set: grading with the Anthropic API (${baseConfig.QC_MODEL}, tier-up ${baseConfig.QC_STRONG_MODEL}).`,
   );
-  const logger = createLogger({ level: baseConfig.LOG_LEVEL === 'info' ? 'warn' : baseConfig.LOG_LEVEL, name: 'demo' });
+  const logger = createLogger({
+    level: baseConfig.LOG_LEVEL === 'info' ? 'warn' : baseConfig.LOG_LEVEL,
+    name: 'demo',
+  });
 
-  if (await ensureDatabase(baseConfig.DATABASE_URL)) out(`Created database ${new URL(baseConfig.DATABASE_URL).pathname.slice(1)}.`);
+  if (await ensureDatabase(baseConfig.DATABASE_URL))
+    out(`Created database ${new URL(baseConfig.DATABASE_URL).pathname.slice(1)}.`);
   const setupPool = createPool(baseConfig.DATABASE_URL, { logger, max: 2 });
   const mig = await migrate(setupPool);
   const seeded = await seedContext(setupPool, baseConfig.QC_CONTEXT_DIR);
   await setupPool.end();
-  out(`Database ready (${mig.applied.length} migrations applied${seeded.length ? `, context seeded: ${seeded.join(', ')}` : ''}).`);
+  out(
+    `Database ready (${mig.applied.length} migrations applied${seeded.length ? `, context seeded: ${seeded.join(', ')}` : ''}).`,
+  );
 
-  const sim = offline ? await startSimulator({ latencyMs: 40, latencyJitterMs: 40, seed: 7 }) : undefined;
+  const sim = offline
+    ? await startSimulator({ latencyMs: 40, latencyJitterMs: 40, seed: 7 })
+    : undefined;
   const config: Config = sim ? { ...baseConfig, ANTHROPIC_BASE_URL: sim.url } : baseConfig;
   if (sim) out(`Simulator listening on ${sim.url}.`);
 
@@ -54,7 +62,11 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
   const queue = new Queue(QC_QUEUE, { connection: producerRedis, prefix: config.QUEUE_PREFIX });
   let worker: Worker | undefined;
   try {
-    worker = await startQcWorker(rt, { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.QC_CONCURRENCY });
+    worker = await startQcWorker(rt, {
+      connection: workerRedis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.QC_CONCURRENCY,
+    });
     const ctx = qcContextOf(await rt.contexts.active());
     const ticketIds: number[] = [];
     let rejected = 0;
@@ -74,16 +86,26 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
           [stored.id, JSON.stringify(row.gold)],
         );
       }
-      const done = await rt.pool.query('SELECT 1 FROM qc_results WHERE ticket_id = $1 AND context_version = $2', [stored.id, ctx.version]);
+      const done = await rt.pool.query(
+        'SELECT 1 FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
+        [stored.id, ctx.version],
+      );
       if (done.rowCount) continue;
       await enqueueQc(
         queue,
-        { ticketId: stored.id, contentHash: stored.contentHash, contextVersion: ctx.version, via: 'queue' },
+        {
+          ticketId: stored.id,
+          contentHash: stored.contentHash,
+          contextVersion: ctx.version,
+          via: 'queue',
+        },
         { attempts: config.QC_JOB_ATTEMPTS, failedRetentionMs: config.QC_FAILED_RETENTION },
       );
       enqueued++;
     }
-    out(`Loaded ${ticketIds.length} example tickets from ${opts.file}${rejected ? ` (${rejected} rejected)` : ''}; ${enqueued} queued for grading, ${ticketIds.length - enqueued} already graded.`);
+    out(
+      `Loaded ${ticketIds.length} example tickets from ${opts.file}${rejected ? ` (${rejected} rejected)` : ''}; ${enqueued} queued for grading, ${ticketIds.length - enqueued} already graded.`,
+    );
 
     const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
     let lastReport = 0;
@@ -100,7 +122,9 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
         break;
       }
       if (Date.now() - lastReport > 2_000) {
-        out(`  graded ${graded}/${ticketIds.length}${failed ? `, ${failed} failed (see \`ticket-qc failed\`)` : ''}`);
+        out(
+          `  graded ${graded}/${ticketIds.length}${failed ? `, ${failed} failed (see \`ticket-qc failed\`)` : ''}`,
+        );
         lastReport = Date.now();
       }
       await new Promise((res) => setTimeout(res, 250));
@@ -109,7 +133,9 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
     out('');
     out(formatSummary(summary));
     out('');
-    out('The results stay in PostgreSQL: try `npm run cli -- failed`, or query qc_results and agent_events.');
+    out(
+      'The results stay in PostgreSQL: try `npm run cli -- failed`, or query qc_results and agent_events.',
+    );
     return 0;
   } finally {
     await worker?.close();

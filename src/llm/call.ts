@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
-import { type PriceTable, costOf, type Usage } from './prices.js';
+import { costOf, type PriceTable, type Usage } from './prices.js';
 import { type RetryPolicy, withRetries } from './retry.js';
 
 export type Purpose =

@@ -18,13 +18,25 @@ export const PriceRow = z.object({
 });
 export type PriceRow = z.infer<typeof PriceRow>;
 
-function row(input: number, output: number, minCacheTokens: number): PriceRow {
+type Rates = [
+  input: number,
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+  cacheRead: number,
+  output: number,
+];
+
+/** One row as the pricing page prints it: input, 5m write, 1h write, cache hit, output. */
+function row(
+  [input, cacheWrite5m, cacheWrite1h, cacheRead, output]: Rates,
+  minCacheTokens: number,
+): PriceRow {
   return {
     input,
     output,
-    cacheWrite5m: input * 1.25,
-    cacheWrite1h: input * 2,
-    cacheRead: input * 0.1,
+    cacheWrite5m,
+    cacheWrite1h,
+    cacheRead,
     batchDiscount: 0.5,
     minCacheTokens,
   };
@@ -32,15 +44,15 @@ function row(input: number, output: number, minCacheTokens: number): PriceRow {
 
 /** Keyed by model family; dated ids and aliases resolve through `familyOf`. */
 export const DEFAULT_PRICES: Record<string, PriceRow> = {
-  'claude-haiku-4-5': row(1, 5, 4096),
-  'claude-sonnet-4-5': row(3, 15, 1024),
-  'claude-sonnet-4-6': row(3, 15, 2048),
-  'claude-sonnet-4': row(3, 15, 1024),
-  'claude-opus-4-6': row(5, 25, 4096),
-  'claude-opus-4-5': row(5, 25, 4096),
-  'claude-opus-4-1': row(15, 75, 1024),
-  'claude-3-5-haiku': row(0.8, 4, 2048),
-  'claude-3-haiku': row(0.25, 1.25, 2048),
+  'claude-haiku-4-5': row([1, 1.25, 2, 0.1, 5], 4096),
+  'claude-sonnet-4-5': row([3, 3.75, 6, 0.3, 15], 1024),
+  'claude-sonnet-4-6': row([3, 3.75, 6, 0.3, 15], 1024),
+  'claude-sonnet-4': row([3, 3.75, 6, 0.3, 15], 1024),
+  'claude-opus-4-6': row([5, 6.25, 10, 0.5, 25], 4096),
+  'claude-opus-4-5': row([5, 6.25, 10, 0.5, 25], 4096),
+  'claude-opus-4-1': row([15, 18.75, 30, 1.5, 75], 1024),
+  'claude-3-5-haiku': row([0.8, 1, 1.6, 0.08, 4], 2048),
+  'claude-3-haiku': row([0.25, 0.3, 0.5, 0.03, 1.25], 2048),
 };
 
 /** `claude-haiku-4-5-20251001` → `claude-haiku-4-5`. */
@@ -101,5 +113,5 @@ export function costOf(prices: PriceRow, usage: Usage, opts: { batch?: boolean }
     oneHour * prices.cacheWrite1h +
     (usage.cache_read_input_tokens ?? 0) * prices.cacheRead;
   const factor = opts.batch ? 1 - prices.batchDiscount : 1;
-  return Math.round((micro * factor) / 1e6 * 1e8) / 1e8;
+  return Math.round(((micro * factor) / 1e6) * 1e8) / 1e8;
 }

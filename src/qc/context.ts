@@ -41,7 +41,10 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
   const texts = QC_FILES.map((file) => {
     const f = snapshot.files.get(file);
     if (!f) throw new Error(`context file ${file} has no active version`);
-    return { file, text: `<context file="${file}" version="${f.version}">\n${f.content}\n</context>` };
+    return {
+      file,
+      text: `<context file="${file}" version="${f.version}">\n${f.content}\n</context>`,
+    };
   });
   const version = sha256Hex(canonicalJson({ tools: [tool], system: texts.map((t) => t.text) }));
   const rubric = snapshot.files.get('rubric.md')?.content ?? '';
@@ -52,9 +55,7 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
     tool,
     texts,
     version,
-    fileVersions: Object.fromEntries(
-      QC_FILES.map((f) => [f, snapshot.files.get(f)?.version ?? 0]),
-    ),
+    fileVersions: Object.fromEntries(QC_FILES.map((f) => [f, snapshot.files.get(f)?.version ?? 0])),
     prefixTokens: estimateTokens(JSON.stringify(tool) + texts.map((t) => t.text).join('\n')),
     passThreshold: threshold ? Number(threshold) : 70,
   };

@@ -103,7 +103,11 @@ async function attempt(
     } else {
       const parsed = ctx.schema.safeParse(reply.input);
       if (parsed.success) {
-        return { verdict: applyPolicy(parsed.data as Verdict, ctx.vocab, ctx.passThreshold), issues, calls };
+        return {
+          verdict: applyPolicy(parsed.data as Verdict, ctx.vocab, ctx.passThreshold),
+          issues,
+          calls,
+        };
       }
       issues = describeIssues(parsed.error);
       reply.call.outcome = 'invalid';
@@ -114,7 +118,12 @@ async function attempt(
   return { issues, calls };
 }
 
-function compare(kind: ShadowComparison['kind'], model: string, a: Verdict, b: Verdict): ShadowComparison {
+function compare(
+  kind: ShadowComparison['kind'],
+  model: string,
+  a: Verdict,
+  b: Verdict,
+): ShadowComparison {
   const agreement: Record<string, boolean> = {};
   for (const c of a.criteria) {
     const other = b.criteria.find((x) => x.criterion === c.criterion);
@@ -141,7 +150,11 @@ export async function gradeTicket(
   deps: GradeDeps,
   ctx: QcContext,
   ticket: Ticket,
-  opts: { purpose?: 'grade' | 'backtest' | 'eval' | 'batch'; signal?: AbortSignal; shadow?: boolean } = {},
+  opts: {
+    purpose?: 'grade' | 'backtest' | 'eval' | 'batch';
+    signal?: AbortSignal;
+    shadow?: boolean;
+  } = {},
 ): Promise<GradeOutcome> {
   const s = deps.settings;
   const purpose = opts.purpose ?? 'grade';
@@ -154,7 +167,12 @@ export async function gradeTicket(
     failures.push({
       agent: QC_AGENT,
       category: 'schema_invalid',
-      details: { kind: 'schema_invalid', model: s.baseModel, issues: base.issues, repaired: Boolean(base.verdict) },
+      details: {
+        kind: 'schema_invalid',
+        model: s.baseModel,
+        issues: base.issues,
+        repaired: Boolean(base.verdict),
+      },
     });
   }
 
@@ -185,7 +203,15 @@ export async function gradeTicket(
     (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
   if (reason || wantShadow) {
     const strongPurpose: Purpose = reason ? 'tier_up' : 'shadow';
-    const strong = await attempt(deps, ctx, ticket, s.strongModel, 'strong', strongPurpose, opts.signal);
+    const strong = await attempt(
+      deps,
+      ctx,
+      ticket,
+      s.strongModel,
+      'strong',
+      strongPurpose,
+      opts.signal,
+    );
     calls.push(...strong.calls);
     if (reason) {
       if (!strong.verdict) {
@@ -194,7 +220,8 @@ export async function gradeTicket(
           calls,
         );
       }
-      if (base.verdict) comparison = compare('tier_up', s.strongModel, base.verdict, strong.verdict);
+      if (base.verdict)
+        comparison = compare('tier_up', s.strongModel, base.verdict, strong.verdict);
       final = { verdict: strong.verdict, model: s.strongModel, tier: 'strong' };
     } else if (base.verdict && strong.verdict) {
       comparison = compare('shadow', s.strongModel, base.verdict, strong.verdict);
@@ -216,7 +243,11 @@ export async function gradeTicket(
   if (!final) throw new InvalidOutputError('no valid verdict', calls);
 
   for (const a of final.verdict.attributions) {
-    failures.push({ agent: a.agent, category: a.category, details: { kind: 'attribution', note: a.note } });
+    failures.push({
+      agent: a.agent,
+      category: a.category,
+      details: { kind: 'attribution', note: a.note },
+    });
   }
   return {
     ...final,

@@ -64,7 +64,10 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
       llmCallEvent(QC_AGENT, c, { ...common, resultId: resultId ?? null }),
     );
     if (resultId === undefined) {
-      logger?.info({ ticketId, contextVersion: ctx.version }, 'result already stored; duplicate not written');
+      logger?.info(
+        { ticketId, contextVersion: ctx.version },
+        'result already stored; duplicate not written',
+      );
       return { resultId, duplicate: true, eventIds: await insertEvents(db, events) };
     }
     const v = outcome.verdict;
@@ -100,15 +103,32 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
          ON CONFLICT (result_id, rule) DO NOTHING`,
         [resultId, ticketId, e.rule, e.reason],
       );
-      events.push({ ...common, resultId, agent: QC_AGENT, kind: 'escalation', category: e.rule, details: { reason: e.reason } });
+      events.push({
+        ...common,
+        resultId,
+        agent: QC_AGENT,
+        kind: 'escalation',
+        category: e.rule,
+        details: { reason: e.reason },
+      });
     }
     if (args.writeFailures !== false) {
       for (const f of outcome.failures) {
         if (!isKnownCategory(ctx.vocab, f.agent, f.category)) {
-          logger?.warn({ agent: f.agent, category: f.category }, 'failure outside the closed vocabulary dropped');
+          logger?.warn(
+            { agent: f.agent, category: f.category },
+            'failure outside the closed vocabulary dropped',
+          );
           continue;
         }
-        events.push({ ...common, resultId, agent: f.agent, kind: 'failure', category: f.category, details: f.details });
+        events.push({
+          ...common,
+          resultId,
+          agent: f.agent,
+          kind: 'failure',
+          category: f.category,
+          details: f.details,
+        });
       }
     }
     await db.query(`UPDATE tickets SET qc_status = 'graded' WHERE id = $1`, [ticketId]);

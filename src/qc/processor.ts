@@ -21,7 +21,11 @@ export interface ProcessorDeps {
   logger: Logger;
   random?: () => number;
   /** Called after each model call set, e.g. for the zero-cache warning and metrics. */
-  onGraded?: (info: { ctx: QcContext; result: JobResult; calls: import('../llm/call.js').LlmCall[] }) => void;
+  onGraded?: (info: {
+    ctx: QcContext;
+    result: JobResult;
+    calls: import('../llm/call.js').LlmCall[];
+  }) => void;
 }
 
 export interface JobResult {
@@ -42,9 +46,15 @@ export interface JobResult {
 export function makeQcProcessor(deps: ProcessorDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
     const parsed = QcJobData.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid qc job payload: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`invalid qc job payload: ${parsed.error.message}`);
     const data = parsed.data;
-    const log = deps.logger.child({ queue: job.queueName, jobId: job.id, attempt: job.attemptsMade + 1, ticketId: data.ticketId });
+    const log = deps.logger.child({
+      queue: job.queueName,
+      jobId: job.id,
+      attempt: job.attemptsMade + 1,
+      ticketId: data.ticketId,
+    });
 
     const stored = await getTicket(deps.pool, data.ticketId);
     if (!stored) throw new UnrecoverableError(`ticket ${data.ticketId} does not exist`);
@@ -56,14 +66,25 @@ export function makeQcProcessor(deps: ProcessorDeps) {
     );
     if (existing.rows[0]) {
       log.info('already graded for this context version; skipping');
-      return { ticketId: data.ticketId, resultId: existing.rows[0].id, duplicate: true, skipped: true, contextVersion: ctx.version };
+      return {
+        ticketId: data.ticketId,
+        resultId: existing.rows[0].id,
+        duplicate: true,
+        skipped: true,
+        contextVersion: ctx.version,
+      };
     }
 
     const started = performance.now();
     let outcome: Awaited<ReturnType<typeof gradeTicket>>;
     try {
       outcome = await gradeTicket(
-        { llm: { ...deps.llm, logger: log }, settings: deps.settings, logger: log, ...(deps.random ? { random: deps.random } : {}) },
+        {
+          llm: { ...deps.llm, logger: log },
+          settings: deps.settings,
+          logger: log,
+          ...(deps.random ? { random: deps.random } : {}),
+        },
         ctx,
         stored.ticket,
         { purpose: 'grade', ...(signal ? { signal } : {}) },
@@ -74,7 +95,13 @@ export function makeQcProcessor(deps: ProcessorDeps) {
         // The calls were paid for: record them even though no verdict came of it.
         await insertEvents(
           deps.pool,
-          err.calls.map((c) => llmCallEvent(QC_AGENT, c, { ticketId: data.ticketId, contextVersion: ctx.version, jobId: job.id ?? null })),
+          err.calls.map((c) =>
+            llmCallEvent(QC_AGENT, c, {
+              ticketId: data.ticketId,
+              contextVersion: ctx.version,
+              jobId: job.id ?? null,
+            }),
+          ),
         );
         throw err;
       }
@@ -99,7 +126,16 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       contextVersion: ctx.version,
     };
     deps.onGraded?.({ ctx, result, calls: outcome.calls });
-    log.info({ outcome: result.outcome, model: result.model, tier: outcome.tier, costUsd: result.costUsd, latencyMs }, 'graded');
+    log.info(
+      {
+        outcome: result.outcome,
+        model: result.model,
+        tier: outcome.tier,
+        costUsd: result.costUsd,
+        latencyMs,
+      },
+      'graded',
+    );
     return result;
   };
 }

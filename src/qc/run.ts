@@ -25,7 +25,11 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
   rt.shutdown.installSignalHandlers();
   rt.logger.info(
-    { concurrency: config.QC_CONCURRENCY, model: config.QC_MODEL, strongModel: config.QC_STRONG_MODEL },
+    {
+      concurrency: config.QC_CONCURRENCY,
+      model: config.QC_MODEL,
+      strongModel: config.QC_STRONG_MODEL,
+    },
     'qc worker started',
   );
 }

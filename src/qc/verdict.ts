@@ -70,7 +70,14 @@ export function buildVerdictSchema(vocab: Vocabulary) {
         )
         .max(10),
       attributions: z.array(attribution).max(10),
-      patterns: z.array(enumOf(vocab.patterns.map((p) => p.id), 'patterns')).max(20),
+      patterns: z
+        .array(
+          enumOf(
+            vocab.patterns.map((p) => p.id),
+            'patterns',
+          ),
+        )
+        .max(20),
       confidence: z.number().min(0).max(1),
       summary: z.string().min(1).max(4000),
     })
@@ -102,10 +109,10 @@ export type VerdictSchema = ReturnType<typeof buildVerdictSchema>;
 
 /** The JSON schema sent as the tool's input_schema; deterministic for a vocabulary. */
 export function verdictJsonSchema(schema: VerdictSchema): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   delete json.$schema;
   return json;
 }

@@ -37,7 +37,8 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     ...(opts.random ? { random: opts.random } : {}),
     onGraded: ({ ctx, result, calls }) => {
       for (const c of calls) {
-        if (ctx.prefixTokens >= rt.prices.get(c.model).minCacheTokens) monitor.observe(c, ctx.version);
+        if (ctx.prefixTokens >= rt.prices.get(c.model).minCacheTokens)
+          monitor.observe(c, ctx.version);
       }
       opts.onGraded?.(result);
     },
@@ -52,7 +53,10 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     autorun: true,
   });
   worker.on('failed', (job, err) => {
-    rt.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'qc job failed');
+    rt.logger.warn(
+      { jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+      'qc job failed',
+    );
   });
   worker.on('error', (err) => rt.logger.error({ err: toError(err).message }, 'qc worker error'));
   return worker;

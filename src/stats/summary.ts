@@ -32,7 +32,11 @@ export interface SummaryFilter {
 }
 
 /** WHERE clauses shared by the results (r) and events (e) queries. */
-function where(f: SummaryFilter, time: string, version: string): { sql: string; params: unknown[] } {
+function where(
+  f: SummaryFilter,
+  time: string,
+  version: string,
+): { sql: string; params: unknown[] } {
   const parts: string[] = ['true'];
   const params: unknown[] = [];
   if (f.since) parts.push(`${time} >= $${params.push(f.since)}`);
@@ -82,7 +86,10 @@ export async function summarize(db: Queryable, filter: SummaryFilter = {}): Prom
     costUsd: Number(r.cost),
   }));
   const totalCostUsd = byModel.reduce((s, m) => s + m.costUsd, 0);
-  const prompt = byModel.reduce((s, m) => s + m.inputTokens + m.cacheWriteTokens + m.cacheReadTokens, 0);
+  const prompt = byModel.reduce(
+    (s, m) => s + m.inputTokens + m.cacheWriteTokens + m.cacheReadTokens,
+    0,
+  );
   const reads = byModel.reduce((s, m) => s + m.cacheReadTokens, 0);
 
   const lat = await db.query<{ p50: number | null; p95: number | null; tierups: number }>(

@@ -71,7 +71,9 @@ export const Ticket = z.object({
   comments: z.array(Comment).max(2_000).default([]),
   timeEntries: z.array(TimeEntry).max(2_000).default([]),
   tags: z.array(z.string().max(200)).max(500).default([]),
-  customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+  customFields: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .default({}),
   triage: Triage.optional(),
   /** True when the source could not provide the full comment thread. */
   threadIncomplete: z.boolean().default(false),

@@ -13,7 +13,9 @@ export interface TestDb {
 }
 
 /** A fresh database cloned from the migrated template, with context/ seeded. */
-export async function createTestDb(opts: { seed?: boolean; contextDir?: string } = {}): Promise<TestDb> {
+export async function createTestDb(
+  opts: { seed?: boolean; contextDir?: string } = {},
+): Promise<TestDb> {
   const name = `ticketqc_t_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();

@@ -17,7 +17,9 @@ export default async function setup(project: TestProject) {
     [template],
   );
   for (const row of stale.rows) {
-    await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`).catch(() => undefined);
+    await admin
+      .query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`)
+      .catch(() => undefined);
   }
   await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${template}"`);

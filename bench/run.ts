@@ -1,0 +1,28 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark (or all) and rewrites its
+ * section of BENCHMARKS.md with the numbers and the command that produced them.
+ * Every benchmark reports ratios against a baseline measured in the same run.
+ */
+import { readdir } from 'node:fs/promises';
+import { writeSection } from './report.js';
+
+const available = (await readdir(new URL('.', import.meta.url)))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.replace(/\.bench\.ts$/, ''))
+  .sort();
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : available;
+for (const name of names) {
+  if (!available.includes(name)) {
+    console.error(`unknown benchmark "${name}"; available: ${available.join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const name of names) {
+  console.log(`\n== bench ${name}`);
+  const mod = (await import(`./${name}.bench.ts`)) as { run: () => Promise<string> };
+  const markdown = await mod.run();
+  await writeSection(name, `npm run bench -- ${name}`, markdown);
+  console.log(markdown);
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { readContextDir } from '../../src/context/files.js';
+import { parseRubric, parseSections } from '../../src/context/parse.js';
+import { snapshotOf } from '../../src/context/store.js';
+import { buildVocabulary, categoriesOf, fileForQcCategory } from '../../src/context/vocab.js';
+import { PriceTable } from '../../src/llm/prices.js';
+import { qcContextOf } from '../../src/qc/context.js';
+import { sha256Hex } from '../../src/ticket/hash.js';
+
+const files = await readContextDir('context');
+const vocab = buildVocabulary(files);
+const snapshot = () =>
+  snapshotOf(
+    [...files].map(([file, content]) => ({
+      file,
+      version: 1,
+      content,
+      sha256: sha256Hex(content),
+    })),
+  );
+
+describe('context files', () => {
+  it('define the rubric, escalation rules, patterns and agent categories by id', () => {
+    expect(vocab.criteria.map((c) => c.id)).toEqual([
+      'problem_statement',
+      'work_requested',
+      'work_performed',
+      'root_cause',
+      'resolution_verified',
+      'follow_up',
+      'time_entries',
+      'customer_communication',
+      'classification',
+      'no_secrets',
+    ]);
+    expect(vocab.criteria.reduce((s, c) => s + c.weight, 0)).toBe(100);
+    expect(vocab.criteria.find((c) => c.id === 'no_secrets')?.autoFail).toBe(true);
+    expect(vocab.rules.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'security_incident',
+        'data_loss',
+        'legal_or_churn_threat',
+        'billing_dispute',
+        'vip_or_sla_breach',
+        'grader_instruction',
+        'cannot_judge',
+      ]),
+    );
+    expect(vocab.rules.find((r) => r.id === 'security_incident')?.secondOpinion).toBe(true);
+    expect(vocab.rules.find((r) => r.id === 'billing_dispute')?.secondOpinion).toBe(false);
+    expect(vocab.patterns.length).toBeGreaterThanOrEqual(10);
+    expect(vocab.agents.triage).toContain('insufficient_detail');
+  });
+
+  it('closed vocabularies: the QC worker owns its failure kinds plus the context ids', () => {
+    const qc = categoriesOf(vocab, 'qc-worker');
+    expect(qc).toEqual(
+      expect.arrayContaining([
+        'schema_invalid',
+        'low_confidence',
+        'shadow_disagreement',
+        'override',
+        'root_cause',
+      ]),
+    );
+    expect(categoriesOf(vocab, 'triage')).not.toContain('root_cause');
+    expect(categoriesOf(vocab, 'nobody')).toEqual([]);
+    expect(fileForQcCategory(vocab, 'root_cause')).toBe('rubric.md');
+    expect(fileForQcCategory(vocab, 'data_loss')).toBe('escalation.md');
+    expect(fileForQcCategory(vocab, 'schema_invalid')).toBe('agents/qc-worker.md');
+  });
+
+  it('refuses malformed files with the file and id named', () => {
+    expect(() => parseRubric('## `a` — A\nWeight: 5\n## `a` — again\nWeight: 5\n')).toThrow(
+      /rubric.md: id `a` appears twice/,
+    );
+    expect(() => parseRubric('## `a` — A\nno weight here\n')).toThrow(
+      /`a` has no valid "Weight: N"/,
+    );
+    expect(
+      parseSections('# Title\n## `x_y` — X\nbody\n## Notes\nignored').map((s) => s.id),
+    ).toEqual(['x_y']);
+  });
+
+  it('the cached QC prefix exceeds Haiku 4.5’s 4,096-token minimum with a margin', () => {
+    const ctx = qcContextOf(snapshot());
+    expect(ctx.prefixTokens).toBeGreaterThan(
+      new PriceTable().get('claude-haiku-4-5').minCacheTokens * 1.5,
+    );
+  });
+
+  it('the QC context version covers the QC files and the tool schema, not other agents’ files', () => {
+    const base = qcContextOf(snapshot()).version;
+    const triageChanged = snapshotOf(
+      [...files].map(([file, content]) => {
+        const c = file === 'agents/triage.md' ? `${content}\nExtra line.\n` : content;
+        return { file, version: 1, content: c, sha256: sha256Hex(c) };
+      }),
+    );
+    expect(qcContextOf(triageChanged).version).toBe(base);
+    const rubricChanged = snapshotOf(
+      [...files].map(([file, content]) => {
+        const c = file === 'rubric.md' ? `${content}\nExtra line.\n` : content;
+        return { file, version: 1, content: c, sha256: sha256Hex(c) };
+      }),
+    );
+    expect(qcContextOf(rubricChanged).version).not.toBe(base);
+  });
+
+  it('the tool schema carries the ids as enums and serializes deterministically', () => {
+    const a = qcContextOf(snapshot());
+    const b = qcContextOf(snapshot());
+    expect(JSON.stringify(a.tool)).toBe(JSON.stringify(b.tool));
+    const text = JSON.stringify(a.tool.input_schema);
+    for (const id of [
+      'root_cause',
+      'grader_instruction',
+      'insufficient_detail',
+      'reboot_no_root_cause',
+    ]) {
+      expect(text).toContain(`"${id}"`);
+    }
+  });
+});
