@@ -35,7 +35,11 @@ export class SimApiError extends Error {
   }
 
   envelope(requestId: string | null = newId.request()): ErrorEnvelope {
-    return { type: 'error', error: { type: this.type, message: this.message }, request_id: requestId };
+    return {
+      type: 'error',
+      error: { type: this.type, message: this.message },
+      request_id: requestId,
+    };
   }
 }
 

@@ -74,7 +74,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   latencyMs: 0,
   latencyJitterMs: 0,
   seed: 1,
-  noise: 0.08,
+  noise: 0.05,
   modelNoise: {},
   faults: { overloaded: 0, serverError: 0, hang: 0, schemaBreak: 0, noTool: 0, hangMs: 600_000 },
   rateLimits: { requestsPerMinute: 0, inputTokensPerMinute: 0, outputTokensPerMinute: 0 },

@@ -48,14 +48,8 @@ export interface CacheTtls {
   ttl1hMs: number;
 }
 
-interface Entry {
-  expiresAt: number;
-  ttlMs: number;
-}
-
-export class PromptCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #stats = {
+function emptyStats(): Omit<CacheStats, 'entries'> {
+  return {
     lookups: 0,
     hits: 0,
     misses: 0,
@@ -64,6 +58,16 @@ export class PromptCache {
     readTokens: 0,
     creationTokens: 0,
   };
+}
+
+interface Entry {
+  expiresAt: number;
+  ttlMs: number;
+}
+
+export class PromptCache {
+  readonly #entries = new Map<string, Entry>();
+  #stats = emptyStats();
 
   constructor(
     private readonly clock: SimClock,
@@ -151,9 +155,7 @@ export class PromptCache {
 
   clear(): void {
     this.#entries.clear();
-    for (const key of Object.keys(this.#stats) as Array<keyof typeof this.#stats>) {
-      this.#stats[key] = 0;
-    }
+    this.#stats = emptyStats();
   }
 
   #sweep(now: number): void {

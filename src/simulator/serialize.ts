@@ -39,7 +39,9 @@ function blockText(role: string, block: ContentBlock): string {
         typeof content === 'string'
           ? content
           : Array.isArray(content)
-            ? content.map((c) => (c && typeof c.text === 'string' ? c.text : JSON.stringify(c))).join('\n')
+            ? content
+                .map((c) => (c && typeof c.text === 'string' ? c.text : JSON.stringify(c)))
+                .join('\n')
             : '';
       return `${role}: ${text}${block.is_error === true ? ' [is_error]' : ''}`;
     }
@@ -60,7 +62,9 @@ function rawSegments(body: MessagesRequest): Array<{ text: string; cache?: Cache
   else for (const block of body.system ?? []) push(block.text, block.cache_control);
   for (const message of body.messages) {
     if (typeof message.content === 'string') push(`${message.role}: ${message.content}`, undefined);
-    else for (const block of message.content) push(blockText(message.role, block), block.cache_control);
+    else
+      for (const block of message.content)
+        push(blockText(message.role, block), block.cache_control);
   }
   return out;
 }

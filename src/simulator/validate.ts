@@ -1,14 +1,7 @@
 import { invalid, SimApiError } from './api-error.js';
 import { findModel, type ModelInfo } from './models.js';
 import { cacheControlCount } from './serialize.js';
-import {
-  type CacheControl,
-  type ContentBlock,
-  isObject,
-  type JsonObject,
-  type MessagesRequest,
-  type ToolChoice,
-} from './wire.js';
+import { isObject, type JsonObject, type MessagesRequest, type ToolChoice } from './wire.js';
 
 /**
  * Narrows an untrusted body to a MessagesRequest, refusing what the API
@@ -20,12 +13,16 @@ const MAX_BREAKPOINTS = 4;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;
 
-function checkCacheControl(where: string, value: unknown, seen: { oneHourAfter5m: boolean; any5m: boolean }) {
+function checkCacheControl(
+  where: string,
+  value: unknown,
+  seen: { oneHourAfter5m: boolean; any5m: boolean },
+) {
   if (value === undefined || value === null) return;
   if (!isObject(value) || value.type !== 'ephemeral') {
     throw invalid(`${where}.cache_control.type: Input should be 'ephemeral'`);
   }
-  const ttl = (value as CacheControl).ttl;
+  const ttl = value.ttl;
   if (ttl !== undefined && ttl !== '5m' && ttl !== '1h') {
     throw invalid(`${where}.cache_control.ttl: Input should be '5m' or '1h'`);
   }
@@ -33,7 +30,11 @@ function checkCacheControl(where: string, value: unknown, seen: { oneHourAfter5m
   if (ttl !== '1h') seen.any5m = true;
 }
 
-function checkBlocks(where: string, blocks: unknown[], seen: { oneHourAfter5m: boolean; any5m: boolean }) {
+function checkBlocks(
+  where: string,
+  blocks: unknown[],
+  seen: { oneHourAfter5m: boolean; any5m: boolean },
+) {
   blocks.forEach((block, i) => {
     if (!isObject(block) || typeof block.type !== 'string') {
       throw invalid(`${where}.${i}: each content block needs a string "type"`);
@@ -49,7 +50,9 @@ function checkToolPairs(messages: MessagesRequest['messages']): void {
   messages.forEach((message, i) => {
     if (typeof message.content === 'string') return;
     const uses = message.content.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
-    const results = message.content.filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id));
+    const results = message.content
+      .filter((b) => b.type === 'tool_result')
+      .map((b) => String(b.tool_use_id));
     if (message.role === 'user' && results.length > 0) {
       const previous = messages[i - 1];
       const previousUses =
@@ -89,7 +92,8 @@ function checkToolsAndChoice(body: JsonObject, seen: { oneHourAfter5m: boolean; 
       if (!isObject(tool) || typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) {
         throw invalid(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
       }
-      if (names.has(tool.name)) throw invalid(`tools: Tool names must be unique. Found duplicate: ${tool.name}`);
+      if (names.has(tool.name))
+        throw invalid(`tools: Tool names must be unique. Found duplicate: ${tool.name}`);
       names.add(tool.name);
       if (!isObject(tool.input_schema) || tool.input_schema.type !== 'object') {
         throw invalid(`tools.${i}.input_schema.type: Input should be 'object'`);
@@ -104,7 +108,9 @@ function checkToolsAndChoice(body: JsonObject, seen: { oneHourAfter5m: boolean; 
   }
   const toolNames = Array.isArray(tools) ? tools.map((t) => (t as JsonObject).name) : [];
   if ((choice.type === 'any' || choice.type === 'tool') && toolNames.length === 0) {
-    throw invalid(`tool_choice: tool_choice.type '${String(choice.type)}' requires tools to be provided`);
+    throw invalid(
+      `tool_choice: tool_choice.type '${String(choice.type)}' requires tools to be provided`,
+    );
   }
   const named = (choice as ToolChoice & { name?: unknown }).name;
   if (choice.type === 'tool' && (typeof named !== 'string' || !toolNames.includes(named))) {
@@ -120,18 +126,26 @@ export interface ValidatedRequest {
 export function validateMessagesRequest(raw: unknown): ValidatedRequest {
   if (!isObject(raw)) throw invalid('request body must be a JSON object');
   if (raw.stream === true) {
-    throw invalid('stream: streaming is not simulated; send stream: false (the simulator answers non-streaming requests only)');
+    throw invalid(
+      'stream: streaming is not simulated; send stream: false (the simulator answers non-streaming requests only)',
+    );
   }
   for (const key of SAMPLING) {
     if (key in raw) {
-      throw invalid(`${key}: sampling parameters (temperature, top_p, top_k) are refused; ticket-qc never sends them`);
+      throw invalid(
+        `${key}: sampling parameters (temperature, top_p, top_k) are refused; ticket-qc never sends them`,
+      );
     }
   }
   if (typeof raw.model !== 'string' || raw.model === '') throw invalid('model: Field required');
   const model = findModel(raw.model);
   if (!model) throw new SimApiError('not_found_error', `model: ${raw.model}`);
   if (raw.max_tokens === undefined) throw invalid('max_tokens: Field required');
-  if (typeof raw.max_tokens !== 'number' || !Number.isInteger(raw.max_tokens) || raw.max_tokens < 1) {
+  if (
+    typeof raw.max_tokens !== 'number' ||
+    !Number.isInteger(raw.max_tokens) ||
+    raw.max_tokens < 1
+  ) {
     throw invalid('max_tokens: Input should be a positive integer');
   }
   if (raw.max_tokens > model.maxOutputTokens) {
@@ -145,7 +159,8 @@ export function validateMessagesRequest(raw: unknown): ValidatedRequest {
   checkToolsAndChoice(raw, seen);
   if (raw.system !== undefined) {
     if (Array.isArray(raw.system)) checkBlocks('system', raw.system, seen);
-    else if (typeof raw.system !== 'string') throw invalid('system: Input should be a string or a list of text blocks');
+    else if (typeof raw.system !== 'string')
+      throw invalid('system: Input should be a string or a list of text blocks');
   }
   raw.messages.forEach((message, i) => {
     if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
@@ -153,7 +168,9 @@ export function validateMessagesRequest(raw: unknown): ValidatedRequest {
     }
     if (typeof message.content === 'string') {
       if (message.content === '' && i < (raw.messages as unknown[]).length - 1) {
-        throw invalid(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`);
+        throw invalid(
+          `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,
+        );
       }
     } else if (Array.isArray(message.content)) {
       checkBlocks(`messages.${i}.content`, message.content, seen);
@@ -164,13 +181,15 @@ export function validateMessagesRequest(raw: unknown): ValidatedRequest {
   const body = raw as MessagesRequest;
   const breakpoints = cacheControlCount(body);
   if (breakpoints > MAX_BREAKPOINTS) {
-    throw invalid(`A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`);
+    throw invalid(
+      `A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`,
+    );
   }
   if (seen.oneHourAfter5m) {
-    throw invalid("cache_control: a ttl='1h' cache entry must come before any ttl='5m' entry in the prompt");
+    throw invalid(
+      "cache_control: a ttl='1h' cache entry must come before any ttl='5m' entry in the prompt",
+    );
   }
   checkToolPairs(body.messages);
   return { body, model };
 }
-
-export type { ContentBlock };

@@ -53,8 +53,6 @@ export interface Usage {
   cache_read_input_tokens: number;
   cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
   service_tier: 'standard' | 'batch';
-  server_tool_use: null;
-  inference_geo: null;
 }
 
 export type OutputBlock =

@@ -1,0 +1,155 @@
+import { hashUnit } from '../prng.js';
+import type { Schema } from '../schema-core.js';
+import { conform } from '../schema-instance.js';
+import { CRITERION_RULES, type Judgment, judgment, type Result } from './criteria.js';
+import { classification, noSecrets } from './criteria-fields.js';
+import { buildFacts, type Facts } from './facts.js';
+import { findAttributions, findEscalations, findPatterns } from './signals.js';
+import { parseTicket } from './ticket.js';
+import { readVocab, type Vocab } from './vocab.js';
+
+/**
+ * Assembles a record_verdict input: judge every criterion the schema names,
+ * apply noise, score, decide the outcome (VOCAB.md), estimate confidence and
+ * write the summary. The result is conformed to the sent input_schema.
+ */
+
+export interface GradeRequest {
+  ticketText: string | undefined;
+  schema: Schema;
+  system: string;
+  modelId: string;
+  /** Share of criterion judgments to flip (already adjusted for the model). */
+  noise: number;
+  seed: number;
+  strongModel: boolean;
+}
+
+const RULES: Record<string, (f: Facts) => Judgment> = {
+  ...CRITERION_RULES,
+  classification,
+  no_secrets: noSecrets,
+};
+const VALUE: Record<string, number> = { met: 1, partial: 0.5, missing: 0 };
+
+/** Deterministic per (ticket, criterion, model, seed): met↔missing, partial→met or missing. */
+function flip(j: Judgment, unit: number): Judgment {
+  const to: Result =
+    j.result === 'met'
+      ? 'missing'
+      : j.result === 'missing'
+        ? 'met'
+        : unit < 0.5
+          ? 'met'
+          : 'missing';
+  return {
+    result: to,
+    evidence: to === 'missing' ? '' : j.evidence,
+    missing: to === 'met' ? '' : j.missing || 'Not clearly documented.',
+  };
+}
+
+function judgeAll(v: Vocab, f: Facts, req: GradeRequest): Map<string, Judgment> {
+  const out = new Map<string, Judgment>();
+  for (const id of v.criteria) {
+    let j = (RULES[id] ?? (() => judgment('n/a')))(f);
+    if (!v.results.includes(j.result))
+      j = { ...j, result: (v.results[0] as Result | undefined) ?? 'met' };
+    const unit = hashUnit(req.seed, req.modelId, f.t.key, id);
+    if (j.result !== 'n/a' && unit < req.noise) j = flip(j, hashUnit(req.seed, f.t.key, id, 'to'));
+    out.set(id, j);
+  }
+  return out;
+}
+
+export function scoreOf(results: Map<string, Judgment>, weights: Map<string, number>): number {
+  let num = 0;
+  let den = 0;
+  for (const [id, j] of results) {
+    const value = VALUE[j.result];
+    if (value === undefined) continue;
+    const w = weights.get(id) ?? 1;
+    num += w * value;
+    den += w;
+  }
+  return den === 0 ? 0 : Math.floor((100 * num) / den + 0.5 + 1e-9);
+}
+
+function confidenceOf(
+  f: Facts,
+  results: Map<string, Judgment>,
+  score: number,
+  req: GradeRequest,
+  cannotJudge: boolean,
+): number {
+  let c = 0.9;
+  if (f.t.threadIncomplete) c -= 0.3;
+  if (!f.t.parsed) c -= 0.15;
+  if (f.totalWords < 40) c -= 0.25;
+  if (f.totalWords < 15) c -= 0.15;
+  const partials = [...results.values()].filter((j) => j.result === 'partial').length;
+  if (partials >= 4) c -= 0.1;
+  const mixed =
+    results.get('resolution_verified')?.result === 'met' &&
+    f.customerComments.some((x) => /still|again/i.test(x.body));
+  if (mixed) c -= 0.2;
+  if (Math.abs(score - 70) <= 5) c -= 0.1;
+  if (req.strongModel) c += 0.03;
+  if (cannotJudge) c = Math.min(c, 0.3);
+  return Math.round(Math.min(0.97, Math.max(0.05, c)) * 100) / 100;
+}
+
+export function gradeTicket(req: GradeRequest): Record<string, unknown> {
+  const vocab = readVocab(req.schema, req.system);
+  const f = buildFacts(parseTicket(req.ticketText));
+  const results = judgeAll(vocab, f, req);
+  const escalations = findEscalations(vocab.rules, f);
+  const patterns = findPatterns(vocab.patterns, f, results);
+  const attributions = findAttributions(vocab.agents, f);
+  const score = scoreOf(results, vocab.weights);
+  const autoFailed = [...vocab.autoFail].filter((id) =>
+    ['partial', 'missing'].includes(results.get(id)?.result ?? ''),
+  );
+  const outcome =
+    escalations.length > 0 ? 'escalate' : autoFailed.length > 0 || score < 70 ? 'fail' : 'pass';
+  const cannotJudge = escalations.some((e) => e.rule === 'cannot_judge');
+  const missingInformation = [
+    ...new Set([...results.values()].map((j) => j.missing).filter(Boolean)),
+  ];
+  if (f.t.threadIncomplete)
+    missingInformation.push('The comment thread is incomplete; some history could not be read.');
+  const counts = { met: 0, partial: 0, missing: 0, 'n/a': 0 } as Record<string, number>;
+  for (const j of results.values()) counts[j.result] = (counts[j.result] ?? 0) + 1;
+  const name = f.t.externalId ? `Ticket ${f.t.externalId}` : 'The ticket';
+  const why =
+    outcome === 'escalate'
+      ? `escalated for ${escalations.map((e) => e.rule).join(', ')}`
+      : autoFailed.length > 0
+        ? `failed on auto-fail criterion ${autoFailed.join(', ')}`
+        : outcome;
+  const summary = [
+    `${name}${f.t.subject ? ` ("${f.t.subject.slice(0, 80)}")` : ''} scores ${score}/100 and is ${why}.`,
+    `${counts.met} criteria met, ${counts.partial} partial, ${counts.missing} missing, ${counts['n/a']} not applicable.`,
+    missingInformation.length > 0 ? `Main gap: ${missingInformation[0]}` : 'No gaps found.',
+    patterns.length > 0 ? `Known patterns: ${patterns.join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const verdict = {
+    outcome,
+    score,
+    criteria: [...results].map(([criterion, j]) => ({
+      criterion,
+      result: j.result,
+      evidence: j.evidence,
+      missing: j.missing,
+    })),
+    missing_information: missingInformation,
+    escalations,
+    attributions,
+    patterns,
+    confidence: confidenceOf(f, results, score, req, cannotJudge),
+    summary,
+  };
+  return conform(verdict, req.schema, req.schema) as Record<string, unknown>;
+}
