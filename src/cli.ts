@@ -71,11 +71,30 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     .description('run the local Anthropic API simulator alone (Messages and Message Batches)')
     .option('--port <n>', 'port to listen on', int, 4010)
     .option('--host <host>', 'interface', '127.0.0.1')
-    .option('--noise <rate>', 'share of judgments flipped (0..1)', Number.parseFloat, 0)
-    .action(async (opts: { port: number; host: string; noise: number }) => {
-      const { serveSimulatorForever } = await import('./simulator/index.js');
-      await serveSimulatorForever({ port: opts.port, host: opts.host, noise: opts.noise });
-    });
+    .option('--noise <rate>', 'share of per-criterion judgments flipped (0..1)', Number.parseFloat)
+    .option('--seed <n>', 'seed for faults, jitter and noise', int)
+    .option('--latency-ms <n>', 'base latency of every reply', int)
+    .option('--api-key <key>', 'require this key (x-api-key or Authorization: Bearer)')
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        noise?: number;
+        seed?: number;
+        latencyMs?: number;
+        apiKey?: string;
+      }) => {
+        const { serveSimulatorForever } = await import('./simulator/index.js');
+        await serveSimulatorForever({
+          port: opts.port,
+          host: opts.host,
+          ...(opts.noise !== undefined ? { noise: opts.noise } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+          ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+        });
+      },
+    );
 
   const failed = program
     .command('failed')

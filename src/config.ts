@@ -73,8 +73,8 @@ export const ConfigSchema = z.object({
   ANTHROPIC_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
   ANTHROPIC_MAX_RETRY_WAIT: duration.default(60_000),
   QC_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
-  QC_STRONG_MODEL: z.string().min(1).default('claude-sonnet-4-5-20250929'),
-  CHIEF_MODEL: z.string().min(1).default('claude-sonnet-4-5-20250929'),
+  QC_STRONG_MODEL: z.string().min(1).default('claude-sonnet-4-6'),
+  CHIEF_MODEL: z.string().min(1).default('claude-sonnet-4-6'),
   /** JSON object: model id → partial price row (USD per million tokens). */
   QC_PRICES: optionalString,
   QC_MAX_OUTPUT_TOKENS: z.coerce.number().int().positive().default(4096),
@@ -102,6 +102,17 @@ export const ConfigSchema = z.object({
   QC_RECONCILE_INTERVAL: duration.default(60_000),
   QC_NIGHTLY_CRON: z.string().default('0 2 * * *'),
   QC_TZ: z.string().default('UTC'),
+  /** Requests per Message Batch (the API allows 100,000). */
+  QC_BATCH_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(100_000),
+  /** Bytes per Message Batch create body (the API allows 256 MB). */
+  QC_BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(256 * 1024 * 1024)
+    .default(256_000_000),
+  /** How often the worker's batch poller checks submitted batches. */
+  QC_BATCH_POLL_INTERVAL: duration.default(60_000),
   QC_BUDGET_DAILY_USD: usd.optional(),
   QC_BUDGET_MONTHLY_USD: usd.optional(),
 

@@ -1,7 +1,16 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
-import { callTool, type LlmCall, type LlmDeps, type Purpose, type Tier } from '../llm/call.js';
+import {
+  callFromMessage,
+  callTool,
+  type LlmCall,
+  type LlmDeps,
+  type Purpose,
+  type Tier,
+  type ToolReply,
+  toolUseOf,
+} from '../llm/call.js';
 import type { Ticket } from '../ticket/schema.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
@@ -80,23 +89,27 @@ async function attempt(
   tier: Tier,
   purpose: Purpose,
   signal?: AbortSignal,
+  first?: Anthropic.Message,
 ): Promise<Attempt> {
   const calls: LlmCall[] = [];
   const system = systemBlocks(ctx, deps.settings.cacheTtl);
   const messages: Anthropic.MessageParam[] = [ticketMessage(ticket)];
   let issues: string[] = [];
   for (const round of [0, 1]) {
-    const reply = await callTool(deps.llm, {
-      model,
-      system,
-      tools: [ctx.tool],
-      toolName: VERDICT_TOOL,
-      messages,
-      maxTokens: deps.settings.maxTokens,
-      purpose: round === 0 ? purpose : 'repair',
-      tier,
-      signal,
-    });
+    const reply =
+      round === 0 && first
+        ? replyFromBatch(first, deps, model, tier)
+        : await callTool(deps.llm, {
+            model,
+            system,
+            tools: [ctx.tool],
+            toolName: VERDICT_TOOL,
+            messages,
+            maxTokens: deps.settings.maxTokens,
+            purpose: round === 0 ? purpose : 'repair',
+            tier,
+            signal,
+          });
     calls.push(reply.call);
     if (reply.input === undefined) {
       issues = ['the reply did not call record_verdict'];
@@ -116,6 +129,26 @@ async function attempt(
     messages.push(...repairTurn(reply.toolUseId, reply.input, issues));
   }
   return { issues, calls };
+}
+
+/** A reply that came back from the Message Batches API: costed at batch prices. */
+function replyFromBatch(
+  message: Anthropic.Message,
+  deps: GradeDeps,
+  model: string,
+  tier: Tier,
+): ToolReply {
+  const use = toolUseOf(message, VERDICT_TOOL);
+  return {
+    input: use?.input,
+    toolUseId: use?.id,
+    message,
+    call: callFromMessage(message, { model, purpose: 'batch', tier }, deps.llm.prices, {
+      latencyMs: 0,
+      outcome: use ? 'ok' : 'no_tool',
+      batch: true,
+    }),
+  };
 }
 
 function compare(
@@ -154,6 +187,8 @@ export async function gradeTicket(
     purpose?: 'grade' | 'backtest' | 'eval' | 'batch';
     signal?: AbortSignal;
     shadow?: boolean;
+    /** The base model's reply, already obtained through the Message Batches API. */
+    batchReply?: Anthropic.Message;
   } = {},
 ): Promise<GradeOutcome> {
   const s = deps.settings;
@@ -161,7 +196,16 @@ export async function gradeTicket(
   const failures: Failure[] = [];
   const calls: LlmCall[] = [];
 
-  const base = await attempt(deps, ctx, ticket, s.baseModel, 'base', purpose, opts.signal);
+  const base = await attempt(
+    deps,
+    ctx,
+    ticket,
+    s.baseModel,
+    'base',
+    purpose,
+    opts.signal,
+    opts.batchReply,
+  );
   calls.push(...base.calls);
   if (base.calls.length > 1) {
     failures.push({
@@ -199,7 +243,7 @@ export async function gradeTicket(
 
   const wantShadow =
     !reason &&
-    purpose === 'grade' &&
+    (purpose === 'grade' || purpose === 'batch') &&
     (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
   if (reason || wantShadow) {
     const strongPurpose: Purpose = reason ? 'tier_up' : 'shadow';

@@ -25,6 +25,14 @@ describe('price table', () => {
       batchDiscount: 0.5,
     });
     expect(prices.get('claude-sonnet-4-5')).toEqual(prices.get('claude-sonnet-4-5-20250929'));
+    // Sonnet 4.6 (the default strong model) has the same list prices as 4.5.
+    expect(prices.get('claude-sonnet-4-6')).toMatchObject({
+      input: 3,
+      output: 15,
+      cacheWrite5m: 3.75,
+      cacheWrite1h: 6,
+      cacheRead: 0.3,
+    });
   });
 
   it('computes cost from usage, each kind of token at its own rate', () => {

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
+
+let db: TestDb;
+let sim: Simulator;
+let p: Pipeline;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 3, noise: 0, latencyMs: 1_500 });
+  db = await createTestDb();
+  p = await startPipeline(db, sim.url);
+});
+afterAll(async () => {
+  await p.close();
+  await db.drop();
+  await sim.close();
+});
+
+describe('graceful shutdown', () => {
+  it('SIGTERM while model requests are in flight → those jobs finish, exit 0, the rest are graded by the next worker', async () => {
+    const ids = await storeExamples(db, 6);
+    await p.enqueue(ids);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/qc-worker.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        REDIS_URL: p.config.REDIS_URL,
+        QUEUE_PREFIX: p.config.QUEUE_PREFIX,
+        ANTHROPIC_BASE_URL: sim.url,
+        QC_CONCURRENCY: '2',
+        QC_SHADOW_RATE: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+
+    // Two jobs active, their model requests under way (the simulator answers after 1.5 s).
+    await waitFor('two active jobs', async () => (await p.queue.getActiveCount()) === 2, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const graded = async () =>
+      (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results')).rows[0]
+        ?.n ?? 0;
+    expect(await graded()).toBe(0);
+    child.kill('SIGTERM');
+
+    expect(await exited, output).toBe(0);
+    expect(output).toContain('shutting down');
+    // The two in-flight jobs completed; nothing else was taken.
+    expect(await graded()).toBe(2);
+    expect(await p.queue.getActiveCount()).toBe(0);
+    expect(await p.queue.getWaitingCount()).toBe(4);
+
+    sim.setOptions({ latencyMs: 0 });
+    await p.startWorker({ concurrency: 2 });
+    await waitFor('all six graded', async () => (await graded()) === 6, 30_000);
+    const perTicket = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM qc_results GROUP BY ticket_id',
+    );
+    expect(perTicket.rows.every((r) => r.n === 1)).toBe(true);
+  });
+});
