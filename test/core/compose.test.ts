@@ -12,7 +12,7 @@ interface Service {
   environment?: Record<string, string>;
 }
 
-const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 const s = compose.services;
