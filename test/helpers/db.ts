@@ -16,7 +16,8 @@ export interface TestDb {
 export async function createTestDb(
   opts: { seed?: boolean; contextDir?: string } = {},
 ): Promise<TestDb> {
-  const name = `ticketqc_t_${randomBytes(5).toString('hex')}`;
+  // Named after the run's template, so a killed run's leftovers are found and dropped.
+  const name = `${inject('templateDb')}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {

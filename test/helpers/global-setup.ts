@@ -11,12 +11,14 @@ export default async function setup(project: TestProject) {
   const template = `ticketqc_tpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
-  // Leftovers from runs that were killed.
+  // Leftovers from runs that were killed: every name carries its run's pid, and
+  // only databases of runs no longer alive are dropped (runs may overlap).
   const stale = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'ticketqc_t%' AND datname <> $1",
-    [template],
+    "SELECT datname FROM pg_database WHERE datname LIKE 'ticketqc_tpl_%'",
   );
   for (const row of stale.rows) {
+    const pid = Number(/^ticketqc_tpl_(\d+)/.exec(row.datname)?.[1]);
+    if (pid && pid !== process.pid && isAlive(pid)) continue;
     await admin
       .query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`)
       .catch(() => undefined);
@@ -28,9 +30,24 @@ export default async function setup(project: TestProject) {
   await pool.end();
   project.provide('templateDb', template);
   return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    const mine = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${template}%`],
+    );
+    for (const row of mine.rows) {
+      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    }
     await admin.end();
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 declare module 'vitest' {
