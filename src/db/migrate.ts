@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Pool } from './pool.js';
+import { type Pool, withDefaultUser } from './pool.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 // A fixed advisory-lock key so concurrent `migrate` runs serialize.
@@ -51,7 +51,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<Migrati
 
 /** Create the database named in the URL if it does not exist (for demo / first run). */
 export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
-  const url = new URL(databaseUrl);
+  const url = new URL(withDefaultUser(databaseUrl));
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) return false;
   url.pathname = '/postgres';

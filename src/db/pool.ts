@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -15,13 +16,23 @@ export interface PoolOptions {
 }
 
 /**
+ * A URL without a user name (the default `postgres://127.0.0.1:5432/ticket_qc`)
+ * connects as PGUSER or the OS user, as psql does; `pg` alone would send none.
+ */
+export function withDefaultUser(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (!url.username) url.username = process.env.PGUSER ?? process.env.USER ?? userInfo().username;
+  return url.toString();
+}
+
+/**
  * One pool per process, created by the entry point. An idle client's error
  * (PostgreSQL restarted, network cut) is logged, never thrown: unhandled, it
  * would crash the process.
  */
 export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
   const pool = new pg.Pool({
-    connectionString: databaseUrl,
+    connectionString: withDefaultUser(databaseUrl),
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'ticket-qc',
     connectionTimeoutMillis: 5_000,
