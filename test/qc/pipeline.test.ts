@@ -261,4 +261,40 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
     expect(warning, JSON.stringify(p.logs.map((l) => l.msg))).toBeDefined();
     expect(warning?.model).toBe(p.config.QC_MODEL);
   });
+
+  it('warns at run time when real usage shows both cache counters at 0', async () => {
+    // Our estimate says the prefix is cacheable (minimum lowered by QC_PRICES), but
+    // the API side does not cache it: only the usage numbers can reveal that.
+    const dir = await mkdtemp(path.join(tmpdir(), 'tqc-ctx-'));
+    for (const [file, text] of await readContextDir('context')) {
+      const keep = text
+        .split('\n')
+        .filter((l) => /^## |^(Weight|Auto-fail|Second opinion):|^- `/.test(l));
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await writeFile(path.join(dir, file), `${keep.join('\n')}\n`);
+    }
+    db = await createTestDb({ contextDir: dir });
+    p = await startPipeline(db, sim.url, {
+      QC_PRICES: JSON.stringify({ 'claude-haiku-4-5': { minCacheTokens: 100 } }),
+    });
+    const ids = await storeExamples(db, 4);
+    await p.startWorker({ concurrency: 1 });
+    expect(
+      p.logs.some(
+        (l) => /minimum\s+cacheable prefix/.test(l.msg) && l.model === p?.config.QC_MODEL,
+      ),
+    ).toBe(false);
+    await p.enqueue(ids);
+    await waitFor('4 results', async () =>
+      (await resultsFor(ids)).length === 4 ? true : undefined,
+    );
+    const zero = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM agent_events WHERE kind = 'llm_call' AND cache_read_input_tokens = 0 AND cache_creation_input_tokens = 0",
+    );
+    expect(zero.rows[0]?.n).toBeGreaterThanOrEqual(3);
+    const warning = p.logs.find(
+      (l) => l.level === 40 && /prompt cache is not being used/.test(l.msg),
+    );
+    expect(warning?.model).toBe(p.config.QC_MODEL);
+  });
 });
