@@ -297,4 +297,25 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
     );
     expect(warning?.model).toBe(p.config.QC_MODEL);
   });
+
+  it('cancelling a job aborts its model request through the job’s AbortSignal', async () => {
+    db = await createTestDb();
+    p = await startPipeline(db, sim.url);
+    const [id] = await storeExamples(db, 1);
+    sim.injectFaults('hang', 1); // the simulator holds the request (10 minutes by default)
+    const worker = await p.startWorker({ concurrency: 1 });
+    const [jobId] = await p.enqueue([id as number]);
+    await waitFor('the job to be active', async () => (await p?.queue.getActiveCount()) === 1);
+    await new Promise((r) => setTimeout(r, 200)); // the request is now in flight
+    const started = Date.now();
+    expect(worker.cancelJob(jobId as string, 'reviewer cancelled')).toBe(true);
+    const job = await waitFor('the job to fail', async () => {
+      const j = await p?.queue.getJob(jobId as string);
+      return j && (await j.isFailed()) ? j : undefined;
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(job.failedReason).toMatch(/abort/i);
+    const results = await db.pool.query('SELECT 1 FROM qc_results');
+    expect(results.rowCount).toBe(0);
+  });
 });

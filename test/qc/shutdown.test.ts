@@ -7,11 +7,13 @@ import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers
 let db: TestDb;
 let sim: Simulator;
 let p: Pipeline;
+// A key-shaped sentinel: it must never appear in any log line.
+const API_KEY = 'sk-ant-api03-SENTINEL-do-not-log-0123456789';
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 3, noise: 0, latencyMs: 1_500 });
+  sim = await startSimulator({ seed: 3, noise: 0, latencyMs: 1_500, apiKey: API_KEY });
   db = await createTestDb();
-  p = await startPipeline(db, sim.url);
+  p = await startPipeline(db, sim.url, { ANTHROPIC_API_KEY: API_KEY });
 });
 afterAll(async () => {
   await p.close();
@@ -32,7 +34,8 @@ describe('graceful shutdown', () => {
         ANTHROPIC_BASE_URL: sim.url,
         QC_CONCURRENCY: '2',
         QC_SHADOW_RATE: '0',
-        LOG_LEVEL: 'info',
+        ANTHROPIC_API_KEY: API_KEY,
+        LOG_LEVEL: 'debug',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -58,6 +61,9 @@ describe('graceful shutdown', () => {
 
     expect(await exited, output).toBe(0);
     expect(output).toContain('shutting down');
+    expect(output).toContain('graded');
+    expect(output).not.toContain(API_KEY);
+    expect(output).not.toContain('SENTINEL');
     // The two in-flight jobs completed; nothing else was taken.
     expect(await graded()).toBe(2);
     expect(await p.queue.getActiveCount()).toBe(0);
