@@ -18,12 +18,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CRITERIA, outcomeOf, scoreOf } from './validate-tickets.mjs';
-import { MSP_DOMAIN, ORGS, TECHS } from './scenarios/cast.mjs';
 import accounts from './scenarios/accounts.mjs';
 import backup from './scenarios/backup.mjs';
+import { CATEGORIES, DISPATCHERS, MSP_DOMAIN, ORGS, TECHS } from './scenarios/cast.mjs';
 import commercial from './scenarios/commercial.mjs';
 import email from './scenarios/email.mjs';
+import everyday from './scenarios/everyday.mjs';
 import hardware from './scenarios/hardware.mjs';
 import lifecycle from './scenarios/lifecycle.mjs';
 import network from './scenarios/network.mjs';
@@ -31,6 +31,7 @@ import printing from './scenarios/printing.mjs';
 import security from './scenarios/security.mjs';
 import software from './scenarios/software.mjs';
 import thinWeek from './scenarios/thin-week.mjs';
+import { AUTO_FAIL, CRITERIA, outcomeOf, readContext, scoreOf } from './validate-tickets.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, 'tickets.jsonl');
@@ -40,6 +41,8 @@ const FIRST_ID = 1001;
 const AUTO_CLOSE_DAYS = 4;
 const SET_END = Date.UTC(YEAR, 10, 20, 23, 0);
 const LETTER = { M: 'met', P: 'partial', X: 'missing', N: 'n/a' };
+/** Weights and auto-fail criteria from context/rubric.md (equal weights without it). */
+const RUBRIC = readContext();
 
 const SCENARIOS = [
   ...accounts,
@@ -52,6 +55,7 @@ const SCENARIOS = [
   ...hardware,
   ...software,
   ...commercial,
+  ...everyday,
   ...thinWeek,
 ];
 
@@ -104,27 +108,41 @@ function build(s) {
   const org = ORGS[s.org];
   if (!org) throw new Error(`${s.key}: unknown org ${s.org}`);
   const created = parseCreated(s.at, s.key);
+  if (!CATEGORIES.includes(s.cat)) throw new Error(`${s.key}: unknown category ${s.cat}`);
   const requester = person(s.req, s.org);
   const assignee = techOf(s.tech, s.key);
 
   const comments = s.thread.map(([kind, w, body]) => {
     const [k, who] = kind.split(':');
     const at = when(created, w, s.key);
-    if (k === 'c') return { author: who ?? requester.name, role: 'customer', public: true, body, at };
+    if (k === 'c')
+      return { author: who ?? requester.name, role: 'customer', public: true, body, at };
     if (k === 'a' || k === 'n') {
       const author = who ? techOf(who, s.key).name : assignee.name;
       return { author, role: 'agent', public: k === 'a', body, at };
     }
-    if (k === 's') return { author: who ?? 'Northbeam PSA', role: 'system', public: false, body, at };
+    if (k === 's')
+      return { author: who ?? 'Northbeam PSA', role: 'system', public: false, body, at };
     throw new Error(`${s.key}: bad comment kind ${kind}`);
   });
   for (let i = 1; i < comments.length; i++) {
     if (comments[i].at < comments[i - 1].at) throw new Error(`${s.key}: comment ${i} out of order`);
   }
 
-  const agentTimes = comments.filter((c) => c.role === 'agent').map((c) => c.at);
-  const timeEntries = (s.time ?? []).map(([minutes, note, w, who], i) => {
-    const fallback = agentTimes[Math.min(i, agentTimes.length - 1)] ?? created.ms;
+  // A time entry without an explicit time is logged with a work session: the
+  // technicians' internal notes (or, without any, their comments), spread evenly.
+  const notes = comments.filter((c) => c.role === 'agent' && !c.public).map((c) => c.at);
+  const sessions =
+    notes.length > 0 ? notes : comments.filter((c) => c.role === 'agent').map((c) => c.at);
+  const entries = s.time ?? [];
+  const sessionFor = (i) => {
+    if (sessions.length === 0) return created.ms;
+    if (entries.length === 1) return sessions.at(-1);
+    if (sessions.length < entries.length) return sessions[Math.min(i, sessions.length - 1)];
+    return sessions[Math.round((i * (sessions.length - 1)) / (entries.length - 1))];
+  };
+  const timeEntries = entries.map(([minutes, note, w, who], i) => {
+    const fallback = sessionFor(i);
     return {
       minutes,
       note,
@@ -150,6 +168,8 @@ function build(s) {
   if (typeof s.triage === 'string') {
     triage = { by: 'triage', kind: 'agent', notes: s.triage, at: iso(created.ms + 2 * 60_000) };
   } else if (s.triage) {
+    if (!DISPATCHERS.includes(s.triage.by))
+      throw new Error(`${s.key}: unknown dispatcher ${s.triage.by}`);
     triage = {
       by: s.triage.by,
       kind: s.triage.kind ?? 'person',
@@ -191,9 +211,12 @@ function build(s) {
     patterns: g.pat ?? [],
     notes: g.why,
   };
-  const expected = outcomeOf(gold);
+  const expected = outcomeOf(gold, RUBRIC.weights ?? {}, RUBRIC.autoFail ?? AUTO_FAIL);
   if (expected !== g.o) {
-    throw new Error(`${s.key}: gold outcome ${g.o} but rules give ${expected} (score ${scoreOf(criteria)})`);
+    const score = scoreOf(criteria, RUBRIC.weights ?? {});
+    throw new Error(
+      `${s.key}: gold outcome ${g.o} but the rubric gives ${expected} (score ${score})`,
+    );
   }
   return { key: s.key, ticket, gold };
 }

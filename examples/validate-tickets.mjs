@@ -57,7 +57,7 @@ export const AGENT_CATEGORIES = {
 };
 const RESULTS = ['met', 'partial', 'missing', 'n/a'];
 const VALUE = { met: 1, partial: 0.5, missing: 0 };
-const AUTO_FAIL = ['no_secrets'];
+export const AUTO_FAIL = ['no_secrets'];
 const PASS_MARK = 70;
 
 /** Weighted score 0..100; n/a criteria are left out. Equal weights unless given. */
@@ -84,7 +84,7 @@ export function outcomeOf(gold, weights = {}, autoFail = AUTO_FAIL) {
 }
 
 /** Ids (and rubric weights) from context/*.md, when the lead's files exist. */
-function readContext(root) {
+export function readContext(root = join(dirname(fileURLToPath(import.meta.url)), '..')) {
   const ids = (file) => {
     const p = join(root, 'context', file);
     if (!existsSync(p)) return null;
@@ -92,11 +92,16 @@ function readContext(root) {
     for (const m of readFileSync(p, 'utf8').matchAll(/^## `([a-z][a-z0-9_]*)`/gm)) out.push(m[1]);
     return out;
   };
-  const ctx = { criteria: ids('rubric.md'), rules: ids('escalation.md'), patterns: ids('patterns.md') };
-  ctx.weights = {};
+  const ctx = {
+    criteria: ids('rubric.md'),
+    rules: ids('escalation.md'),
+    patterns: ids('patterns.md'),
+  };
+  ctx.weights = null;
   ctx.autoFail = null;
   const rubric = join(root, 'context', 'rubric.md');
   if (existsSync(rubric)) {
+    ctx.weights = {};
     ctx.autoFail = [];
     let current = null;
     for (const line of readFileSync(rubric, 'utf8').split('\n')) {
@@ -118,9 +123,25 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
 const SET_START = Date.parse('2026-10-01T00:00:00Z');
 const SET_END = Date.parse('2026-11-21T00:00:00Z');
 const TICKET_KEYS = [
-  'source', 'externalId', 'subject', 'description', 'status', 'priority', 'category',
-  'requester', 'assignee', 'organization', 'createdAt', 'updatedAt', 'closedAt', 'comments',
-  'timeEntries', 'tags', 'customFields', 'triage', 'threadIncomplete',
+  'source',
+  'externalId',
+  'subject',
+  'description',
+  'status',
+  'priority',
+  'category',
+  'requester',
+  'assignee',
+  'organization',
+  'createdAt',
+  'updatedAt',
+  'closedAt',
+  'comments',
+  'timeEntries',
+  'tags',
+  'customFields',
+  'triage',
+  'threadIncomplete',
 ];
 const REQUIRED = ['source', 'externalId', 'subject', 'status', 'createdAt', 'updatedAt'];
 const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed', 'cancelled'];
@@ -128,7 +149,8 @@ const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed', 'canc
 function checkTicket(t, err) {
   const isStr = (v) => typeof v === 'string';
   const time = (v, what) => {
-    if (!isStr(v) || !ISO.test(v) || Number.isNaN(Date.parse(v))) return err(`${what} is not ISO-8601 with offset`);
+    if (!isStr(v) || !ISO.test(v) || Number.isNaN(Date.parse(v)))
+      return err(`${what} is not ISO-8601 with offset`);
     const ms = Date.parse(v);
     if (ms < SET_START || ms >= SET_END) err(`${what} ${v} outside 2026-10-01..2026-11-20`);
   };
@@ -144,7 +166,8 @@ function checkTicket(t, err) {
   keysOnly(t, TICKET_KEYS, 'ticket');
   for (const k of REQUIRED) if (t[k] === undefined) err(`ticket.${k} is required`);
   if (t.source !== 'examples') err('source must be "examples"');
-  if (!isStr(t.externalId) || !/^EX-\d+$/.test(t.externalId)) err('externalId must look like EX-1001');
+  if (!isStr(t.externalId) || !/^EX-\d+$/.test(t.externalId))
+    err('externalId must look like EX-1001');
   if (!isStr(t.subject) || t.subject.length === 0) err('subject must be a non-empty string');
   if (!isStr(t.description)) err('description must be a string');
   if (!STATUSES.includes(t.status)) err(`bad status ${t.status}`);
@@ -161,13 +184,18 @@ function checkTicket(t, err) {
   if (!done && t.closedAt !== undefined) err(`${t.status} ticket must not have closedAt`);
   const created = Date.parse(t.createdAt);
   if (Date.parse(t.updatedAt) < created) err('updatedAt before createdAt');
-  if (t.closedAt && (Date.parse(t.closedAt) < created || Date.parse(t.closedAt) > Date.parse(t.updatedAt))) {
+  if (
+    t.closedAt &&
+    (Date.parse(t.closedAt) < created || Date.parse(t.closedAt) > Date.parse(t.updatedAt))
+  ) {
     err('closedAt must lie between createdAt and updatedAt');
   }
-  if (!Array.isArray(t.comments) || t.comments.length === 0) err('comments must be a non-empty array');
+  if (!Array.isArray(t.comments) || t.comments.length === 0)
+    err('comments must be a non-empty array');
   for (const [i, c] of (t.comments ?? []).entries()) {
     keysOnly(c, ['author', 'role', 'public', 'body', 'at'], `comments[${i}]`);
-    if (!isStr(c.author) || !isStr(c.body) || c.body.length === 0) err(`comments[${i}] needs author and body`);
+    if (!isStr(c.author) || !isStr(c.body) || c.body.length === 0)
+      err(`comments[${i}] needs author and body`);
     if (!['customer', 'agent', 'system'].includes(c.role)) err(`comments[${i}] bad role ${c.role}`);
     if (typeof c.public !== 'boolean') err(`comments[${i}].public must be boolean`);
     time(c.at, `comments[${i}].at`);
@@ -177,21 +205,31 @@ function checkTicket(t, err) {
   }
   for (const [i, e] of (t.timeEntries ?? []).entries()) {
     keysOnly(e, ['minutes', 'note', 'author', 'at'], `timeEntries[${i}]`);
-    if (!Number.isInteger(e.minutes) || e.minutes < 0) err(`timeEntries[${i}].minutes must be an integer >= 0`);
+    if (!Number.isInteger(e.minutes) || e.minutes < 0)
+      err(`timeEntries[${i}].minutes must be an integer >= 0`);
     if (!isStr(e.note)) err(`timeEntries[${i}].note must be a string`);
     if (e.at !== undefined) time(e.at, `timeEntries[${i}].at`);
   }
   if (!Array.isArray(t.tags) || t.tags.some((x) => !isStr(x))) err('tags must be strings');
-  if (typeof t.customFields !== 'object' || t.customFields === null || Array.isArray(t.customFields)) {
+  if (
+    typeof t.customFields !== 'object' ||
+    t.customFields === null ||
+    Array.isArray(t.customFields)
+  ) {
     err('customFields must be an object');
   } else {
     for (const [k, v] of Object.entries(t.customFields)) {
-      if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v))) err(`customFields.${k} bad value`);
+      if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v)))
+        err(`customFields.${k} bad value`);
     }
   }
   if (t.triage !== undefined) {
     keysOnly(t.triage, ['by', 'kind', 'notes', 'at'], 'triage');
-    if (!isStr(t.triage.by) || !['agent', 'person'].includes(t.triage.kind) || !isStr(t.triage.notes)) {
+    if (
+      !isStr(t.triage.by) ||
+      !['agent', 'person'].includes(t.triage.kind) ||
+      !isStr(t.triage.notes)
+    ) {
       err('triage needs by, kind agent|person, notes');
     }
     if (t.triage.at !== undefined) time(t.triage.at, 'triage.at');
@@ -205,33 +243,63 @@ function checkGold(g, t, err, ctx) {
   for (const k of Object.keys(g)) if (!keys.includes(k)) err(`gold has unknown key ${k}`);
   if (!['pass', 'fail', 'escalate'].includes(g.outcome)) err(`bad gold.outcome ${g.outcome}`);
   const crit = g.criteria ?? {};
-  for (const id of CRITERIA) if (!RESULTS.includes(crit[id])) err(`gold.criteria.${id} is ${crit[id]}`);
-  for (const id of Object.keys(crit)) if (!CRITERIA.includes(id)) err(`gold.criteria has unknown id ${id}`);
+  for (const id of CRITERIA)
+    if (!RESULTS.includes(crit[id])) err(`gold.criteria.${id} is ${crit[id]}`);
+  for (const id of Object.keys(crit))
+    if (!CRITERIA.includes(id)) err(`gold.criteria has unknown id ${id}`);
   if (crit.no_secrets === 'n/a') err('no_secrets is never n/a');
   if (!Array.isArray(g.escalations)) return err('gold.escalations must be an array');
-  for (const r of g.escalations) if (!ESCALATION_RULES.includes(r)) err(`unknown escalation rule ${r}`);
+  for (const r of g.escalations)
+    if (!ESCALATION_RULES.includes(r)) err(`unknown escalation rule ${r}`);
   if (new Set(g.escalations).size !== g.escalations.length) err('duplicate escalation rule');
-  for (const p of g.patterns ?? []) if (!PATTERNS.includes(p)) err(`unknown pattern ${p}`);
+  const knownPatterns = [...PATTERNS, ...(ctx.patterns ?? [])];
+  for (const p of g.patterns ?? []) if (!knownPatterns.includes(p)) err(`unknown pattern ${p}`);
   for (const a of g.attributions ?? []) {
-    if (!AGENT_CATEGORIES[a.agent]?.includes(a.category)) err(`unknown attribution ${a.agent}/${a.category}`);
-    if (ctx.triageCategories && a.agent === 'triage' && !ctx.triageCategories.includes(a.category)) {
+    if (!AGENT_CATEGORIES[a.agent]?.includes(a.category))
+      err(`unknown attribution ${a.agent}/${a.category}`);
+    if (
+      ctx.triageCategories &&
+      a.agent === 'triage' &&
+      !ctx.triageCategories.includes(a.category)
+    ) {
       err(`attribution category ${a.category} not declared in context/agents/triage.md`);
     }
-    if (a.agent === 'triage' && t.triage?.by !== 'triage') err('attribution to triage but ticket not triaged by the agent');
+    if (a.agent === 'triage' && t.triage?.by !== 'triage')
+      err('attribution to triage but ticket not triaged by the agent');
   }
-  if (typeof g.notes !== 'string' || g.notes.length === 0 || g.notes.includes('\n')) err('gold.notes must be one line');
-  const want = outcomeOf(g);
-  if (g.outcome !== want) err(`gold.outcome ${g.outcome} but the rule gives ${want} (score ${scoreOf(crit)})`);
+  if (typeof g.notes !== 'string' || g.notes.length === 0 || g.notes.includes('\n'))
+    err('gold.notes must be one line');
+  // Gold follows the rubric in context/rubric.md when it exists (weights, auto-fail),
+  // otherwise equal weights and the auto-fail criteria of VOCAB.md.
+  const weights = ctx.weights ?? {};
+  const autoFail = ctx.autoFail ?? AUTO_FAIL;
+  const want = outcomeOf(g, weights, autoFail);
+  const s = scoreOf(crit, weights);
+  if (g.outcome !== want)
+    err(`gold.outcome ${g.outcome} but the rubric gives ${want} (score ${s})`);
   // Keep pass/fail clear of the pass mark so small weight changes do not flip them.
-  const s = scoreOf(crit);
   if (g.outcome === 'pass' && s < 78) err(`pass with score ${s} is too close to the pass mark`);
-  if (g.outcome === 'fail' && crit.no_secrets === 'met' && s > 62) err(`fail with score ${s} is too close to the pass mark`);
-  if (ctx.criteria) {
-    const w = outcomeOf(g, ctx.weights, ctx.autoFail ?? AUTO_FAIL);
-    if (w !== g.outcome) err(`with context/rubric.md weights the outcome would be ${w}`);
+  const autoFailed = autoFail.some((id) => crit[id] === 'missing' || crit[id] === 'partial');
+  if (g.outcome === 'fail' && !autoFailed && s > 64) {
+    err(`fail with score ${s} is too close to the pass mark`);
   }
-  if (g.patterns?.includes('credentials_in_notes') && crit.no_secrets === 'met') {
-    err('credentials_in_notes pattern but no_secrets met');
+  // The patterns that can be read straight off the ticket must agree with it.
+  const pats = g.patterns ?? [];
+  if (pats.includes('credentials_in_notes') !== (crit.no_secrets === 'missing')) {
+    err('credentials_in_notes pattern and no_secrets "missing" must go together');
+  }
+  const blankNote = (t.timeEntries ?? []).some(
+    (e) => typeof e.note === 'string' && e.note.trim() === '',
+  );
+  if (!t.threadIncomplete && blankNote !== pats.includes('time_logged_without_notes')) {
+    err(
+      'time_logged_without_notes pattern must be set exactly when a time entry has an empty note',
+    );
+  }
+  if (blankNote && crit.time_entries === 'met')
+    err('a time entry has no note but time_entries is met');
+  if (pats.includes('closed_without_customer_confirmation') && crit.resolution_verified === 'met') {
+    err('closed_without_customer_confirmation pattern but resolution_verified met');
   }
 }
 
@@ -244,28 +312,33 @@ export function validate(file) {
     ['escalation rules', ESCALATION_RULES, ctx.rules],
     ['patterns', PATTERNS, ctx.patterns],
   ]) {
-    if (theirs) for (const id of mine) if (!theirs.includes(id)) problems.push(`context is missing ${name} id ${id}`);
+    if (theirs)
+      for (const id of mine)
+        if (!theirs.includes(id)) problems.push(`context is missing ${name} id ${id}`);
   }
   const lines = readFileSync(file, 'utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   const rows = [];
   const ids = new Set();
-  lines.forEach((line, i) => {
+  for (const [i, line] of lines.entries()) {
     const err = (m) => problems.push(`line ${i + 1}: ${m}`);
     let row;
     try {
       row = JSON.parse(line);
     } catch (e) {
-      return err(`not JSON: ${e.message}`);
+      err(`not JSON: ${e.message}`);
+      continue;
     }
-    const keys = Object.keys(row);
-    if (keys.length !== 2 || !row.ticket || !row.gold) return err('line must be {"ticket", "gold"}');
+    if (Object.keys(row).length !== 2 || !row.ticket || !row.gold) {
+      err('line must be {"ticket", "gold"}');
+      continue;
+    }
     checkTicket(row.ticket, err);
     checkGold(row.gold, row.ticket, err, ctx);
     if (ids.has(row.ticket.externalId)) err(`duplicate externalId ${row.ticket.externalId}`);
     ids.add(row.ticket.externalId);
     rows.push(row);
-  });
+  }
 
   // Set-level properties.
   const need = (ok, m) => {
@@ -274,12 +347,15 @@ export function validate(file) {
   const outcomes = { pass: 0, fail: 0, escalate: 0 };
   const byRule = Object.fromEntries(ESCALATION_RULES.map((r) => [r, 0]));
   const byPattern = Object.fromEntries(PATTERNS.map((p) => [p, 0]));
+  const bump = (m, k) => {
+    m[k] = (m[k] ?? 0) + 1;
+  };
   const byCategory = {};
   const thin = [];
   for (const { ticket, gold } of rows) {
     outcomes[gold.outcome] = (outcomes[gold.outcome] ?? 0) + 1;
     for (const r of gold.escalations) byRule[r] += 1;
-    for (const p of gold.patterns) byPattern[p] += 1;
+    for (const p of gold.patterns) bump(byPattern, p);
     for (const a of gold.attributions) {
       byCategory[a.category] = (byCategory[a.category] ?? 0) + 1;
       if (a.category === 'insufficient_detail') thin.push(ticket);
@@ -290,7 +366,13 @@ export function validate(file) {
   need(outcomes.escalate >= 12, `only ${outcomes.escalate} escalations (need >= 12)`);
   need(byRule.grader_instruction >= 2, 'need >= 2 grader_instruction tickets');
   need(secrets.length >= 2, 'need >= 2 tickets with a secret in a note');
-  for (const r of ['security_incident', 'data_loss', 'legal_or_churn_threat', 'billing_dispute', 'vip_or_sla_breach']) {
+  for (const r of [
+    'security_incident',
+    'data_loss',
+    'legal_or_churn_threat',
+    'billing_dispute',
+    'vip_or_sla_breach',
+  ]) {
     need(byRule[r] >= 1, `no ticket escalates on ${r}`);
   }
   const thinDates = thin.map((t) => t.createdAt).sort();
@@ -300,7 +382,8 @@ export function validate(file) {
     need(span < 7 * 86_400_000, 'thin-triage tickets do not fit in one 7-day window');
   }
   for (const [cat, n] of Object.entries(byCategory)) {
-    if (cat !== 'insufficient_detail') need(n < 3, `triage/${cat} on ${n} tickets (must stay below 3)`);
+    if (cat !== 'insufficient_detail')
+      need(n < 3, `triage/${cat} on ${n} tickets (must stay below 3)`);
   }
   return { rows, problems, outcomes, byRule, byPattern, byCategory, thin, secrets };
 }
@@ -321,12 +404,29 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log('escalations by rule:', r.byRule);
   console.log('patterns:', r.byPattern);
   console.log('triage attributions:', r.byCategory);
-  console.log('thin-triage tickets:', r.thin.map((t) => `${t.externalId} ${t.createdAt}`).join(', '));
+  console.log(
+    'thin-triage tickets:',
+    r.thin.map((t) => `${t.externalId} ${t.createdAt}`).join(', '),
+  );
   console.log('secrets in notes:', r.secrets.map((x) => x.ticket.externalId).join(', '));
-  console.log('status:', count(r.rows, (x) => x.ticket.status));
-  console.log('priority:', count(r.rows, (x) => x.ticket.priority));
-  console.log('category:', count(r.rows, (x) => x.ticket.category));
-  console.log('triage kind:', count(r.rows, (x) => x.ticket.triage?.kind ?? 'none'));
+  const partial = r.rows.filter((x) => x.gold.criteria.no_secrets === 'partial');
+  console.log('secrets partly exposed:', partial.map((x) => x.ticket.externalId).join(', '));
+  console.log(
+    'status:',
+    count(r.rows, (x) => x.ticket.status),
+  );
+  console.log(
+    'priority:',
+    count(r.rows, (x) => x.ticket.priority),
+  );
+  console.log(
+    'category:',
+    count(r.rows, (x) => x.ticket.category),
+  );
+  console.log(
+    'triage kind:',
+    count(r.rows, (x) => x.ticket.triage?.kind ?? 'none'),
+  );
   const tech = {};
   for (const { ticket, gold } of r.rows) {
     const k = ticket.assignee?.name ?? '-';

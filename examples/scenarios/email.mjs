@@ -1,0 +1,752 @@
+// Email & collaboration: Exchange Online, Outlook, Teams, OneDrive/SharePoint.
+export default [
+  {
+    key: 'mbx-full-oakline-archive',
+    org: 'oakline',
+    req: 'Patricia Nguyen',
+    tech: 'aisha',
+    at: '10-01 09:14',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Mailbox almost full warning',
+    desc: 'Outlook says my mailbox is 49.6 GB of 50 GB and I will soon be unable to send. I keep everything for lease disputes, I cannot just delete things. Patricia, Leasing Director',
+    triage:
+      'Leasing director Patricia Nguyen at 49.6/50 GB (Exchange Online, Business Standard); sending will be blocked at 50 GB, so this becomes user-down within days. She must retain mail for lease disputes - do not bulk-delete. Options: enable online archive (included in her plan, 50 GB) with a retention tag, or upgrade to Exchange Online Plan 2 / Business Premium for auto-expanding archive. Normal priority.',
+    thread: [
+      [
+        'n',
+        40,
+        'Business Standard includes a 50 GB online archive. Enabled archive for pnguyen. Created retention policy "Oakline - Archive after 2y" (Default 2 year move to archive, plus "Never delete" personal tag) and assigned it to her only; kicked off Start-ManagedFolderAssistant.',
+      ],
+      [
+        'a',
+        55,
+        'Hi Patricia, nothing will be deleted. I\'ve turned on your Online Archive, a second 50 GB mailbox that appears in Outlook as "In-Place Archive - Patricia Nguyen". Email older than 2 years will move there automatically over the next day or two, and you can still search it from Outlook. If the archive itself gets close to full in future we can upgrade it to auto-expanding (up to 1.5 TB) for about $2.50/month more. I\'ll check the size tomorrow afternoon.',
+      ],
+      [
+        'n',
+        '+1 15:10',
+        'Managed Folder Assistant ran overnight: primary mailbox 31.2 GB, archive 18.6 GB. Archive visible in Outlook desktop and OWA for her.',
+      ],
+      [
+        'a',
+        '+1 15:14',
+        'Your main mailbox is now at 31 GB and the older mail is in the archive. Can you confirm you can see the archive folder in Outlook?',
+      ],
+      [
+        'c',
+        '+1 15:40',
+        'Yes, I can see it and I searched an old 2021 lease email from there. Thanks Aisha.',
+      ],
+    ],
+    time: [
+      [
+        25,
+        'Enabled online archive, created and assigned 2-year move-to-archive retention policy, started Managed Folder Assistant, explained to user.',
+      ],
+      [
+        10,
+        'Checked mailbox/archive sizes after the Managed Folder Assistant run, confirmed with user.',
+      ],
+    ],
+    tags: ['mailbox-full', 'exchange-online', 'archive', 'retention'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Mailbox full handled with archive plus a retention policy that respects the legal hold need; sizes verified, user confirmed.',
+    },
+  },
+  {
+    key: 'mbx-full-tidewater-deleted',
+    org: 'tidewater',
+    req: 'Frank Osei',
+    tech: 'tom',
+    at: '10-06 13:30',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: "Can't send email - mailbox full",
+    desc: 'Getting "your mailbox is full" and my emails stay in the outbox. Frank, purchasing.',
+    triage:
+      'Purchasing user Frank Osei cannot send: mailbox full (Exchange Online Basic, 50 GB). Blocks supplier POs for one user; normal priority. Check size breakdown (Deleted Items / Recoverable Items / attachments), advise on archive or retention so it does not recur.',
+    thread: [
+      ['n', 60, 'emptied deleted items (11gb) and sent items older than 2020 with his ok on phone'],
+      ['a', 62, 'Frank, I cleared out some space, you should be able to send now.'],
+    ],
+    time: [[30, 'mailbox cleanup']],
+    tags: ['mailbox-full'],
+    gold: {
+      o: 'fail',
+      c: 'MMPPXXPPMM',
+      pat: ['mailbox_full_no_retention_advice', 'closed_without_customer_confirmation'],
+      why: 'One-off cleanup with no archive or retention advice, so it will recur; not verified that sending works.',
+    },
+  },
+  {
+    key: 'mbx-full-summit-vet',
+    org: 'summit',
+    req: 'Dr. Erin Walsh',
+    tech: 'sam',
+    at: '10-20 08:05',
+    pri: 'high',
+    cat: 'Email and M365',
+    subject: 'Email full again',
+    desc: 'I got the full mailbox message again. This is the second time this year. Lab results from IDEXX come by email and I cannot miss them.',
+    triage:
+      'Practice owner Dr. Erin Walsh at mailbox quota again (second time this year); IDEXX lab results arrive by email so incoming mail bouncing is a clinical risk. High priority. Repeat issue: needs a lasting fix (online archive + retention, or move lab results to a shared mailbox), not just cleanup.',
+    thread: [
+      ['n', 45, 'Deleted Deleted Items and Junk, ran mailbox cleanup. Now 44GB'],
+      ['a', 47, 'Hi Dr. Walsh, I cleaned up your mailbox, you should be good for now.'],
+      ['c', '+1 07:50', 'OK. Will it happen again?'],
+    ],
+    closed: '+1 08:15',
+    time: [[20, '']],
+    tags: ['mailbox-full', 'repeat'],
+    gold: {
+      o: 'escalate',
+      esc: ['vip_or_sla_breach'],
+      c: 'MMPPXXXXMM',
+      pat: [
+        'mailbox_full_no_retention_advice',
+        'time_logged_without_notes',
+        'closed_without_customer_confirmation',
+      ],
+      why: 'The practice owner (a VIP by role) got a repeat mailbox-full fix by deletion only, and her question whether it will recur went unanswered before closure: VIP handling that fails the rubric.',
+    },
+  },
+  {
+    key: 'teams-audio-vantage-realtek',
+    org: 'vantage',
+    req: 'Kevin Marsh',
+    tech: 'grace',
+    at: '10-02 14:20',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Teams calls - audio cuts out every few minutes',
+    desc: 'On Teams calls people tell me I cut out every 2-3 minutes for a few seconds. Happens on client calls too which is embarrassing. Jabra Evolve2 65 headset. Laptop VEP-LT-0151.',
+    triage:
+      'Engineer Kevin Marsh: outgoing audio drops every 2-3 min on Teams (Jabra Evolve2 65 on VEP-LT-0151, Dell Latitude 7440, Windows 11). Affects client calls; single user, normal priority. Check USB selective suspend/power management, Jabra firmware, Teams call health stats, and whether it happens on Wi-Fi and wired.',
+    thread: [
+      [
+        'a',
+        30,
+        "Hi Kevin, could you join a quick Teams test call with me at 3:30? I'd like to watch the call health stats while it happens.",
+      ],
+      [
+        'n',
+        '15:52',
+        "Reproduced on test call: mic drops ~every 150 s. Call health shows no packet loss/jitter spikes, so not network. Device Manager: USB root hub power management 'allow computer to turn off this device' enabled and the Jabra Link 380 dongle drops briefly - Event log Kernel-PnP 410/430 at the same timestamps. Jabra firmware 2.1.0 (current 2.4.3).",
+      ],
+      [
+        'n',
+        '16:10',
+        'Updated headset + Link 380 firmware via Jabra Direct, disabled USB selective suspend in the power plan and unticked power management on the USB hubs. Pushed the USB selective suspend setting to all VEP laptops via Intune settings catalog policy "VEP - USB power" since 6 other users have the same headset.',
+      ],
+      [
+        'a',
+        '16:30',
+        'Found it: Windows was putting the USB port of your Jabra dongle to sleep for a moment, which dropped your microphone. I updated the headset firmware and turned that power saving off (for everyone with the same headset, via policy). Our 15-minute test call had no drops. Could you let me know after your calls tomorrow?',
+      ],
+      ['c', '+3 17:02', 'Three client calls today, nobody complained. Fixed I think!'],
+    ],
+    time: [
+      [35, 'Test call with user, correlated mic drops with Kernel-PnP USB disconnect events.'],
+      [
+        30,
+        'Jabra firmware update, USB selective suspend disabled; Intune settings catalog policy for all Jabra users; retest.',
+      ],
+    ],
+    tags: ['teams', 'audio', 'jabra', 'intune'],
+    cf: { asset_tag: 'VEP-LT-0151' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Reproduced, root cause evidenced in event logs, fixed for all affected users via policy, confirmed after real calls.',
+    },
+  },
+  {
+    key: 'teams-cobalt-rebooted',
+    org: 'cobalt',
+    req: 'Sandra Kim',
+    tech: 'tom',
+    at: '10-09 10:45',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: "Teams won't open",
+    desc: 'Teams just shows a white screen and spins. Sandra, purchasing.',
+    triage: 'Teams shows a white screen and spins for Sandra Kim in purchasing. Normal priority.',
+    thread: [
+      ['n', 50, 'rebooted pc, teams opens now'],
+      ['a', 51, 'Rebooted your PC and Teams is working now. Closing ticket.'],
+    ],
+    time: [[15, '']],
+    tags: ['teams'],
+    gold: {
+      o: 'fail',
+      c: 'MMPXXNXPMM',
+      attr: ['no_impact_statement'],
+      pat: [
+        'reboot_no_root_cause',
+        'time_logged_without_notes',
+        'closed_without_customer_confirmation',
+      ],
+      why: 'Rebooted and closed: no cause (cache, update, sign-in), no user confirmation, empty time note; triage never said what the user could not do.',
+    },
+  },
+  {
+    key: 'calendar-delegate-kestrel',
+    org: 'kestrel',
+    req: 'Robert Vine',
+    tech: 'marcus',
+    at: '10-14 16:02',
+    pri: 'low',
+    cat: 'Email and M365',
+    subject: 'Let my assistant manage my calendar',
+    desc: 'Please set up Maria Lopez so she can accept and send meeting invites on my behalf. She should NOT be able to read my email. Robert Vine, Managing Partner',
+    triage:
+      'Managing partner Robert Vine wants his assistant Maria Lopez as calendar delegate (Editor on calendar, receive meeting requests, send on behalf) with no Inbox access - explicit requirement. Low priority standard change; requester is the mailbox owner so approval is implicit.',
+    thread: [
+      [
+        'n',
+        25,
+        'Set via PowerShell: Add-MailboxFolderPermission rvine:\\Calendar -User mlopez -AccessRights Editor -SharingPermissionFlags Delegate. Confirmed Get-MailboxPermission shows NO FullAccess for mlopez and Inbox folder permission is None. GrantSendOnBehalfTo updated by the delegate flag.',
+      ],
+      [
+        'a',
+        30,
+        'Robert, Maria is now a delegate on your calendar: she can create, accept and decline meetings and invites will say "Maria Lopez on behalf of Robert Vine". She has no access to your inbox or other folders. Meeting invites will go to both of you; if you\'d rather they go only to Maria, tell me and I\'ll change that setting.',
+      ],
+      [
+        'c:Maria Lopez',
+        '+1 09:30',
+        "I accepted a meeting for Robert this morning and it shows on his calendar. Couldn't open his inbox, which is what he wanted. Thanks!",
+      ],
+    ],
+    time: [
+      [
+        20,
+        'Configured calendar delegate (Editor + Delegate flag), verified no mailbox/Inbox access, explained invite routing option.',
+      ],
+    ],
+    tags: ['calendar', 'delegate', 'exchange-online'],
+    gold: {
+      o: 'pass',
+      c: 'MMMNMNMMMM',
+      why: 'Exact permissions documented and checked against the no-inbox requirement; delegate confirmed it works.',
+    },
+  },
+  {
+    key: 'outlook-prompts-evergreen',
+    org: 'evergreen',
+    req: 'Carla Benson',
+    tech: 'aisha',
+    at: '10-16 11:18',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Outlook keeps asking for password',
+    desc: 'Since I changed my password yesterday Outlook pops up a password box every 10 minutes. I enter it and it comes back. Carla, billing office. PC EVO-PC-0230.',
+    triage:
+      "Billing specialist Carla Benson: Outlook credential prompt loops since yesterday's password change, on EVO-PC-0230 (Windows 11, M365 Apps). Single user, annoying but mail still works between prompts - normal priority. Likely stale cached credential / WAM token; check Credential Manager and Work or school account connection.",
+    thread: [
+      [
+        'n',
+        35,
+        'Remote session. Credential Manager had two old "MicrosoftOffice16_Data:SSPI" entries with the previous password, and Settings > Accounts > Access work or school showed the account in an error state ("needs attention"). Also found legacy HKCU\\Software\\Microsoft\\Exchange\\AlwaysUseMSOAuthForAutoDiscover missing but EnableADAL=0 set by an old GPO from the 2021 migration.',
+      ],
+      [
+        'n',
+        48,
+        'Removed stale creds, fixed the work account, removed EnableADAL=0 (forces legacy auth prompts). Checked GPO: "EVO-Outlook-Legacy" still linked to the Billing OU - unlinked it after checking with Marcus; 7 other billing PCs have the same key, it will clear at next gpupdate.',
+      ],
+      [
+        'a',
+        55,
+        "Hi Carla, Outlook was holding on to your old password and an old setting was forcing it to use an outdated sign-in method. I've cleared both; you signed in once and it shouldn't ask again. The same old setting was on the other billing PCs, so I've removed it there too. Could you let me know this afternoon if the pop-up comes back?",
+      ],
+      ['c', '16:20', 'No pop ups since this morning. Thank you!'],
+    ],
+    time: [
+      [
+        30,
+        'Cleared stale Office credentials, repaired WAM work account, removed EnableADAL=0, unlinked legacy GPO for Billing OU.',
+      ],
+    ],
+    tags: ['outlook', 'modern-auth', 'gpo'],
+    cf: { asset_tag: 'EVO-PC-0230' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Root cause found (stale creds and legacy ADAL GPO), fixed for the whole OU, confirmed by user.',
+    },
+  },
+  {
+    key: 'quarantine-granite-vendor',
+    org: 'granite',
+    req: 'Diane Foster',
+    tech: 'jenna',
+    at: '10-19 09:40',
+    pri: 'high',
+    cat: 'Email and M365',
+    subject: 'Lender emails going to quarantine',
+    desc: 'We are not receiving emails from Harbor Federal Mortgage - closing docs for 3 files this week. Their rep says they were sent Friday. Please fix asap. Diane Foster, Escrow Manager',
+    triage:
+      'Escrow manager Diane Foster: inbound mail from Harbor Federal Mortgage missing; closing documents for 3 transactions this week at risk. High priority (business-critical, time-bound). Check Defender quarantine and message trace. Caution: title/escrow is a wire-fraud target - do NOT blanket-allow the sender domain without checking authentication (SPF/DKIM/DMARC).',
+    thread: [
+      [
+        'n',
+        20,
+        'Message trace: 14 messages from docs@harborfedmortgage.example since Friday, all quarantined as "High confidence phish" due to DMARC fail. Headers: they started sending through a new e-signature platform (sendgrid-based) on Friday that is not in their SPF and signs DKIM with the platform domain - so DMARC fails and our policy treats it as spoofing.',
+      ],
+      [
+        'n',
+        35,
+        'Called Harbor Federal IT (number from their website, not the email) - confirmed the new platform is theirs and they are fixing SPF/DKIM alignment this week. Released the 14 messages after checking each was addressed to Granite staff and attachments scanned clean in Defender. Added a spoofed-sender allow entry in Tenant Allow/Block List for that exact sending infrastructure pair only, expiring in 14 days, instead of allowing the whole domain.',
+      ],
+      [
+        'a',
+        45,
+        "Diane, the 14 emails from Harbor Federal since Friday have been released to your team. Their new e-signature system was failing the checks we use to catch impersonation; I confirmed with their IT by phone that it's legitimate. I've allowed only that system for 14 days while they fix their settings, so lookalike senders are still blocked. Please treat any change of wiring instructions with the usual phone verification.",
+      ],
+      ['c', 70, 'All 14 arrived, we have what we need for Thursday. Thank you.'],
+      [
+        'n',
+        '+14 09:15',
+        'Follow-up check: Harbor Federal now passes DMARC (aligned DKIM). Allow entry expired as planned, no further quarantines.',
+      ],
+    ],
+    closed: 75,
+    time: [
+      [30, 'Message trace and header analysis (DMARC fail from new e-signature platform).'],
+      [
+        25,
+        'Out-of-band verification with sender IT, reviewed and released 14 messages, time-limited spoof allow entry.',
+      ],
+      [10, 'Two-week follow-up: sender DMARC now aligned, allow entry expired.'],
+    ],
+    tags: ['defender-for-office', 'quarantine', 'dmarc'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Careful, security-aware release with out-of-band verification, narrow time-limited allow and a completed follow-up.',
+    },
+  },
+  {
+    key: 'spf-redline-lookups',
+    org: 'redline',
+    req: 'Angela Brooks',
+    tech: 'grace',
+    at: '10-22 10:25',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Invoices bouncing from some customers',
+    desc: 'Our invoices to 3 customers came back with "550 5.7.23 message rejected due to SPF". Started this week. Angela, AR.',
+    triage:
+      'AR clerk Angela Brooks: outbound invoice mail rejected by at least 3 recipient domains with 550 5.7.23 (SPF fail) since this week. Affects all Redline outbound mail to strict receivers, delaying receivables; normal priority (workaround: resend as PDF via another route). Check SPF record for the 10-DNS-lookup limit and any recent DNS change.',
+    thread: [
+      [
+        'n',
+        25,
+        'SPF for redlinefreight.example: include:spf.protection.outlook.com include:_spf.qbo.intuit.example include:servers.mcsv.example include:sendgrid.example include:_spf.loadmaster.example + 2 a/mx. Total 13 DNS lookups (limit 10) => permerror. Someone added the LoadMaster include on Monday (DNS host audit log: login by "angela.b" following the vendor\'s setup guide).',
+      ],
+      [
+        'n',
+        50,
+        'Confirmed Mailchimp (mcsv) is no longer used (marketing stopped 2024, Angela confirmed). Removed it, replaced the a/mx with the single outbound IP (ip4:). Now 8 lookups, validated with dmarcian SPF surveyor: pass. TTL 300.',
+      ],
+      [
+        'a',
+        60,
+        "Hi Angela, found it: when the LoadMaster setup added its entry to our email DNS record on Monday, the record went over the limit of 10 lookups that receiving servers allow, so strict servers rejected our mail. I removed the old Mailchimp entry you confirmed isn't used any more and tidied the rest, so it's well under the limit now. Could you resend one of the bounced invoices and let me know it goes through? Going forward, please send any DNS changes a vendor asks for through us so we can check them first.",
+      ],
+      ['c', 110, 'Resent to all 3, no bounces. Thank you!'],
+    ],
+    time: [
+      [
+        45,
+        'SPF lookup analysis (13 > 10 permerror), found Monday change, removed unused include, flattened a/mx, validated.',
+      ],
+    ],
+    tags: ['spf', 'dns', 'email-deliverability'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Clear technical cause with evidence, minimal fix validated, customer retested, prevention advice given.',
+    },
+  },
+  {
+    key: 'sharedmbx-sunfield-missing',
+    org: 'sunfield',
+    req: 'Tyler Green',
+    tech: 'diego',
+    at: '10-23 13:50',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'sales@ mailbox disappeared from Outlook',
+    desc: 'The sales@ folder is gone from my Outlook since this morning. I need it for orders.',
+    triage:
+      'Sales rep Tyler Green: sales@ shared mailbox vanished from Outlook desktop today; orders come in there so it affects order entry. Check permissions (recent changes?) and automapping; OWA works as a workaround. Normal priority.',
+    thread: [
+      ['n', 40, 'permissions there. removed and re-added full access with automapping.'],
+      ['a', 42, 'Re-added the mailbox, should show up again within an hour.'],
+    ],
+    time: [
+      [20, ''],
+      [10, ''],
+    ],
+    tags: ['shared-mailbox'],
+    gold: {
+      o: 'fail',
+      c: 'MMPXXNXPMM',
+      pat: ['closed_without_customer_confirmation', 'time_logged_without_notes'],
+      why: 'Permissions re-added blindly with no cause found and no check that the mailbox came back; time entries have no notes.',
+    },
+  },
+  {
+    key: 'onedrive-alder-paths',
+    org: 'alder',
+    req: 'Mei Chen',
+    tech: 'luis',
+    at: '10-26 09:12',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'OneDrive stuck on "Processing changes"',
+    desc: 'My OneDrive has said "Processing 31,204 changes" for 3 days. I am worried my drawings are not backed up. AFA-WS-0019.',
+    triage:
+      'Architect Mei Chen: OneDrive sync stuck processing ~31k changes for 3 days on workstation AFA-WS-0019, so recent drawings may not be in the cloud (data-protection risk for one user). Normal priority. Check sync errors for path length / invalid names / Revit backup folders, and confirm what is not yet uploaded.',
+    thread: [
+      [
+        'n',
+        30,
+        "OneDrive sync issues panel: 1,870 items 'path too long' under Desktop\\Projects\\2024\\Riverside\\Revit\\_backup\\..., plus Revit .0001-.0020 backup files churning constantly (Revit writes new backups on every save). This is what keeps the queue from draining.",
+      ],
+      [
+        'n',
+        55,
+        'With Mei: moved the Revit project backups out of the synced folder (Revit option: backup folder set to C:\\RevitLocalBackups, not synced - projects are on the file server anyway and backed up by Datto). Shortened the Riverside folder structure. Queue drained in ~40 min.',
+      ],
+      [
+        'a',
+        100,
+        "Hi Mei, the sync was stuck on thousands of Revit auto-backup files in very long folder paths. We moved Revit's own backup copies outside OneDrive (your real project files are on the S: drive and backed up nightly) and shortened the folder names. OneDrive now shows 'Up to date' and the drawings from the last three days are in the cloud - I checked two of them in the web version. Let me know if you see the warning again.",
+      ],
+      ['c', 130, 'Green tick at last. Thanks Luis.'],
+    ],
+    time: [
+      [
+        60,
+        'Diagnosed OneDrive sync backlog (long paths, Revit backup churn), relocated Revit backups, verified upload of recent files in OneDrive web.',
+      ],
+    ],
+    tags: ['onedrive', 'sync', 'revit'],
+    cf: { asset_tag: 'AFA-WS-0019' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMNMMMM',
+      why: 'Cause identified from sync errors, fixed at the source, upload of recent files verified, user confirmed.',
+    },
+  },
+  {
+    key: 'sharepoint-westbrook-board',
+    org: 'westbrook',
+    req: 'Linda Carver',
+    tech: 'hannah',
+    at: '10-28 15:30',
+    pri: 'low',
+    cat: 'Email and M365',
+    subject: 'Board members need access to Board Packets folder',
+    desc: 'Our 3 new board members (emails below) need read-only access to the Board Packets folder before the Nov 12 meeting. They use their own personal emails. Linda Carver, Executive Director\n- j.whitman@mailbox.example\n- rosa.ibarra@mailbox.example\n- tom.kessler@mailbox.example',
+    triage:
+      'Executive Director (authorised approver) requests read-only guest access for 3 new board members to the Board Packets library before Nov 12. External personal addresses: use guest accounts in the existing "Board-Guests-Read" group rather than anyone-links. Low priority, deadline Nov 12.',
+    thread: [
+      [
+        'n',
+        40,
+        'Invited the 3 addresses as B2B guests, added to Board-Guests-Read (Read on Board Packets library only). Existing guest policy requires MFA (email one-time passcode) for guests. Board guest access review runs annually in January.',
+      ],
+      [
+        'a',
+        45,
+        'Hi Linda, the three board members have been invited with read-only access to Board Packets only. Each will get an invitation email from Microsoft; the first time they sign in, they receive a one-time code by email. Could you ask one of them to try before the meeting?',
+      ],
+      ['c', '+2 10:05', 'Tom Kessler tried and can open the October packet. Thanks Hannah.'],
+    ],
+    time: [
+      [
+        20,
+        'Invited 3 board guests into read-only group for Board Packets, verified guest MFA policy applies.',
+      ],
+    ],
+    tags: ['sharepoint', 'guest-access'],
+    gold: {
+      o: 'pass',
+      c: 'MMMNMNMMMM',
+      why: 'Approved, least-privilege guest access, tested by a board member before the deadline.',
+    },
+  },
+  {
+    key: 'dl-maplecourt-nursing',
+    org: 'maplecourt',
+    req: 'Angela Ruiz',
+    tech: 'ben',
+    at: '10-29 11:00',
+    pri: 'low',
+    cat: 'Email and M365',
+    subject: 'New email group for nursing leads',
+    desc: 'Can we get a group email nursing-leads@ that goes to the 4 charge nurses: Beth Adams, Joy Okafor, Tom Reyes, Sarah Lin? Outside agencies (hospice) need to be able to email it. Angela Ruiz, Nursing Manager',
+    triage:
+      'Nursing manager Angela Ruiz requests a distribution list nursing-leads@ with 4 charge nurses, able to receive from external senders (hospice agencies). Standard change, low priority. Confirm owner (Angela) and external-sender setting.',
+    thread: [
+      ['n', 20, 'created DL nursing-leads, added the 4 nurses'],
+      [
+        'a',
+        22,
+        'Hi Angela, nursing-leads@maplecourt.example is set up with the four charge nurses.',
+      ],
+    ],
+    time: [[15, '']],
+    tags: ['distribution-list', 'exchange-online'],
+    gold: {
+      o: 'fail',
+      c: 'MMPNXNXPMM',
+      pat: ['time_logged_without_notes', 'closed_without_customer_confirmation'],
+      why: 'The explicit requirement (external hospice senders) is neither set nor tested, no owner is recorded, and the time entry has no note.',
+    },
+  },
+  {
+    key: 'signature-foxglove-vague',
+    org: 'foxglove',
+    req: 'Leo Park',
+    tech: 'sam',
+    at: '10-30 16:40',
+    pri: 'low',
+    cat: 'Email and M365',
+    subject: 'signature weird',
+    desc: 'my signature looks weird',
+    triage:
+      'Leo Park says his email signature "looks weird" - no screenshot or client given. Foxglove uses Exclaimer cloud signatures (server-side). Ask which client (Outlook desktop, new Outlook, mobile) and for a screenshot, and whether recipients see it wrong or only he does. Low priority.',
+    thread: [
+      ['n', '+3 10:00', 'fixed it'],
+      ['a', '+3 10:01', 'Should be fixed now.'],
+    ],
+    time: [[20, '']],
+    tags: ['signature'],
+    gold: {
+      o: 'fail',
+      c: 'PPXXXNXXMM',
+      pat: ['time_logged_without_notes', 'closed_without_customer_confirmation'],
+      why: 'Vague report never clarified despite triage asking for client and screenshot; "fixed it" with no detail, no confirmation, no time note.',
+    },
+  },
+  {
+    key: 'teams-phone-lantern-holiday',
+    org: 'lantern',
+    req: 'Jessica Ward',
+    tech: 'grace',
+    at: '11-02 09:05',
+    pri: 'high',
+    cat: 'Email and M365',
+    subject: 'Main number went to voicemail all weekend',
+    desc: 'Clients called our main line Saturday and Sunday and got the closed message. We have open houses on weekends, the phone must ring to the on-call agent. Jessica Ward, Office Manager',
+    triage:
+      'Lantern Bay main number (Teams Phone auto attendant) played the closed greeting all weekend instead of forwarding to the on-call agent; missed client calls during open houses. High priority: revenue-affecting and will recur next weekend. Check auto attendant business hours / holiday schedule and the on-call call queue.',
+    thread: [
+      [
+        'n',
+        30,
+        'Teams admin > Auto attendants > "Lantern Main": business hours Mon-Fri 9-5 only; weekend routing pointed to the closed greeting. Audit log: the schedule was replaced on 10/31 when Jenna from their office used the Teams admin "Holidays" wizard for Halloween early close - it overwrote the weekend hours with a copy of the default schedule.',
+      ],
+      [
+        'n',
+        45,
+        'Restored: Sat/Sun 9:00-18:00 -> call queue "On-call agents" (round robin, overflow to Jessica after 60s). Recreated Halloween as a separate holiday entry. Test calls from my mobile Sat-mode (used "Test call" with override date) rang the on-call queue.',
+      ],
+      [
+        'a',
+        55,
+        "Hi Jessica, the weekend hours had been overwritten when the Halloween early-closing was set up last Friday, so the system treated the weekend as closed. Weekend calls now go to the on-call agents again (I test-called it with the weekend schedule) and Halloween is set up as its own holiday so it can't clash again. For future holiday changes, just send us the dates and we'll add them. I'll check the call log on Monday and add a note here. Please reply if anything looks wrong before then.",
+      ],
+      ['c', 80, 'Thank you Grace, that explains it.'],
+      [
+        'n',
+        '+7 09:20',
+        'Follow-up as promised: call history shows 11 weekend calls answered by the on-call queue, 0 to the closed greeting.',
+      ],
+    ],
+    closed: 85,
+    time: [
+      [
+        40,
+        'Audit log review, restored weekend hours and on-call routing in Teams auto attendant, separate holiday entry, test calls.',
+      ],
+      [10, 'Post-weekend call history check.', '+7 09:20'],
+    ],
+    tags: ['teams-phone', 'auto-attendant'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Cause found in the audit log, routing restored and tested, verified against real weekend call data.',
+    },
+  },
+  {
+    key: 'forwarding-hollis-declined',
+    org: 'hollis',
+    req: 'Megan Ford',
+    tech: 'ben',
+    at: '11-04 12:30',
+    pri: 'low',
+    cat: 'Email and M365',
+    subject: 'Forward my work email to my Gmail',
+    desc: 'Can you forward all my work email to my personal Gmail? Easier for me to keep up on my phone. Megan, events.',
+    triage: {
+      by: 'Rachel Kim',
+      notes:
+        'Events coordinator Megan Ford asks for automatic forwarding of her mailbox to personal Gmail. External auto-forwarding is blocked by the Hollis outbound spam policy (security baseline agreed with Greg Hollis). Low priority; offer Outlook mobile on her phone as the supported alternative.',
+    },
+    thread: [
+      [
+        'a',
+        20,
+        "Hi Megan, we can't forward company email to personal accounts - it's blocked on purpose, since forwarding is one of the most common ways business email gets leaked or hijacked. The good news is you can get your work email on your phone with the Outlook app: install Outlook from the App Store/Play Store, add your work address, and approve the sign-in. Happy to walk you through it, it takes about 5 minutes.",
+      ],
+      ['c', 95, 'Oh ok, makes sense. Can you call me? 555-0164'],
+      [
+        'n',
+        130,
+        'Called Megan, installed Outlook on her Android, signed in, Intune app protection policy applied (PIN required). Test email received.',
+      ],
+      [
+        'a',
+        135,
+        "Thanks for the call Megan - you're set up in Outlook on your phone. It'll ask for a PIN when you open it; that keeps work email protected if the phone is lost.",
+      ],
+      ['c', 150, 'Working, thanks!'],
+    ],
+    time: [
+      [
+        25,
+        'Explained external forwarding policy, set up Outlook mobile with Intune app protection on user phone, test mail.',
+      ],
+    ],
+    tags: ['mail-forwarding', 'policy', 'outlook-mobile'],
+    gold: {
+      o: 'pass',
+      c: 'MMMNMNMMMM',
+      why: 'Request correctly declined under policy with a clear explanation and a supported alternative set up and confirmed.',
+    },
+  },
+  {
+    key: 'bulk-mail-stbrendan-limits',
+    org: 'stbrendan',
+    req: 'Father James Kelly',
+    tech: 'marcus',
+    at: '11-05 08:20',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Parent newsletter did not go to everyone',
+    desc: 'I sent the monthly newsletter to the all-parents list (about 640 families) and many say they did not get it. Some bounced with "recipient limit". Fr. James Kelly, Headmaster',
+    triage:
+      "Headmaster sent the parent newsletter to ~640 external recipients from his mailbox; partial delivery with recipient-limit NDRs. Exchange Online limits: 500 recipients per message / 10,000 recipients per day, and bulk external mail risks the tenant reputation. Affects parent communications (not urgent). Normal priority; recommend the school's mass-notification tool.",
+    thread: [
+      [
+        'n',
+        25,
+        'NDRs: 550 5.5.3 RecipientLimitExceeded - message had 641 recipients (the "All Parents" contact list pasted into BCC); Exchange Online max is 500 per message. First 500 delivered, rest rejected. No outbound spam block on the account (checked Defender restricted entities).',
+      ],
+      [
+        'a',
+        40,
+        "Father Kelly, Microsoft 365 allows at most 500 recipients per message, so the last 141 families on the list didn't receive it. For today, I've split the remaining families into a second list so you can resend just to them. For future newsletters, I'd recommend sending through ParentSquare, which the school already has and is built for this - it also tracks who opened it and avoids our email being flagged as spam. Happy to show the office staff how.",
+      ],
+      [
+        'c',
+        95,
+        'Resent to the second list, no bounces. We will use ParentSquare from December. Thank you.',
+      ],
+      [
+        'n',
+        100,
+        'Added note to St. Brendan\'s IT Glue: bulk parent mail via ParentSquare; DL "All Parents 2" created as a one-off.',
+      ],
+    ],
+    time: [
+      [
+        30,
+        'NDR analysis (recipient limit), checked for outbound spam restriction, split list for resend, advised on ParentSquare.',
+      ],
+    ],
+    tags: ['exchange-online', 'limits', 'bulk-mail'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Clear explanation of the 500-recipient limit, immediate workaround, long-term recommendation agreed and documented.',
+    },
+  },
+  {
+    key: 'outlook-pioneer-crash',
+    org: 'pioneer',
+    req: 'Dwayne Harris',
+    tech: 'diego',
+    at: '11-06 10:02',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Outlook crashes when opening',
+    desc: 'Outlook closes right after it opens. Tried twice. Loan dept, PCU-PC-0412.',
+    triage:
+      'Loan officer Dwayne Harris: Outlook desktop crashes on launch on PCU-PC-0412 (Windows 11, M365 Apps); can use OWA meanwhile. Single user, normal priority. Check Application event log (faulting module), safe mode (outlook.exe /safe) to rule out add-ins, and the recent Office build.',
+    thread: [
+      ['n', 35, 'ran quick repair, rebooted. outlook opens'],
+      ['a', 36, 'Outlook is opening again, let us know if it happens again.'],
+    ],
+    time: [[20, 'quick repair']],
+    tags: ['outlook', 'crash'],
+    cf: { asset_tag: 'PCU-PC-0412' },
+    gold: {
+      o: 'fail',
+      c: 'MMPXPXPPMM',
+      pat: ['reboot_no_root_cause', 'closed_without_customer_confirmation'],
+      why: 'Repair and reboot without checking the faulting module or add-ins triage suggested; no cause and no user confirmation.',
+    },
+  },
+  {
+    key: 'teams-meeting-coastal-recording',
+    org: 'coastal',
+    req: 'Dr. Nadia Rahman',
+    tech: 'hannah',
+    at: '11-17 13:15',
+    pri: 'normal',
+    cat: 'Email and M365',
+    subject: 'Staff meeting recordings disappear',
+    desc: 'We record our monthly staff training in Teams for people who miss it, but the recordings from September are gone. Where do they go?',
+    triage:
+      'Medical director asks why Teams meeting recordings from September disappeared. Likely the tenant default 120-day expiry is not the cause (only ~60 days) - check OneDrive of the organizer, meeting recording expiration policy, and retention labels. Normal priority: training content, no clinical impact; recordings may be recoverable from the recycle bin.',
+    thread: [
+      [
+        'n',
+        35,
+        'Teams meeting policy "Global" has recording expiration set to 60 days (someone shortened it from the 120 default in July per audit log - the Coastal office manager asked for it to save storage, ticket from July). September recordings were in the organizer\'s OneDrive (office manager Lisa Tran) and expired -> in OneDrive recycle bin (93-day retention).',
+      ],
+      [
+        'n',
+        50,
+        'Restored the 4 September recordings from Lisa\'s OneDrive recycle bin. Created a separate Teams meeting policy "Coastal-Training" with expiration off, assigned to Lisa and Dr. Rahman, who organize trainings.',
+      ],
+      [
+        'a',
+        60,
+        "Dr. Rahman, good news: the September recordings are back in the Recordings folder of the meeting chat. They'd expired because recordings were set (in July, to save storage) to delete themselves after 60 days. I've turned that off for you and Lisa, who organize the trainings, so training recordings now stay until someone deletes them; everyone else keeps the 60-day setting.",
+      ],
+      ['c', 140, "I can play September's training again. Thank you Hannah!"],
+    ],
+    time: [
+      [
+        45,
+        'Traced recording expiry policy change, restored 4 recordings from OneDrive recycle bin, scoped Teams meeting policy without expiry.',
+      ],
+    ],
+    tags: ['teams', 'recordings', 'retention'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Cause traced to a policy change, data recovered, scoped fix, customer confirmed.',
+    },
+  },
+];

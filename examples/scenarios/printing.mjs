@@ -1,0 +1,481 @@
+// Printing & scanning.
+export default [
+  {
+    key: 'printer-harbor-fuser',
+    org: 'harborview',
+    req: 'Dana Whitfield',
+    tech: 'ben',
+    at: '10-01 08:10',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Front desk printer error 50.4',
+    desc: 'The front desk printer shows "50.4 Fuser error - turn off then on". We turned it off and on and it came back after 5 pages. We print intake forms and receipts all day.',
+    triage:
+      'Front desk HP LaserJet Pro M404dn (asset HDG-PR-0007, Main St) showing 50.4 fuser error, recurring after power cycle. Affects intake form and receipt printing at check-in; back office printer (HDG-PR-0003) is a workaround for receipts. Normal priority. 50.4 on this model usually means fuser failure or power quality - check if it is on the UPS or a shared circuit.',
+    thread: [
+      [
+        'a',
+        15,
+        'Hi Dana, in the meantime please print receipts to the back office printer ("HDG-BackOffice" in the printer list). I will connect to the front desk one and check its logs.',
+      ],
+      [
+        'n',
+        40,
+        'EWS event log on HDG-PR-0007: 50.4 errors x23 in 10 days, page count 148,220 (fuser rated 150k). Printer is plugged into the same power strip as the space heater under the desk, which Dana said they switch on in the mornings - 50.4 is a power-frequency/fuser fault so both could contribute.',
+      ],
+      [
+        'n',
+        '+1 09:30',
+        'Onsite: replaced fuser (HP RM2-5425, from stock), moved printer to its own outlet (space heater on a different circuit). Ran 60-page test + 3 intake forms, no errors. Reset fuser counter.',
+      ],
+      [
+        'a',
+        '+1 09:45',
+        "Dana, the printer's fuser (the part that heats the toner) was at the end of its life, and the space heater on the same power strip was making it worse. I replaced the fuser and moved the printer to its own outlet, then printed 60 test pages without an error. Please keep the heater off that strip. Let me know if you see the 50.4 message again.",
+      ],
+      ['c', '+4 08:50', 'No errors since Friday. Thanks Ben!'],
+    ],
+    time: [
+      [25, 'Workaround for user, remote review of EWS event log and page counts on HDG-PR-0007.'],
+      [50, 'Onsite: fuser replacement, moved printer off heater circuit, 60-page test run.'],
+    ],
+    tags: ['printer', 'hp-laserjet', 'onsite'],
+    cf: { asset_tag: 'HDG-PR-0007', site: 'Harborview - Main St' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Model and asset recorded, cause backed by logs and page count, fix tested, user confirmed two days later.',
+    },
+  },
+  {
+    key: 'printer-oakline-offline',
+    org: 'oakline',
+    req: 'Marcus Webb',
+    tech: 'tom',
+    at: '10-07 14:25',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'printer offline',
+    desc: 'printer says offline on my computer',
+    triage:
+      "Property manager Marcus Webb reports the printer shows offline on his PC. Normal priority; likely the print queue or the printer's IP.",
+    thread: [
+      ['n', 20, 'removed and re-added printer'],
+      ['a', 21, 'Re-added the printer for you, it should work now.'],
+    ],
+    time: [[15, '']],
+    tags: ['printer'],
+    gold: {
+      o: 'fail',
+      c: 'PMPXXNXPMM',
+      attr: ['missing_asset_info'],
+      pat: [
+        'printer_no_model_or_asset',
+        'time_logged_without_notes',
+        'closed_without_customer_confirmation',
+      ],
+      why: 'No printer model, asset or location anywhere (triage did not capture it either); re-added without cause, unconfirmed, time without notes.',
+    },
+  },
+  {
+    key: 'scan-bluestem-smtp',
+    org: 'bluestem',
+    req: 'Karen Liu',
+    tech: 'marcus',
+    at: '10-08 09:05',
+    pri: 'high',
+    cat: 'Printing',
+    subject: 'Scan to email stopped working on copier',
+    desc: 'Nobody can scan to email on the Ricoh copier since this morning. We scan client tax docs all day. Karen Liu, Office Manager',
+    triage:
+      'Office-wide: scan-to-email broken on the Ricoh IM C3000 copier (asset BSA-MFP-0002) since this morning; tax-season client document intake depends on it, ~14 users. High priority (office-wide function, no good workaround except USB). Check SMTP auth settings on the copier - Microsoft has been retiring Basic auth for SMTP AUTH client submission.',
+    thread: [
+      [
+        'n',
+        15,
+        'Copier job log: "SMTP authentication failed (535 5.7.139 Authentication unsuccessful, basic authentication is disabled)". The copier authenticates as scanner@bluestemcpa.example with SMTP AUTH basic - Microsoft disabled basic SMTP AUTH for the tenant this week.',
+      ],
+      [
+        'a',
+        20,
+        'Karen, we know what is wrong: Microsoft switched off the old sign-in method the copier uses to send email. I am setting up a replacement now; until then, scanning to the "Scans" network folder still works if anyone needs it urgently.',
+      ],
+      [
+        'n',
+        60,
+        'Created inbound connector "Ricoh relay" restricted to the office static IP (TLS), pointed copier at bluestemcpa-example.mail.protection.outlook.example port 25, no auth, From scanner@. SPF already includes the office IP. Test scans to internal and external (my mailbox) delivered.',
+      ],
+      [
+        'a',
+        70,
+        "Scan to email is working again - I sent test scans to an office mailbox and to an outside address. The copier now sends through a connection that only accepts mail from your office's internet address, which doesn't depend on the retired sign-in method. Could someone try a real scan and confirm?",
+      ],
+      ['c', 85, 'Three of us scanned, all arrived. Thank you Marcus.'],
+      [
+        'n',
+        90,
+        'Documented in IT Glue (Bluestem > Copier). Checked other Northbeam tenants with Ricoh scan-to-email: opened tickets for 2 more clients proactively.',
+      ],
+    ],
+    time: [
+      [20, 'Copier log review, identified SMTP AUTH basic deprecation (535 5.7.139).'],
+      [
+        45,
+        'Configured IP-restricted Exchange Online connector and direct send on Ricoh IM C3000, internal/external test scans, documentation.',
+      ],
+    ],
+    tags: ['scan-to-email', 'ricoh', 'smtp-auth', 'exchange-online'],
+    cf: { asset_tag: 'BSA-MFP-0002' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Error quoted, root cause identified, durable fix tested internally and externally, users confirmed, proactive follow-up.',
+    },
+  },
+  {
+    key: 'plotter-alder-cropped',
+    org: 'alder',
+    req: 'Owen Hartley',
+    tech: 'hannah',
+    at: '10-13 15:40',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Plotter cutting off right side of D-size sheets',
+    desc: 'The DesignJet is cutting off about 2 inches on the right on every 24x36 sheet from Revit. Client review Thursday.',
+    triage:
+      'HP DesignJet T830 (asset AFA-PL-0001) crops ~2" on 24x36 (ARCH D) prints from Revit; affects all users plotting drawings for Thursday\'s client review. Normal priority (deadline Thursday). Check driver version (Windows Update may have replaced the HP driver with the generic one), paper size definitions and roll width.',
+    thread: [
+      [
+        'n',
+        30,
+        "Print server AFA-FS01: the DesignJet queue driver changed on 10/11 from 'HP DesignJet T830 HPGL2' v61.x to Microsoft IPP Class Driver (Windows Update driver replacement on Server 2022). IPP driver has no ARCH D margins and crops to 22.5\" printable.",
+      ],
+      [
+        'n',
+        55,
+        'Reinstalled HP T830 HPGL2 driver 61.1.2 on the print server queue, set "Exclude from Windows Update driver updates" for the device via Intune policy on workstations, and the server queue driver locked. Printed ARCH D test sheet from Revit on AFA-WS-0019 - full sheet, no cropping.',
+      ],
+      [
+        'a',
+        60,
+        'Owen, a Windows update had swapped the plotter driver on the print server for a generic one that does not know the large sheet sizes. I put the proper HP driver back and stopped Windows from replacing it again. A full 24x36 test sheet from Revit printed without cropping. Could you plot one of the review sheets to confirm?',
+      ],
+      ['c', 120, 'Full sheets coming out now. Thanks!'],
+    ],
+    time: [
+      [
+        50,
+        'Traced driver swap on print server queue, reinstalled HP HPGL2 driver, blocked WU driver replacement, ARCH D test plot.',
+      ],
+    ],
+    tags: ['plotter', 'hp-designjet', 'driver'],
+    cf: { asset_tag: 'AFA-PL-0001' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Root cause (Windows Update driver swap) evidenced, fixed with prevention, tested and confirmed before the deadline.',
+    },
+  },
+  {
+    key: 'printer-lantern-new-brother',
+    org: 'lantern',
+    req: 'Jessica Ward',
+    tech: 'luis',
+    at: '10-20 10:00',
+    pri: 'low',
+    cat: 'Printing',
+    subject: 'Set up new color printer in agent bullpen',
+    desc: 'We bought a Brother MFC-L8900CDW for the agent area (delivered today, still in box). Please set it up for all agents including scanning to their email.',
+    triage:
+      'Install request: new Brother MFC-L8900CDW colour MFP for the agent bullpen, print for all ~12 agents plus scan-to-email. Low priority, scheduled work. Needs asset tag, DHCP reservation, driver deployment (Intune), and scan-to-email via the SMTP relay pattern (no basic auth).',
+    thread: [
+      ['a', 30, 'Hi Jessica, I can come Thursday at 10:00 to set it up, does that work?'],
+      ['c', 45, 'Thursday 10 is fine.'],
+      [
+        'n',
+        '+3 11:40',
+        'Onsite: unboxed, firmware updated to latest, asset tagged LBR-PR-0005, DHCP reservation 10.20.1.45 on Meraki MX, hostname LBR-PR-0005. Changed default admin password (stored in IT Glue, not here). Scan-to-email via Exchange Online connector (office IP restricted). Deployed printer to "LBR-Agents" group via Intune (Brother Universal driver 1.0.3). Test print and scan from 2 agent PCs.',
+      ],
+      [
+        'a',
+        '+3 11:50',
+        "Jessica, the new Brother is set up: it's called LBR-PR-0005 and appears automatically on every agent computer (it may take up to an hour for laptops that are off today). Scan to email works from the touchscreen - pick the person from the address book. I tested printing and scanning with Marco and Alisha.",
+      ],
+      ['c', '+3 14:30', 'Everyone has it. Thanks Luis.'],
+    ],
+    time: [
+      [10, 'Scheduling.'],
+      [
+        90,
+        'Onsite install of Brother MFC-L8900CDW: firmware, asset tag, DHCP reservation, admin password change, scan-to-email connector, Intune printer deployment, tests.',
+      ],
+    ],
+    tags: ['printer', 'brother', 'install', 'intune'],
+    cf: { asset_tag: 'LBR-PR-0005' },
+    gold: {
+      o: 'pass',
+      c: 'MMMNMNMMMM',
+      why: 'Complete install record (asset, IP, driver, scanning), password kept out of the ticket, tested with users and confirmed.',
+    },
+  },
+  {
+    key: 'printer-meridian-slow',
+    org: 'meridian',
+    req: 'Linda Osei',
+    tech: 'sam',
+    at: '10-21 09:30',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Printing very slow',
+    desc: 'Printing takes forever from the front. Linda',
+    triage:
+      'Practice manager reports slow printing "from the front" (front office). Normal priority. Need which printer (front office has a Lexmark MX431 for labels/forms and an HP M479 colour), which application (eCW prints via the eCW print client), and whether everyone is affected.',
+    thread: [
+      ['n', 40, 'cleared print queue, restarted spooler'],
+      ['a', 42, 'Cleared the print queue, should be faster now.'],
+    ],
+    time: [[20, '']],
+    tags: ['printer'],
+    gold: {
+      o: 'fail',
+      c: 'PMPXXNXPMM',
+      pat: [
+        'printer_no_model_or_asset',
+        'reboot_no_root_cause',
+        'time_logged_without_notes',
+        'closed_without_customer_confirmation',
+      ],
+      why: 'Never established which of the two front printers, cleared the queue and restarted the spooler without a cause, unconfirmed.',
+    },
+  },
+  {
+    key: 'zebra-redline-labels',
+    org: 'redline',
+    req: 'Jose Martinez',
+    tech: 'ben',
+    at: '10-23 06:50',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Shipping labels printing off center',
+    desc: 'Dock labels are printing half off the label since we got the new roll. Trucks leave at 9.',
+    triage:
+      'Dock supervisor: Zebra ZD421 label printer at dock 2 (asset RLF-PR-0011) prints shipping labels off-centre since a new label roll; 9:00 truck departures at risk. Normal priority (one printer; dock 1 printer can be used in the meantime), but trucks leave at 9. Likely media calibration or a different label size (4x6 vs 4x4).',
+    thread: [
+      [
+        'a',
+        5,
+        'Jose, please send labels to the dock 1 Zebra for now. Can you tell me what size the new roll is (it says on the box)?',
+      ],
+      ['c', 12, 'box says 4 x 6.5, old ones were 4x6'],
+      [
+        'n',
+        25,
+        'Remote on RLF-DOCK2 PC: ShipStation label format is 4x6, driver stock 4x6. New media is 4x6.5 with a larger gap - printer was never recalibrated. Ran media calibration remotely via Zebra Setup Utilities (SmartCal), set stock to 4x6.5 in driver, left ShipStation at 4x6 (prints centred on the taller label).',
+      ],
+      [
+        'a',
+        30,
+        'Calibrated the printer for the new, slightly taller labels. Can you print a test label from ShipStation?',
+      ],
+      ['c', 36, 'Perfect now, centered.'],
+      [
+        'a',
+        40,
+        "Great. When a different label size arrives in future, give us a shout and we'll recalibrate - or hold the feed button until it flashes twice and let go, that runs the same calibration. I've added that to your dock cheat sheet in IT Glue.",
+      ],
+    ],
+    time: [
+      [
+        25,
+        'Before hours: workaround to dock 1, remote SmartCal calibration of Zebra ZD421 for 4x6.5 media, driver stock update, test with user.',
+      ],
+    ],
+    tags: ['zebra', 'label-printer', 'shipstation'],
+    cf: { asset_tag: 'RLF-PR-0011', site: 'Redline - Dock 2' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Fast workaround, cause identified (new media size), calibrated, tested by user, self-help tip documented.',
+    },
+  },
+  {
+    key: 'toner-maplecourt-order',
+    org: 'maplecourt',
+    req: 'Gloria Diaz',
+    tech: 'sam',
+    at: '10-27 13:10',
+    pri: 'low',
+    cat: 'Printing',
+    subject: 'Need toner for nurses station printer',
+    desc: 'The nurses station printer on 2 West is showing low toner. Model HP M507, tag MCS-PR-0014. Do you order it or do we?',
+    triage:
+      'Consumables request: HP LaserJet Enterprise M507 (MCS-PR-0014, 2 West nurses station) low on black toner. Maple Court is on the Managed Pro contract which includes consumables ordering through Northbeam procurement. Low priority; check current toner % and whether a spare is on site.',
+    thread: [
+      [
+        'n',
+        15,
+        'Printer EWS: black 9% (HP 89A CF289A), est. 350 pages. No spare on site per Gloria. Ordered 2x CF289A via Ingram PO 55812, delivery to Maple Court reception, ETA Thu 10/29.',
+      ],
+      [
+        'a',
+        18,
+        "Hi Gloria, we order it for you. Two HP 89A toners are on their way to reception, arriving Thursday. The printer has about 350 pages left, so it should last until then. I'll check back Thursday that it arrived.",
+      ],
+      ['n', '+2 15:00', 'UPS tracking shows delivered 10/29 12:40, signed by G. DIAZ.'],
+      [
+        'a',
+        '+2 15:05',
+        'The toner was delivered at lunchtime today (signed by you). One is for the printer when it runs out, the other is a spare.',
+      ],
+      ['c', '+2 15:30', 'Got them, thank you!'],
+    ],
+    time: [[10, 'Checked toner level via EWS, ordered 2x CF289A (PO 55812), tracked delivery.']],
+    tags: ['toner', 'procurement'],
+    cf: { asset_tag: 'MCS-PR-0014', site: 'Maple Court - 2 West' },
+    gold: {
+      o: 'pass',
+      c: 'MMMNMMMMMM',
+      why: 'Simple request handled completely: model, asset, PO, delivery tracked and confirmed.',
+    },
+  },
+  {
+    key: 'printer-sunfield-warehouse',
+    org: 'sunfield',
+    req: 'Tyler Green',
+    tech: 'diego',
+    at: '10-29 07:15',
+    pri: 'high',
+    cat: 'Printing',
+    subject: 'Warehouse printer not working',
+    desc: "Warehouse can't print pick lists, printer doesn't show up. Trucks loading at 8.",
+    triage:
+      'Warehouse cannot print pick lists, printer not found; loading at 08:00 so shipping is blocked. High priority. Need which printer (warehouse has two) and whether others on the warehouse Wi-Fi are affected.',
+    thread: [
+      [
+        'n',
+        20,
+        'Printer got a new DHCP address after the weekend power outage (lease expired), queue on the PC still had old IP. Updated port to new IP, set DHCP reservation on the UniFi gateway so it will not change again.',
+      ],
+      [
+        'a',
+        25,
+        'The printer had picked up a new network address after the power outage on the weekend. I pointed your PC at the new address and reserved it so it will not change again. Please try printing a pick list.',
+      ],
+      ['c', 31, 'Printing, thanks!'],
+    ],
+    time: [
+      [
+        20,
+        'Before hours: found printer on new DHCP lease after outage, updated port, created DHCP reservation on UniFi gateway.',
+      ],
+    ],
+    tags: ['printer', 'dhcp', 'warehouse'],
+    cf: { site: 'Sunfield - Warehouse' },
+    gold: {
+      o: 'pass',
+      c: 'PMMMMNMMMM',
+      pat: ['printer_no_model_or_asset'],
+      why: 'Real cause fixed and confirmed quickly; only gap is that the printer model/asset and its IP are never recorded.',
+    },
+  },
+  {
+    key: 'papercut-evergreen-badge',
+    org: 'evergreen',
+    req: 'Sofia Mendes',
+    tech: 'aisha',
+    at: '11-02 14:45',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Badge release not working on 3rd floor copier',
+    desc: 'When I tap my badge on the 3rd floor copier it says "Unknown card". It works on the 2nd floor. I got a new badge last week after losing mine.',
+    triage:
+      'Medical records clerk Sofia Mendes: PaperCut MF secure print release rejects her new badge ("Unknown card") on the 3rd floor Kyocera TASKalfa 4054ci (EVO-MFP-0031) but works on 2nd floor. Single user, normal priority; she can release at 2nd floor meanwhile. Likely the 3rd floor card reader uses a different card number format, or the old card number is still registered.',
+    thread: [
+      [
+        'n',
+        30,
+        'PaperCut admin: Sofia has primary card 0004521789 (new badge, registered by security desk) and secondary card = old lost badge number. 3rd floor Elatec reader config reads the 26-bit format and strips the facility code; the 2nd floor reader sends the full number. Her new badge is from a new batch with facility code 118; PaperCut card number conversion on the 3rd floor device was set to a fixed facility 117 mask, so her number converts wrong.',
+      ],
+      [
+        'n',
+        45,
+        'Updated the card number conversion on EVO-MFP-0031 to strip any facility code (same as floor 2). Removed the lost badge number from her secondary card field (security). Asked security desk - 6 more new-batch badges issued this month; those users would have hit the same issue.',
+      ],
+      [
+        'a',
+        50,
+        "Hi Sofia, your new badge is from a newer batch and the 3rd floor copier's reader was set up to only understand the older badges. I've fixed the reader setting, so your badge (and the other new badges) will work on every floor. I also removed your old lost badge from the system. Could you try releasing a print on 3rd floor?",
+      ],
+      ['c', 70, 'Worked first try. Thanks!'],
+    ],
+    time: [
+      [
+        40,
+        'PaperCut card conversion analysis, fixed EVO-MFP-0031 reader mask, removed lost badge number, checked other new-batch badges.',
+      ],
+    ],
+    tags: ['papercut', 'kyocera', 'secure-print', 'badge'],
+    cf: { asset_tag: 'EVO-MFP-0031', site: 'Evergreen - 3rd floor' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Precise root cause, fix applied for all affected badges, security hygiene (lost badge removed), confirmed by user.',
+    },
+  },
+  {
+    key: 'printer-kestrel-jam-original',
+    org: 'kestrel',
+    req: 'Jordan Ellis',
+    tech: 'luis',
+    at: '11-03 10:20',
+    pri: 'normal',
+    cat: 'Printing',
+    subject: 'Copier jamming on every duplex job',
+    desc: 'The big Canon copier by the file room jams every time we print double-sided. Single-sided works. We have a 300 page filing to print today.',
+    triage:
+      'Canon imageRUNNER ADVANCE DX C5840i (asset KV-MFP-0002, file room) jams on every duplex job; simplex works. Affects the whole office, a 300-page court filing to print today. Normal priority (workaround: simplex or the 2nd-floor copier). The copier is under a Canon service contract - check error code and whether a Canon tech visit is needed.',
+    thread: [
+      [
+        'a',
+        10,
+        'Jordan, the 2nd floor Canon can do double-sided while we look at this one. Could you read me the jam code on the screen (starts with 0)?',
+      ],
+      ['c', 18, 'It says 0104 - duplex unit'],
+      [
+        'n',
+        40,
+        'Jam code 0104 = duplex feed sensor. Remote UI counters: 412k pages, duplex feed rollers beyond their service interval. Logged Canon service call #CN-7741920 under the Kestrel contract, tech booked tomorrow 9-11.',
+      ],
+      [
+        'a',
+        45,
+        "Canon is sending a technician tomorrow between 9 and 11 to replace the worn double-sided feed rollers (reference CN-7741920). Please keep using the 2nd floor copier for duplex until then. I'll check with you after the visit.",
+      ],
+      [
+        'n',
+        '+1 11:30',
+        "Canon tech replaced duplex feed rollers and cleaned sensor. Ran 50-page duplex test from Jordan's PC - no jams.",
+      ],
+      [
+        'a',
+        '+1 11:35',
+        'Canon replaced the rollers this morning and a 50-page double-sided test printed cleanly. Please let me know if you get any more jams.',
+      ],
+      ['c', '+1 13:10', 'Printed a 120 page brief double sided, no jams. Thanks'],
+    ],
+    time: [
+      [
+        20,
+        'Workaround to 2nd floor copier, read jam code 0104 and counters via Remote UI, logged Canon service call.',
+      ],
+      [15, 'Coordinated Canon visit, 50-page duplex test after roller replacement.'],
+    ],
+    tags: ['copier', 'canon', 'vendor-dispatch'],
+    cf: { asset_tag: 'KV-MFP-0002', site: 'Kestrel - 3rd floor' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Workaround, jam code and counters recorded, vendor dispatched under contract, tested and confirmed.',
+    },
+  },
+];

@@ -1,0 +1,690 @@
+// Software installs, updates and line-of-business applications.
+export default [
+  {
+    key: 'qb-sunfield-h202',
+    org: 'sunfield',
+    req: 'Rachel Ames',
+    tech: 'marcus',
+    at: '10-02 08:40',
+    pri: 'high',
+    cat: 'Software',
+    subject: 'QuickBooks H202 error - can only open in single user',
+    desc: 'QuickBooks gives error H202 when the second person opens the company file. Only one of us can work at a time. Month-end close this week. Rachel Ames, Controller',
+    triage:
+      'QuickBooks Desktop Enterprise 24: H202 (multi-user connection blocked) for second user opening the company file on SFO-FS01; accounting team (3 users) reduced to one at a time during month-end close. High priority. Check QuickBooksDB34 service and Database Server Manager on SFO-FS01, firewall ports (8019, 56728, 55378-55382), and hosting mode.',
+    thread: [
+      [
+        'n',
+        20,
+        'SFO-FS01: QuickBooksDB34 service stopped; start fails ("logon failure") - service account QBDataServiceUser34 password expired after last week\'s change to the domain password policy (it applied to local accounts via the new baseline GPO).',
+      ],
+      [
+        'n',
+        35,
+        'Set QBDataServiceUser34 password to never expire (local account, excluded from the baseline policy via GPO item-level targeting), restarted service, rescanned folders in Database Server Manager. Windows Firewall rules present. Opened company file in multi-user mode from 2 workstations simultaneously.',
+      ],
+      [
+        'a',
+        45,
+        "Rachel, fixed: a security setting we rolled out last week made a QuickBooks background account's password expire, which stopped the QuickBooks database service. I've exempted that service account and restarted it; I opened the file from two computers at once to test. Multiple people can work again.",
+      ],
+      ['c', 60, 'All three of us are in. Thank you!'],
+      [
+        'n',
+        65,
+        'Checked the other 4 clients with QB Desktop hosting for the same baseline GPO effect: 1 more affected (Tidewater) - fixed proactively before they noticed.',
+      ],
+    ],
+    time: [
+      [
+        45,
+        'Internal, non-billable (caused by our baseline GPO): diagnosed QuickBooksDB34 service failure (expired service account password), exemption, multi-user test; checked other QB clients.',
+      ],
+    ],
+    tags: ['quickbooks', 'h202', 'gpo'],
+    cf: { asset_tag: 'SFO-FS01' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Traced H202 to an expired service account caused by our own baseline change, fixed, tested multi-user, checked other clients.',
+    },
+  },
+  {
+    key: 'dentrix-harbor-db',
+    org: 'harborview',
+    req: 'Kelly Brown',
+    tech: 'aisha',
+    at: '10-05 07:40',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Dentrix cannot connect to database in Op 3',
+    desc: 'Dentrix in Operatory 3 says "Unable to connect to the database server". Other rooms are fine. First patient at 8.',
+    triage:
+      "Dentrix G7 in Op 3 (HDG-PC-0123) cannot reach the database server; other operatories work, so server is up. Normal priority (one operatory; other rooms work), but the first patient in that room is at 08:00. Check the workstation's connection to HDG-SRV01 (Dentrix uses a Faircom c-tree port), Windows Firewall profile after the weekend update, and DNS.",
+    thread: [
+      [
+        'n',
+        12,
+        'HDG-PC-0123: network profile switched to "Public" after weekend feature update (NLA misdetected the domain), so the Dentrix firewall rules (Domain/Private only) blocked outbound to HDG-SRV01:6597 c-tree. Restarted NLA service -> profile DomainAuthenticated, Dentrix connects.',
+      ],
+      [
+        'n',
+        20,
+        'Prevention: GPO "HDG-Workstations" now sets NLA service dependency on DNS/Netlogon (known fix for misdetection at boot) and Dentrix firewall rules added for all profiles restricted to HDG-SRV01 IP.',
+      ],
+      [
+        'a',
+        25,
+        'Kelly, Op 3 is connected to Dentrix again. After the weekend update, that computer wrongly decided it was on a public network and blocked the Dentrix connection. I corrected it and changed a setting on all office PCs so it cannot happen again. Could you open a patient chart to confirm?',
+      ],
+      ['c', 30, 'Chart opens. We are good for 8. Thanks!'],
+    ],
+    time: [
+      [
+        30,
+        'Before hours: diagnosed NLA public-profile misdetection blocking Dentrix c-tree traffic, fixed, GPO prevention for all workstations.',
+      ],
+    ],
+    tags: ['dentrix', 'firewall', 'nla'],
+    cf: { asset_tag: 'HDG-PC-0123', site: 'Harborview - Main St' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Specific cause (NLA profile misdetection), fix and fleet-wide prevention, confirmed before the first patient.',
+    },
+  },
+  {
+    key: 'acrobat-lantern-install',
+    org: 'lantern',
+    req: 'Alisha Grant',
+    tech: 'luis',
+    at: '10-07 11:15',
+    pri: 'high',
+    cat: 'Software',
+    subject: 'Need Adobe Acrobat to edit PDFs',
+    desc: 'Can I get Adobe Acrobat so I can edit listing agreements? Jessica approved. Alisha Grant, agent',
+    triage:
+      'Software request: Adobe Acrobat Pro for agent Alisha Grant, approved by office manager (confirm). Lantern has an Acrobat Pro Teams plan in the Adobe Admin Console (check free seats). Deploy via Intune. High priority.',
+    thread: [
+      [
+        'n',
+        30,
+        "Jessica confirmed approval in Teams. Adobe Admin Console: Acrobat Pro seats 8/10 -> assigned to agrant (9/10). Intune: Acrobat Pro (64-bit, continuous) app assigned to agrant's device LBR-LT-0041.",
+      ],
+      [
+        'a',
+        35,
+        "Hi Alisha, Acrobat Pro is installing on your laptop now (about 15 minutes). When it opens, sign in with your work email. You are using one of the firm's 10 Acrobat licenses.",
+      ],
+      ['c', 80, 'Installed and signed in, I can edit. Thank you.'],
+    ],
+    time: [
+      [20, 'Approval check, Acrobat Pro seat assignment (9/10), Intune deployment to LBR-LT-0041.'],
+    ],
+    tags: ['adobe-acrobat', 'software-install', 'intune'],
+    cf: { asset_tag: 'LBR-LT-0041' },
+    gold: {
+      o: 'pass',
+      c: 'MMMNMNMMXM',
+      attr: ['wrong_priority'],
+      why: 'Install done well and confirmed; triage set high priority for a routine software request with no deadline.',
+    },
+  },
+  {
+    key: 'install-oakline-vague',
+    org: 'oakline',
+    req: 'Marcus Webb',
+    tech: 'tom',
+    at: '10-09 15:20',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'install software',
+    desc: 'need the software installed on the new guys computer',
+    triage:
+      "Vague request: property manager Marcus Webb wants 'the software' installed on a new colleague's computer. Ask which software (AppFolio is web-based; maybe the AppFolio Property Manager desktop scanner or DocuSign?), which user and PC, and whether a license is needed. Normal priority.",
+    thread: [
+      ['n', '+3 09:00', 'installed it'],
+      ['a', '+3 09:01', 'Installed.'],
+    ],
+    time: [[30, '']],
+    tags: ['software-install'],
+    gold: {
+      o: 'fail',
+      c: 'XXXNXNXXMM',
+      pat: ['time_logged_without_notes', 'closed_without_customer_confirmation'],
+      why: 'Nobody ever recorded which software, user or PC; "installed it" with 30 minutes and no note, nothing verified.',
+    },
+  },
+  {
+    key: 'autocad-alder-license',
+    org: 'alder',
+    req: 'Chris Novak',
+    tech: 'hannah',
+    at: '10-12 09:05',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'AutoCAD LT says license expired',
+    desc: 'AutoCAD LT opens with "Your subscription has expired" since this morning. AFA-WS-0022.',
+    triage:
+      'AutoCAD LT subscription-expired message for designer Chris Novak (AFA-WS-0022) since this morning. Alder renewed Autodesk subscriptions on 10/10 (new contract number) - likely the named-user assignment did not carry over. Normal priority, one user.',
+    thread: [
+      [
+        'n',
+        15,
+        'Autodesk Account: renewal on 10/10 created new contract 110004412345; AutoCAD LT seats 6/6 assigned on the old contract, 0/6 on the new one after the old expired. Reassigned all 6 users to the new contract.',
+      ],
+      [
+        'n',
+        20,
+        'Chris: signed out/in of Autodesk Access -> license valid to 2027-10-09. Other 5 users had not opened LT yet today; they will pick it up at next sign-in.',
+      ],
+      [
+        'a',
+        25,
+        "Chris, the renewal created a new subscription and the licenses hadn't been moved onto it. I've moved all six AutoCAD LT users across. Sign out and back in to AutoCAD (top right, your name > Sign out) and it'll work. I've let the other five know by email.",
+      ],
+      ['c', 35, 'Working. Thanks Hannah.'],
+    ],
+    time: [
+      [
+        25,
+        'Reassigned 6 AutoCAD LT named users to renewed Autodesk contract, verified with user, notified others.',
+      ],
+    ],
+    tags: ['autocad', 'autodesk', 'licensing'],
+    cf: { asset_tag: 'AFA-WS-0022' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Cause found (seats left on the expired contract), fixed for all users, confirmed.',
+    },
+  },
+  {
+    key: 'ecw-meridian-slow-reboot',
+    org: 'meridian',
+    req: 'Rosa Delgado',
+    tech: 'tom',
+    at: '10-15 14:10',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'eCW very slow in Exam 4',
+    desc: 'eCW takes 30 seconds to open each chart in Exam 4. Other rooms seem OK.',
+    triage:
+      'eClinicalWorks slow (30 s per chart) on Exam 4 PC MFP-PC-0044 only. Single workstation, slows patient flow in one room; normal priority. Check RAM/CPU, eCW client cache size, Edge/WebView2 version and network link speed on that PC.',
+    thread: [
+      ['n', 20, 'rebooted, cleared temp files. faster'],
+      ['a', 22, 'Restarted the computer and cleared temp files. It should be faster.'],
+    ],
+    time: [[15, '']],
+    tags: ['ecw', 'slow'],
+    cf: { asset_tag: 'MFP-PC-0044' },
+    gold: {
+      o: 'fail',
+      c: 'MMPXXXXPMM',
+      pat: [
+        'reboot_no_root_cause',
+        'time_logged_without_notes',
+        'closed_without_customer_confirmation',
+      ],
+      why: 'Rebooted and cleared temp files without any of the checks triage listed; no cause, unconfirmed, empty time note.',
+    },
+  },
+  {
+    key: 'pcc-maplecourt-sso',
+    org: 'maplecourt',
+    req: 'Joy Okafor',
+    tech: 'aisha',
+    at: '10-19 07:10',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Cannot log into PointClickCare - loops back to Microsoft login',
+    desc: 'When I try to open PCC it sends me to the Microsoft login and then back, over and over. Need to do med pass documentation. Joy Okafor, charge nurse 2 West',
+    triage:
+      'Charge nurse Joy Okafor stuck in an SSO loop (PointClickCare <-> Entra ID) - cannot document med pass for 2 West. Normal priority (one user; paper MAR backup exists), but clinical documentation is waiting. Check whether other nurses are affected, her Entra sign-in logs for the PCC enterprise app (CA policy failure? device compliance?), and browser cookies.',
+    thread: [
+      [
+        'n',
+        12,
+        'Entra sign-in logs: PCC app sign-ins failing with 53000 "Device is not in required device state" - Conditional Access "MCS-Clinical-Compliant-Device". Her workstation MCS-PC-0207 became non-compliant yesterday: Defender AV signatures out of date > 7 days (a failed cumulative update rollback had left the Defender update service disabled).',
+      ],
+      [
+        'n',
+        25,
+        'Ran Defender platform/signature update manually, forced Intune sync: compliant at 07:34. PCC login works. Other nurses fine (only this PC non-compliant). Added Intune compliance alert for "Defender signatures out of date" to NOC monitoring so we catch it before CA blocks users.',
+      ],
+      [
+        'a',
+        30,
+        'Joy, you can sign in to PCC now. Your computer had fallen out of our security requirements overnight (its antivirus updates had stalled after a failed Windows update), and PCC only allows compliant computers. The antivirus is updated and the computer is compliant again. We also now get an alert for this so it should not block anyone again.',
+      ],
+      ['c', 36, 'In PCC, doing med pass now. Thank you.'],
+    ],
+    time: [
+      [
+        30,
+        'Before hours: sign-in log analysis (CA 53000 device compliance), fixed stalled Defender updates, Intune sync, NOC compliance alert.',
+      ],
+    ],
+    tags: ['pointclickcare', 'sso', 'conditional-access', 'intune-compliance'],
+    cf: { asset_tag: 'MCS-PC-0207', site: 'Maple Court - 2 West' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Sign-in log error code led to the real cause, fixed and confirmed, monitoring gap closed.',
+    },
+  },
+  {
+    key: 'chrome-stbrendan-deploy',
+    org: 'stbrendan',
+    req: 'Anne Morrison',
+    tech: 'sam',
+    at: '10-20 13:25',
+    pri: 'low',
+    cat: 'Software',
+    subject: 'Install Google Chrome on classroom PCs',
+    desc: 'Some testing websites (state assessment practice) only support Chrome. Please install Chrome on the 30 computers in the two computer labs.',
+    triage:
+      'Software deployment: Google Chrome Enterprise on 30 lab PCs (Lab A and Lab B) for state assessment practice sites. Low priority, planned; deploy via Intune with managed updates and a policy to block sign-in with personal accounts on shared lab machines.',
+    thread: [
+      ['n', 60, 'pushed chrome to the labs group in intune'],
+      ['a', 62, 'Chrome has been deployed to the labs.'],
+    ],
+    time: [[45, '']],
+    tags: ['chrome', 'intune', 'education'],
+    gold: {
+      o: 'fail',
+      c: 'MMPNXXXPMM',
+      pat: ['time_logged_without_notes', 'closed_without_customer_confirmation'],
+      why: 'Closed on "pushed" with no install report for the 30 PCs, none of the browser policies triage asked for, and an empty time note.',
+    },
+  },
+  {
+    key: 'loadmaster-redline-dotnet',
+    org: 'redline',
+    req: 'Mike Duarte',
+    tech: 'diego',
+    at: '10-22 06:35',
+    pri: 'urgent',
+    cat: 'Software',
+    subject: 'LoadMaster crashes on startup on all dispatch PCs',
+    desc: 'LoadMaster closes right after the splash screen on every dispatch computer. We are dispatching off whiteboards. Mike Duarte',
+    triage:
+      'McLeod LoadMaster client crashes on launch on all dispatch PCs (6); dispatch running manually. Urgent (core operations). Something changed fleet-wide overnight - check Windows/.NET updates installed last night and the Application event log faulting module; engage McLeod support in parallel.',
+    thread: [
+      [
+        'a',
+        7,
+        "Mike, we're on it - looking at what changed on the dispatch PCs overnight. Update within 30 minutes.",
+      ],
+      [
+        'n',
+        15,
+        'Event log: .NET Runtime 1026, System.IO.FileLoadException in Telerik.WinControls - after KB5043050 (.NET Framework 4.8.1 cumulative) installed 03:00 on the dispatch ring. PCs outside the dispatch ring (not yet updated) run LoadMaster fine.',
+      ],
+      [
+        'n',
+        30,
+        'McLeod support case 01554231: known issue with that .NET CU and LoadMaster 23.2; fix is LoadMaster 23.2.17 client or uninstall the KB. Uninstalled KB5043050 on the 6 dispatch PCs via RMM and paused .NET updates for the dispatch ring. LoadMaster launches on all 6.',
+      ],
+      [
+        'a',
+        40,
+        "Mike, LoadMaster is working again on all 6 dispatch PCs. A Microsoft update last night conflicted with LoadMaster (McLeod confirmed it's a known problem). We removed that update from the dispatch PCs and paused it until McLeod's fixed version is installed - we'll schedule that upgrade with you.",
+      ],
+      ['c', 50, 'Back in LoadMaster. Thanks.'],
+      [
+        'n',
+        '+6 19:00',
+        'Installed LoadMaster client 23.2.17 on dispatch PCs after hours (coordinated with Mike), re-enabled .NET updates, reinstalled KB5043050; LoadMaster launches fine with the update.',
+      ],
+      [
+        'a',
+        '+6 19:20',
+        'Follow-up done: the fixed LoadMaster version is installed and the Microsoft update is back on, so the PCs are fully patched again. Everything tested OK.',
+      ],
+    ],
+    closed: 55,
+    time: [
+      [
+        35,
+        'Before hours: event log analysis (.NET FileLoadException after KB5043050), McLeod case, KB rollback via RMM on 6 PCs, paused ring.',
+      ],
+      [45, 'After-hours LoadMaster 23.2.17 upgrade, KB reinstalled, tested.'],
+    ],
+    tags: ['loadmaster', 'dotnet', 'windows-update', 'patch-rollback'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Fast, evidence-based rollback with vendor confirmation, and the follow-up to get fully patched again was completed.',
+    },
+  },
+  {
+    key: 'vingcard-silverpine-encoder',
+    org: 'silverpine',
+    req: 'Front Desk Lakeside',
+    tech: 'ben',
+    at: '10-25 16:10',
+    pri: 'urgent',
+    cat: 'Software',
+    subject: 'Key card encoder not working - guests cannot get keys',
+    desc: 'The key encoder at Lakeside front desk does nothing when we make keys from OPERA. Check-ins are lining up. - Maya, front desk',
+    triage:
+      'Lakeside property: VingCard (ASSA ABLOY Visionline) encoder not encoding from OPERA Cloud at check-in; guests waiting, Sunday afternoon peak. Urgent. Front desk can use the Visionline client directly on the back-office PC as a workaround. Check encoder USB/network status and the OPERA-Visionline interface (IFC8) service.',
+    thread: [
+      [
+        'a',
+        6,
+        'Maya, while I look: you can make keys directly in Visionline on the back-office PC (icon "Visionline", choose the room, Check-in, hold the card on the encoder there). I am connecting now.',
+      ],
+      ['c', 12, 'ok that works for now'],
+      [
+        'n',
+        35,
+        'IFC8 interface service on SPH-LKS-IFC01 stopped at 15:48 after Windows Update reboot; service set to Manual (should be Automatic - delayed). Started it, OPERA key request encodes at desk encoder. Set startup type to Automatic (Delayed Start) and added RMM service monitor with auto-restart.',
+      ],
+      [
+        'a',
+        40,
+        "Keys from OPERA work again. The program that connects OPERA to the key system didn't restart after an automatic update this afternoon. It now starts by itself after updates and we'll get an alert if it ever stops.",
+      ],
+      ['c', 48, 'Working at the desk. Thanks Ben!'],
+    ],
+    time: [
+      [
+        40,
+        'Weekend (Sunday): workaround to Visionline client, restarted IFC8 interface service, fixed startup type, RMM service monitor.',
+      ],
+    ],
+    tags: ['opera', 'vingcard', 'hospitality', 'interface'],
+    cf: { site: 'Lakeside', asset_tag: 'SPH-LKS-IFC01' },
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Immediate workaround for guests, cause found, fixed with monitoring, confirmed by front desk.',
+    },
+  },
+  {
+    key: 'ekos-hollis-apikey',
+    org: 'hollis',
+    req: 'Dana Pike',
+    tech: 'diego',
+    at: '10-28 10:00',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Ekos not syncing invoices to QuickBooks Online',
+    desc: 'Invoices from Ekos stopped showing up in QuickBooks Online since Friday. Dana Pike, Bookkeeper',
+    triage:
+      'Ekos (brewery management) to QuickBooks Online invoice sync stopped since Friday; bookkeeping falling behind but no customer impact yet. Normal priority. Check the Ekos accounting integration status (QBO OAuth token expiry / reconnect) and whether any invoices failed and need re-pushing.',
+    thread: [
+      [
+        'n',
+        35,
+        'Ekos integration page: QBO connection "expired" (QBO refresh tokens expire after 100 days without reconnect). Reconnected with Greg on the phone (he is QBO admin). Re-pushed 23 invoices from Friday-Tuesday, all synced.',
+      ],
+      [
+        'n',
+        40,
+        'For reference, Ekos API key for the integration: ek_live_7Qm29XfL0aVb31KcPz8RtY5w and QBO login greg@hollisbrewing.example / Hops&Barley2024',
+      ],
+      [
+        'a',
+        45,
+        'Dana, the connection between Ekos and QuickBooks had expired (QuickBooks requires it to be renewed periodically). Greg and I reconnected it and I re-sent the 23 invoices from Friday onward - they are all in QuickBooks now.',
+      ],
+      ['c', 70, 'I see them. Thanks.'],
+    ],
+    time: [
+      [35, 'Reconnected Ekos-QBO integration with owner, re-pushed 23 invoices, verified in QBO.'],
+    ],
+    tags: ['ekos', 'quickbooks-online', 'integration'],
+    gold: {
+      o: 'fail',
+      c: 'MMMMMPMMMX',
+      pat: ['credentials_in_notes'],
+      why: "Solid fix, but an API key and the owner's QuickBooks login are pasted into an internal note: automatic fail.",
+    },
+  },
+  {
+    key: 'office-westbrook-unlicensed',
+    org: 'westbrook',
+    req: 'Helen Park',
+    tech: 'hannah',
+    at: '11-02 09:40',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Word says "Unlicensed Product"',
+    desc: 'Word and Excel have a red bar saying Unlicensed Product and I cannot edit. Helen, grants.',
+    triage:
+      'Grants manager Helen Park: M365 Apps show "Unlicensed Product", editing disabled. Single user, blocks grant writing; normal priority. Check her license assignment in M365 admin (recent license cleanup?) and the activation status (Office account sign-in).',
+    thread: [
+      [
+        'n',
+        15,
+        'Helen had no Business Premium license: removed 10/30 during our nonprofit license cleanup (ticket {{license-westbrook-billing-q}} review), she was mistaken for a departed Helen Parker. Reassigned Business Premium (nonprofit grant, 9/10). Checked the cleanup list: no other active staff affected.',
+      ],
+      [
+        'a',
+        25,
+        "Helen, I'm sorry - during a license tidy-up last week your license was removed by mistake (mixed up with a former staff member with a similar name). It's restored; close Word and Excel and reopen them, and click 'Sign in' if asked. Nothing was lost: your files and email weren't affected.",
+      ],
+      ['c', 40, 'Reopened, red bar gone. Thanks Hannah.'],
+      [
+        'n',
+        45,
+        'Lesson learned noted for license cleanups: match on UPN/employee ID, not display name. Added to our offboarding checklist.',
+      ],
+    ],
+    time: [
+      [
+        25,
+        'Internal, non-billable (our error): found license removed in cleanup by name mix-up, reassigned, checked rest of cleanup list, process note.',
+      ],
+    ],
+    tags: ['m365-apps', 'licensing', 'activation'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Owned our own mistake, fixed it, checked for other victims, process improved; user confirmed.',
+    },
+  },
+  {
+    key: 'bluebeam-ironwood-license',
+    org: 'ironwood',
+    req: 'Pete Donovan',
+    tech: 'luis',
+    at: '11-03 08:15',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Bluebeam asking to sign in again and says no subscription',
+    desc: "Bluebeam Revu says I don't have a subscription. I had it yesterday. Bid due Thursday.",
+    triage:
+      'Estimator Pete Donovan: Bluebeam Revu 21 reports no subscription; needed for a bid due Thursday. Ironwood moved from perpetual to Bluebeam subscription (BBID) in October - check his assignment in Bluebeam Studio admin. Normal priority.',
+    thread: [
+      [
+        'n',
+        20,
+        'Bluebeam admin portal: Ironwood has 5 Core subscriptions, 5/5 assigned - Pete was not on the list (the October migration list from Ironwood had 5 names, Pete was left off and he was still on the old perpetual license which was deactivated 11/1). Raised with Rick: needs a 6th seat ($260/yr) or reassign.',
+      ],
+      [
+        'a',
+        25,
+        "Hi Rick and Pete, Pete wasn't on the list of 5 people moved to the new Bluebeam subscription in October, and the old license stopped working on Nov 1. Options: buy a 6th subscription (about $260/year) or move a seat from someone who no longer uses Bluebeam. Which would you like?",
+      ],
+      ['c:Rick Salazar', 60, 'Buy one more.'],
+      [
+        'n',
+        90,
+        'Purchased 1x Revu Core via reseller (order 88123), assigned to Pete. He signed out/in with BBID: Revu licensed, subscription to 2027-10-14.',
+      ],
+      [
+        'a',
+        95,
+        'Pete has a Bluebeam subscription now (6 of 6 seats) and Revu opens licensed. Good luck with the bid!',
+      ],
+      ['c', 110, 'Working, thanks.'],
+    ],
+    time: [
+      [
+        40,
+        'Bluebeam admin review, found omission from subscription migration, quote/approval, purchased and assigned seat, verified.',
+      ],
+    ],
+    tags: ['bluebeam', 'licensing'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMNMMMM',
+      why: 'Cause found, cost approved before purchase, seat counts and subscription dates recorded, user confirmed.',
+    },
+  },
+  {
+    key: 'java-evergreen-pacs',
+    org: 'evergreen',
+    req: 'Dr. Paul Grant',
+    tech: 'jenna',
+    at: '11-04 16:30',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'PACS image viewer will not launch after Java update',
+    desc: 'The imaging viewer (old PACS web viewer) says "Java version not supported" since this week. I need it to look at outside films. Dr. Grant',
+    triage:
+      'Surgeon cannot open outside studies in the legacy PACS web viewer: "Java version not supported" after a Java update. Normal priority (workaround: radiology reading room PC or vendor\'s new HTML5 viewer if licensed). Do not downgrade Java fleet-wide; check whether the vendor HTML5 viewer is available, or use an isolated, pinned runtime for this app only.',
+    thread: [
+      [
+        'a',
+        20,
+        "Dr. Grant, we're on it. In the meantime the radiology reading room PC still opens outside studies. I'll update you tomorrow morning at the latest.",
+      ],
+      [
+        'n',
+        30,
+        "Vendor (Ambra/legacy viewer) confirmed: legacy Java viewer requires Java 8u381; Evergreen's PACS contract includes the HTML5 zero-footprint viewer, just never enabled. Asked vendor to enable it for Evergreen users (case 221903). Meanwhile radiology reading room PC still works.",
+      ],
+      [
+        'n',
+        '+1 11:00',
+        'Vendor enabled HTML5 viewer. Tested from EVO-PC-0230 in Edge: outside CT study loads, measurements OK.',
+      ],
+      [
+        'a',
+        '+1 11:10',
+        'Dr. Grant, rather than rolling back Java (a security risk), we had the PACS vendor switch on their newer browser-based viewer, which your contract already includes and needs no Java. It works in Edge - same link as before. Could you try a study?',
+      ],
+      ['c', '+1 13:00', 'Much faster than the old one. Thank you.'],
+      [
+        'n',
+        '+1 13:15',
+        'Plan: remove legacy Java from clinical PCs once all users confirm HTML5 viewer (follow-up task created, due 12/1).',
+      ],
+    ],
+    time: [
+      [
+        50,
+        'Vendor liaison, enabled HTML5 zero-footprint viewer instead of Java downgrade, testing, follow-up task to remove legacy Java.',
+      ],
+    ],
+    tags: ['pacs', 'java', 'vendor'],
+    gold: {
+      o: 'pass',
+      c: 'MMMMMMMMMM',
+      why: 'Chose a secure fix over a Java downgrade, tested, confirmed, and planned removal of the legacy runtime.',
+    },
+  },
+  {
+    key: 'epicor-cobalt-labels',
+    org: 'cobalt',
+    req: 'Sandra Kim',
+    tech: 'diego',
+    at: '11-06 13:00',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Epicor job travelers printing to the wrong printer',
+    desc: 'Since Monday, job travelers from Epicor Kinetic print to the office printer instead of the shop floor printer.',
+    triage:
+      "Epicor Kinetic job travelers route to the office printer instead of the shop floor printer (CMW-PR-0009, Brother HL-L6200) since Monday; shop staff walk to the office for paperwork. Normal priority. Check Epicor printer settings per workstation/user (Kinetic Edge Agent printer mapping) after Monday's Edge Agent update.",
+    thread: [
+      ['n', 40, 'changed the printer in the edge agent'],
+      ['a', 41, 'Updated the printer settings in Epicor.'],
+    ],
+    time: [
+      [30, ''],
+      [15, ''],
+    ],
+    tags: ['epicor-kinetic', 'printing'],
+    gold: {
+      o: 'fail',
+      c: 'MMPXXNXPMM',
+      pat: ['time_logged_without_notes', 'closed_without_customer_confirmation'],
+      why: 'Unclear what was changed on which workstation, no cause for the Monday change, no test print confirmed; 45 minutes with no notes.',
+    },
+  },
+  {
+    key: 'winupdate-northgate-0x800f0922',
+    org: 'northgate',
+    req: { name: 'Datto RMM', email: 'alerts@rmm.northbeamit.example' },
+    tech: 'grace',
+    at: '11-09 07:00',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'RMM: Patch failure on NIA-PC-0031 - KB5044284 (0x800f0922)',
+    desc: 'Patch job "Monthly - Workstations" failed on NIA-PC-0031: KB5044284 install error 0x800f0922 (3 attempts).',
+    triage:
+      'Patch failure on one workstation (NIA-PC-0031, front desk) for the October cumulative update, error 0x800f0922 after 3 attempts; PC is now a month behind on security patches. Normal priority. 0x800f0922 on Windows 11 commonly means the recovery partition is too small for the WinRE update, or .NET/servicing stack issues - check CBS.log.',
+    thread: [
+      [
+        'n',
+        25,
+        'CBS.log: WinRE update failure, recovery partition 499 MB with 32 MB free (needs 250 MB). reagentc /info: WinRE enabled on partition 4.',
+      ],
+      [
+        'n',
+        50,
+        'Disabled WinRE, shrank C: by 1 GB, recreated recovery partition (1 GB, type de94bba4-...), re-enabled WinRE (reagentc /enable OK). Re-ran patch job: KB5044284 installed, reboot scheduled 12:15 with user OK (lunch).',
+      ],
+      ['n', '12:40', 'Post-reboot: build 26100.2033, WinRE enabled, RMM patch status compliant.'],
+      [
+        'a',
+        '12:45',
+        "Hi Gina, FYI: the computer at the front desk was missing last month's security update because a small system partition was too full. We fixed it and the update installed during lunch. Nothing else changes for you.",
+      ],
+      ['c:Gina Lopez', '13:30', 'Thanks for the heads up.'],
+    ],
+    time: [
+      [
+        45,
+        'CBS.log analysis, resized recovery partition and re-enabled WinRE, re-ran patch, verified compliance after reboot.',
+      ],
+    ],
+    tags: ['patching', 'winre', 'rmm-alert'],
+    cf: { asset_tag: 'NIA-PC-0031' },
+    gold: {
+      o: 'pass',
+      c: 'MNMMMNMMMM',
+      why: 'Log-based root cause, documented fix, patch verified after reboot, user informed.',
+    },
+  },
+  {
+    key: 'clio-kestrel-addin',
+    org: 'kestrel',
+    req: 'Andrea Silva',
+    tech: 'sam',
+    at: '11-16 11:20',
+    pri: 'normal',
+    cat: 'Software',
+    subject: 'Clio button gone from Outlook',
+    desc: 'The Clio add-in button is gone from Outlook so I cannot file emails to matters.',
+    triage:
+      'Associate Andrea Silva: Clio for Outlook add-in missing from Outlook ribbon; she cannot file emails to client matters (billing/records impact). Normal priority. Check if the add-in is still deployed via Integrated Apps, whether she switched to new Outlook, and the add-in status in Outlook > Get Add-ins.',
+    thread: [
+      ['n', 30, 'readded the add in'],
+      ['a', 31, 'Re-added the Clio add-in for you.'],
+    ],
+    time: [[20, 'clio']],
+    tags: ['clio', 'outlook-addin'],
+    gold: {
+      o: 'fail',
+      c: 'MMPXXNPPMM',
+      pat: ['closed_without_customer_confirmation'],
+      why: 'Re-added without finding why it disappeared (new Outlook? deployment?), closed without asking whether filing works again.',
+    },
+  },
+];
