@@ -1,10 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { registerBatchCommands } from './batch/cli.js';
+import { registerChiefCommands } from './chief/cli.js';
 import { type Config, loadConfigOrExit } from './config.js';
 import { exportContext, seedContext } from './context/store.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createLogger } from './logger.js';
 import { listFailed, retryFailed } from './queue/failed.js';
+import { registerReviewCommands } from './review/cli.js';
 
 /**
  * `ticket-qc` — every command reads the same environment as the servers
@@ -139,6 +142,9 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
       }
     });
 
+  registerBatchCommands(program, getConfig);
+  registerChiefCommands(program, getConfig);
+  registerReviewCommands(program, getConfig);
   return program;
 }
 

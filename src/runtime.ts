@@ -7,6 +7,7 @@ import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
 import { PriceTable } from './llm/prices.js';
 import { createLogger } from './logger.js';
+import { createNotifier, type Notifier } from './notify/index.js';
 import type { GradeSettings } from './qc/grade.js';
 import { Shutdown } from './shutdown.js';
 
@@ -21,6 +22,8 @@ export interface Runtime {
   contexts: ContextStore;
   settings: GradeSettings;
   shutdown: Shutdown;
+  /** Team-lead notifications (NOTIFY_WEBHOOK_URL); a no-op without a URL. */
+  notifier: Notifier;
 }
 
 export function gradeSettings(config: Config): GradeSettings {
@@ -68,5 +71,6 @@ export function createRuntime(
     contexts: new ContextStore(pool),
     settings: gradeSettings(config),
     shutdown,
+    notifier: createNotifier({ url: config.NOTIFY_WEBHOOK_URL, logger }),
   };
 }

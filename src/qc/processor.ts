@@ -8,6 +8,7 @@ import { getTicket } from '../db/tickets.js';
 import type { LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
+import { type Notifier, notifyEscalations } from '../notify/index.js';
 import { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, gradeTicket, InvalidOutputError } from './grade.js';
@@ -20,6 +21,7 @@ export interface ProcessorDeps {
   settings: GradeSettings;
   logger: Logger;
   random?: () => number;
+  notifier?: Notifier;
   /** Called after each model call set, e.g. for the zero-cache warning and metrics. */
   onGraded?: (info: {
     ctx: QcContext;
@@ -116,6 +118,16 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       { ticketId: data.ticketId, ctx, outcome, jobId: job.id, via: data.via, latencyMs },
       log,
     );
+    if (!saved.duplicate && outcome.verdict.escalations.length > 0) {
+      // After the commit, and only for a new result; never throws.
+      void notifyEscalations(deps.notifier, {
+        ticketId: data.ticketId,
+        externalId: stored.externalId,
+        subject: stored.ticket.subject,
+        resultId: saved.resultId,
+        escalations: outcome.verdict.escalations,
+      });
+    }
     const result: JobResult = {
       ticketId: data.ticketId,
       resultId: saved.resultId,

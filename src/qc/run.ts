@@ -1,3 +1,4 @@
+import { startBatchScheduler } from '../batch/scheduler.js';
 import type { Config } from '../config.js';
 import { createRedis } from '../queue/connection.js';
 import { createRuntime } from '../runtime.js';
@@ -16,8 +17,11 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     concurrency: config.QC_CONCURRENCY,
     ratePerMinute: config.QC_RATE_LIMIT_PER_MINUTE,
   });
+  // The nightly batch and its poller: idempotent when every worker process registers them.
+  const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
   rt.shutdown
     .add('stop taking jobs and finish those in flight', () => worker.close())
+    .add('stop the batch scheduler worker', () => batch.close())
     .add('close redis', async () => {
       await connection.quit().catch(() => connection.disconnect());
     })

@@ -34,6 +34,7 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     contexts: rt.contexts,
     settings: rt.settings,
     logger: rt.logger,
+    notifier: rt.notifier,
     ...(opts.random ? { random: opts.random } : {}),
     onGraded: ({ ctx, result, calls }) => {
       for (const c of calls) {

@@ -191,7 +191,8 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
       'the job to fail',
       async () => {
         const j = await p?.queue.getJob(jobId as string);
-        return j && (await j.isFailed()) ? j : undefined;
+        // Re-read after the state check: the first read may predate the failure.
+        return j && (await j.isFailed()) ? await p?.queue.getJob(jobId as string) : undefined;
       },
       30_000,
     );
@@ -311,7 +312,8 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
     expect(worker.cancelJob(jobId as string, 'reviewer cancelled')).toBe(true);
     const job = await waitFor('the job to fail', async () => {
       const j = await p?.queue.getJob(jobId as string);
-      return j && (await j.isFailed()) ? j : undefined;
+      // Re-read after the state check: the first read may predate the failure.
+      return j && (await j.isFailed()) ? await p?.queue.getJob(jobId as string) : undefined;
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(job.failedReason).toMatch(/abort/i);

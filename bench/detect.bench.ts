@@ -1,0 +1,173 @@
+/**
+ * The chief's detection query at 1 million and 10 million agent_events rows,
+ * in a dedicated database (ticketqc_bench_detect, dropped afterwards).
+ *
+ * Rows are generated with INSERT … SELECT generate_series: a realistic mix
+ * (about 55 % llm_call, 30 % verdict, 10 % failure, the rest escalations),
+ * spread over 90 days, failures over the closed vocabulary's pairs. Indexes
+ * are dropped during the load and rebuilt after (as a bulk load would), and
+ * the foreign key to tickets is dropped in this throwaway database so the
+ * load does not need 200k ticket rows; neither changes the query plans.
+ *
+ * Baseline, measured in the same run: the naive form of the same question —
+ * one GROUP BY over the window with index scans disabled, i.e. a full scan.
+ */
+import pg from 'pg';
+import { DETECT_SQL, detectParams, vocabularyPairs } from '../src/chief/detect.js';
+import { ContextStore, seedContext } from '../src/context/store.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+
+const DB = 'ticketqc_bench_detect';
+const SIZES = [1_000_000, 10_000_000];
+const RUNS = 7;
+const BASELINE_RUNS = 3;
+
+function serverUrl(db: string): string {
+  const u = new URL(
+    process.env.BENCH_DATABASE_URL ??
+      process.env.TEST_DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
+  );
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: serverUrl('postgres') });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [performance.now() - t0, out];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+async function indexDefs(pool: Pool): Promise<{ name: string; def: string }[]> {
+  const r = await pool.query<{ indexname: string; indexdef: string }>(
+    `SELECT indexname, indexdef FROM pg_indexes
+     WHERE tablename = 'agent_events' AND indexname <> 'agent_events_pkey'`,
+  );
+  return r.rows.map((x) => ({ name: x.indexname, def: x.indexdef }));
+}
+
+/** Appends `n` generated rows, ids continuing from `from`. */
+async function load(
+  pool: Pool,
+  from: number,
+  n: number,
+  pairs: { agent: string; category: string }[],
+) {
+  const agents = pairs.map((p) => p.agent);
+  const categories = pairs.map((p) => p.category);
+  await pool.query(
+    `INSERT INTO agent_events (occurred_at, agent, kind, category, ticket_id, model, purpose)
+     SELECT now() - ((g::bigint * 2654435761) % 7776000) * interval '1 second',
+            CASE WHEN g % 20 = 0 THEN ($1::text[])[1 + (g / 20) % $3] ELSE 'qc-worker' END,
+            CASE WHEN g % 20 IN (0, 10) THEN 'failure'
+                 WHEN g % 20 = 19 THEN 'escalation'
+                 WHEN g % 20 < 12 THEN 'llm_call' ELSE 'verdict' END,
+            CASE WHEN g % 20 = 0 THEN ($2::text[])[1 + (g / 20) % $3]
+                 WHEN g % 20 = 10 THEN ($2::text[])[1 + ((g::bigint * 40503) % $3)::int]
+                 ELSE NULL END,
+            1 + (g::bigint * 48271) % 200000,
+            'claude-haiku-4-5-20251001', 'grade'
+     FROM generate_series($4::bigint, $5::bigint) AS g`,
+    [agents, categories, pairs.length, from, from + n - 1],
+  );
+}
+
+export async function run(): Promise<string> {
+  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB}`);
+  const pool = createPool(serverUrl(DB), { max: 2 });
+  const rows: string[] = [];
+  try {
+    await migrate(pool);
+    await seedContext(pool, 'context');
+    const vocab = (await new ContextStore(pool).active()).vocab;
+    const pairs = vocabularyPairs(vocab);
+    // Failures are charged to every pair, half of them to the QC worker's own kinds.
+    await pool.query(
+      'ALTER TABLE agent_events DROP CONSTRAINT IF EXISTS agent_events_ticket_id_fkey',
+    );
+    await pool.query(
+      'ALTER TABLE agent_events DROP CONSTRAINT IF EXISTS agent_events_result_id_fkey',
+    );
+    const defs = await indexDefs(pool);
+    let loaded = 0;
+    for (const size of SIZES) {
+      for (const d of defs) await pool.query(`DROP INDEX IF EXISTS ${d.name}`);
+      const [loadMs] = await timed(() => load(pool, loaded + 1, size - loaded, pairs));
+      const [indexMs] = await timed(async () => {
+        for (const d of defs) await pool.query(d.def);
+        await pool.query('VACUUM (ANALYZE) agent_events');
+      });
+      loaded = size;
+      const now = new Date();
+      const params = detectParams(pairs, { now, windowMs: 7 * 86_400_000, threshold: 3 });
+      const window = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM agent_events WHERE kind = 'failure' AND occurred_at >= $1`,
+        [params[2]],
+      );
+      const detect: number[] = [];
+      let found = 0;
+      await pool.query(DETECT_SQL, params); // warm the cache
+      for (let i = 0; i < RUNS; i++) {
+        const [ms, r] = await timed(() => pool.query(DETECT_SQL, params));
+        detect.push(ms);
+        found = r.rowCount ?? 0;
+      }
+      const plan = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${DETECT_SQL}`, params);
+      const planText = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      const node = /Index Only Scan using agent_events_failures_idx/.test(planText)
+        ? 'index-only scan of agent_events_failures_idx'
+        : /agent_events_failures_idx/.test(planText)
+          ? 'index scan of agent_events_failures_idx'
+          : 'no partial index (!)';
+      const baseline: number[] = [];
+      const client = await pool.connect();
+      try {
+        await client.query('SET enable_indexscan = off');
+        await client.query('SET enable_indexonlyscan = off');
+        await client.query('SET enable_bitmapscan = off');
+        const naive = `SELECT agent, category, count(DISTINCT ticket_id) AS tickets FROM agent_events
+          WHERE kind = 'failure' AND occurred_at >= $1 GROUP BY agent, category
+          HAVING count(DISTINCT ticket_id) >= 3`;
+        for (let i = 0; i < BASELINE_RUNS; i++) {
+          const [ms] = await timed(() => client.query(naive, [params[2]]));
+          baseline.push(ms);
+        }
+      } finally {
+        await client.query('RESET ALL').catch(() => undefined);
+        client.release();
+      }
+      const d = median(detect);
+      const b = median(baseline);
+      rows.push(
+        `| ${(size / 1e6).toFixed(0)} M | ${window.rows[0]?.n.toLocaleString('en-US')} | ${found} | ${d.toFixed(1)} ms | ${b.toFixed(0)} ms | ${(b / d).toFixed(0)}× | ${node} | ${(loadMs / 1000).toFixed(0)} s + ${(indexMs / 1000).toFixed(0)} s |`,
+      );
+      console.log(rows.at(-1));
+    }
+  } finally {
+    await pool.end();
+    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  }
+  return [
+    'Detection query (`src/chief/detect.ts`: one index range scan per vocabulary pair,',
+    `${'`'}QC_CHIEF_WINDOW${'`'} 7 days, threshold 3) against the naive full-scan GROUP BY of the same`,
+    `window (index scans off), medians of ${RUNS} and ${BASELINE_RUNS} warm runs. Rows span 90 days, 10 % failures.`,
+    '',
+    '| agent_events rows | failures in window | pairs found | detect | full-scan baseline | baseline ÷ detect | plan | load + index/vacuum |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,241 @@
+import type { Logger } from 'pino';
+import type { ContextStore } from '../context/store.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
+import { type Pool, withTransaction } from '../db/pool.js';
+import type { LlmCall, LlmDeps } from '../llm/call.js';
+import { toError } from '../logger.js';
+import type { Notifier } from '../notify/index.js';
+import type { GradeSettings } from '../qc/grade.js';
+import { type Backtest, type NotBacktested, notBacktested, runBacktest } from './backtest.js';
+import { type Candidate, candidateEvents, detectRepeats } from './detect.js';
+import { gatherEvidence } from './evidence.js';
+import { proposeRevision } from './propose.js';
+import { type Check, checkRevision } from './rules.js';
+import { insertProposal } from './store.js';
+import { categoryKind, targetOf } from './target.js';
+
+/**
+ * One chief-of-staff pass: detect repeated failures, and for each pair ask
+ * CHIEF_MODEL for a revision of the responsible file, check it, backtest it
+ * when it is a QC file, and store it (pending, or refused with the reason).
+ * One pass at a time across every chief process (a session advisory lock).
+ */
+
+export const CHIEF_AGENT = 'chief-of-staff';
+const LOCK_KEY = 7_242_005;
+
+export interface ChiefSettings {
+  model: string;
+  threshold: number;
+  windowMs: number;
+  maxTokens: number;
+}
+
+export interface ChiefDeps {
+  pool: Pool;
+  llm: LlmDeps;
+  contexts: ContextStore;
+  /** The QC grading settings backtests use (the QC model, tier-up rules). */
+  settings: GradeSettings;
+  chief: ChiefSettings;
+  logger: Logger;
+  notifier?: Notifier;
+  now?: () => Date;
+}
+
+export interface PassProposal {
+  id: number;
+  agent: string;
+  category: string;
+  file: string;
+  status: 'pending' | 'refused';
+  reason?: string;
+}
+
+export interface PassResult {
+  skipped?: 'another pass is running';
+  candidates: number;
+  proposals: PassProposal[];
+}
+
+export async function runChiefPass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> {
+  const lock = await deps.pool.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+      LOCK_KEY,
+    ]);
+    if (!got.rows[0]?.ok)
+      return { skipped: 'another pass is running', candidates: 0, proposals: [] };
+    try {
+      return await pass(deps, signal);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function pass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> {
+  const now = deps.now?.() ?? new Date();
+  const snapshot = await deps.contexts.active();
+  const candidates = await detectRepeats(deps.pool, snapshot.vocab, {
+    now,
+    windowMs: deps.chief.windowMs,
+    threshold: deps.chief.threshold,
+  });
+  const proposals: PassProposal[] = [];
+  for (const c of candidates) {
+    if (signal?.aborted) break;
+    try {
+      const p = await proposeFor(deps, c, now, signal);
+      if (p) proposals.push(p);
+    } catch (err) {
+      // One pair failing (API down, a race) must not stop the others; it fires again next pass.
+      deps.logger.error(
+        { agent: c.agent, category: c.category, err: toError(err).message },
+        'chief: could not propose a revision',
+      );
+    }
+  }
+  deps.logger.info({ candidates: candidates.length, proposals }, 'chief pass done');
+  return { candidates: candidates.length, proposals };
+}
+
+/** A refused pair is retried only once a failure newer than the refusal's coverage arrives. */
+async function refusedWithNothingNew(deps: ChiefDeps, c: Candidate, newest: Date) {
+  const r = await deps.pool.query<{ covered_until: Date }>(
+    `SELECT covered_until FROM prompt_proposals WHERE agent = $1 AND category = $2
+       AND status = 'refused' ORDER BY id DESC LIMIT 1`,
+    [c.agent, c.category],
+  );
+  const until = r.rows[0]?.covered_until;
+  return until !== undefined && until.getTime() >= newest.getTime();
+}
+
+async function proposeFor(
+  deps: ChiefDeps,
+  c: Candidate,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<PassProposal | undefined> {
+  const snapshot = await deps.contexts.active();
+  const target = targetOf(snapshot.vocab, c.agent, c.category);
+  const base = snapshot.files.get(target.file);
+  if (!base) {
+    deps.logger.warn({ file: target.file }, 'chief: responsible file has no active version');
+    return undefined;
+  }
+  const events = await candidateEvents(deps.pool, c, now);
+  const newest = events.at(-1)?.occurredAt;
+  if (!newest || (await refusedWithNothingNew(deps, c, newest))) return undefined;
+  const evidence = await gatherEvidence(deps.pool, c, target.file, events, now);
+  const kind = categoryKind(snapshot.vocab, c.category);
+  const proposed = await proposeRevision(deps.llm, {
+    model: deps.chief.model,
+    fileContent: base.content,
+    evidence,
+    kind,
+    maxTokens: deps.chief.maxTokens,
+    ...(signal ? { signal } : {}),
+  });
+  const calls: LlmCall[] = [proposed.call];
+  const check: Check = proposed.ok
+    ? checkRevision({
+        file: target.file,
+        base: base.content,
+        revised: proposed.revision.revised_file,
+        activeFiles: new Map([...snapshot.files].map(([f, v]) => [f, v.content])),
+        vocab: snapshot.vocab,
+      })
+    : { ok: false, code: 'invalid_output', reason: proposed.reason };
+
+  let backtest: Backtest | NotBacktested | null = null;
+  if (check.ok && target.qc) {
+    const bt = await runBacktest({
+      db: deps.pool,
+      grade: { llm: deps.llm, settings: deps.settings, logger: deps.logger },
+      snapshot,
+      file: target.file,
+      proposed: check.content,
+      category: c.category,
+      events,
+      ...(signal ? { signal } : {}),
+    });
+    backtest = bt.backtest;
+    calls.push(...bt.calls);
+  } else if (check.ok) {
+    backtest = notBacktested(c.agent, target.file);
+  }
+
+  const status = check.ok ? 'pending' : 'refused';
+  const reason = check.ok ? undefined : `${check.code}: ${check.reason}`;
+  const costUsd = calls.reduce((s, x) => s + x.costUsd, 0);
+  const id = await withTransaction(deps.pool, async (db) => {
+    const pid = await insertProposal(db, {
+      agent: c.agent,
+      category: c.category,
+      file: target.file,
+      baseVersion: base.version,
+      baseSha256: base.sha256,
+      proposedContent: check.content ?? null,
+      diff: check.diff ?? null,
+      rationale: proposed.ok ? proposed.revision.rationale : null,
+      answer: proposed.ok ? proposed.revision.answer : null,
+      status,
+      refusalReason: reason ?? null,
+      coveredEventIds: events.map((e) => e.id),
+      coveredUntil: newest,
+      ticketCount: evidence.ticketCount,
+      evidence,
+      backtest,
+      model: deps.chief.model,
+      costUsd,
+    });
+    await insertEvents(db, [
+      ...calls.map((call) => llmCallEvent(CHIEF_AGENT, call, { details: { proposalId: pid } })),
+      {
+        agent: CHIEF_AGENT,
+        kind: 'proposal',
+        category: status,
+        model: deps.chief.model,
+        costUsd: 0,
+        details: {
+          proposalId: pid,
+          agent: c.agent,
+          category: c.category,
+          file: target.file,
+          tickets: evidence.ticketCount,
+          failures: events.length,
+          ...(reason ? { reason } : {}),
+          ...(backtest?.kind === 'regrade' ? { backtest: backtest.summary } : {}),
+        },
+      },
+    ]);
+    return pid;
+  });
+  deps.logger.info(
+    { proposalId: id, agent: c.agent, category: c.category, file: target.file, status, reason },
+    status === 'pending' ? 'chief: proposal stored' : 'chief: proposal refused',
+  );
+  if (status === 'pending') {
+    await deps.notifier?.proposal({
+      id,
+      agent: c.agent,
+      category: c.category,
+      file: target.file,
+      tickets: evidence.ticketCount,
+      failures: events.length,
+      answer: proposed.ok ? proposed.revision.answer : undefined,
+      backtest: backtest?.kind === 'regrade' ? backtest.summary : undefined,
+    });
+  }
+  return {
+    id,
+    agent: c.agent,
+    category: c.category,
+    file: target.file,
+    status,
+    ...(reason ? { reason } : {}),
+  };
+}

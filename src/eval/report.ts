@@ -1,0 +1,58 @@
+import type { EvalReport } from './run.js';
+import type { RunRow } from './store.js';
+
+/** Plain-text renderings for the CLI: one run in detail, or runs side by side. */
+
+const fx = (x: number | null | undefined, d = 3) =>
+  x === null || x === undefined ? '-' : x.toFixed(d);
+const num = (x: string | null) => (x === null ? '-' : Number(x).toFixed(3));
+
+export function formatReport(r: EvalReport): string {
+  const files = Object.entries(r.fileVersions)
+    .map(([f, v]) => `${f} v${v}`)
+    .join(', ');
+  const perTicket = r.items ? r.costUsd / r.items : 0;
+  const lines = [
+    `eval #${r.runId}: ${r.dataset} (sha256 ${r.datasetSha256.slice(0, 12)}), ${r.items} labeled tickets` +
+      (r.unlabeled ? `, ${r.unlabeled} unlabeled skipped` : '') +
+      (r.invalid ? `, ${r.invalid} invalid rows skipped` : ''),
+    `model ${r.model} (tier-up ${r.strongModel}), QC context ${r.contextVersion.slice(0, 12)} (${files})`,
+    `outcome accuracy ${fx(r.accuracy)} (${r.correct}/${r.items})   Cohen's kappa ${fx(r.kappa)}`,
+    `criteria agreement ${fx(r.criteriaAgreement)}   kappa ${fx(r.criteriaKappa)}`,
+    ...Object.entries(r.perCriterion).map(
+      ([id, a]) =>
+        `  ${id.padEnd(24)} agreement ${fx(a.agreement)}  kappa ${fx(a.kappa)}  (n=${a.n})`,
+    ),
+    `cost $${r.costUsd.toFixed(4)} ($${perTicket.toFixed(5)}/ticket)   latency p50 ${r.latencyP50Ms ?? '-'} ms, p95 ${r.latencyP95Ms ?? '-'} ms   tier-ups ${r.tierUps}   errors ${r.errors}`,
+    'outcomes (rows gold, columns graded):',
+    `  ${''.padEnd(9)}${r.confusion.labels.map((l) => l.padStart(9)).join('')}`,
+    ...r.confusion.labels.map(
+      (l, i) =>
+        `  ${l.padEnd(9)}${(r.confusion.counts[i] ?? []).map((c) => String(c).padStart(9)).join('')}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+export function formatRuns(rows: RunRow[]): string {
+  if (rows.length === 0) return 'no evaluation runs yet: run `ticket-qc eval`';
+  const head =
+    'run   started              model                         context       n    acc    kappa  crit-k  cost      p50ms';
+  return [
+    head,
+    ...rows.map((r) =>
+      [
+        `#${r.id}`.padEnd(6),
+        r.startedAt.toISOString().slice(0, 19).padEnd(21),
+        r.model.padEnd(30),
+        r.contextVersion.slice(0, 12).padEnd(14),
+        String(r.items).padEnd(5),
+        num(r.accuracy).padEnd(7),
+        num(r.kappa).padEnd(7),
+        num(r.criteriaKappa).padEnd(8),
+        `$${Number(r.costUsd).toFixed(4)}`.padEnd(10),
+        String(r.latencyP50Ms ?? '-'),
+      ].join(''),
+    ),
+  ].join('\n');
+}

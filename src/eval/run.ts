@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
+import type { ContextStore } from '../context/store.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
+import type { Pool } from '../db/pool.js';
+import type { LlmCall, LlmDeps } from '../llm/call.js';
+import { toError } from '../logger.js';
+import { type GradeSettings, gradeTicket } from '../qc/grade.js';
+import { resolveContext } from './context-at.js';
+import { type LabeledItem, loadDataset } from './dataset.js';
+import { type EvalItem, type EvalSummary, summarize } from './metrics.js';
+import { saveRun } from './store.js';
+
+/**
+ * `ticket-qc eval`: grade a labeled set with a chosen model and QC context
+ * and measure agreement with the gold labels, so "is the cheap model good
+ * enough for this job" is a number per model and context version. Grades
+ * with purpose 'eval': no results, no failure events; the model calls are
+ * recorded (they cost money) with the run id.
+ */
+
+export interface EvalDeps {
+  pool: Pool;
+  llm: LlmDeps;
+  contexts: ContextStore;
+  settings: GradeSettings;
+  logger: Logger;
+}
+
+export interface EvalOptions {
+  dataset: string;
+  model?: string | undefined;
+  contextVersion?: string | undefined;
+  limit?: number | undefined;
+  concurrency?: number;
+}
+
+export interface EvalReport extends EvalSummary {
+  runId: number;
+  dataset: string;
+  datasetSha256: string;
+  model: string;
+  strongModel: string;
+  contextVersion: string;
+  fileVersions: Record<string, number>;
+  unlabeled: number;
+  invalid: number;
+}
+
+export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
+  const data = await loadDataset(opts.dataset, opts.limit);
+  if (data.items.length === 0) throw new Error(`${opts.dataset} has no labeled rows`);
+  const ctx = await resolveContext(deps.pool, opts.contextVersion, await deps.contexts.active());
+  const settings: GradeSettings = {
+    ...deps.settings,
+    baseModel: opts.model ?? deps.settings.baseModel,
+    shadowRate: 0,
+  };
+  const started = new Date();
+  const items: EvalItem[] = new Array(data.items.length);
+  const calls: LlmCall[] = [];
+  let next = 0;
+  const gradeOne = async (item: LabeledItem): Promise<EvalItem> => {
+    const t0 = performance.now();
+    try {
+      const out = await gradeTicket(
+        { llm: deps.llm, settings, logger: deps.logger },
+        ctx,
+        item.ticket,
+        {
+          purpose: 'eval',
+          shadow: false,
+        },
+      );
+      calls.push(...out.calls);
+      return {
+        line: item.line,
+        externalId: item.ticket.externalId,
+        gold: item.gold,
+        outcome: out.verdict.outcome,
+        score: out.verdict.score,
+        model: out.model,
+        criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
+        costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
+        latencyMs: Math.round(performance.now() - t0),
+        tierUp: out.tier === 'strong',
+      };
+    } catch (err) {
+      const e = toError(err) as Error & { calls?: LlmCall[] };
+      if (e.calls) calls.push(...e.calls);
+      return {
+        line: item.line,
+        externalId: item.ticket.externalId,
+        gold: item.gold,
+        criteria: {},
+        costUsd: (e.calls ?? []).reduce((s, c) => s + c.costUsd, 0),
+        latencyMs: Math.round(performance.now() - t0),
+        tierUp: false,
+        error: e.message,
+      };
+    }
+  };
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      const item = data.items[i];
+      if (!item) return;
+      items[i] = await gradeOne(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+
+  const summary = summarize(
+    items,
+    ctx.vocab.criteria.map((c) => c.id),
+  );
+  const meta = {
+    dataset: opts.dataset,
+    datasetSha256: data.sha256,
+    model: settings.baseModel,
+    strongModel: settings.strongModel,
+    contextVersion: ctx.version,
+    fileVersions: ctx.fileVersions,
+  };
+  const runId = await saveRun(deps.pool, { ...meta, startedAt: started, summary, items });
+  // One statement per few hundred calls keeps the parameter count under PostgreSQL's limit.
+  for (let i = 0; i < calls.length; i += 500) {
+    await insertEvents(
+      deps.pool,
+      calls
+        .slice(i, i + 500)
+        .map((c) =>
+          llmCallEvent(QC_AGENT, c, { contextVersion: ctx.version, details: { evalRunId: runId } }),
+        ),
+    );
+  }
+  return {
+    runId,
+    ...meta,
+    ...summary,
+    unlabeled: data.unlabeled,
+    invalid: data.invalid.length,
+  };
+}

@@ -1,0 +1,159 @@
+import { QC_AGENT } from '../context/files.js';
+import { ContextStore } from '../context/store.js';
+import { insertEvents } from '../db/events.js';
+import { type Pool, withTransaction } from '../db/pool.js';
+import { OUTCOMES, RESULTS, type Verdict } from '../qc/verdict.js';
+import { audit } from './audit.js';
+import { DecisionError } from './decisions.js';
+
+/**
+ * A team lead overturning a verdict (no criterion: the outcome) or one
+ * criterion, with a reason. Stored in `overrides` and written as two events:
+ * kind 'override' (what happened) and kind 'failure' (agent qc-worker,
+ * category = the criterion id, or 'override' for the outcome;
+ * details.kind = 'override'), so the chief counts it like any other failure
+ * and its backtest knows the right answer.
+ */
+
+export interface OverrideInput {
+  ticketId: number;
+  criterion?: string | undefined;
+  /** met|partial|missing|n/a for a criterion; pass|fail|escalate for the outcome. */
+  verdict: string;
+  reason: string;
+  reviewer: string;
+  /** Optional quote from the ticket that supports the correction. */
+  evidence?: string | undefined;
+  via?: 'web' | 'cli';
+  role?: string;
+}
+
+export interface Override {
+  id: number;
+  ticketId: number;
+  resultId: number;
+  criterion: string | null;
+  original: string;
+  corrected: string;
+  reason: string;
+  evidence: string | null;
+  reviewer: string;
+  eventId: number | null;
+  createdAt: Date;
+}
+
+export async function addOverride(pool: Pool, input: OverrideInput): Promise<Override> {
+  if (!input.reviewer.trim()) throw new DecisionError('a reviewer name is required', 'bad_request');
+  if (!input.reason.trim()) throw new DecisionError('a reason is required', 'bad_request');
+  const vocab = (await new ContextStore(pool).active()).vocab;
+  const criterion = input.criterion;
+  if (criterion !== undefined) {
+    if (!vocab.criteria.some((c) => c.id === criterion)) {
+      throw new DecisionError(
+        `unknown criterion "${criterion}"; one of: ${vocab.criteria.map((c) => c.id).join(', ')}`,
+        'bad_request',
+      );
+    }
+    if (!(RESULTS as readonly string[]).includes(input.verdict)) {
+      throw new DecisionError(`a criterion verdict is one of ${RESULTS.join(', ')}`, 'bad_request');
+    }
+  } else if (!(OUTCOMES as readonly string[]).includes(input.verdict)) {
+    throw new DecisionError(`an outcome verdict is one of ${OUTCOMES.join(', ')}`, 'bad_request');
+  }
+  return withTransaction(pool, async (db) => {
+    const r = await db.query<{ id: number; verdict: Verdict }>(
+      `SELECT id, verdict FROM qc_results WHERE ticket_id = $1
+       ORDER BY graded_at DESC, id DESC LIMIT 1 FOR UPDATE`,
+      [input.ticketId],
+    );
+    const result = r.rows[0];
+    if (!result) throw new DecisionError(`ticket ${input.ticketId} has no QC result`, 'not_found');
+    const original = criterion
+      ? result.verdict.criteria.find((c) => c.criterion === criterion)?.result
+      : result.verdict.outcome;
+    if (original === undefined) {
+      throw new DecisionError(`the verdict has no result for ${criterion}`, 'not_found');
+    }
+    if (original === input.verdict) {
+      throw new DecisionError(
+        `the verdict already says ${original}${criterion ? ` for ${criterion}` : ''}: nothing to override`,
+        'bad_request',
+      );
+    }
+    const details = {
+      kind: 'override',
+      ...(criterion ? { criterion } : {}),
+      from: original,
+      to: input.verdict,
+      reason: input.reason,
+      reviewer: input.reviewer,
+      ...(input.evidence ? { evidence: input.evidence } : {}),
+    };
+    const common = { ticketId: input.ticketId, resultId: result.id, agent: QC_AGENT };
+    const [, failureId] = await insertEvents(db, [
+      { ...common, kind: 'override', category: criterion ?? 'override', details },
+      { ...common, kind: 'failure', category: criterion ?? 'override', details },
+    ]);
+    const row = await db.query<Override>(
+      `INSERT INTO overrides (ticket_id, result_id, criterion, original, corrected, reason,
+         evidence, reviewer, event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       RETURNING id, ticket_id AS "ticketId", result_id AS "resultId", criterion, original,
+         corrected, reason, evidence, reviewer, event_id AS "eventId", created_at AS "createdAt"`,
+      [
+        input.ticketId,
+        result.id,
+        criterion ?? null,
+        original,
+        input.verdict,
+        input.reason,
+        input.evidence ?? null,
+        input.reviewer,
+        failureId ?? null,
+      ],
+    );
+    const created = row.rows[0];
+    if (!created) throw new Error('insert into overrides returned no row');
+    await audit(db, {
+      actor: input.reviewer,
+      role: input.role ?? (input.via === 'web' ? 'reviewer' : 'operator'),
+      via: input.via ?? 'cli',
+      action: 'override.add',
+      target: `ticket:${input.ticketId}`,
+      note: input.reason,
+      details: {
+        overrideId: created.id,
+        criterion: criterion ?? null,
+        from: original,
+        to: input.verdict,
+      },
+    });
+    return created;
+  });
+}
+
+export async function listOverrides(
+  pool: Pool,
+  opts: { ticketId?: number; limit?: number } = {},
+): Promise<Override[]> {
+  const r = await pool.query<Override>(
+    `SELECT id, ticket_id AS "ticketId", result_id AS "resultId", criterion, original, corrected,
+       reason, evidence, reviewer, event_id AS "eventId", created_at AS "createdAt"
+     FROM overrides WHERE ($1::bigint IS NULL OR ticket_id = $1)
+     ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [opts.ticketId ?? null, opts.limit ?? 50],
+  );
+  return r.rows;
+}
+
+/** A ticket reference from a person: our id, or the help desk's external id (latest version). */
+export async function resolveTicketRef(pool: Pool, ref: string): Promise<number> {
+  const r = await pool.query<{ id: number }>(
+    `SELECT id FROM tickets WHERE ($1 ~ '^[0-9]+$' AND id = $1::bigint) OR external_id = $1
+     ORDER BY (id::text = $1) DESC, ticket_updated_at DESC, id DESC LIMIT 1`,
+    [ref],
+  );
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new DecisionError(`no ticket "${ref}"`, 'not_found');
+  return id;
+}

@@ -1,0 +1,114 @@
+import { buildFacts } from './facts.js';
+import { findHit, quote } from './text.js';
+import { parseTicket } from './ticket.js';
+import { readRubric } from './vocab.js';
+
+/**
+ * Context the grader honours beyond Weight and Auto-fail lines: a criterion
+ * section of rubric.md may list phrases that show the criterion is met,
+ *
+ *     ## `root_cause` — Root cause identified
+ *     Weight: 10
+ *     Counts as met: "was the problem", "turned out to be"
+ *
+ * and a ticket whose subject, description, comments or time-entry notes
+ * contain one of them (case-insensitive) gets `met` for that criterion, with
+ * the sentence as evidence — the way a real model follows an explicit rule
+ * in its context. The phrases are real context content (a reviewer or the
+ * chief of staff writes them); nothing here reads gold labels. A stated rule
+ * beats the simulator's keyword heuristics and its noise. Score and outcome
+ * are recomputed after the change.
+ */
+
+const COUNTS_AS_MET = /^\s*(?:[-*]\s*)?Counts as met:\s*(.+)$/i;
+const HEADING = /^##\s+`([a-z][a-z0-9_]*)`/;
+const QUOTED = /"([^"\n]{3,120})"|“([^”\n]{3,120})”/g;
+const VALUE: Record<string, number> = { met: 1, partial: 0.5, missing: 0 };
+
+/** criterion id → phrases, read from every `## \`id\`` section of the system text. */
+export function readMetPhrases(system: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string | undefined;
+  for (const line of system.split(/\r?\n/)) {
+    const h = HEADING.exec(line);
+    if (h?.[1]) {
+      current = h[1];
+      continue;
+    }
+    if (line.startsWith('#')) current = undefined;
+    const m = current ? COUNTS_AS_MET.exec(line) : null;
+    if (!current || !m?.[1]) continue;
+    const phrases = [...m[1].matchAll(QUOTED)].map((x) => (x[1] ?? x[2] ?? '').trim());
+    out.set(current, [...(out.get(current) ?? []), ...phrases.filter(Boolean)]);
+  }
+  return out;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface VerdictShape {
+  outcome?: unknown;
+  score?: unknown;
+  criteria?: { criterion: string; result: string; evidence: string; missing: string }[];
+  escalations?: unknown[];
+  missing_information?: string[];
+}
+
+/** Applies `Counts as met` phrases to a graded verdict; returns it unchanged when none apply. */
+export function applyMetPhrases(
+  verdict: Record<string, unknown>,
+  system: string,
+  ticketText: string | undefined,
+): Record<string, unknown> {
+  const phrases = readMetPhrases(system);
+  const v = verdict as VerdictShape;
+  if (phrases.size === 0 || !Array.isArray(v.criteria)) return verdict;
+  const f = buildFacts(parseTicket(ticketText));
+  const texts = [
+    f.t.subject,
+    f.t.description,
+    ...f.t.comments.map((c) => c.body),
+    ...f.t.timeEntries.map((e) => e.note),
+  ];
+  let changed = false;
+  const dropped: string[] = [];
+  const criteria = v.criteria.map((c) => {
+    const list = phrases.get(c.criterion);
+    if (!list || c.result === 'met') return c;
+    for (const p of list) {
+      const hit = findHit(texts, new RegExp(escapeRe(p), 'i'), { negatable: true });
+      if (hit) {
+        changed = true;
+        if (c.missing) dropped.push(c.missing);
+        return { ...c, result: 'met', evidence: quote(hit), missing: '' };
+      }
+    }
+    return c;
+  });
+  if (!changed) return verdict;
+  const { weights, autoFail } = readRubric(system);
+  let num = 0;
+  let den = 0;
+  for (const c of criteria) {
+    const value = VALUE[c.result];
+    if (value === undefined) continue;
+    const w = weights.get(c.criterion) ?? 1;
+    num += w * value;
+    den += w;
+  }
+  const score = den === 0 ? 0 : Math.floor((100 * num) / den + 0.5 + 1e-9);
+  const autoFailed = criteria.some(
+    (c) => autoFail.has(c.criterion) && (c.result === 'partial' || c.result === 'missing'),
+  );
+  const outcome =
+    (v.escalations?.length ?? 0) > 0 ? 'escalate' : autoFailed || score < 70 ? 'fail' : 'pass';
+  return {
+    ...verdict,
+    criteria,
+    score,
+    outcome,
+    missing_information: (v.missing_information ?? []).filter((m) => !dropped.includes(m)),
+  };
+}

@@ -1,0 +1,105 @@
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../src/cli.js';
+import { runEval } from '../../src/eval/run.js';
+import { createRuntime } from '../../src/runtime.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { testConfig } from '../helpers/config.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+
+/**
+ * `ticket-qc eval` on the examples through the simulator over HTTP: it prints
+ * accuracy and κ, stores the run, and the same run twice gives the same
+ * numbers. More simulator noise → lower κ.
+ */
+
+let db: TestDb;
+let sim: Simulator;
+// A snapshot of the examples, so both runs read the same bytes even if the file is regenerated.
+let dataset = '';
+
+beforeAll(async () => {
+  dataset = path.join(await mkdtemp(path.join(tmpdir(), 'tqc-eval-')), 'tickets.jsonl');
+  await copyFile('examples/tickets.jsonl', dataset);
+  db = await createTestDb();
+  sim = await startSimulator({ seed: 3, noise: 0.05 });
+});
+afterAll(async () => {
+  await sim?.close();
+  await db?.drop();
+});
+
+async function cli(args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    lines.push(a.join(' '));
+  });
+  try {
+    const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
+    await buildCli(() => config).parseAsync(['node', 'ticket-qc', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The lines that must repeat: agreement numbers and the confusion matrix. Not
+ * the run id, latency, or cost (the second run reads the prompt cache the
+ * first one wrote, so it is cheaper — as it would be against the API).
+ */
+const stable = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /accuracy|kappa|^ {2}\w/.test(l))
+    .join('\n');
+
+describe('ticket-qc eval', () => {
+  it('prints accuracy and kappa for the examples, stores the run, and repeats exactly', async () => {
+    const first = await cli(['eval', '--dataset', dataset]);
+    expect(first).toMatch(/outcome accuracy 0\.\d{3} \(\d+\/\d+\)\s+Cohen's kappa -?0\.\d{3}/);
+    expect(first).toMatch(/criteria agreement 0\.\d{3}\s+kappa/);
+    expect(first).toMatch(/cost \$\d+\.\d{4}/);
+    const second = await cli(['eval', '--dataset', dataset]);
+    expect(stable(second)).toBe(stable(first));
+    const runs = await db.pool.query<{
+      accuracy: string;
+      kappa: string;
+      items: number;
+      context_version: string;
+    }>('SELECT accuracy, kappa, items, context_version FROM eval_runs ORDER BY id');
+    expect(runs.rows).toHaveLength(2);
+    expect(runs.rows[0]?.items).toBeGreaterThanOrEqual(160);
+    expect(runs.rows[1]).toEqual(runs.rows[0]);
+    const items = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM eval_items');
+    expect(items.rows[0]?.n).toBe((runs.rows[0]?.items ?? 0) * 2);
+    // No results and no failures: an evaluation is not grading.
+    const side = await db.pool.query<{ r: number; f: number }>(
+      "SELECT (SELECT count(*)::int FROM qc_results) AS r, (SELECT count(*)::int FROM agent_events WHERE kind = 'failure') AS f",
+    );
+    expect(side.rows[0]).toEqual({ r: 0, f: 0 });
+    const list = await cli(['eval', 'runs']);
+    expect(list.split('\n')).toHaveLength(3);
+  });
+
+  it('raising the simulator noise lowers the measured kappa', async () => {
+    const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
+    const rt = createRuntime(config, { logger: pino({ level: 'silent' }), pool: db.pool });
+    const kappas: Array<[number, number | null, number | null]> = [];
+    for (const noise of [0, 0.15, 0.35]) {
+      sim.setOptions({ noise });
+      const r = await runEval(rt, { dataset, limit: 80, concurrency: 8 });
+      kappas.push([noise, r.kappa, r.criteriaKappa]);
+    }
+    sim.setOptions({ noise: 0.05 });
+    console.info('noise → outcome kappa, criteria kappa:', JSON.stringify(kappas));
+    const [k0, k1, k2] = kappas.map(([, k, c]) => [k ?? 0, c ?? 0] as const);
+    expect(k1?.[0]).toBeLessThan(k0?.[0] ?? 0);
+    expect(k2?.[0]).toBeLessThan(k1?.[0] ?? 0);
+    expect(k1?.[1]).toBeLessThan(k0?.[1] ?? 0);
+    expect(k2?.[1]).toBeLessThan(k1?.[1] ?? 0);
+  });
+});

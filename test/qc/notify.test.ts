@@ -1,0 +1,61 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJsonl } from '../../src/batch/jsonl.js';
+import { upsertTicket } from '../../src/db/tickets.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { startPipeline, waitFor } from '../helpers/pipeline.js';
+
+let db: TestDb;
+let sim: Simulator;
+const received: { text: string }[] = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => {
+    body += d;
+  });
+  req.on('end', () => {
+    received.push(JSON.parse(body) as { text: string });
+    res.end('ok');
+  });
+});
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 4, noise: 0 });
+  db = await createTestDb();
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  await sim.close();
+  await db.drop();
+  receiver.close();
+});
+
+describe('escalation notifications from the QC worker', () => {
+  it('a new escalation is posted to NOTIFY_WEBHOOK_URL once, a passing ticket is not', async () => {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T000/B000/secret`;
+    const p = await startPipeline(db, sim.url, { NOTIFY_WEBHOOK_URL: url });
+    try {
+      const ids: number[] = [];
+      for await (const row of readJsonl('examples/tickets.jsonl')) {
+        if (row.ok && ['EX-1073', 'EX-1001'].includes(row.ticket.externalId)) {
+          ids.push((await upsertTicket(db.pool, row.ticket)).id);
+        }
+      }
+      await p.startWorker();
+      await p.enqueue(ids);
+      await waitFor('both graded', async () => {
+        const r = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results');
+        return r.rows[0]?.n === 2;
+      });
+      await waitFor('a notification', async () => received.length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received).toHaveLength(1);
+      expect(received[0]?.text).toContain('EX-1073');
+      expect(received[0]?.text).toContain('security_incident');
+    } finally {
+      await p.close();
+    }
+  });
+});
