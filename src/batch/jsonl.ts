@@ -18,54 +18,74 @@ export type Row =
   | { line: number; ok: true; ticket: Ticket; gold?: Gold | undefined }
   | { line: number; ok: false; reason: string };
 
+export interface RowOptions {
+  /** Stores every row under this source (`batch import --source`), overriding the row's. */
+  source?: string | undefined;
+}
+
+export interface ReadOptions extends RowOptions {
+  /** Called with the bytes read so far, for a progress bar. */
+  onBytes?: (bytes: number) => void;
+  /** CSV only: header columns the mapping does not know (they are ignored). */
+  onIgnoredColumns?: (columns: string[]) => void;
+}
+
+/** The first few zod issues as `path: message`, so a reject says what to fix. */
+export function describeZod(error: z.ZodError, prefix = ''): string {
+  const parts = error.issues.slice(0, 3).map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    return `${path || '(root)'}: ${i.message}`;
+  });
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return parts.join('; ') + more;
+}
+
 /** Validates one parsed row: `{"ticket", "gold"}` or a bare ticket. */
-export function parseRow(line: number, value: unknown): Row {
-  const obj = (value && typeof value === 'object' ? value : {}) as {
-    ticket?: unknown;
-    gold?: unknown;
-  };
-  const wrapped = 'ticket' in obj;
-  const t = Ticket.safeParse(wrapped ? obj.ticket : value);
-  if (!t.success) {
-    const first = t.error.issues[0];
-    return {
-      line,
-      ok: false,
-      reason: `${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`,
-    };
+export function parseRow(line: number, value: unknown, opts: RowOptions = {}): Row {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { line, ok: false, reason: 'expected a JSON object (a ticket or {"ticket", "gold"})' };
   }
-  if (wrapped && obj.gold !== undefined) {
+  const obj = value as { ticket?: unknown; gold?: unknown };
+  const wrapped = 'ticket' in obj;
+  let raw = wrapped ? obj.ticket : value;
+  if (opts.source && raw && typeof raw === 'object') raw = { ...raw, source: opts.source };
+  const t = Ticket.safeParse(raw);
+  if (!t.success) {
+    return { line, ok: false, reason: describeZod(t.error, wrapped ? 'ticket' : '') };
+  }
+  if (wrapped && obj.gold !== undefined && obj.gold !== null) {
     const g = Gold.safeParse(obj.gold);
-    if (!g.success) {
-      const first = g.error.issues[0];
-      return {
-        line,
-        ok: false,
-        reason: `gold.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
-      };
-    }
+    if (!g.success) return { line, ok: false, reason: describeZod(g.error, 'gold') };
     return { line, ok: true, ticket: t.data, gold: g.data };
   }
   return { line, ok: true, ticket: t.data };
 }
 
 /** Streams a JSONL file row by row; never loads it whole. Blank lines are skipped. */
-export async function* readJsonl(file: string): AsyncGenerator<Row> {
-  const rl = createInterface({
-    input: createReadStream(file, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+export async function* readJsonl(file: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
+  const input = createReadStream(file, 'utf8');
+  if (opts.onBytes) {
+    const onBytes = opts.onBytes;
+    input.on('data', () => onBytes(input.bytesRead));
+  }
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
-  for await (const text of rl) {
-    line++;
-    if (!text.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      yield { line, ok: false, reason: `invalid JSON: ${(err as Error).message}` };
-      continue;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        yield { line, ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+        continue;
+      }
+      yield parseRow(line, value, opts);
     }
-    yield parseRow(line, value);
+  } finally {
+    // A consumer that stops early (a --limit) must not leave the file open.
+    rl.close();
+    input.destroy();
   }
 }

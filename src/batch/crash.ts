@@ -1,0 +1,34 @@
+/**
+ * Named points where a test can make the batch code stop as if the process
+ * had been killed there. Each sits right after a durable step and before the
+ * next one, so a rerun must resume from exactly what is stored:
+ *
+ * - `after-mapping`: a chunk's custom_id → ticket mapping is committed; the
+ *   create call has not been attempted.
+ * - `before-create`: the chunk is marked `submitting`; the create call was
+ *   never sent (the rerun must find nothing in messages.batches.list and
+ *   submit it then).
+ * - `after-create`: the API created the batch; its id is not yet stored (the
+ *   rerun must find it in messages.batches.list, not create another).
+ * - `mid-results`: `after` result entries of a chunk are ingested.
+ */
+export type CrashPoint = 'after-mapping' | 'before-create' | 'after-create' | 'mid-results';
+
+export interface CrashAt {
+  point: CrashPoint;
+  /** mid-results: crash once this many entries are ingested (default 1). */
+  after?: number;
+}
+
+export class InjectedCrash extends Error {
+  override name = 'InjectedCrash';
+  constructor(readonly point: CrashPoint) {
+    super(`injected crash at ${point}`);
+  }
+}
+
+/** Throws when `crashAt` names this point (and, for counts, when it is reached). */
+export function checkpoint(crashAt: CrashAt | undefined, point: CrashPoint, count = 1): void {
+  if (!crashAt || crashAt.point !== point) return;
+  if (count >= (crashAt.after ?? 1)) throw new InjectedCrash(point);
+}

@@ -1,0 +1,157 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Pool } from '../db/pool.js';
+import { Ticket } from '../ticket/schema.js';
+import { readCsv } from './csv.js';
+import { type ReadOptions, type Row, readJsonl } from './jsonl.js';
+import type { ImportCounts, Progress } from './progress.js';
+import { defaultRejectsPath, RejectsFile } from './rejects.js';
+import { type ImportItem, upsertMany } from './upsert.js';
+
+export type ImportFormat = 'jsonl' | 'csv';
+
+export interface ImportOptions {
+  source?: string | undefined;
+  /** Default: `<file>.rejects.jsonl`. */
+  rejectsPath?: string | undefined;
+  format?: ImportFormat | undefined;
+  /** Rows per upsert statement. */
+  batchSize?: number;
+  /** Built by the caller from the file size (a bar on a TTY, log lines otherwise). */
+  progress?: (totalBytes: number) => Progress;
+  logger?: Logger | undefined;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: ImportFormat;
+  rows: number;
+  /** Rows stored: new versions plus versions already stored (idempotent re-import). */
+  stored: number;
+  inserted: number;
+  unchanged: number;
+  rejected: number;
+  gold: number;
+  rejectsPath: string | undefined;
+  ignoredColumns: string[];
+  ms: number;
+}
+
+export function formatOf(file: string): ImportFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  throw new Error(`cannot tell the format of "${file}" from its extension: use --format jsonl|csv`);
+}
+
+/**
+ * Streams a JSONL or CSV file into `tickets` (and `gold_labels`): every row
+ * validated, good rows upserted in batches (idempotent: re-importing a file
+ * stores nothing new), refused rows written to the rejects file with their
+ * line number and reason. Never loads the file whole.
+ */
+export async function importFile(
+  pool: Pool,
+  file: string,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
+  const started = performance.now();
+  const format = opts.format ?? formatOf(file);
+  if (opts.source !== undefined) {
+    const ok = Ticket.shape.source.safeParse(opts.source);
+    if (!ok.success) throw new Error(`--source "${opts.source}": ${ok.error.issues[0]?.message}`);
+  }
+  const size = (await stat(file).catch(() => undefined))?.size;
+  if (size === undefined) throw new Error(`no such file: ${file}`);
+
+  const rejects = new RejectsFile(opts.rejectsPath ?? defaultRejectsPath(file));
+  const progress = opts.progress?.(size);
+  const counts: ImportCounts = { rows: 0, stored: 0, rejected: 0 };
+  let bytes = 0;
+  let ignoredColumns: string[] = [];
+  const readOpts: ReadOptions = {
+    source: opts.source,
+    onBytes: (b) => {
+      bytes = b;
+    },
+    onIgnoredColumns: (c) => {
+      ignoredColumns = c;
+      opts.logger?.warn({ columns: c }, 'CSV columns not in the mapping are ignored');
+    },
+  };
+  const rows: AsyncIterable<Row> =
+    format === 'csv' ? readCsv(file, readOpts) : readJsonl(file, readOpts);
+
+  const batchSize = opts.batchSize ?? 500;
+  let pending: ImportItem[] = [];
+  const totals = { inserted: 0, unchanged: 0, gold: 0 };
+  // Two upserts in flight: PostgreSQL stores one batch while the next is parsed and sent.
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const items = pending;
+    pending = [];
+    const p: Promise<void> = upsertMany(pool, items)
+      .then((r) => {
+        totals.inserted += r.inserted;
+        totals.unchanged += r.unchanged;
+        totals.gold += r.gold;
+        counts.stored += items.length;
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+    if (failure) throw failure.error;
+  };
+  try {
+    for await (const row of rows) {
+      counts.rows++;
+      if (row.ok) {
+        pending.push({ ticket: row.ticket, gold: row.gold });
+        if (pending.length >= batchSize) await flush();
+      } else {
+        counts.rejected++;
+        await rejects.add({ line: row.line, reason: row.reason });
+      }
+      if (counts.rows % 256 === 0) progress?.update(bytes, counts);
+    }
+    await flush();
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
+    progress?.update(size, counts);
+  } finally {
+    await Promise.allSettled(inFlight);
+    progress?.stop();
+    await rejects.close();
+  }
+  return {
+    file,
+    format,
+    rows: counts.rows,
+    stored: counts.stored,
+    ...totals,
+    rejected: counts.rejected,
+    rejectsPath: rejects.count ? rejects.path : undefined,
+    ignoredColumns,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+export function formatImportSummary(s: ImportSummary): string {
+  const rate = s.ms ? Math.round((s.rows / s.ms) * 1000) : s.rows;
+  const row = (label: string, value: string) => `  ${`${label}:`.padEnd(13)}${value}`;
+  const lines = [
+    `imported ${s.file} (${s.format}) in ${(s.ms / 1000).toFixed(1)} s, ${rate} rows/s`,
+    row('rows read', String(s.rows)),
+    row('stored', `${s.stored} (${s.inserted} new, ${s.unchanged} already stored)`),
+    row('gold labels', String(s.gold)),
+    row('rejected', `${s.rejected}${s.rejectsPath ? ` → ${s.rejectsPath}` : ''}`),
+  ];
+  if (s.ignoredColumns.length) lines.push(row('ignored', `columns ${s.ignoredColumns.join(', ')}`));
+  return lines.join('\n');
+}

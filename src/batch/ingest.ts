@@ -1,0 +1,164 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { QC_AGENT } from '../context/files.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
+import { getTicket, setQcStatus } from '../db/tickets.js';
+import { toError } from '../logger.js';
+import type { QcContext } from '../qc/context.js';
+import { gradeTicket, InvalidOutputError } from '../qc/grade.js';
+import { saveGrade } from '../qc/persist.js';
+import { enqueueQc } from '../queue/enqueue.js';
+import type { BatchDeps } from './deps.js';
+import { type RequestRow, setRequestState } from './store.js';
+
+type BatchResult = Anthropic.Messages.Batches.MessageBatchResult;
+
+/** Batch fallbacks queue behind live tickets (BullMQ: higher number, lower priority). */
+export const BATCH_PRIORITY = 10;
+/** Transient failures (a tier-up call that kept failing) tolerated per entry before requeueing it. */
+const MAX_INGEST_ATTEMPTS = 3;
+
+export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry';
+
+export interface IngestScope {
+  deps: BatchDeps;
+  ctx: QcContext;
+  model: string;
+}
+
+/**
+ * Sends one errored/expired/canceled/missing entry to the realtime queue (low
+ * priority). The job id derives from the ticket and context versions, so
+ * requeueing again after a crash adds nothing.
+ */
+export async function requeue(
+  scope: IngestScope,
+  req: RequestRow,
+  resultType: string,
+  error?: string,
+): Promise<IngestOutcome> {
+  const { deps } = scope;
+  if (!deps.qcQueue) throw new Error('no qc queue to requeue errored batch entries on');
+  const t = await deps.pool.query<{ content_hash: string }>(
+    'SELECT content_hash FROM tickets WHERE id = $1',
+    [req.ticket_id],
+  );
+  const contentHash = t.rows[0]?.content_hash;
+  if (!contentHash) {
+    await setRequestState(deps.pool, req.custom_id, {
+      state: 'failed',
+      resultType,
+      error: 'ticket deleted',
+    });
+    return 'failed';
+  }
+  await enqueueQc(
+    deps.qcQueue,
+    { ticketId: req.ticket_id, contentHash, contextVersion: req.context_version, via: 'realtime' },
+    deps.catalog,
+    { priority: BATCH_PRIORITY },
+  );
+  await setQcStatus(deps.pool, [req.ticket_id], 'queued');
+  await setRequestState(deps.pool, req.custom_id, {
+    state: 'requeued',
+    resultType,
+    ...(error ? { error } : {}),
+  });
+  return 'requeued';
+}
+
+/**
+ * One result entry through the realtime worker's path: the same validation,
+ * repair, tiering and shadow logic (gradeTicket with the batch reply, costed
+ * at batch prices) and the same exactly-once persistence (saveGrade).
+ */
+export async function ingestEntry(
+  scope: IngestScope,
+  req: RequestRow,
+  result: BatchResult,
+): Promise<IngestOutcome> {
+  const { deps, ctx } = scope;
+  if (result.type !== 'succeeded') {
+    const error =
+      result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
+    return requeue(scope, req, result.type, error);
+  }
+  // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
+  const existing = await deps.pool.query<{ id: number }>(
+    'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
+    [req.ticket_id, ctx.version],
+  );
+  if (existing.rows[0]) {
+    await setRequestState(deps.pool, req.custom_id, {
+      state: 'graded',
+      resultType: 'succeeded',
+      resultId: existing.rows[0].id,
+    });
+    return 'graded';
+  }
+  const stored = await getTicket(deps.pool, req.ticket_id);
+  if (!stored) {
+    await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
+    return 'failed';
+  }
+  const log = deps.logger.child({ customId: req.custom_id, ticketId: req.ticket_id });
+  const started = performance.now();
+  let outcome: Awaited<ReturnType<typeof gradeTicket>>;
+  try {
+    outcome = await gradeTicket(
+      {
+        llm: { ...deps.llm, logger: log },
+        settings: { ...deps.settings, baseModel: scope.model },
+        logger: log,
+        ...(deps.random ? { random: deps.random } : {}),
+      },
+      ctx,
+      stored.ticket,
+      { purpose: 'batch', batchReply: result.message },
+    );
+  } catch (raw) {
+    const err = toError(raw);
+    if (err instanceof InvalidOutputError) {
+      // The calls were paid for: record them, as the realtime worker does.
+      await insertEvents(
+        deps.pool,
+        err.calls.map((c) =>
+          llmCallEvent(QC_AGENT, c, {
+            ticketId: req.ticket_id,
+            contextVersion: ctx.version,
+            jobId: req.custom_id,
+          }),
+        ),
+      );
+      await setRequestState(deps.pool, req.custom_id, {
+        state: 'failed',
+        resultType: 'succeeded',
+        error: err.message.slice(0, 500),
+      });
+      return 'failed';
+    }
+    const attempts = req.attempts + 1;
+    log.warn({ err: err.message, attempts }, 'grading a batch result failed');
+    if (attempts >= MAX_INGEST_ATTEMPTS)
+      return requeue(scope, req, 'succeeded', err.message.slice(0, 500));
+    await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
+    return 'retry';
+  }
+  const saved = await saveGrade(
+    deps.pool,
+    {
+      ticketId: req.ticket_id,
+      ctx,
+      outcome,
+      jobId: req.custom_id,
+      via: 'batch',
+      latencyMs: Math.round(performance.now() - started),
+    },
+    log,
+  );
+  await setRequestState(deps.pool, req.custom_id, {
+    state: 'graded',
+    resultType: 'succeeded',
+    resultId: saved.resultId ?? null,
+  });
+  return 'graded';
+}
