@@ -62,6 +62,16 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     });
 
   program
+    .command('serve')
+    .description(
+      'run the API (POST /webhooks/:source, POST /events, /healthz, /readyz, /metrics, /review) and the reconciler until SIGTERM',
+    )
+    .action(async () => {
+      const { runApiProcess } = await import('./ingest/run.js');
+      await runApiProcess(getConfig());
+    });
+
+  program
     .command('worker')
     .description('run a QC worker on the qc queue until SIGTERM')
     .action(async () => {

@@ -1,6 +1,9 @@
+import { Queue } from 'bullmq';
 import { startBatchScheduler } from '../batch/scheduler.js';
+import { defaultBudgetNotify, startBudgetChecks } from '../budget/index.js';
 import type { Config } from '../config.js';
 import { createRedis } from '../queue/connection.js';
+import { QC_QUEUE } from '../queue/jobs.js';
 import { createRuntime } from '../runtime.js';
 import { startQcWorker } from './worker.js';
 
@@ -19,9 +22,25 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   });
   // The nightly batch and its poller: idempotent when every worker process registers them.
   const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
+  // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.
+  const queue = new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const budget = startBudgetChecks(
+    {
+      pool: rt.pool,
+      queue,
+      config,
+      logger: rt.logger,
+      notify: defaultBudgetNotify(config, rt.logger),
+    },
+    { intervalMs: 60_000, minGapMs: 10_000 },
+  );
+  worker.on('completed', () => void budget.maybeCheck());
+  void budget.maybeCheck();
   rt.shutdown
     .add('stop taking jobs and finish those in flight', () => worker.close())
     .add('stop the batch scheduler worker', () => batch.close())
+    .add('stop budget checks', () => budget.stop())
+    .add('close the producer queue', () => queue.close())
     .add('close redis', async () => {
       await connection.quit().catch(() => connection.disconnect());
     })

@@ -30,6 +30,10 @@ export interface TicketView {
   priority: string;
   category: string;
   requester: string;
+  /** The requester's e-mail address, when given (automated senders, internal requests). */
+  requesterEmail: string;
+  assignee: string;
+  assigneeEmail: string;
   comments: TicketComment[];
   timeEntries: Array<{ minutes: number; note: string }>;
   tags: string[];
@@ -92,6 +96,9 @@ export function parseTicket(text: string | undefined): TicketView {
     priority: '',
     category: '',
     requester: '',
+    requesterEmail: '',
+    assignee: '',
+    assigneeEmail: '',
     comments: [],
     timeEntries: [],
     tags: [],
@@ -108,6 +115,9 @@ export function parseTicket(text: string | undefined): TicketView {
   view.priority = str(data.priority).toLowerCase();
   view.category = str(data.category);
   view.requester = personName(data.requester);
+  view.requesterEmail = isObject(data.requester) ? str(data.requester.email) : '';
+  view.assignee = personName(data.assignee);
+  view.assigneeEmail = isObject(data.assignee) ? str(data.assignee.email) : '';
   view.threadIncomplete = data.threadIncomplete === true;
   if (Array.isArray(data.comments)) {
     view.comments = data.comments.filter(isObject).map((c) => ({

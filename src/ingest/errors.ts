@@ -1,0 +1,136 @@
+/**
+ * Every error the HTTP API can answer with, in one registry: a stable code
+ * (what integrators match on), the HTTP status, and a default message. Client
+ * input never produces a 500; only our own bugs do.
+ */
+export const ERRORS = {
+  invalid_json: { status: 400, message: 'the body is not valid JSON' },
+  invalid_body: { status: 400, message: 'the body does not match the expected shape' },
+  unstorable_value: { status: 400, message: 'a value cannot be stored' },
+  bad_request: { status: 400, message: 'malformed request' },
+  signature_missing: { status: 401, message: 'the request carries no signature or credentials' },
+  signature_invalid: { status: 401, message: 'the signature or credentials do not match' },
+  signature_stale: {
+    status: 401,
+    message: 'the signed timestamp is more than 5 minutes away from now',
+  },
+  source_not_configured: {
+    status: 401,
+    message: 'no secret is configured for this source (WEBHOOK_SECRET_<SOURCE>): refused',
+  },
+  events_not_configured: { status: 401, message: 'EVENTS_TOKEN is not configured: refused' },
+  unauthorized: { status: 401, message: 'missing or wrong bearer token' },
+  unknown_source: { status: 404, message: 'no adapter and no secret for this source' },
+  not_found: { status: 404, message: 'no such route' },
+  body_too_large: { status: 413, message: 'the body is larger than BODY_LIMIT_BYTES' },
+  unsupported_media_type: { status: 415, message: 'send Content-Type: application/json' },
+  database_unavailable: {
+    status: 503,
+    message: 'PostgreSQL is unreachable; nothing was stored, retry later',
+  },
+  shutting_down: { status: 503, message: 'the server is shutting down; retry later' },
+  internal: { status: 500, message: 'internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** One problem with the body: where (dot path) and why. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly issues: Issue[] = [],
+    readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message ?? ERRORS[code].message, options);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function invalidBody(issues: Issue[], message?: string): ApiError {
+  return new ApiError('invalid_body', message, issues);
+}
+
+/** The JSON every error response carries. */
+export function errorBody(err: ApiError): {
+  error: { code: ErrorCode; message: string; issues?: Issue[] };
+} {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.issues.length ? { issues: err.issues } : {}),
+    },
+  };
+}
+
+/** Fastify's own client errors (body limit, content type, …) mapped onto our codes. */
+export function fromFastifyError(err: {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('body_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new ApiError('unsupported_media_type');
+    default:
+      break;
+  }
+  if (err.statusCode === 413) return new ApiError('body_too_large');
+  if (err.statusCode === 415) return new ApiError('unsupported_media_type');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError('bad_request', err.message);
+  }
+  return undefined;
+}
+
+// SQLSTATE: 08 connection exception, 57P admin shutdown / cannot connect
+// now, 53 insufficient resources (too many connections), 28 and 3D000
+// (credentials or database gone): all "try again later", none the client's fault.
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53|28|3D000)/;
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+/** True when the error means "PostgreSQL cannot be reached", not "the query is wrong". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))
+  ) {
+    return true;
+  }
+  // node-postgres reports pool and socket trouble with plain messages.
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|terminating connection/i.test(
+    err.message,
+  );
+}
+
+/**
+ * SQLSTATE class 22 (data exception): a value PostgreSQL refuses to store. Our
+ * validation should catch these first; this keeps a gap in it a 400, not a 500.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
+}

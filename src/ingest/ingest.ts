@@ -1,0 +1,143 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Pool } from '../db/pool.js';
+import { toError } from '../logger.js';
+import {
+  cancelPendingGrade,
+  isGradingStatus,
+  type ScheduleSettings,
+  scheduleGrade,
+  withTimeout,
+} from '../queue/schedule.js';
+import type { Ticket } from '../ticket/schema.js';
+import type { IngestMetrics } from './metrics.js';
+import { markWaiting, storeVersion, withTicketLock } from './store.js';
+
+/**
+ * Store, then queue. The ticket is committed to PostgreSQL before anything is
+ * acknowledged; queueing is best-effort and bounded in time. When Redis is
+ * down the version waits in PostgreSQL (qc_status 'stored') and the
+ * reconciler queues it once Redis is back.
+ */
+
+export interface IngestDeps {
+  pool: Pool;
+  /** Undefined in a process without Redis: every version then waits for the reconciler. */
+  queue: Queue | undefined;
+  settings: ScheduleSettings;
+  /** The active QC context version (cached briefly by the caller). */
+  contextVersion: () => Promise<string>;
+  metrics: IngestMetrics;
+  logger: Logger;
+  redisTimeoutMs?: number;
+}
+
+/** What happened about grading, in the 202 body. */
+export type Grading =
+  | 'scheduled'
+  | 'scheduled_after_current'
+  | 'waiting_for_queue'
+  | 'not_a_grading_status'
+  | 'superseded'
+  | 'already_graded'
+  | 'duplicate_delivery';
+
+export interface IngestOutcome {
+  ticketId: number;
+  version: string;
+  newVersion: boolean;
+  grading: Grading;
+}
+
+export async function ingestTicket(
+  deps: IngestDeps,
+  input: { ticket: Ticket; deliveryId?: string | undefined; bodySha256: string },
+): Promise<IngestOutcome> {
+  const { ticket } = input;
+  const contextVersion = await deps.contextVersion();
+  const grading = isGradingStatus(deps.settings, ticket.status);
+  const timeoutMs = deps.redisTimeoutMs ?? 2_000;
+  const key = { source: ticket.source, externalId: ticket.externalId };
+  return withTicketLock(deps.pool, ticket.source, ticket.externalId, async (client) => {
+    const v = await storeVersion(client, { ...input, contextVersion, skip: !grading });
+    const out = (g: Grading): IngestOutcome => ({
+      ticketId: v.ticketId,
+      version: v.contentHash,
+      newVersion: v.newVersion,
+      grading: g,
+    });
+    if (v.duplicateDelivery) return out('duplicate_delivery');
+    if (!v.latest) return out('superseded');
+    if (v.graded) return out('already_graded');
+    // Committed: from here on nothing may turn the answer into an error.
+    if (!deps.queue) {
+      if (grading) await markWaiting(client, v.ticketId).catch(() => undefined);
+      return out('waiting_for_queue');
+    }
+    if (!grading) {
+      await withTimeout(
+        cancelPendingGrade(deps.queue, key),
+        timeoutMs,
+        'cancel pending grade',
+      ).catch((err) =>
+        deps.logger.warn(
+          { ticketId: v.ticketId, err: toError(err).message },
+          'could not cancel the pending grade of an earlier version',
+        ),
+      );
+      return out('not_a_grading_status');
+    }
+    try {
+      const r = await withTimeout(
+        scheduleGrade(
+          deps.queue,
+          { ticketId: v.ticketId, contentHash: v.contentHash, contextVersion, via: 'realtime' },
+          key,
+          deps.settings,
+        ),
+        timeoutMs,
+        'enqueue',
+      );
+      deps.metrics.enqueued.inc({ via: 'webhook' });
+      return out(r.outcome === 'after_active' ? 'scheduled_after_current' : 'scheduled');
+    } catch (err) {
+      deps.metrics.enqueueDeferred.inc();
+      await markWaiting(client, v.ticketId).catch(() => undefined);
+      deps.logger.warn(
+        { ticketId: v.ticketId, err: toError(err).message },
+        'queue unavailable: the ticket is stored and the reconciler will queue it',
+      );
+      return out('waiting_for_queue');
+    }
+  });
+}
+
+/**
+ * The active context version, re-read at most every `ttlMs`. Webhooks are
+ * the hot path; a version a few seconds stale only changes the job id — the
+ * worker grades with whatever context is active when it runs.
+ */
+export function cachedContextVersion(
+  read: () => Promise<string>,
+  ttlMs = 5_000,
+): () => Promise<string> {
+  let value: string | undefined;
+  let readAt = 0;
+  let pending: Promise<string> | undefined;
+  return async () => {
+    if (value && Date.now() - readAt < ttlMs) return value;
+    pending ??= read().then(
+      (v) => {
+        value = v;
+        readAt = Date.now();
+        pending = undefined;
+        return v;
+      },
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+    return pending;
+  };
+}

@@ -1,0 +1,115 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Pool } from '../db/pool.js';
+import { toError } from '../logger.js';
+import { withTimeout } from '../queue/schedule.js';
+import { registerDbMetrics } from './db-metrics.js';
+
+/**
+ * The API's Prometheus metrics, on a registry of its own (no global state, so
+ * several apps can live in one test process). Ingest counters are counted
+ * here; queue depth is read from Redis at scrape time; model usage and
+ * grading duration are read from PostgreSQL (see db-metrics.ts).
+ */
+
+export interface IngestMetrics {
+  registry: Registry;
+  received: Counter<'source'>;
+  rejected: Counter<'source' | 'reason'>;
+  accepted: Counter<'source' | 'grading'>;
+  duration: Histogram<'source' | 'status'>;
+  enqueued: Counter<'via'>;
+  enqueueDeferred: Counter;
+  events: Counter<'agent' | 'kind'>;
+}
+
+export function createMetrics(opts: {
+  pool?: Pool;
+  queue?: Queue | undefined;
+  logger: Logger;
+  defaults?: boolean;
+}): IngestMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaults !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'ticketqc_api_' });
+  const metrics: IngestMetrics = {
+    registry,
+    received: new Counter({
+      name: 'ticketqc_webhooks_received_total',
+      help: 'Webhook deliveries received, by source',
+      labelNames: ['source'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'ticketqc_webhooks_rejected_total',
+      help: 'Webhook deliveries refused, by source and reason (the error code)',
+      labelNames: ['source', 'reason'],
+      registers,
+    }),
+    accepted: new Counter({
+      name: 'ticketqc_webhooks_accepted_total',
+      help: 'Webhook deliveries acknowledged with 202, by source and what happened about grading',
+      labelNames: ['source', 'grading'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'ticketqc_webhook_duration_seconds',
+      help: 'Time to answer a webhook delivery',
+      labelNames: ['source', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    enqueued: new Counter({
+      name: 'ticketqc_tickets_enqueued_total',
+      help: 'Ticket versions put on the qc queue, by who put them there',
+      labelNames: ['via'],
+      registers,
+    }),
+    enqueueDeferred: new Counter({
+      name: 'ticketqc_enqueue_deferred_total',
+      help: 'Stored ticket versions whose enqueue failed (Redis down); the reconciler queues them later',
+      registers,
+    }),
+    events: new Counter({
+      name: 'ticketqc_agent_events_received_total',
+      help: 'Events written through POST /events, by agent and kind',
+      labelNames: ['agent', 'kind'],
+      registers,
+    }),
+  };
+  const queue = opts.queue;
+  if (queue) {
+    const logger = opts.logger;
+    new Gauge({
+      name: 'ticketqc_queue_jobs',
+      help: 'Jobs on the qc queue by state, read from Redis at scrape time',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        try {
+          const counts = await withTimeout(
+            queue.getJobCounts(
+              'waiting',
+              'delayed',
+              'active',
+              'prioritized',
+              'failed',
+              'completed',
+            ),
+            1_000,
+            'queue counts',
+          );
+          for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+        } catch (err) {
+          // Redis down: the gauge is absent for this scrape rather than wrong.
+          logger.debug({ err: toError(err).message }, 'queue depth unavailable');
+        }
+      },
+    });
+  }
+  if (opts.pool) registerDbMetrics(registry, opts.pool, opts.logger);
+  return metrics;
+}

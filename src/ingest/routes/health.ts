@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Pool } from '../../db/pool.js';
+import { toError } from '../../logger.js';
+import { withTimeout } from '../../queue/schedule.js';
+import type { IngestMetrics } from '../metrics.js';
+
+/**
+ * GET /healthz — the process is alive (no dependencies checked, so a
+ * database outage does not get the API restarted in a loop).
+ * GET /readyz — PostgreSQL and Redis answer; 503 with which one does not.
+ * GET /metrics — Prometheus text format.
+ */
+
+export interface Lifecycle {
+  /** Set when shutdown begins: readiness fails and webhooks get 503. */
+  draining: boolean;
+}
+
+export interface HealthRouteDeps {
+  pool: Pool;
+  redis?: Redis | undefined;
+  metrics: IngestMetrics;
+  lifecycle: Lifecycle;
+}
+
+async function check(what: () => Promise<unknown>): Promise<'ok' | string> {
+  try {
+    await withTimeout(what(), 2_000, 'check');
+    return 'ok';
+  } catch (err) {
+    return toError(err).message.slice(0, 200);
+  }
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const [postgres, redis] = await Promise.all([
+      check(() => deps.pool.query('SELECT 1')),
+      deps.redis ? check(() => (deps.redis as Redis).ping()) : Promise.resolve('not configured'),
+    ]);
+    const ready = !deps.lifecycle.draining && postgres === 'ok' && redis === 'ok';
+    if (!ready) reply.code(503).header('retry-after', '5');
+    return {
+      status: ready ? 'ready' : deps.lifecycle.draining ? 'shutting_down' : 'not_ready',
+      postgres,
+      redis,
+    };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.header('content-type', deps.metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,120 @@
+import { once } from 'node:events';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { defaultBudgetNotify, startBudgetChecks } from '../budget/index.js';
+import type { Config } from '../config.js';
+import { toError } from '../logger.js';
+import { createRedis } from '../queue/connection.js';
+import { QC_QUEUE } from '../queue/jobs.js';
+import { type Reconciler, startReconciler } from '../queue/reconcile.js';
+import { scheduleSettingsOf } from '../queue/schedule.js';
+import { registerReview } from '../review/index.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { buildApp } from './app.js';
+import { createMetrics } from './metrics.js';
+import type { Lifecycle } from './routes/health.js';
+import { pruneDeliveries } from './store.js';
+
+/** Delivery ids matter only within a vendor's retry window; older records are pruned. */
+const DELIVERY_RETENTION_DAYS = 30;
+
+export interface ApiProcess {
+  app: FastifyInstance;
+  url: string;
+  runtime: Runtime;
+  reconciler: Reconciler;
+  close(): Promise<void>;
+}
+
+/**
+ * `ticket-qc serve` / workers/api.ts: the webhook API plus the reconciler.
+ * Shutdown order: refuse new webhooks (503), stop the reconciler, let
+ * requests in flight finish and close the server, close Redis, end the pool.
+ */
+export async function runApiProcess(
+  config: Config,
+  opts: { signals?: boolean } = {},
+): Promise<ApiProcess> {
+  const rt = createRuntime(config, { name: 'api' });
+  const redis = createRedis(config.REDIS_URL, 'producer', rt.logger);
+  const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+  // A Queue re-emits its connection's errors; createRedis already logs them (throttled).
+  queue.on('error', () => undefined);
+  const lifecycle: Lifecycle = { draining: false };
+  const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
+  const app = await buildApp({
+    config,
+    pool: rt.pool,
+    queue,
+    redis,
+    contexts: rt.contexts,
+    logger: rt.logger,
+    metrics,
+    lifecycle,
+    // The team-lead pages live in their own scope, with their own body parsers.
+    extend: (scope) =>
+      registerReview(scope, { pool: rt.pool, queue, redis, config, logger: rt.logger }),
+  });
+  // Budgets: every minute, warn at 80% and pause the qc queue at 100%.
+  const budget = startBudgetChecks(
+    {
+      pool: rt.pool,
+      queue,
+      config,
+      logger: rt.logger,
+      notify: defaultBudgetNotify(config, rt.logger),
+    },
+    { intervalMs: 60_000 },
+  );
+  const settings = scheduleSettingsOf(config);
+  const reconciler = startReconciler(
+    {
+      pool: rt.pool,
+      queue,
+      contexts: rt.contexts,
+      settings,
+      logger: rt.logger,
+      onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
+    },
+    config.QC_RECONCILE_INTERVAL,
+  );
+  const prune = setInterval(() => {
+    pruneDeliveries(rt.pool, DELIVERY_RETENTION_DAYS).catch((err) =>
+      rt.logger.warn({ err: toError(err).message }, 'pruning old webhook deliveries failed'),
+    );
+  }, 3_600_000);
+  prune.unref();
+
+  // Give Redis a moment so the first webhooks are queued at once; without it they wait for the reconciler.
+  await Promise.race([
+    once(redis, 'ready'),
+    new Promise((r) => setTimeout(r, 2_000).unref()),
+  ]).catch(() => undefined);
+  const url = await app.listen({ host: config.HOST, port: config.PORT });
+  rt.shutdown
+    .add('stop accepting webhooks (503)', () => {
+      lifecycle.draining = true;
+    })
+    .add('stop the reconciler and budget checks', async () => {
+      clearInterval(prune);
+      await reconciler.stop();
+      await budget.stop();
+    })
+    .add('finish requests in flight and close the server', () => app.close())
+    .add('close the queue and redis', async () => {
+      await queue.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+    })
+    .add('close postgres', () => rt.pool.end())
+    .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
+  if (opts.signals !== false) rt.shutdown.installSignalHandlers();
+  rt.logger.info(
+    {
+      url,
+      sources: Object.keys(config.webhookSecrets),
+      reconcileEveryMs: config.QC_RECONCILE_INTERVAL,
+    },
+    'api listening',
+  );
+  return { app, url, runtime: rt, reconciler, close: () => rt.shutdown.close() };
+}

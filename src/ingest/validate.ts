@@ -1,0 +1,62 @@
+import { Ticket } from '../ticket/schema.js';
+import { type Issue, invalidBody } from './errors.js';
+import { issuesOf } from './sources/types.js';
+import { toIsoTime } from './sources/util.js';
+
+/**
+ * The last gate before PostgreSQL: the canonical schema, plus what the schema
+ * allows but PostgreSQL refuses — NUL characters and unpaired UTF-16
+ * surrogates (JSONB and TEXT reject both) and impossible calendar dates.
+ * Everything here is a 400 with the path, never a 500 from the database.
+ */
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function walkStrings(
+  value: unknown,
+  path: string,
+  visit: (s: string, path: string) => void,
+  depth = 0,
+): void {
+  if (depth > 8) return; // the canonical ticket is shallow; parsed values only
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) walkStrings(v, `${path}.${i}`, visit, depth + 1);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      visit(k, `${path}.${k}`);
+      walkStrings(v, `${path}.${k}`, visit, depth + 1);
+    }
+  }
+}
+
+function timeIssues(t: Ticket, at: (p: string) => string): Issue[] {
+  const checks: [string, string | undefined][] = [
+    ['createdAt', t.createdAt],
+    ['updatedAt', t.updatedAt],
+    ['closedAt', t.closedAt],
+    ['triage.at', t.triage?.at],
+    ...t.comments.map((c, i): [string, string] => [`comments.${i}.at`, c.at]),
+    ...t.timeEntries.map((e, i): [string, string | undefined] => [`timeEntries.${i}.at`, e.at]),
+  ];
+  return checks
+    .filter(([, v]) => v !== undefined && !toIsoTime(v))
+    .map(([p]) => ({ path: at(p), message: 'not a real calendar time from 1970 on' }));
+}
+
+/** Parses and checks a mapped ticket; throws ApiError('invalid_body') listing every bad path. */
+export function validateTicket(input: unknown, prefix: string): Ticket {
+  const at = (p: string) => [prefix, p].filter(Boolean).join('.');
+  const parsed = Ticket.safeParse(input);
+  if (!parsed.success) throw invalidBody(issuesOf(parsed.error, prefix), 'the ticket is not valid');
+  const issues: Issue[] = timeIssues(parsed.data, at);
+  walkStrings(parsed.data, '', (s, p) => {
+    const path = at(p.slice(1));
+    if (s.includes('\u0000'))
+      issues.push({ path, message: 'contains a NUL character, which cannot be stored' });
+    else if (LONE_SURROGATE.test(s))
+      issues.push({ path, message: 'contains an unpaired UTF-16 surrogate' });
+  });
+  if (issues.length) throw invalidBody(issues.slice(0, 50), 'the ticket cannot be stored');
+  return parsed.data;
+}

@@ -1,0 +1,113 @@
+import type { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import { sha256Hex } from '../ticket/hash.js';
+import { type CatalogSettings, QcJobData, qcJobId, qcJobOptions } from './jobs.js';
+
+/**
+ * When to grade. Tickets change many times a day and grading every change
+ * would multiply the cost, so a ticket is graded when it reaches a grading
+ * status (QC_GRADE_ON_STATUS), after QC_DEBOUNCE of quiet, and only in its
+ * latest version.
+ *
+ * The debounce is BullMQ deduplication keyed per *ticket* (the job id stays
+ * per *version*: `qcJobId(contentHash, contextVersion)`): `replace` swaps a
+ * waiting delayed job for the newer version and restarts its delay;
+ * `keepLastIfActive` keeps the newest version to run after one being graded
+ * right now. Exactly-once grading still rests on PostgreSQL's UNIQUE
+ * constraint on results, not on any of this.
+ */
+
+export interface ScheduleSettings {
+  gradeOn: readonly string[];
+  debounceMs: number;
+  catalog: CatalogSettings;
+}
+
+export function scheduleSettingsOf(config: Config): ScheduleSettings {
+  return {
+    gradeOn: config.QC_GRADE_ON_STATUS,
+    debounceMs: config.QC_DEBOUNCE,
+    catalog: { attempts: config.QC_JOB_ATTEMPTS, failedRetentionMs: config.QC_FAILED_RETENTION },
+  };
+}
+
+export function isGradingStatus(settings: ScheduleSettings, status: string): boolean {
+  return settings.gradeOn.includes(status.toLowerCase());
+}
+
+export interface TicketKey {
+  source: string;
+  externalId: string;
+}
+
+/** The per-ticket debounce key (hex: safe in any Redis key). */
+export function debounceId(t: TicketKey): string {
+  return `ticket-${sha256Hex(`${t.source}\n${t.externalId}`).slice(0, 40)}`;
+}
+
+export type ScheduleOutcome = 'added' | 'after_active';
+
+const PENDING = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);
+
+/**
+ * Adds (or replaces) the ticket's pending grade with this version. `delayMs`
+ * defaults to the debounce; the reconciler passes what is left of it.
+ */
+export async function scheduleGrade(
+  queue: Queue,
+  data: QcJobData,
+  key: TicketKey,
+  settings: ScheduleSettings,
+  opts: { delayMs?: number } = {},
+): Promise<{ jobId: string; outcome: ScheduleOutcome }> {
+  const payload = QcJobData.parse(data);
+  const jobId = qcJobId(payload.contentHash, payload.contextVersion);
+  const dedup = debounceId(key);
+  const delay = Math.max(0, Math.round(opts.delayMs ?? settings.debounceMs));
+  const add = () =>
+    queue.add('grade', payload, {
+      ...qcJobOptions(settings.catalog),
+      jobId,
+      ...(delay > 0 ? { delay } : {}),
+      deduplication: { id: dedup, replace: true, keepLastIfActive: true },
+    });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const job = await add();
+    if (job.id === jobId) return { jobId, outcome: 'added' };
+    // Another version holds the ticket's key and `replace` could not swap it.
+    const holder = job.id;
+    if (!holder) break;
+    const state = await queue.getJobState(holder);
+    if (state === 'active') return { jobId, outcome: 'after_active' };
+    if (PENDING.has(state)) {
+      // Waiting but not yet picked up (delay over, or no debounce): the older version goes.
+      await queue.remove(holder);
+    } else {
+      // Finished or vanished but the key lingers (e.g. trimmed): clear it.
+      await queue.removeDeduplicationKey(dedup);
+    }
+  }
+  throw new Error(`could not schedule ${jobId}: the ticket's debounce key stays taken`);
+}
+
+/** A newer version left the grading status: drop its pending grade, if it has not started. */
+export async function cancelPendingGrade(queue: Queue, key: TicketKey): Promise<boolean> {
+  const holder = await queue.getDeduplicationJobId(debounceId(key));
+  if (!holder) return false;
+  const state = await queue.getJobState(holder);
+  if (!PENDING.has(state)) return false;
+  return (await queue.remove(holder)) === 1;
+}
+
+/** Bounds a Redis call: a hung Redis must not hold a webhook's 202 hostage. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
