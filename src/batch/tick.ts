@@ -1,3 +1,4 @@
+import { budgetPaused } from '../budget/control.js';
 import { toError } from '../logger.js';
 import { collectChunk, pollChunk } from './collect.js';
 import { InjectedCrash } from './crash.js';
@@ -14,6 +15,8 @@ export interface TickReport {
   requeued: number;
   failed: number;
   finishedRuns: number[];
+  /** Prepared chunks not submitted because a budget pause is open. */
+  heldForBudget: number;
   /** Chunks still waiting on the API (in progress or unsettled). */
   inFlight: number;
   errors: string[];
@@ -35,6 +38,7 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
     requeued: 0,
     failed: 0,
     finishedRuns: [],
+    heldForBudget: 0,
     inFlight: 0,
     errors: [],
   };
@@ -55,7 +59,14 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
       report.reconciled[r] = (report.reconciled[r] ?? 0) + 1;
     });
   }
+  // Budgets are a hard stop: nothing new is submitted while a pause is open.
+  // Results of batches already submitted are still collected (they are paid for).
+  const paused = await budgetPaused(deps.pool);
   for (const c of await chunksIn(deps.pool, ['prepared'])) {
+    if (paused) {
+      report.heldForBudget++;
+      continue;
+    }
     await guard(`submit chunk ${c.id}`, async () => {
       await submitChunk(deps, c);
       report.submitted++;

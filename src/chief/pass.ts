@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { budgetPaused } from '../budget/control.js';
 import type { ContextStore } from '../context/store.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
@@ -53,7 +54,7 @@ export interface PassProposal {
 }
 
 export interface PassResult {
-  skipped?: 'another pass is running';
+  skipped?: 'another pass is running' | 'budget paused';
   candidates: number;
   proposals: PassProposal[];
 }
@@ -77,6 +78,12 @@ export async function runChiefPass(deps: ChiefDeps, signal?: AbortSignal): Promi
 }
 
 async function pass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> {
+  if (await budgetPaused(deps.pool)) {
+    deps.logger.warn(
+      'budget pause is open: the chief of staff makes no model calls until it is resumed',
+    );
+    return { skipped: 'budget paused', candidates: 0, proposals: [] };
+  }
   const now = deps.now?.() ?? new Date();
   const snapshot = await deps.contexts.active();
   const candidates = await detectRepeats(deps.pool, snapshot.vocab, {

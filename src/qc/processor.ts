@@ -62,6 +62,24 @@ export function makeQcProcessor(deps: ProcessorDeps) {
     if (!stored) throw new UnrecoverableError(`ticket ${data.ticketId} does not exist`);
     const ctx = qcContextOf(await deps.contexts.active());
 
+    // Only the latest version of a ticket is graded: a newer one may have
+    // arrived while this job waited (e.g. re-opened while Redis was down).
+    const newer = await deps.pool.query(
+      `UPDATE tickets t SET qc_status = 'superseded' WHERE t.id = $1 AND EXISTS (
+         SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+           AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))`,
+      [data.ticketId],
+    );
+    if (newer.rowCount) {
+      log.info('a newer version of this ticket exists; not grading this one');
+      return {
+        ticketId: data.ticketId,
+        duplicate: false,
+        skipped: true,
+        contextVersion: ctx.version,
+      };
+    }
+
     const existing = await deps.pool.query<{ id: number }>(
       'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
       [data.ticketId, ctx.version],

@@ -4,12 +4,20 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readContextDir } from '../../src/context/files.js';
+import { upsertTicket } from '../../src/db/tickets.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { estimateTokens } from '../../src/llm/tokens.js';
 import { makeQcProcessor } from '../../src/qc/processor.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import type { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
+import {
+  loadExamples,
+  type Pipeline,
+  startPipeline,
+  storeExamples,
+  waitFor,
+} from '../helpers/pipeline.js';
 
 let db: TestDb;
 let sim: Simulator;
@@ -319,5 +327,32 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
     expect(job.failedReason).toMatch(/abort/i);
     const results = await db.pool.query('SELECT 1 FROM qc_results');
     expect(results.rowCount).toBe(0);
+  });
+
+  it('a job for a version that is no longer the latest is not graded', async () => {
+    db = await createTestDb();
+    p = await startPipeline(db, sim.url);
+    const [first] = await loadExamples(1);
+    const v1 = first?.ticket as Ticket;
+    const v2: Ticket = {
+      ...v1,
+      status: 'open',
+      updatedAt: new Date(Date.parse(v1.updatedAt) + 60_000).toISOString(),
+    };
+    const old = await upsertTicket(db.pool, v1);
+    await upsertTicket(db.pool, v2);
+    await p.startWorker({ concurrency: 1 });
+    const [jobId] = await p.enqueue([old.id]);
+    await waitFor('the job to complete', async () => {
+      const j = await p?.queue.getJob(jobId as string);
+      return j && (await j.isCompleted()) ? true : undefined;
+    });
+    expect(await resultsFor([old.id])).toEqual([]);
+    const t = await db.pool.query<{ qc_status: string }>(
+      'SELECT qc_status FROM tickets WHERE id = $1',
+      [old.id],
+    );
+    expect(t.rows[0]?.qc_status).toBe('superseded');
+    expect(sim.requests().filter((r) => r.path === '/v1/messages')).toHaveLength(0);
   });
 });
