@@ -4,6 +4,7 @@
  */
 
 import './revise.js'; // chief-of-staff tools: propose_revision, `Counts as met` phrases
+
 export { type ServeOptions, serveSimulatorForever } from './cli.js';
 export type { SimClock } from './clock.js';
 export { TOOL_OVERHEAD_TOKENS } from './engine.js';

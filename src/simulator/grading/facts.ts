@@ -121,7 +121,8 @@ export function buildFacts(t: TicketView): Facts {
   const request = findHit([...statement, ...customerComments.map((c) => c.body)], REQUEST);
   const serviceKind = findHit([...statement, t.category, t.tags.join(' ')], SERVICE_KIND);
   const requesterAutomated =
-    AUTOMATED_SENDER.test(t.requester) || AUTOMATED_SENDER.test(t.requesterEmail.split('@')[0] ?? '');
+    AUTOMATED_SENDER.test(t.requester) ||
+    AUTOMATED_SENDER.test(t.requesterEmail.split('@')[0] ?? '');
   const alert =
     ALERT_SOURCE.test(t.source) ||
     t.tags.some((x) => ALERT_TAG.test(x)) ||
