@@ -125,7 +125,6 @@ export const ConfigSchema = z.object({
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
 
-  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
