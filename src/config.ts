@@ -124,7 +124,6 @@ export const ConfigSchema = z.object({
   ZENDESK_API_TOKEN: optionalString,
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
-
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
