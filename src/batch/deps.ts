@@ -6,6 +6,7 @@ import type { ContextStore } from '../context/store.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmDeps } from '../llm/call.js';
 import type { PriceTable } from '../llm/prices.js';
+import type { Notifier } from '../notify/index.js';
 import type { GradeSettings } from '../qc/grade.js';
 import type { CatalogSettings } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
@@ -40,6 +41,8 @@ export interface BatchDeps {
   ingestConcurrency: number;
   crashAt?: CrashAt | undefined;
   random?: (() => number) | undefined;
+  /** New escalations are announced as the realtime worker announces them. */
+  notifier?: Notifier | undefined;
 }
 
 /** A create call uploads up to 256 MB: it gets far longer than a Messages call. */
@@ -66,6 +69,7 @@ export function batchDepsOf(
     contexts: rt.contexts,
     settings: rt.settings,
     logger: rt.logger,
+    notifier: rt.notifier,
     catalog: {
       attempts: rt.config.QC_JOB_ATTEMPTS,
       failedRetentionMs: rt.config.QC_FAILED_RETENTION,

@@ -1,11 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { QC_AGENT } from '../context/files.js';
-import { insertEvents, llmCallEvent } from '../db/events.js';
 import { getTicket, setQcStatus } from '../db/tickets.js';
 import { toError } from '../logger.js';
 import type { QcContext } from '../qc/context.js';
-import { gradeTicket, InvalidOutputError } from '../qc/grade.js';
-import { saveGrade } from '../qc/persist.js';
+import { InvalidOutputError } from '../qc/grade.js';
+import { gradeAndSave } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
 import { type RequestRow, setRequestState } from './store.js';
@@ -101,34 +99,25 @@ export async function ingestEntry(
     return 'failed';
   }
   const log = deps.logger.child({ customId: req.custom_id, ticketId: req.ticket_id });
-  const started = performance.now();
-  let outcome: Awaited<ReturnType<typeof gradeTicket>>;
+  let saved: Awaited<ReturnType<typeof gradeAndSave>>['saved'];
   try {
-    outcome = await gradeTicket(
+    ({ saved } = await gradeAndSave(
       {
-        llm: { ...deps.llm, logger: log },
+        pool: deps.pool,
+        llm: deps.llm,
         settings: { ...deps.settings, baseModel: scope.model },
         logger: log,
-        ...(deps.random ? { random: deps.random } : {}),
+        random: deps.random,
+        notifier: deps.notifier,
       },
       ctx,
-      stored.ticket,
-      { purpose: 'batch', batchReply: result.message },
-    );
+      stored,
+      { via: 'batch', jobId: req.custom_id, batchReply: result.message },
+    ));
   } catch (raw) {
     const err = toError(raw);
     if (err instanceof InvalidOutputError) {
-      // The calls were paid for: record them, as the realtime worker does.
-      await insertEvents(
-        deps.pool,
-        err.calls.map((c) =>
-          llmCallEvent(QC_AGENT, c, {
-            ticketId: req.ticket_id,
-            contextVersion: ctx.version,
-            jobId: req.custom_id,
-          }),
-        ),
-      );
+      // gradeAndSave recorded the paid calls; this entry will not get a verdict.
       await setRequestState(deps.pool, req.custom_id, {
         state: 'failed',
         resultType: 'succeeded',
@@ -143,18 +132,6 @@ export async function ingestEntry(
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';
   }
-  const saved = await saveGrade(
-    deps.pool,
-    {
-      ticketId: req.ticket_id,
-      ctx,
-      outcome,
-      jobId: req.custom_id,
-      via: 'batch',
-      latencyMs: Math.round(performance.now() - started),
-    },
-    log,
-  );
   await setRequestState(deps.pool, req.custom_id, {
     state: 'graded',
     resultType: 'succeeded',

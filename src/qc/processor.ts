@@ -1,18 +1,16 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
-import { insertEvents, llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { getTicket } from '../db/tickets.js';
-import type { LlmDeps } from '../llm/call.js';
+import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
-import { type Notifier, notifyEscalations } from '../notify/index.js';
+import type { Notifier } from '../notify/index.js';
 import { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
-import { type GradeSettings, gradeTicket, InvalidOutputError } from './grade.js';
-import { saveGrade } from './persist.js';
+import type { GradeSettings } from './grade.js';
+import { gradeAndSave } from './grade-and-save.js';
 
 export interface ProcessorDeps {
   pool: Pool;
@@ -23,11 +21,7 @@ export interface ProcessorDeps {
   random?: () => number;
   notifier?: Notifier;
   /** Called after each model call set, e.g. for the zero-cache warning and metrics. */
-  onGraded?: (info: {
-    ctx: QcContext;
-    result: JobResult;
-    calls: import('../llm/call.js').LlmCall[];
-  }) => void;
+  onGraded?: (info: { ctx: QcContext; result: JobResult; calls: LlmCall[] }) => void;
 }
 
 export interface JobResult {
@@ -95,57 +89,21 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       };
     }
 
-    const started = performance.now();
-    let outcome: Awaited<ReturnType<typeof gradeTicket>>;
+    let graded: Awaited<ReturnType<typeof gradeAndSave>>;
     try {
-      outcome = await gradeTicket(
-        {
-          llm: { ...deps.llm, logger: log },
-          settings: deps.settings,
-          logger: log,
-          ...(deps.random ? { random: deps.random } : {}),
-        },
-        ctx,
-        stored.ticket,
-        { purpose: 'grade', ...(signal ? { signal } : {}) },
-      );
+      graded = await gradeAndSave({ ...deps, logger: log }, ctx, stored, {
+        via: data.via,
+        jobId: job.id,
+        signal,
+      });
     } catch (raw) {
       const err = toError(raw);
-      if (err instanceof InvalidOutputError) {
-        // The calls were paid for: record them even though no verdict came of it.
-        await insertEvents(
-          deps.pool,
-          err.calls.map((c) =>
-            llmCallEvent(QC_AGENT, c, {
-              ticketId: data.ticketId,
-              contextVersion: ctx.version,
-              jobId: job.id ?? null,
-            }),
-          ),
-        );
-        throw err;
-      }
       if (err instanceof LlmError && !err.retryable) {
         throw new UnrecoverableError(`${err.message} (not retryable)`);
       }
       throw err;
     }
-    const latencyMs = Math.round(performance.now() - started);
-    const saved = await saveGrade(
-      deps.pool,
-      { ticketId: data.ticketId, ctx, outcome, jobId: job.id, via: data.via, latencyMs },
-      log,
-    );
-    if (!saved.duplicate && outcome.verdict.escalations.length > 0) {
-      // After the commit, and only for a new result; never throws.
-      void notifyEscalations(deps.notifier, {
-        ticketId: data.ticketId,
-        externalId: stored.externalId,
-        subject: stored.ticket.subject,
-        resultId: saved.resultId,
-        escalations: outcome.verdict.escalations,
-      });
-    }
+    const { outcome, saved, latencyMs } = graded;
     const result: JobResult = {
       ticketId: data.ticketId,
       resultId: saved.resultId,

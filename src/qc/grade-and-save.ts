@@ -1,0 +1,92 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
+import type { Pool } from '../db/pool.js';
+import type { StoredTicket } from '../db/tickets.js';
+import type { LlmDeps } from '../llm/call.js';
+import { type Notifier, notifyEscalations } from '../notify/index.js';
+import type { QcContext } from './context.js';
+import { type GradeOutcome, type GradeSettings, gradeTicket, InvalidOutputError } from './grade.js';
+import { type SaveResult, saveGrade } from './persist.js';
+
+export interface GradeAndSaveDeps {
+  pool: Pool;
+  llm: LlmDeps;
+  settings: GradeSettings;
+  logger: Logger;
+  random?: (() => number) | undefined;
+  notifier?: Notifier | undefined;
+}
+
+export interface GradeAndSaveOptions {
+  via: 'realtime' | 'batch' | 'queue';
+  jobId?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** The base model's reply from the Message Batches API (costed at batch prices). */
+  batchReply?: Anthropic.Message | undefined;
+}
+
+/**
+ * The one path from a stored ticket to a stored verdict, shared by the
+ * realtime worker and the batch collector: grade (validation, repair,
+ * tiering, shadow), record what was paid for even when no verdict came of
+ * it, save exactly once, and announce new escalations after the commit.
+ */
+export async function gradeAndSave(
+  deps: GradeAndSaveDeps,
+  ctx: QcContext,
+  stored: StoredTicket,
+  opts: GradeAndSaveOptions,
+): Promise<{ outcome: GradeOutcome; saved: SaveResult; latencyMs: number }> {
+  const started = performance.now();
+  let outcome: GradeOutcome;
+  try {
+    outcome = await gradeTicket(
+      {
+        llm: { ...deps.llm, logger: deps.logger },
+        settings: deps.settings,
+        logger: deps.logger,
+        ...(deps.random ? { random: deps.random } : {}),
+      },
+      ctx,
+      stored.ticket,
+      {
+        purpose: opts.batchReply ? 'batch' : 'grade',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.batchReply ? { batchReply: opts.batchReply } : {}),
+      },
+    );
+  } catch (err) {
+    if (err instanceof InvalidOutputError) {
+      await insertEvents(
+        deps.pool,
+        err.calls.map((c) =>
+          llmCallEvent(QC_AGENT, c, {
+            ticketId: stored.id,
+            contextVersion: ctx.version,
+            jobId: opts.jobId ?? null,
+          }),
+        ),
+      );
+    }
+    throw err;
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  const saved = await saveGrade(
+    deps.pool,
+    { ticketId: stored.id, ctx, outcome, jobId: opts.jobId, via: opts.via, latencyMs },
+    deps.logger,
+  );
+  if (!saved.duplicate && outcome.verdict.escalations.length > 0) {
+    // Never throws; a failed post is logged by the notifier.
+    void notifyEscalations(deps.notifier, {
+      ticketId: stored.id,
+      externalId: stored.externalId,
+      subject: stored.ticket.subject,
+      resultId: saved.resultId,
+      escalations: outcome.verdict.escalations,
+    });
+  }
+  return { outcome, saved, latencyMs };
+}
