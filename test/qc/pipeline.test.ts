@@ -40,6 +40,19 @@ afterEach(async () => {
   sim.clearRequests();
 });
 
+/** The same ids and machine-readable lines as context/, none of the prose: far below 4,096 tokens. */
+async function thinContextDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tqc-ctx-'));
+  for (const [file, text] of await readContextDir('context')) {
+    const keep = text
+      .split('\n')
+      .filter((l) => /^## |^(Weight|Auto-fail|Second opinion):|^- `/.test(l));
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), `${keep.join('\n')}\n`);
+  }
+  return dir;
+}
+
 async function resultsFor(ids: number[]) {
   const r = await db.pool.query<{ ticket_id: number; n: number }>(
     'SELECT ticket_id, count(*)::int AS n FROM qc_results WHERE ticket_id = ANY($1::bigint[]) GROUP BY ticket_id',
@@ -254,16 +267,7 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
   });
 
   it('warns at start-up when the context is below the model’s cache minimum', async () => {
-    // The same ids and machine-readable lines, none of the prose: far below 4,096 tokens.
-    const dir = await mkdtemp(path.join(tmpdir(), 'tqc-ctx-'));
-    for (const [file, text] of await readContextDir('context')) {
-      const keep = text
-        .split('\n')
-        .filter((l) => /^## |^(Weight|Auto-fail|Second opinion):|^- `/.test(l));
-      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-      await writeFile(path.join(dir, file), `${keep.join('\n')}\n`);
-    }
-    db = await createTestDb({ contextDir: dir });
+    db = await createTestDb({ contextDir: await thinContextDir() });
     p = await startPipeline(db, sim.url);
     await p.startWorker();
     const warning = p.logs.find((l) => l.level === 40 && /minimum\s+cacheable prefix/.test(l.msg));
@@ -274,15 +278,7 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
   it('warns at run time when real usage shows both cache counters at 0', async () => {
     // Our estimate says the prefix is cacheable (minimum lowered by QC_PRICES), but
     // the API side does not cache it: only the usage numbers can reveal that.
-    const dir = await mkdtemp(path.join(tmpdir(), 'tqc-ctx-'));
-    for (const [file, text] of await readContextDir('context')) {
-      const keep = text
-        .split('\n')
-        .filter((l) => /^## |^(Weight|Auto-fail|Second opinion):|^- `/.test(l));
-      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-      await writeFile(path.join(dir, file), `${keep.join('\n')}\n`);
-    }
-    db = await createTestDb({ contextDir: dir });
+    db = await createTestDb({ contextDir: await thinContextDir() });
     p = await startPipeline(db, sim.url, {
       QC_PRICES: JSON.stringify({ 'claude-haiku-4-5': { minCacheTokens: 100 } }),
     });
