@@ -72,8 +72,22 @@ export function badge(text: string, tone?: Tone): SafeHtml {
   return html`<span class="badge ${tone ?? TONES[text] ?? 'muted'}">${text}</span>`;
 }
 
+/**
+ * Text safe to print on a lead's terminal. Ticket text is attacker-controlled:
+ * an ESC or C1 sequence in a subject could retitle the window, rewrite the
+ * clipboard (OSC 52) or hide lines, so control characters are made visible.
+ * Newlines stay only where the caller allows them.
+ */
+export function printable(text: string, keepNewlines = false): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    keepNewlines && c === '\n' ? c : c === '\t' || c === '\n' || c === '\r' ? ' ' : '\ufffd',
+  );
+}
+
 /** Plain-text table for the CLI: right-aligns columns that hold numbers or money. */
-export function textTable(header: string[], rows: string[][]): string {
+export function textTable(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map((c) => printable(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = header.map((_, i) =>
     rows.every((r) => /^[-$\d.,%]*$/.test(r[i] ?? '') || (r[i] ?? '') === '—'),

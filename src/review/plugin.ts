@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { Queue } from 'bullmq';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { defaultBudgetNotify } from '../budget/notify.js';
+import { isDataException } from '../ingest/errors.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import { installGuard } from './auth/guard.js';
 import { registerLoginRoutes } from './auth/routes.js';
@@ -37,6 +38,8 @@ const DECISION_STATUS = { not_found: 404, not_pending: 409, stale: 409, bad_requ
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof ReviewError) return err.statusCode;
   if (err instanceof DecisionError) return DECISION_STATUS[err.code];
+  // A value from the request that PostgreSQL refuses (a NUL, "abc" or 1e30 as an id): the client's, not ours.
+  if (isDataException(err)) return 400;
   const s = (err as FastifyError).statusCode;
   return typeof s === 'number' && s >= 400 && s < 500 ? s : 500;
 }
@@ -76,12 +79,22 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
   await app.register(cookie, { secret: config.SESSION_SECRET });
 
   installGuard(app, { pool, users: config.REVIEW_USERS, now, base });
+  // One click approves a proposal or resumes a paused queue: no other site may frame these pages.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-content-type-options', 'nosniff');
+  });
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const status = statusOf(err);
     if (status >= 500) req.log.error({ err }, 'review page failed');
     const message =
-      status >= 500 ? 'Something went wrong; the error is in the server log.' : err.message;
+      status >= 500
+        ? 'Something went wrong; the error is in the server log.'
+        : isDataException(err)
+          ? 'A value in the request cannot be used here.'
+          : err.message;
     if (!(req.headers.accept ?? '').includes('text/html'))
       return reply.code(status).send({ error: message });
     const body = html`<h1>${status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Could not do that'}</h1>

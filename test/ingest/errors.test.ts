@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContextStore } from '../../src/context/store.js';
@@ -75,6 +76,20 @@ describe('client errors', () => {
     const res = await deliver(h, 'generic', '{"externalId": ');
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_json');
+  });
+
+  it('an unsigned delivery-id header of any length is no 500, and still dedupes a retry', async () => {
+    // X-Atlassian-Webhook-Identifier is outside the signature: whoever replays a body picks it.
+    const body = fixture('jira/issue-resolved.json').replace('HD-342', 'HD-9342');
+    const headers = {
+      ...signedHeaders('jira', body),
+      'x-atlassian-webhook-identifier': randomBytes(6_000).toString('hex'),
+    };
+    const first = await deliver(h, 'jira', body, headers);
+    expect(first.statusCode, first.body).toBe(202);
+    const again = await deliver(h, 'jira', body, headers);
+    expect(again.statusCode, again.body).toBe(202);
+    expect(again.json().grading).toBe('duplicate_delivery');
   });
 
   it('413 over BODY_LIMIT_BYTES, before any parsing', async () => {

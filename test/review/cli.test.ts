@@ -122,6 +122,27 @@ describe('ticket-qc escalations', () => {
     expect(a.rows).toEqual([{ actor: 'carol', role: 'operator', via: 'cli' }]);
     expect(await run('escalations', 'list', '--status', 'resolved')).toContain(String(id));
   });
+
+  it('prints ticket text inert: no terminal escape sequence reaches the lead', async () => {
+    const id = seeded.escalationIds[1] ?? 0;
+    // OSC 52 (write the clipboard), clear screen, and a C1 CSI: all from a hostile ticket.
+    const evil = 'Kim\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\u009b8mhidden';
+    await db.pool.query(
+      `UPDATE tickets SET assignee = $2, ticket = jsonb_set(jsonb_set(ticket, '{subject}', to_jsonb($2::text)),
+         '{assignee}', jsonb_build_object('name', $2::text))
+       WHERE id = (SELECT ticket_id FROM escalations WHERE id = $1)`,
+      [id, evil],
+    );
+    await db.pool.query('UPDATE escalations SET reason = $2 WHERE id = $1', [id, evil]);
+    for (const out of [
+      await run('escalations', 'list'),
+      await run('escalations', 'show', String(id)),
+    ]) {
+      expect(out).toContain('Kim\ufffd');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    }
+  });
 });
 
 describe('ticket-qc queue', () => {

@@ -2,7 +2,7 @@ import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Seeded, seedReview } from './seed.js';
-import { login, type ReviewServer, startReviewServer } from './server.js';
+import { login, type ReviewServer, startReviewServer, USERS } from './server.js';
 
 /**
  * Every /review route the server actually registered (collected by an
@@ -190,6 +190,91 @@ describe('roles', () => {
       "SELECT count(*)::int AS n FROM review_audit WHERE action = 'login.failed'",
     );
     expect(failed.rows[0]?.n).toBeGreaterThan(0);
+  });
+});
+
+async function loginForm(next?: string) {
+  const form = await s.app.inject({
+    method: 'GET',
+    url: `/review/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`,
+  });
+  return {
+    body: form.body,
+    token: /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '',
+    cookie: form.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+  };
+}
+
+async function postLogin(fields: Record<string, string>) {
+  const f = await loginForm();
+  return s.app.inject({
+    method: 'POST',
+    url: '/review/login',
+    headers: { cookie: f.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: f.token, ...fields }).toString(),
+  });
+}
+
+describe('hostile input', () => {
+  it('no other site may frame the pages (one click approves or resumes)', async () => {
+    const { cookie } = await login(s, 'alice');
+    for (const res of [
+      await s.app.inject({ method: 'GET', url: '/review/login' }),
+      await s.app.inject({
+        method: 'GET',
+        url: `/review/proposals/${seeded.proposalId}`,
+        headers: { cookie },
+      }),
+    ]) {
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  it('a wrong name of any size or byte is refused with 401 and audited bounded, never a 500', async () => {
+    for (const username of ['n'.repeat(900_000), 'eve\u0000\u001b[2J']) {
+      const res = await postLogin({ username, password: 'whatever-it-is' });
+      expect(res.statusCode, username.slice(0, 20)).toBe(401);
+    }
+    const a = await db.pool.query<{ actor: string }>(
+      "SELECT actor FROM review_audit WHERE action = 'login.failed' AND (actor LIKE 'nnn%' OR actor LIKE 'eve%')",
+    );
+    expect(a.rows.map((r) => r.actor).sort()).toEqual(['eve\ufffd\ufffd[2J', 'n'.repeat(128)]);
+  });
+
+  it('next= that cannot be a Location header falls back to the escalations page', async () => {
+    for (const next of [
+      '/review/escalations\r\nSet-Cookie: x=1',
+      '/review/\u65e5\u672c',
+      '/review/\\evil',
+    ]) {
+      const form = await loginForm(next);
+      expect(form.body).toContain('name="next" value="/review/escalations"');
+      const res = await postLogin({ username: 'bob', password: USERS.bob.password, next });
+      expect(res.statusCode, JSON.stringify(next)).toBe(303);
+      expect(res.headers.location).toBe('/review/escalations');
+    }
+  });
+
+  it('repeated query keys, and values PostgreSQL refuses, are never a 500', async () => {
+    const { cookie } = await login(s, 'alice');
+    for (const url of [
+      '/review/results/lookup?ref=1&ref=2',
+      '/review/results/lookup?ref=99999999999999999999',
+      '/review/results/lookup?ref=%00',
+      '/review/escalations?rule=%00',
+      '/review/context/versions?file=rubric.md&version=abc',
+      '/review/context/versions?file=rubric.md&version=1.5',
+      '/review/context/versions?file=%00',
+      '/review/audit?actor=a%00',
+    ]) {
+      const res = await s.app.inject({
+        method: 'GET',
+        url,
+        headers: { cookie, accept: 'text/html' },
+      });
+      expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBeLessThan(500);
+    }
   });
 });
 

@@ -9,7 +9,15 @@ import { header } from '../auth.js';
  * stored key stays small.
  */
 export function optionalDeliveryId(headers: IncomingHttpHeaders): string | undefined {
-  const v = header(headers, 'x-delivery-id') ?? header(headers, 'idempotency-key');
+  return boundedDeliveryId(header(headers, 'x-delivery-id') ?? header(headers, 'idempotency-key'));
+}
+
+/**
+ * A delivery id small enough for its unique index. Header ids are not covered
+ * by any signature, so their length is the sender's choice: a long one would
+ * otherwise overflow the btree row and turn the delivery into a 500.
+ */
+export function boundedDeliveryId(v: string | undefined): string | undefined {
   if (!v) return undefined;
   return v.length <= 200 ? v : `sha256:${sha256Hex(v)}`;
 }

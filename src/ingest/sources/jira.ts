@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Comment, Person, TicketInput, TimeEntry } from '../../ticket/schema.js';
 import { header, verifyHexSignature } from '../auth.js';
+import { boundedDeliveryId } from './delivery-id.js';
 import { type MapResult, parseVendor, type SourceAdapter } from './types.js';
 import { adfToText, compact, lookup, scalar, vendorId, vendorTime } from './util.js';
 
@@ -191,7 +192,7 @@ export const jiraAdapter: SourceAdapter = {
     return {
       kind: 'ticket',
       ticket,
-      deliveryId: header(ctx.headers, 'x-atlassian-webhook-identifier'),
+      deliveryId: boundedDeliveryId(header(ctx.headers, 'x-atlassian-webhook-identifier')),
     };
   },
 };

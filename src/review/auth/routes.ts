@@ -27,11 +27,28 @@ export interface LoginDeps {
 const MAX_FAILURES = 5;
 const LOCKOUT_MS = 15 * 60_000;
 
-/** Only a path inside the review pages: `next` must never send a reviewer elsewhere. */
+/**
+ * Only a path inside the review pages: `next` must never send a reviewer
+ * elsewhere. Printable ASCII only: a control or non-Latin-1 character cannot
+ * go into a Location header, and would turn the login into a 500.
+ */
 function safeNext(next: unknown, base: string): string {
-  return typeof next === 'string' && next.startsWith(`${base}/`) && !next.startsWith('//')
+  return typeof next === 'string' &&
+    next.startsWith(`${base}/`) &&
+    !next.startsWith('//') &&
+    /^[\x21-\x7e]+$/.test(next) &&
+    !next.includes('\\')
     ? next
     : `${base}/escalations`;
+}
+
+/** What is remembered or audited of a typed name: a wrong one may be any size the form allows. */
+const MAX_NAME = 128;
+
+/** A typed name as it may be stored: bounded, and without control characters (NUL breaks PostgreSQL). */
+function storableName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return name.slice(0, MAX_NAME).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
@@ -80,7 +97,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     const b = req.body as { username?: string; password?: string; next?: string };
     const name = String(b.username ?? '').trim();
     const next = safeNext(b.next, base);
-    const key = `${req.ip}|${name}`;
+    // Keyed on the bounded name: a flood of megabyte-long names must not fill memory.
+    const key = `${req.ip}|${storableName(name)}`;
     const now = deps.now().getTime();
     const f = failures.get(key);
     if (f && f.count >= MAX_FAILURES && now - f.since < LOCKOUT_MS) {
@@ -99,7 +117,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
         since: fresh ? now : (f?.since ?? now),
       });
       await audit(deps.pool, {
-        actor: name || '(empty)',
+        actor: storableName(name) || '(empty)',
         role: 'unknown',
         via: 'web',
         action: 'login.failed',

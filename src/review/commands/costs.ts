@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
-import { int, textTable, usd } from '../format.js';
+import { int, printable, textTable, usd } from '../format.js';
 import { type CostKey, type CostRow, costBy, type Range } from '../queries/costs.js';
 
 /**
@@ -84,5 +84,6 @@ export async function costsReport(db: Queryable, by: CostKey, range: Range): Pro
       `Biggest cost driver: ${d.agent} · ${d.purpose ?? '?'} · ${d.model ?? '?'} — ${d.n} calls, ${usd(Number(d.cost))} (${share(Number(d.cost))})`,
     );
   }
-  return lines.join('\n');
+  // Model and purpose names arrive through POST /events: printed, never interpreted.
+  return printable(lines.join('\n'), true);
 }

@@ -1,5 +1,5 @@
 import type { Pool } from '../../db/pool.js';
-import { age, dateTime, textTable } from '../format.js';
+import { age, dateTime, printable, textTable } from '../format.js';
 import {
   type Actor,
   ESCALATION_STATUSES,
@@ -69,7 +69,7 @@ export async function escalationText(pool: Pool, id: number): Promise<string> {
       ]),
     ),
   ];
-  return lines.join('\n');
+  return printable(lines.join('\n'), true);
 }
 
 export async function resolveFromCli(

@@ -30,8 +30,14 @@ export function field(req: FastifyRequest, name: string): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
+/** The query string as single strings: `?ref=a&ref=b` parses to an array, which no page expects. */
 export function query(req: FastifyRequest): Record<string, string | undefined> {
-  return (req.query ?? {}) as Record<string, string | undefined>;
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+    const first: unknown = Array.isArray(v) ? v[0] : v;
+    if (typeof first === 'string') out[k] = first;
+  }
+  return out;
 }
 
 /** Redirects carry a code, never text, so a crafted link cannot put words in our mouth. */
