@@ -65,6 +65,8 @@ export const ConfigSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('ticket-qc'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-* (Secure cookies, client IPs for the login lockout). */
+  TRUST_PROXY: z.stringbool().default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
 
   ANTHROPIC_API_KEY: optionalString,

@@ -1,3 +1,4 @@
+import { printable } from '../review/format.js';
 import type { Backtest, NotBacktested } from './backtest.js';
 import { changedLines, colorDiff } from './diff.js';
 import type { Evidence } from './evidence.js';
@@ -73,8 +74,12 @@ export function formatProposal(p: Proposal, opts: { color: boolean }): string {
       }
     }
   }
-  if (p.diff) out.push('', opts.color ? colorDiff(p.diff) : p.diff);
-  return out.join('\n');
+  // Ticket text and model output are untrusted: control characters are made
+  // inert before our own colour codes are added.
+  const text = printable(out.join('\n'), true);
+  if (!p.diff) return text;
+  const diff = printable(p.diff, true);
+  return `${text}\n\n${opts.color ? colorDiff(diff) : diff}`;
 }
 
 export function formatPass(r: PassResult): string {

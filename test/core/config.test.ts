@@ -15,6 +15,10 @@ describe('config', () => {
     expect(c.QC_DEBOUNCE).toBe(120_000);
     expect(c.QC_GRADE_ON_STATUS).toEqual(['solved', 'closed']);
     expect(c.ANTHROPIC_API_KEY).toBeUndefined();
+    expect(c.TRUST_PROXY).toBe(false);
+    // z.stringbool: "false" stays false (z.coerce.boolean would make it true).
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
   });
 
   it('parses durations, lists, users and per-source webhook secrets', () => {
