@@ -30,7 +30,7 @@ const INTERNAL_TAG = /^(internal|maintenance|project|patching|housekeeping|msp-i
 const INTERNAL_SUBJECT =
   /^\s*(\[?internal\]?|maintenance|scheduled maintenance|planned (maintenance|work)|patch(ing)? (window|night|cycle)|monthly patching|housekeeping)\b/i;
 export const SERVICE_KIND =
-  /\b(new (user|starter|hire|employee|account|laptop|mailbox|phone|device)|onboard(ing)?|offboard(ing)?|leaver|leaving|starts? (on )?(monday|tuesday|wednesday|thursday|friday|next)|licen[cs]es?|install|installation|set ?up|how (do|can|to|should)|question|request for|access to|permissions?|add (me|him|her|them|[A-Z][a-z]+) to|remove (him|her|them|[A-Z][a-z]+) from|shared mailbox|distribution (list|group)|security group|forgot(ten)? (my |her |his |their )?password|password reset request|quote|order|purchase|invoice|billing|renewal|signature|display name|name change|rename|move (desk|office)|relocat\w*|change request|please (create|add|set|install|order|give|grant|enable|provide|update|change))\b/i;
+  /\b(new (user|starter|hire|employee|account|laptop|mailbox|phone|device)|onboard(ing)?|offboard(ing)?|leaver|leaving|starts? (on )?(monday|tuesday|wednesday|thursday|friday|next)|licen[cs]es?|install|installation|set ?up|how (do|can|to|should)|question|request for|access to|permissions?|add (me|him|her|them|[A-Z][a-z]+) to|remove (him|her|them|[A-Z][a-z]+) from|shared mailbox|distribution (list|group)|security group|forgot(ten)? (my |her |his |their )?password|password (reset|expired|has expired|change)|reset (my|her|his|their|the) (password|mfa)|mfa (reset|re-?registration|set ?up)|set up mfa|new phone for mfa|quote|order|purchase|invoice|billing|renewal|signature|display name|name change|rename|move (desk|office)|relocat\w*|change request|please (create|add|set|install|order|give|grant|enable|provide|update|change))\b/i;
 const SERVICE_CATEGORY = /\b(onboarding|offboarding|billing|admin|how-?to|request)\b/i;
 /** A fault repeating, not the closing "let us know if it happens again". */
 export const RECURRING =
@@ -91,7 +91,12 @@ function domainOf(email: string): string {
 }
 
 export function buildFacts(t: TicketView): Facts {
-  const statement = [t.subject, t.description].filter(Boolean);
+  // A description that only repeats the subject ("PC slow" / "PC slow") counts once.
+  const statement = [t.subject, t.description]
+    .filter(Boolean)
+    .filter(
+      (x, i, all) => i === 0 || !all[0] || x.trim().toLowerCase() !== all[0].trim().toLowerCase(),
+    );
   const agentComments = t.comments.filter((c) => c.role === 'agent');
   const agentTexts = [
     ...agentComments.map((c) => c.body),
@@ -137,10 +142,13 @@ export function buildFacts(t: TicketView): Facts {
       INTERNAL_SUBJECT.test(t.subject) ||
       (t.requester !== '' && agentAuthors.has(t.requester.toLowerCase())) ||
       (requesterDomain !== '' && requesterDomain === domainOf(t.assigneeEmail)));
+  // A request with no sign of a fault ("Can you update Tom's signature?") is a service request too.
   const serviceRequest =
     !alert &&
-    (serviceKind !== undefined || SERVICE_CATEGORY.test(t.category)) &&
-    strong === undefined;
+    strong === undefined &&
+    (serviceKind !== undefined ||
+      SERVICE_CATEGORY.test(t.category) ||
+      (request !== undefined && symptom === undefined));
   const agentWords = agentTexts.reduce((n, s) => n + wordCount(s), 0);
   return {
     t,

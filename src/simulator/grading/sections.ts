@@ -36,8 +36,12 @@ export const TRIAGE_LABELS: Record<string, string> = {
 
 function labelRe(labels: Record<string, string>): RegExp {
   const alternatives = Object.values(labels).join('|');
-  // A label starts a line or follows a sentence end or a semicolon, and is followed by ':'.
-  return new RegExp(`(^|[\\n.;!?]\\s*|^\\s*[-*•]\\s*)(${alternatives})\\s*:`, 'gim');
+  // A label starts a line or follows a sentence end or a semicolon, may carry bullet or
+  // Markdown marks ("- ", "**Cause:**"), and is followed by ':'.
+  return new RegExp(
+    `(^|[\\n.;!?]\\s*)((?:[-*•#>]+\\s*)?)(${alternatives})\\s*\\**\\s*:\\s*\\**`,
+    'gim',
+  );
 }
 
 function nameOf(labels: Record<string, string>, label: string): string | undefined {
@@ -47,10 +51,15 @@ function nameOf(labels: Record<string, string>, label: string): string | undefin
   return undefined;
 }
 
+/** Labels specific enough to count on their own ("Cause: …", "Follow-up: …"). */
+const STRONG =
+  /^(root[- ]cause|cause|verified|verification|follow[- ]?ups?|next steps?|affected(?: users?)?|impact)$/i;
+
 /**
  * The labelled parts of `texts` (later texts win: the final resolution note
- * is the one that counts). Only texts with at least `minLabels` distinct
- * labels are read, so a stray "Note: …" or "Test: …" is not a section.
+ * is the one that counts). A text is read when it has at least `minLabels`
+ * distinct labels or one strong label, so a stray "Note: …" or "Test: …" is
+ * not a section.
  */
 export function readSections(
   texts: readonly string[],
@@ -60,25 +69,29 @@ export function readSections(
   const out = new Map<string, Section>();
   const re = labelRe(labels);
   for (const source of texts) {
-    const marks: Array<{ name: string; start: number; contentStart: number }> = [];
+    const marks: Array<{ name: string; label: string; start: number; contentStart: number }> = [];
     for (const m of source.matchAll(re)) {
-      const name = nameOf(labels, m[2] ?? '');
+      const name = nameOf(labels, m[3] ?? '');
       if (!name) continue;
       const start = (m.index ?? 0) + (m[1]?.length ?? 0);
-      marks.push({ name, start, contentStart: (m.index ?? 0) + m[0].length });
+      marks.push({ name, label: m[3] ?? '', start, contentStart: (m.index ?? 0) + m[0].length });
     }
-    if (new Set(marks.map((x) => x.name)).size < minLabels) continue;
-    marks.forEach((mark, i) => {
-      const end = marks[i + 1]?.start ?? source.length;
+    const strong = marks.filter((x) => STRONG.test(x.label));
+    const enough = new Set(marks.map((x) => x.name)).size >= minLabels;
+    for (const mark of enough ? marks : strong) {
+      const next = marks.find((x) => x.start > mark.start)?.start ?? source.length;
+      // A lone label in running text ends with its line.
+      const eol = source.indexOf('\n', mark.contentStart);
+      const end = enough || eol < 0 ? next : Math.min(next, eol);
       const text = source
         .slice(mark.contentStart, end)
         .trim()
-        .replace(/[\s;]+$/, '');
+        .replace(/[\s;*]+$/, '');
       out.set(mark.name, {
         text,
         hit: { source, index: mark.start, match: source.slice(mark.start, mark.contentStart) },
       });
-    });
+    }
   }
   return out;
 }

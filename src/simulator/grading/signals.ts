@@ -1,7 +1,9 @@
 import type { Judgment } from './criteria.js';
-import { priorityProblem, TOPICS } from './criteria-fields.js';
+import { TOPICS } from './criteria-fields.js';
 import { type Facts, RESTART } from './facts.js';
+import { ASSET_ID } from './phrases.js';
 import { findSecret } from './secrets.js';
+import { firstResponseBreach } from './sla.js';
 import { findHit, quote, wordCount } from './text.js';
 
 /**
@@ -16,54 +18,115 @@ export interface Escalation {
 
 const SIGNALS: Record<string, { re: RegExp; why: string }> = {
   security_incident: {
-    re: /\b(ransomware|clicked (on )?(a|the|an) (phishing|suspicious|malicious) (link|e-?mail|attachment)|phishing (link|e-?mail)? ?(was )?clicked|entered (her|his|their|my) (password|credentials)|(data|security) breach|been breached|compromised|malware|virus (detected|found)|unauthori[sz]ed (access|log ?in|sign-?in)|suspicious (log ?in|sign-?in)s?|impossible travel|files (are |were |got )?encrypted|hacked)\b/i,
+    re: /\b(ransomware|ransom note|clicked (on )?(a|the|an) (phishing|suspicious|malicious|fake) (link|e-?mail|attachment|page)|phishing (link|e-?mail|page)? ?(was )?clicked|entered (her|his|their|my|our) (password|credentials|details)|(password|credentials) (entered|typed) (on|into) (a|the) (fake|phishing)|approved (an? |the )?(unexpected|unknown|suspicious|unrecogni[sz]ed|random) (mfa|sign-?in|push|authenticator)|mfa (fatigue|bombing|spam)|(data|security) breach|been breached|compromised|malware|virus (detected|found)|unauthori[sz]ed (access|log ?in|sign-?in|transfer|purchase)|(suspicious|risky|unfamiliar) (log ?ins?|sign-?ins?|activity)|impossible travel|files (are |were |got |have been )?(encrypted|renamed en masse)|mass (file )?renam|hacked|(inbox|mail|forwarding) rules? (set up |created |added )?(forwarding |to forward |that forwards? )?(all )?(mail |emails? )?to (an )?external|forward(ing|s)? (all )?(mail|e-?mails?) to (an? )?(external|gmail|outside|unknown)|(stolen|lost) (laptop|phone|device|iphone|mobile|tablet|ipad)|(laptop|phone|device|iphone|mobile|tablet) (was |has been )?(stolen|lost)|leaver[^.\n]{0,40}\bstill (has |had )?(access|logging|signing)|still (logging|signing) in after (leaving|they left)|sign-?ins? from (an? )?(unknown|unfamiliar|foreign|unusual|overseas|unrecogni[sz]ed) (ip|location|country|device)|(gave|shared|sent|read out) (out |away )?(her|his|their|my|the) (password|credentials|mfa code|verification code|one-time code)|(edr|defender|sentinelone|huntress|crowdstrike|sophos)[^.\n]{0,30}\b(detected|flagged|quarantined|isolated|alerted))\b/i,
     why: 'possible security incident',
   },
   data_loss: {
-    re: /\b(data (loss|lost)|lost (all |the |my |our |some )?(data|files|e-?mails|work|documents)|(files|folders?|data|e-?mails?|documents?) (were |was |got |have been |has been )?(deleted|lost|gone|wiped|overwritten|corrupted)|deleted (the |all |a |some )?(files|folders?|data|mailbox|e-?mails)|backups? (has |have )?(failed|been failing)[^.\n]{0,80}\b(restore|lost|missing|recover|need)|(cannot|can't|unable to) (restore|recover))\b/i,
+    re: /\b(data (loss|lost)|lost (all |the |my |our |some )?(data|files|e-?mails|work|documents)|(files|folders?|data|e-?mails?|documents?|mailbox) (were |was |got |have been |has been )?(deleted|lost|gone|wiped|overwritten|corrupted|purged)|deleted (the |all |a |some )?(files|folders?|data|mailbox|e-?mails)|backups? (has |have )?(failed|been failing)[^.\n]{0,80}\b(restore|lost|missing|recover|need)|(cannot|can't|unable to|could not|couldn't) (be )?(restore|recover)|(restore|recovery) (failed|was unsuccessful|not possible)|failed (restore|recovery)|no (usable |good |valid )?(restore point|backup)s?( (available|exists?|found))?|beyond (the )?retention|(raid|disk|drive) (failure|failed|has failed)[^.\n]{0,60}\bno backup|database (is |was )?corrupt(ed)?)\b/i,
     why: 'data lost or at risk',
   },
   legal_or_churn_threat: {
-    re: /\b(lawyers?|attorney|solicitors?|legal action|sue|suing|lawsuit|court|cancel (our|the|my) (contract|service|subscription)|terminate (our|the) (contract|agreement)|switch(ing)? (to another|providers?|msp)|another provider|(find|look for|looking for) a new (provider|msp|it (company|support))|take our business elsewhere)\b/i,
+    re: /\b(lawyers?|attorney|solicitors?|legal (action|advice|team)|sue|suing|lawsuit|court|breach of contract|regulator|data protection (complaint|authority|officer)|report (you|this) to the (ico|regulator)|cancel (our|the) (contract|agreement|service with you)|terminat(e|ion) (of )?(our|the) (contract|agreement)|termination (terms|notice|clause)|reviewing (our|the) (contract|agreement|relationship)|switch(ing)? (to another|providers?|msp)|another provider|moving to another (provider|msp|it company)|(find|look for|looking for) a new (provider|msp|it (company|support))|take our business elsewhere|formal complaint|gdpr (complaint|breach)|\bico\b|liab(le|ility)|damages)\b/i,
     why: 'legal threat or risk of losing the customer',
   },
   billing_dispute: {
-    re: /\b(overcharged|over-?billed|refund|charged twice|double[- ]charged|billing (error|dispute)|disput\w* (the |this |our )?(charge|invoice|bill)|wrong (amount|invoice)|invoice (is )?(wrong|incorrect))\b/i,
+    re: /\b(overcharged|over-?billed|refund|charged twice|double[- ]charged|billing (error|dispute)|disput\w* (the |this |our |these )?(charge|invoice|bill|hours|time)|wrong (amount|invoice)|invoice (is )?(wrong|incorrect)|(should not|shouldn't|should never) (be|have been) (charged|billed)|why (were|are|have) we (been )?(billed|charged)|covered (by|under) (our|the) (agreement|contract|plan)|(ask(ing|s)?|want|request(ing)?) (for )?a credit|credit note|(not|won't|will not|refuse to) (be )?pay(ing)? (for )?(this|that|these|the invoice)|too many hours|why (is|was) (this|it) (billed|charged)|(billed|charged) (us )?for \d+ (hours|minutes))\b/i,
     why: 'billing or invoice dispute',
   },
-  vip_or_sla_breach: {
-    re: /\b(vip|ceo|cfo|coo|managing director|sla (was |has been )?(breach(ed)?|missed)|breach(ed)? (of )?(the |our )?sla|missed (the |our )?sla|outside (the |our )?sla)\b/i,
-    why: 'VIP requester or SLA breach',
-  },
   grader_instruction: {
-    re: /\b(ignore (all |any )?(your|previous|prior|the above|above|earlier|the) (instructions|rules|rubric)|disregard (the|your|all) (rubric|instructions|rules)|mark (this|the) (ticket )?as (a )?(pass|passed|met|compliant)|qc (bot|grader|reviewer|ai)|dear (grader|reviewer|ai|assistant|bot)|(give|score|rate) (this|the) (ticket )?(a )?(100|full marks|perfect score|pass)|new instructions:|system prompt)\b/i,
+    re: /\b(ignore (all |any )?(your|previous|prior|the above|above|earlier|the) (instructions|rules|rubric)|disregard (the|your|all) (rubric|instructions|rules)|mark (this|the) (ticket )?as (a )?(pass|passed|met|compliant)|qc (bot|grader|reviewer|ai)|dear (grader|reviewer|ai|assistant|bot)|(give|score|rate) (this|the) (ticket )?(a )?(100|full marks|perfect score|pass)|new instructions:|system prompt|you are now (a|an|the)|do not (flag|escalate|report) (this|the)|(qc|system)\s*:\s*(score|mark|grade|pass|set|ignore|rate|outcome)|score\s*=\s*100|"outcome"\s*:\s*"pass")/i,
     why: 'ticket text tries to instruct the grader',
   },
 };
 
-export function findEscalations(ruleIds: readonly string[], f: Facts): Escalation[] {
+/** Recovery shown in the ticket: not a loss (escalation.md data_loss "does not cover"). */
+const RECOVERED =
+  /\b(recovered|restored|retrieved|found (the|it|them)|(was|were) found|recycle bin|version history|previous versions?|recoverable items)\b/i;
+const UNRECOVERABLE =
+  /\b((cannot|can't|unable to|could not|couldn't) (be )?(restore|recover)|(restore|recovery) (failed|was unsuccessful|not possible)|failed (restore|recovery)|no (usable |good |valid )?(restore point|backup)|beyond (the )?retention|purged|permanently (deleted|lost))\b/i;
+/** escalation.md vip_or_sla_breach: a recorded breach ... */
+const SLA_BREACH =
+  /\b(sla (was |has been )?(breach(ed)?|missed)|breach(ed)? (of )?(the |our )?sla|missed (the |our )?sla|outside (the |our )?sla|sla[_ -]?breach(ed)?\s*(:|=)?\s*(true|yes)?)\b/i;
+/** ... or a VIP requester ... */
+const VIP =
+  /\b(vip|ceo|cfo|coo|managing (director|partner)|owner of the (business|company|practice))\b/i;
+/** ... with a complaint or a missed commitment. */
+const COMPLAINT =
+  /\b(complain\w*|unacceptable|disappointed|not good enough|frustrat\w*|still waiting|any update|chasing|(you|we were) promised|you said (it|you) would|missed (the|our) (deadline|appointment|commitment|call)|no ?one (called|came|got back)|escalat(e|ing) this)\b/i;
+
+/**
+ * Escalations by the rules in escalation.md. `failsRubric` (score below 70 or
+ * an auto-fail) feeds the VIP case: a VIP ticket handled well is not escalated.
+ */
+export function findEscalations(
+  ruleIds: readonly string[],
+  f: Facts,
+  failsRubric = false,
+): Escalation[] {
   const out: Escalation[] = [];
   for (const rule of ruleIds) {
     if (rule === 'cannot_judge') {
-      if (!f.t.found || f.totalWords < 5) {
-        out.push({ rule, reason: 'The ticket has too little text to grade against the rubric.' });
-      }
+      const reason = cannotJudge(f);
+      if (reason) out.push({ rule, reason });
+      continue;
+    }
+    if (rule === 'vip_or_sla_breach') {
+      const reason = vipOrSla(f, failsRubric);
+      if (reason) out.push({ rule, reason });
       continue;
     }
     const signal = SIGNALS[rule];
     if (!signal) continue;
     const hit = findHit(f.allTexts, signal.re, { negatable: rule !== 'grader_instruction' });
-    if (hit) out.push({ rule, reason: `Signal of ${signal.why}: "${quote(hit, 140)}"` });
+    if (!hit) continue;
+    if (
+      rule === 'data_loss' &&
+      f.allTexts.some((t) => RECOVERED.test(t)) &&
+      !findHit(f.allTexts, UNRECOVERABLE, { negatable: true })
+    )
+      continue;
+    out.push({ rule, reason: `Signal of ${signal.why}: "${quote(hit, 140)}"` });
   }
   return out;
 }
 
+function cannotJudge(f: Facts): string | undefined {
+  if (!f.t.found || f.totalWords < 5)
+    return 'The ticket has too little text to grade against the rubric.';
+  if (f.t.threadIncomplete && f.agentTexts.length === 0)
+    return 'The thread is incomplete and no technician comment is left to grade.';
+  const created = Date.parse(f.t.createdAt);
+  const closed = Date.parse(f.t.closedAt);
+  if (Number.isFinite(created) && Number.isFinite(closed) && closed < created)
+    return 'Contradictory data: closedAt is before createdAt.';
+  return undefined;
+}
+
+function vipOrSla(f: Facts, failsRubric: boolean): string | undefined {
+  const breach = findHit([...f.allTexts, ...f.t.tags], SLA_BREACH, { negatable: true });
+  if (breach) return `SLA breach recorded: "${quote(breach, 140)}"`;
+  const late = firstResponseBreach(f);
+  if (late) return `SLA breach from the timestamps: ${late}.`;
+  const vipTag = f.t.tags.some((t) => /^vip$/i.test(t));
+  const vip =
+    (vipTag ? { source: f.t.tags.join(' '), index: 0, match: 'vip' } : undefined) ??
+    findHit([f.t.requester, ...f.t.customFields, ...f.statement], VIP);
+  if (!vip) return undefined;
+  const complaint = findHit(
+    f.customerComments.map((c) => c.body),
+    COMPLAINT,
+    { negatable: true },
+  );
+  if (complaint) return `VIP requester with a complaint: "${quote(complaint, 140)}"`;
+  if (failsRubric) return `VIP requester ("${quote(vip, 80)}") and the handling fails the rubric.`;
+  return undefined;
+}
+
 const has = (f: Facts, re: RegExp) => findHit(f.allTexts, re, { negatable: true }) !== undefined;
-const PASSWORD_RESET = /\bpassword (reset|change)|reset (the |her |his |their )?password\b/i;
+const PASSWORD_RESET =
+  /\b(password|mfa) (was |has been )?reset\b|\breset (the |her |his |their |a |the user's |user's )?(password|mfa)\b|\bpassword reset (request|done|completed)\b/i;
 const IDENTITY =
   /\b(verified (identity|caller|the user)|identity (was )?(verified|confirmed|checked)|call(ed)? back|callback|security question|manager (approval|approved)|verified via|id check|known number)\b/i;
-const ASSET_ID =
-  /\b(model|asset|serial|s\/n|tag)\b|\b[A-Z]{2,}[-_]?\d{2,}\b|\b(hp|canon|ricoh|brother|xerox|kyocera|epson|lexmark)\s+\w*\d/i;
 const VERSION = /\bversion\b|\bv?\d+\.\d+(\.\d+)?\b/i;
 const MAILBOX_FULL =
   /\b(mailbox (is )?(full|over quota|almost full)|quota|storage (is )?full|50 ?gb)\b/i;
@@ -112,49 +175,4 @@ export function findPatterns(
   results: Map<string, Judgment>,
 ): string[] {
   return patternIds.filter((id) => PATTERN_RULES[id]?.(f, results) === true);
-}
-
-export interface Attribution {
-  agent: string;
-  category: string;
-  note: string;
-}
-
-const GENERIC_TRIAGE =
-  /^(see (ticket|above|description|below)|user (has|having) (an )?(issue|problem)s?|n\/a|none|forwarded|assigned|triaged|fyi|as per (email|call))\.?$/i;
-const IMPACT =
-  /\b(users?|affect\w*|impact\w*|blocking|cannot work|can't work|everyone|department|site|team|deadline|business)\b/i;
-
-/**
- * Attributions to the triage agent, only when an agent (not a person) triaged
- * and its notes fall short. `agents` maps each agent id to its categories.
- */
-export function findAttributions(agents: Map<string, string[]>, f: Facts): Attribution[] {
-  const triage = f.t.triage;
-  if (!triage || triage.kind === 'person') return [];
-  const categories = agents.get(triage.by);
-  if (!categories) return [];
-  const out: Attribution[] = [];
-  const add = (category: string, note: string) => {
-    if (categories.includes(category)) out.push({ agent: triage.by, category, note });
-  };
-  const words = wordCount(triage.notes);
-  if (words < 8 || GENERIC_TRIAGE.test(triage.notes.trim())) {
-    add(
-      'insufficient_detail',
-      `Triage notes are ${words} words ("${triage.notes.trim().slice(0, 80)}"), too little to work from.`,
-    );
-  } else if (!IMPACT.test(triage.notes)) {
-    add('no_impact_statement', 'Triage notes do not say who is affected or how badly.');
-  }
-  const priority = priorityProblem(f);
-  if (priority && priority.steps >= 1)
-    add('wrong_priority', `Priority ${f.t.priority} does not fit the impact (${priority.wanted}).`);
-  if (
-    (has(f, TOPICS.printing ?? /printer/i) || has(f, TOPICS.hardware ?? /laptop/i)) &&
-    !has(f, ASSET_ID)
-  ) {
-    add('missing_asset_info', 'No model, asset tag or serial was captured for the device.');
-  }
-  return out;
 }

@@ -37,6 +37,23 @@ export function findHit(
   return undefined;
 }
 
+/** First match of `re` (with capture groups) that `accept` keeps, e.g. a name not in a stop list. */
+export function findHitWhere(
+  sources: readonly string[],
+  re: RegExp,
+  accept: (m: RegExpMatchArray) => boolean,
+  opts: { negatable?: boolean } = {},
+): Hit | undefined {
+  for (const source of sources) {
+    for (const m of source.matchAll(globalCopy(re))) {
+      const index = m.index ?? 0;
+      if (opts.negatable && NEGATION.test(source.slice(Math.max(0, index - 40), index))) continue;
+      if (accept(m)) return { source, index, match: m[0] };
+    }
+  }
+  return undefined;
+}
+
 export function allHits(sources: readonly string[], re: RegExp): Hit[] {
   return sources.flatMap((source) =>
     [...source.matchAll(globalCopy(re))].map((m) => ({ source, index: m.index ?? 0, match: m[0] })),

@@ -13,6 +13,8 @@ export interface TicketComment {
   role: string;
   public: boolean;
   body: string;
+  /** ISO time, '' when absent. */
+  at: string;
 }
 
 export interface TicketView {
@@ -40,6 +42,8 @@ export interface TicketView {
   customFields: string[];
   triage: { by: string; kind: string; notes: string } | undefined;
   threadIncomplete: boolean;
+  createdAt: string;
+  closedAt: string;
 }
 
 const OPEN = '<ticket>';
@@ -105,6 +109,8 @@ export function parseTicket(text: string | undefined): TicketView {
     customFields: [],
     triage: undefined,
     threadIncomplete: false,
+    createdAt: '',
+    closedAt: '',
   };
   if (!isObject(data)) return view;
   view.source = str(data.source);
@@ -119,12 +125,15 @@ export function parseTicket(text: string | undefined): TicketView {
   view.assignee = personName(data.assignee);
   view.assigneeEmail = isObject(data.assignee) ? str(data.assignee.email) : '';
   view.threadIncomplete = data.threadIncomplete === true;
+  view.createdAt = str(data.createdAt);
+  view.closedAt = str(data.closedAt);
   if (Array.isArray(data.comments)) {
     view.comments = data.comments.filter(isObject).map((c) => ({
       author: str(c.author),
       role: str(c.role).toLowerCase(),
       public: c.public !== false,
       body: str(c.body),
+      at: str(c.at),
     }));
   }
   if (Array.isArray(data.timeEntries)) {

@@ -4,8 +4,9 @@ import { conform } from '../schema-instance.js';
 import { CRITERION_RULES, type Judgment, judgment, type Result } from './criteria.js';
 import { classification, noSecrets } from './criteria-fields.js';
 import { buildFacts, type Facts } from './facts.js';
-import { findAttributions, findEscalations, findPatterns } from './signals.js';
+import { findEscalations, findPatterns } from './signals.js';
 import { parseTicket } from './ticket.js';
+import { findAttributions } from './triage.js';
 import { readVocab, type Vocab } from './vocab.js';
 
 /**
@@ -103,13 +104,13 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
   const vocab = readVocab(req.schema, req.system);
   const f = buildFacts(parseTicket(req.ticketText));
   const results = judgeAll(vocab, f, req);
-  const escalations = findEscalations(vocab.rules, f);
-  const patterns = findPatterns(vocab.patterns, f, results);
-  const attributions = findAttributions(vocab.agents, f);
   const score = scoreOf(results, vocab.weights);
   const autoFailed = [...vocab.autoFail].filter((id) =>
     ['partial', 'missing'].includes(results.get(id)?.result ?? ''),
   );
+  const escalations = findEscalations(vocab.rules, f, autoFailed.length > 0 || score < 70);
+  const patterns = findPatterns(vocab.patterns, f, results);
+  const attributions = findAttributions(vocab.agents, f);
   const outcome =
     escalations.length > 0 ? 'escalate' : autoFailed.length > 0 || score < 70 ? 'fail' : 'pass';
   const cannotJudge = escalations.some((e) => e.rule === 'cannot_judge');
