@@ -38,7 +38,13 @@ export function gradeSettings(config: Config): GradeSettings {
 
 export function createRuntime(
   config: Config,
-  opts: { logger?: Logger; name?: string; pool?: Pool } = {},
+  opts: {
+    logger?: Logger;
+    name?: string;
+    pool?: Pool;
+    /** How long shutdown may take before the process exits anyway (Shutdown's default: 30 s). */
+    shutdownDeadlineMs?: number;
+  } = {},
 ): Runtime {
   const logger =
     opts.logger ??
@@ -60,7 +66,7 @@ export function createRuntime(
     retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
     logger,
   };
-  const shutdown = new Shutdown(logger);
+  const shutdown = new Shutdown(logger, opts.shutdownDeadlineMs);
   return {
     config,
     logger,

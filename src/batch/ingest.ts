@@ -2,8 +2,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { getTicket, setQcStatus } from '../db/tickets.js';
 import { toError } from '../logger.js';
 import type { QcContext } from '../qc/context.js';
-import { InvalidOutputError } from '../qc/grade.js';
-import { gradeAndSave } from '../qc/grade-and-save.js';
+import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
+import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
 import { type RequestRow, setRequestState } from './store.js';
@@ -127,8 +127,13 @@ export async function ingestEntry(
     }
     const attempts = req.attempts + 1;
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
-    if (attempts >= MAX_INGEST_ATTEMPTS)
+    if (attempts >= MAX_INGEST_ATTEMPTS) {
+      // The batch reply was paid for; no result will ever record it now.
+      await recordPaidCalls(deps.pool, ctx, stored.id, req.custom_id, [
+        batchReplyCall(result.message, scope.model, 'base', deps.prices),
+      ]);
       return requeue(scope, req, 'succeeded', err.message.slice(0, 500));
+    }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';
   }

@@ -17,6 +17,8 @@ export interface TickReport {
   finishedRuns: number[];
   /** Prepared chunks not submitted because a budget pause is open. */
   heldForBudget: number;
+  /** Prepared chunks not submitted because another chunk's create outcome is still unknown. */
+  heldForUnsettled: number;
   /** Chunks still waiting on the API (in progress or unsettled). */
   inFlight: number;
   errors: string[];
@@ -39,6 +41,7 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
     failed: 0,
     finishedRuns: [],
     heldForBudget: 0,
+    heldForUnsettled: 0,
     inFlight: 0,
     errors: [],
   };
@@ -62,15 +65,26 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
   // Budgets are a hard stop: nothing new is submitted while a pause is open.
   // Results of batches already submitted are still collected (they are paid for).
   const paused = await budgetPaused(deps.pool);
+  // One create with an unknown outcome at a time. reconcileSubmitting adopts
+  // an unclaimed listed batch of the chunk's size; with two such chunks of the
+  // same size (full chunks all are) it could adopt the other one's batch, and
+  // that chunk would then be submitted again.
+  const unsettled = async () => (await chunksIn(deps.pool, ['submitting'])).length > 0;
+  let held = await unsettled();
   for (const c of await chunksIn(deps.pool, ['prepared'])) {
     if (paused) {
       report.heldForBudget++;
+      continue;
+    }
+    if (held) {
+      report.heldForUnsettled++;
       continue;
     }
     await guard(`submit chunk ${c.id}`, async () => {
       await submitChunk(deps, c);
       report.submitted++;
     });
+    held = await unsettled();
   }
   for (const c of await chunksIn(deps.pool, ['in_progress'])) {
     await guard(`poll chunk ${c.id}`, async () => {

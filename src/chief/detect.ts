@@ -12,6 +12,11 @@ import type { Queryable } from '../db/pool.js';
  * ticket_id) WHERE kind = 'failure': the cost follows the failures inside the
  * window, not the size of the table. Refused and superseded proposals cover
  * nothing, so their failures count again.
+ *
+ * A ticket is (source, external id), not a stored version: the same ticket
+ * graded as `solved` and again as `closed`, or re-opened and re-solved, is
+ * several rows of `tickets` but one ticket, and must not reach the threshold
+ * on its own.
  */
 
 export interface Pair {
@@ -53,8 +58,9 @@ SELECT pairs.agent, pairs.category, f.tickets, f.events,
        $3::timestamptz AS "windowStart", pairs.mark
 FROM pairs
 CROSS JOIN LATERAL (
-  SELECT count(DISTINCT e.ticket_id)::int AS tickets, count(*)::int AS events
+  SELECT count(DISTINCT (t.source, t.external_id))::int AS tickets, count(*)::int AS events
   FROM agent_events e
+  JOIN tickets t ON t.id = e.ticket_id
   WHERE e.kind = 'failure'
     AND e.agent = pairs.agent AND e.category = pairs.category
     AND e.occurred_at >= $3::timestamptz AND e.occurred_at <= $5::timestamptz

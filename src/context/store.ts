@@ -111,8 +111,11 @@ export class ContextStore {
   constructor(private readonly db: Queryable) {}
 
   async active(): Promise<ContextSnapshot> {
+    // The version is part of the key, not only the content: the QC prompt names
+    // each file's version, so restoring a version whose text equals the active
+    // one's still changes the QC context version every process must agree on.
     const r = await this.db.query<{ shas: string | null }>(
-      `SELECT string_agg(file || ':' || sha256, ',' ORDER BY file) AS shas
+      `SELECT string_agg(file || ':' || version || ':' || sha256, ',' ORDER BY file) AS shas
        FROM context_versions WHERE active`,
     );
     const shas = r.rows[0]?.shas ?? '';

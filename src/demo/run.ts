@@ -1,4 +1,5 @@
 import { Queue, type Worker } from 'bullmq';
+import type { Logger } from 'pino';
 import { readJsonl } from '../batch/jsonl.js';
 import type { Config } from '../config.js';
 import { seedContext } from '../context/store.js';
@@ -43,9 +44,14 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
   if (await ensureDatabase(baseConfig.DATABASE_URL))
     out(`Created database ${new URL(baseConfig.DATABASE_URL).pathname.slice(1)}.`);
   const setupPool = createPool(baseConfig.DATABASE_URL, { logger, max: 2 });
-  const mig = await migrate(setupPool);
-  const seeded = await seedContext(setupPool, baseConfig.QC_CONTEXT_DIR);
-  await setupPool.end();
+  let mig: Awaited<ReturnType<typeof migrate>>;
+  let seeded: string[];
+  try {
+    mig = await migrate(setupPool);
+    seeded = await seedContext(setupPool, baseConfig.QC_CONTEXT_DIR);
+  } finally {
+    await setupPool.end();
+  }
   out(
     `Database ready (${mig.applied.length} migrations applied${seeded.length ? `, context seeded: ${seeded.join(', ')}` : ''}).`,
   );
@@ -53,9 +59,23 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
   const sim = offline
     ? await startSimulator({ latencyMs: 40, latencyJitterMs: 40, seed: 7 })
     : undefined;
-  const config: Config = sim ? { ...baseConfig, ANTHROPIC_BASE_URL: sim.url } : baseConfig;
-  if (sim) out(`Simulator listening on ${sim.url}.`);
+  // Whatever fails from here on (a bad QC_MODEL throws in createRuntime), the
+  // simulator's HTTP server must close, or the CLI never exits.
+  try {
+    const config: Config = sim ? { ...baseConfig, ANTHROPIC_BASE_URL: sim.url } : baseConfig;
+    if (sim) out(`Simulator listening on ${sim.url}.`);
+    return await gradeExamples(config, opts, out, logger);
+  } finally {
+    await sim?.close();
+  }
+}
 
+async function gradeExamples(
+  config: Config,
+  opts: DemoOptions,
+  out: (line: string) => void,
+  logger: Logger,
+): Promise<number> {
   const rt = createRuntime(config, { logger, name: 'demo' });
   const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
   const producerRedis = createRedis(config.REDIS_URL, 'producer', logger);
@@ -143,6 +163,5 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
     await workerRedis.quit().catch(() => workerRedis.disconnect());
     await producerRedis.quit().catch(() => producerRedis.disconnect());
     await rt.pool.end();
-    await sim?.close();
   }
 }

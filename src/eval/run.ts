@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
-import { insertEvents, llmCallEvent } from '../db/events.js';
+import { llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
@@ -122,18 +122,13 @@ export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalRe
     contextVersion: ctx.version,
     fileVersions: ctx.fileVersions,
   };
-  const runId = await saveRun(deps.pool, { ...meta, startedAt: started, summary, items });
-  // One statement per few hundred calls keeps the parameter count under PostgreSQL's limit.
-  for (let i = 0; i < calls.length; i += 500) {
-    await insertEvents(
-      deps.pool,
-      calls
-        .slice(i, i + 500)
-        .map((c) =>
-          llmCallEvent(QC_AGENT, c, { contextVersion: ctx.version, details: { evalRunId: runId } }),
-        ),
-    );
-  }
+  // The run and the calls it paid for are stored together: a crash cannot
+  // leave a run whose spend is missing from agent_events.
+  const runId = await saveRun(deps.pool, { ...meta, startedAt: started, summary, items }, (id) =>
+    calls.map((c) =>
+      llmCallEvent(QC_AGENT, c, { contextVersion: ctx.version, details: { evalRunId: id } }),
+    ),
+  );
   return {
     runId,
     ...meta,

@@ -1,3 +1,4 @@
+import { type AgentEvent, insertEvents } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import type { EvalItem, EvalSummary } from './metrics.js';
 
@@ -16,6 +17,8 @@ export interface RunMeta {
 export async function saveRun(
   pool: Pool,
   run: RunMeta & { summary: EvalSummary; items: readonly EvalItem[] },
+  /** The run's model calls, stored in the same transaction (they need its id). */
+  eventsOf: (runId: number) => AgentEvent[] = () => [],
 ): Promise<number> {
   const s = run.summary;
   return withTransaction(pool, async (db) => {
@@ -74,6 +77,9 @@ export async function saveRun(
         values,
       );
     }
+    // One statement per few hundred calls keeps the parameter count under PostgreSQL's limit.
+    const events = eventsOf(id);
+    for (let i = 0; i < events.length; i += 500) await insertEvents(db, events.slice(i, i + 500));
     return id;
   });
 }

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { toError } from '../logger.js';
 
 /**
  * The single retry layer for Anthropic API errors. The SDK's own retries are
@@ -98,7 +99,20 @@ export async function withRetries<T>(
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       const waitMs = Math.min(err.retryAfterMs ?? jittered, policy.maxWaitMs);
       policy.onRetry?.({ attempt: attempt + 1, waitMs, error: err });
-      await sleep(waitMs, signal);
+      try {
+        await sleep(waitMs, signal);
+      } catch (reason) {
+        // Cancelled while waiting to retry: the same permanent error as a
+        // cancel during the request (APIUserAbortError), not the bare abort
+        // reason, which callers would take for a transient failure and retry.
+        throw new LlmError(
+          `Request was aborted while waiting to retry: ${toError(reason).message}`,
+          false,
+          undefined,
+          undefined,
+          { cause: reason },
+        );
+      }
     }
   }
 }

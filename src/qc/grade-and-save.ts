@@ -4,10 +4,17 @@ import { QC_AGENT } from '../context/files.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { StoredTicket } from '../db/tickets.js';
-import type { LlmDeps } from '../llm/call.js';
+import type { LlmCall, LlmDeps } from '../llm/call.js';
+import { toError } from '../logger.js';
 import { type Notifier, notifyEscalations } from '../notify/index.js';
 import type { QcContext } from './context.js';
-import { type GradeOutcome, type GradeSettings, gradeTicket, InvalidOutputError } from './grade.js';
+import {
+  callsOf,
+  type GradeOutcome,
+  type GradeSettings,
+  gradeTicket,
+  InvalidOutputError,
+} from './grade.js';
 import { type SaveResult, saveGrade } from './persist.js';
 
 export interface GradeAndSaveDeps {
@@ -58,18 +65,20 @@ export async function gradeAndSave(
       },
     );
   } catch (err) {
-    if (err instanceof InvalidOutputError) {
-      await insertEvents(
-        deps.pool,
-        err.calls.map((c) =>
-          llmCallEvent(QC_AGENT, c, {
-            ticketId: stored.id,
-            contextVersion: ctx.version,
-            jobId: opts.jobId ?? null,
-          }),
-        ),
-      );
-    }
+    // What was paid for is recorded even though no verdict came of it: an
+    // invalid output after every tier, or a later call (tier-up, shadow) that
+    // failed or was cancelled after earlier ones succeeded. A batch reply is
+    // recorded here only when the entry is done for (invalid output): after a
+    // transient failure the collector grades the same reply again later.
+    const paid =
+      err instanceof InvalidOutputError ? err.calls : callsOf(err).filter((c) => !c.batch);
+    await recordPaidCalls(deps.pool, ctx, stored.id, opts.jobId, paid).catch((e: unknown) =>
+      // The original error decides what happens to the job; do not mask it.
+      deps.logger.error(
+        { err: toError(e).message, calls: paid.length },
+        'could not record the model calls of a failed grade',
+      ),
+    );
     throw err;
   }
   const latencyMs = Math.round(performance.now() - started);
@@ -89,4 +98,20 @@ export async function gradeAndSave(
     });
   }
   return { outcome, saved, latencyMs };
+}
+
+/** llm_call events for calls that produced no stored result. */
+export async function recordPaidCalls(
+  pool: Pool,
+  ctx: QcContext,
+  ticketId: number,
+  jobId: string | undefined,
+  calls: LlmCall[],
+): Promise<void> {
+  await insertEvents(
+    pool,
+    calls.map((c) =>
+      llmCallEvent(QC_AGENT, c, { ticketId, contextVersion: ctx.version, jobId: jobId ?? null }),
+    ),
+  );
 }

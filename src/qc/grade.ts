@@ -11,6 +11,7 @@ import {
   type ToolReply,
   toolUseOf,
 } from '../llm/call.js';
+import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
@@ -79,26 +80,33 @@ export interface GradeDeps {
 
 /**
  * One model's verdict: a call, validation, and at most one repair turn with
- * the validation errors. Every call is returned for costing, valid or not.
+ * the validation errors. Every call is returned for costing, valid or not,
+ * and pushed to `paid` as soon as it is made, so the caller still has it
+ * when a later call throws.
  */
 async function attempt(
   deps: GradeDeps,
   ctx: QcContext,
   ticket: Ticket,
-  model: string,
-  tier: Tier,
-  purpose: Purpose,
-  signal?: AbortSignal,
-  first?: Anthropic.Message,
+  a: {
+    model: string;
+    tier: Tier;
+    purpose: Purpose;
+    repairPurpose: Purpose;
+    paid: LlmCall[];
+    signal?: AbortSignal | undefined;
+    first?: Anthropic.Message | undefined;
+  },
 ): Promise<Attempt> {
+  const { model, tier } = a;
   const calls: LlmCall[] = [];
   const system = systemBlocks(ctx, deps.settings.cacheTtl);
   const messages: Anthropic.MessageParam[] = [ticketMessage(ticket)];
   let issues: string[] = [];
   for (const round of [0, 1]) {
     const reply =
-      round === 0 && first
-        ? replyFromBatch(first, deps, model, tier)
+      round === 0 && a.first
+        ? replyFromBatch(a.first, deps, model, tier)
         : await callTool(deps.llm, {
             model,
             system,
@@ -106,11 +114,12 @@ async function attempt(
             toolName: VERDICT_TOOL,
             messages,
             maxTokens: deps.settings.maxTokens,
-            purpose: round === 0 ? purpose : 'repair',
+            purpose: round === 0 ? a.purpose : a.repairPurpose,
             tier,
-            signal,
+            signal: a.signal,
           });
     calls.push(reply.call);
+    a.paid.push(reply.call);
     if (reply.input === undefined) {
       issues = ['the reply did not call record_verdict'];
     } else {
@@ -143,12 +152,22 @@ function replyFromBatch(
     input: use?.input,
     toolUseId: use?.id,
     message,
-    call: callFromMessage(message, { model, purpose: 'batch', tier }, deps.llm.prices, {
-      latencyMs: 0,
-      outcome: use ? 'ok' : 'no_tool',
-      batch: true,
-    }),
+    call: batchReplyCall(message, model, tier, deps.llm.prices),
   };
+}
+
+/** The measured call behind a Message Batches reply (batch prices, no latency of its own). */
+export function batchReplyCall(
+  message: Anthropic.Message,
+  model: string,
+  tier: Tier,
+  prices: LlmDeps['prices'],
+): LlmCall {
+  return callFromMessage(message, { model, purpose: 'batch', tier }, prices, {
+    latencyMs: 0,
+    outcome: toolUseOf(message, VERDICT_TOOL) ? 'ok' : 'no_tool',
+    batch: true,
+  });
 }
 
 function compare(
@@ -174,38 +193,70 @@ function compare(
   };
 }
 
+export interface GradeOptions {
+  purpose?: 'grade' | 'backtest' | 'eval' | 'batch';
+  signal?: AbortSignal;
+  shadow?: boolean;
+  /** The base model's reply, already obtained through the Message Batches API. */
+  batchReply?: Anthropic.Message;
+}
+
 /**
  * Haiku first; Sonnet only for a reason: output still invalid after a repair,
  * confidence below the threshold, an escalation rule that asks for a second
  * opinion, or a shadow sample (Sonnet grades too; Haiku's verdict stands).
+ *
+ * Whatever it throws carries the calls already paid for (`callsOf`): a
+ * tier-up that fails after the base call succeeded must not lose that cost.
  */
 export async function gradeTicket(
   deps: GradeDeps,
   ctx: QcContext,
   ticket: Ticket,
-  opts: {
-    purpose?: 'grade' | 'backtest' | 'eval' | 'batch';
-    signal?: AbortSignal;
-    shadow?: boolean;
-    /** The base model's reply, already obtained through the Message Batches API. */
-    batchReply?: Anthropic.Message;
-  } = {},
+  opts: GradeOptions = {},
+): Promise<GradeOutcome> {
+  const paid: LlmCall[] = [];
+  try {
+    return await grade(deps, ctx, ticket, opts, paid);
+  } catch (raw) {
+    if (raw instanceof InvalidOutputError) throw raw;
+    const err = toError(raw);
+    Object.defineProperty(err, 'calls', { value: [...paid], configurable: true });
+    throw err;
+  }
+}
+
+/** The model calls paid for before `gradeTicket` threw (none for other errors). */
+export function callsOf(err: unknown): LlmCall[] {
+  const calls = err instanceof Error ? (err as Error & { calls?: unknown }).calls : undefined;
+  return Array.isArray(calls) ? (calls as LlmCall[]) : [];
+}
+
+async function grade(
+  deps: GradeDeps,
+  ctx: QcContext,
+  ticket: Ticket,
+  opts: GradeOptions,
+  paid: LlmCall[],
 ): Promise<GradeOutcome> {
   const s = deps.settings;
   const purpose = opts.purpose ?? 'grade';
+  // Evaluations and backtests are not grading: their repairs and tier-ups keep
+  // the run's purpose, so production spend and supervision numbers (which
+  // leave 'eval' and 'backtest' out) do not count them as real tier-ups.
+  const offline = purpose === 'eval' || purpose === 'backtest';
   const failures: Failure[] = [];
   const calls: LlmCall[] = [];
 
-  const base = await attempt(
-    deps,
-    ctx,
-    ticket,
-    s.baseModel,
-    'base',
+  const base = await attempt(deps, ctx, ticket, {
+    model: s.baseModel,
+    tier: 'base',
     purpose,
-    opts.signal,
-    opts.batchReply,
-  );
+    repairPurpose: offline ? purpose : 'repair',
+    paid,
+    signal: opts.signal,
+    first: opts.batchReply,
+  });
   calls.push(...base.calls);
   if (base.calls.length > 1) {
     failures.push({
@@ -246,16 +297,15 @@ export async function gradeTicket(
     (purpose === 'grade' || purpose === 'batch') &&
     (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
   if (reason || wantShadow) {
-    const strongPurpose: Purpose = reason ? 'tier_up' : 'shadow';
-    const strong = await attempt(
-      deps,
-      ctx,
-      ticket,
-      s.strongModel,
-      'strong',
-      strongPurpose,
-      opts.signal,
-    );
+    const strongPurpose: Purpose = offline ? purpose : reason ? 'tier_up' : 'shadow';
+    const strong = await attempt(deps, ctx, ticket, {
+      model: s.strongModel,
+      tier: 'strong',
+      purpose: strongPurpose,
+      repairPurpose: offline ? purpose : 'repair',
+      paid,
+      signal: opts.signal,
+    });
     calls.push(...strong.calls);
     if (reason) {
       if (!strong.verdict) {

@@ -9,7 +9,7 @@ import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
 import { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
-import type { GradeSettings } from './grade.js';
+import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { gradeAndSave } from './grade-and-save.js';
 
 export interface ProcessorDeps {
@@ -100,6 +100,12 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       const err = toError(raw);
       if (err instanceof LlmError && !err.retryable) {
         throw new UnrecoverableError(`${err.message} (not retryable)`);
+      }
+      if (err instanceof InvalidOutputError) {
+        // Both models, each with a repair turn, answered invalid output (e.g. a
+        // verdict cut off at max_tokens): another attempt repeats those paid
+        // calls for the same answer. The batch collector treats it as final too.
+        throw new UnrecoverableError(`${err.message} (not retried)`);
       }
       throw err;
     }

@@ -8,11 +8,26 @@ import { createRuntime } from '../runtime.js';
 import { startQcWorker } from './worker.js';
 
 /**
+ * How long a stopping worker waits for the jobs in flight: at least one whole
+ * model request (ANTHROPIC_TIMEOUT) and the writes after it. Giving up
+ * earlier exits with a job still active: it is only recovered once its lock
+ * expires, as a stall (a second stall fails it), and the calls it paid for are
+ * never recorded. docker-compose.yml gives the worker 90 s (the default
+ * timeout of 60 s + 20 s fits).
+ */
+export function workerShutdownDeadlineMs(config: Config): number {
+  return Math.max(30_000, config.ANTHROPIC_TIMEOUT + 20_000);
+}
+
+/**
  * `ticket-qc worker`: a long-running QC worker. SIGTERM stops taking jobs,
  * lets the ones in flight finish, closes Redis and PostgreSQL, exits 0.
  */
 export async function runWorkerProcess(config: Config): Promise<void> {
-  const rt = createRuntime(config, { name: 'qc-worker' });
+  const rt = createRuntime(config, {
+    name: 'qc-worker',
+    shutdownDeadlineMs: workerShutdownDeadlineMs(config),
+  });
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
   const worker = await startQcWorker(rt, {
     connection,
