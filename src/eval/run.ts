@@ -48,6 +48,8 @@ export interface EvalReport extends EvalSummary {
 }
 
 export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
+  // Fail before any call: an unpriced model's calls would succeed and then not be costable.
+  if (opts.model) deps.llm.prices.get(opts.model);
   const data = await loadDataset(opts.dataset, opts.limit);
   if (data.items.length === 0) throw new Error(`${opts.dataset} has no labeled rows`);
   const ctx = await resolveContext(deps.pool, opts.contextVersion, await deps.contexts.active());

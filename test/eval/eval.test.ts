@@ -103,3 +103,13 @@ describe('ticket-qc eval', () => {
     expect(k2?.[1]).toBeLessThan(k1?.[1] ?? 0);
   });
 });
+
+describe('ticket-qc eval with an unpriced model', () => {
+  it('refuses before any model call, naming QC_PRICES', async () => {
+    const before = sim.requests().length;
+    await expect(
+      cli(['eval', '--dataset', dataset, '--model', 'some-unknown-model', '--limit', '2']),
+    ).rejects.toThrow(/QC_PRICES/);
+    expect(sim.requests().length).toBe(before);
+  });
+});
