@@ -32,7 +32,11 @@ export function registerChiefCommands(program: Command, getConfig: () => Config)
     .description(
       "grade a labeled set; report outcome accuracy, agreement and Cohen's kappa vs gold, cost, latency",
     )
-    .option('--dataset <file>', 'labeled JSONL ({"ticket", "gold"} rows)', 'examples/tickets.jsonl')
+    .option(
+      '--dataset <file|db>',
+      'labeled JSONL ({"ticket", "gold"} rows), or db / db:import / db:review for the gold labels stored in PostgreSQL (db:review = verdicts team leads added from overrides)',
+      'examples/tickets.jsonl',
+    )
     .option('--model <id>', 'QC model to evaluate (default QC_MODEL)')
     .option(
       '--context-version <v>',

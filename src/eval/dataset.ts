@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type Gold, readJsonl } from '../batch/jsonl.js';
-import type { Ticket } from '../ticket/schema.js';
+import { Gold, readJsonl } from '../batch/jsonl.js';
+import type { Queryable } from '../db/pool.js';
+import { canonicalJson } from '../ticket/hash.js';
+import { Ticket } from '../ticket/schema.js';
 
 /**
  * A labeled set: JSONL rows `{"ticket": …, "gold": …}` (examples/tickets.jsonl
@@ -40,4 +42,40 @@ export async function loadDataset(file: string, limit?: number): Promise<Dataset
     if (limit !== undefined && items.length >= limit) break;
   }
   return { file, sha256: await fileSha256(file), items, unlabeled, invalid };
+}
+
+/** `db`, `db:import` or `db:review`: the gold labels stored in PostgreSQL. */
+export function isDbDataset(name: string): boolean {
+  return /^db(:(import|review))?$/.test(name);
+}
+
+/**
+ * The evaluation set kept in the database: gold labels from imports and the
+ * reviewer verdicts team leads chose to add from the override page. Rows are
+ * ordered by ticket id; the digest covers exactly what is graded and compared.
+ */
+export async function loadDbDataset(db: Queryable, name: string, limit?: number): Promise<Dataset> {
+  const origin = name.split(':')[1];
+  const r = await db.query<{ id: number; ticket: unknown; gold: unknown }>(
+    `SELECT t.id, t.ticket, g.gold FROM gold_labels g JOIN tickets t ON t.id = g.ticket_id
+     WHERE ($1::text IS NULL OR g.origin = $1) ORDER BY t.id LIMIT $2`,
+    [origin ?? null, limit ?? null],
+  );
+  const items: LabeledItem[] = [];
+  const invalid: Dataset['invalid'] = [];
+  const hash = createHash('sha256');
+  for (const row of r.rows) {
+    const ticket = Ticket.safeParse(row.ticket);
+    const gold = Gold.safeParse(row.gold);
+    if (!ticket.success || !gold.success) {
+      invalid.push({
+        line: row.id,
+        reason: `ticket ${row.id}: stored ticket or gold no longer valid`,
+      });
+      continue;
+    }
+    hash.update(canonicalJson({ ticket: ticket.data, gold: gold.data }));
+    items.push({ line: row.id, ticket: ticket.data, gold: gold.data });
+  }
+  return { file: name, sha256: hash.digest('hex'), items, unlabeled: 0, invalid };
 }

@@ -7,7 +7,7 @@ import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { type GradeSettings, gradeTicket } from '../qc/grade.js';
 import { resolveContext } from './context-at.js';
-import { type LabeledItem, loadDataset } from './dataset.js';
+import { isDbDataset, type LabeledItem, loadDataset, loadDbDataset } from './dataset.js';
 import { type EvalItem, type EvalSummary, summarize } from './metrics.js';
 import { saveRun } from './store.js';
 
@@ -50,7 +50,9 @@ export interface EvalReport extends EvalSummary {
 export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
   // Fail before any call: an unpriced model's calls would succeed and then not be costable.
   if (opts.model) deps.llm.prices.get(opts.model);
-  const data = await loadDataset(opts.dataset, opts.limit);
+  const data = isDbDataset(opts.dataset)
+    ? await loadDbDataset(deps.pool, opts.dataset, opts.limit)
+    : await loadDataset(opts.dataset, opts.limit);
   if (data.items.length === 0) throw new Error(`${opts.dataset} has no labeled rows`);
   const ctx = await resolveContext(deps.pool, opts.contextVersion, await deps.contexts.active());
   const settings: GradeSettings = {

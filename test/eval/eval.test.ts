@@ -113,3 +113,32 @@ describe('ticket-qc eval with an unpriced model', () => {
     expect(sim.requests().length).toBe(before);
   });
 });
+
+describe('ticket-qc eval on the gold labels stored in PostgreSQL', () => {
+  it('db:review grades only the verdicts team leads added; db grades them all', async () => {
+    const { readJsonl } = await import('../../src/batch/jsonl.js');
+    const { upsertTicket } = await import('../../src/db/tickets.js');
+    let n = 0;
+    for await (const row of readJsonl(dataset)) {
+      if (!row.ok || !row.gold || n >= 3) continue;
+      const { id } = await upsertTicket(db.pool, row.ticket);
+      await db.pool.query(
+        `INSERT INTO gold_labels (ticket_id, gold, origin) VALUES ($1, $2, $3)
+         ON CONFLICT (ticket_id) DO UPDATE SET gold = EXCLUDED.gold, origin = EXCLUDED.origin`,
+        [id, JSON.stringify(row.gold), n === 0 ? 'import' : 'review'],
+      );
+      n++;
+    }
+    const review = await cli(['eval', '--dataset', 'db:review']);
+    expect(review).toMatch(/accuracy/i);
+    const all = await cli(['eval', '--dataset', 'db']);
+    expect(all).toMatch(/accuracy/i);
+    const runs = await db.pool.query<{ dataset: string; items: number }>(
+      "SELECT dataset, items FROM eval_runs WHERE dataset LIKE 'db%' ORDER BY id",
+    );
+    expect(runs.rows).toEqual([
+      { dataset: 'db:review', items: 2 },
+      { dataset: 'db', items: 3 },
+    ]);
+  });
+});
