@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { insertEvents } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
-import type { BudgetNotify } from './notify.js';
+import { type BudgetNotify, defaultBudgetNotify } from './notify.js';
 import { budgetSpend, type PeriodSpend } from './spend.js';
 
 /**
@@ -152,4 +152,18 @@ export async function checkBudget(deps: BudgetDeps): Promise<BudgetCheck> {
     }
   }
   return { ...spend, actions, paused: await queue.isPaused() };
+}
+
+/** A process's budget deps from its runtime and its producer-side qc queue. */
+export function budgetDepsOf(
+  rt: { pool: Pool; config: Config; logger: Logger },
+  queue: Queue,
+): BudgetDeps {
+  return {
+    pool: rt.pool,
+    queue,
+    config: rt.config,
+    logger: rt.logger,
+    notify: defaultBudgetNotify(rt.config, rt.logger),
+  };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { defaultBudgetNotify, startBudgetChecks } from '../budget/index.js';
+import { budgetDepsOf, startBudgetChecks } from '../budget/index.js';
 import type { Config } from '../config.js';
 import { toError } from '../logger.js';
 import { createRedis } from '../queue/connection.js';
@@ -56,16 +56,7 @@ export async function runApiProcess(
       registerReview(scope, { pool: rt.pool, queue, redis, config, logger: rt.logger }),
   });
   // Budgets: every minute, warn at 80% and pause the qc queue at 100%.
-  const budget = startBudgetChecks(
-    {
-      pool: rt.pool,
-      queue,
-      config,
-      logger: rt.logger,
-      notify: defaultBudgetNotify(config, rt.logger),
-    },
-    { intervalMs: 60_000 },
-  );
+  const budget = startBudgetChecks(budgetDepsOf(rt, queue), { intervalMs: 60_000 });
   const settings = scheduleSettingsOf(config);
   const reconciler = startReconciler(
     {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { startBatchScheduler } from '../batch/scheduler.js';
-import { defaultBudgetNotify, startBudgetChecks } from '../budget/index.js';
+import { budgetDepsOf, startBudgetChecks } from '../budget/index.js';
 import type { Config } from '../config.js';
 import { createRedis } from '../queue/connection.js';
 import { QC_QUEUE } from '../queue/jobs.js';
@@ -39,16 +39,10 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
   // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.
   const queue = new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
-  const budget = startBudgetChecks(
-    {
-      pool: rt.pool,
-      queue,
-      config,
-      logger: rt.logger,
-      notify: defaultBudgetNotify(config, rt.logger),
-    },
-    { intervalMs: 60_000, minGapMs: 10_000 },
-  );
+  const budget = startBudgetChecks(budgetDepsOf(rt, queue), {
+    intervalMs: 60_000,
+    minGapMs: 10_000,
+  });
   worker.on('completed', () => void budget.maybeCheck());
   void budget.maybeCheck();
   rt.shutdown
