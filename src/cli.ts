@@ -1,23 +1,35 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerBatchCommands } from './batch/cli.js';
 import { registerChiefCommands } from './chief/cli.js';
-import { type Config, loadConfigOrExit } from './config.js';
-import { exportContext, seedContext } from './context/store.js';
-import { ensureDatabase, migrate } from './db/migrate.js';
-import { createPool } from './db/pool.js';
-import { createLogger } from './logger.js';
-import { listFailed, retryFailed } from './queue/failed.js';
+import type { Config } from './config.js';
 import { registerReviewCommands } from './review/cli.js';
+
+let loadConfigOrExit: typeof import('./config.js').loadConfigOrExit | undefined;
+
+/** The default config source; its module is loaded by buildCli's preAction hook. */
+function configFromEnv(): Config {
+  if (!loadConfigOrExit) throw new Error('the configuration is read once a command runs');
+  return loadConfigOrExit();
+}
 
 /**
  * `ticket-qc` — every command reads the same environment as the servers
  * (see README "Configuration"). Commands are registered by concern.
+ *
+ * Startup stays fast: this module and the registration modules import only
+ * commander (and type-only or tiny pure helpers); each action imports what it
+ * runs, so `--help` or `costs` does not load fastify, bullmq, the SDK, …
+ * test/core/cli-startup.test.ts holds that line.
  */
-export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Command {
+export function buildCli(getConfig: () => Config = configFromEnv): Command {
   const program = new Command('ticket-qc')
     .description('Quality control of support tickets with a fleet of LLM workers')
     .showHelpAfterError()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ outputError: (s, write) => write(s) })
+    // The config schema (zod) is a good part of startup and --help needs none of it.
+    .hook('preAction', async () => {
+      ({ loadConfigOrExit } = await import('./config.js'));
+    });
 
   const int = (v: string) => {
     const n = Number(v);
@@ -33,6 +45,10 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     )
     .action(async () => {
       const config = getConfig();
+      const { createLogger } = await import('./logger.js');
+      const { ensureDatabase, migrate } = await import('./db/migrate.js');
+      const { createPool } = await import('./db/pool.js');
+      const { seedContext } = await import('./context/store.js');
       const logger = createLogger({ level: config.LOG_LEVEL });
       if (await ensureDatabase(config.DATABASE_URL)) console.log('created database');
       const pool = createPool(config.DATABASE_URL, { logger, max: 2 });
@@ -114,6 +130,7 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     .description('list QC jobs that ran out of attempts, with their reason')
     .option('--limit <n>', 'at most n jobs', int, 50)
     .action(async (opts: { limit: number }) => {
+      const { listFailed } = await import('./queue/failed.js');
       const rows = await listFailed(getConfig(), opts.limit);
       if (rows.length === 0) {
         console.log('no failed jobs');
@@ -131,6 +148,7 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     .option('--all', 'retry every failed job')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) throw new InvalidArgumentError('give a job id or --all');
+      const { retryFailed } = await import('./queue/failed.js');
       const n = await retryFailed(getConfig(), opts.all ? 'all' : (id as string));
       console.log(`requeued ${n} job(s)`);
     });
@@ -143,6 +161,8 @@ export function buildCli(getConfig: () => Config = () => loadConfigOrExit()): Co
     .option('--dir <dir>', 'target directory (default QC_CONTEXT_DIR)')
     .action(async (opts: { dir?: string }) => {
       const config = getConfig();
+      const { createPool } = await import('./db/pool.js');
+      const { exportContext } = await import('./context/store.js');
       const pool = createPool(config.DATABASE_URL, { max: 1 });
       try {
         const files = await exportContext(pool, opts.dir ?? config.QC_CONTEXT_DIR);

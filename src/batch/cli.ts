@@ -1,18 +1,9 @@
-import { Queue } from 'bullmq';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
-import { createPool } from '../db/pool.js';
-import { createLogger } from '../logger.js';
-import { createRedis } from '../queue/connection.js';
-import { QC_QUEUE } from '../queue/jobs.js';
-import { createRuntime } from '../runtime.js';
-import { batchDepsOf } from './deps.js';
-import { formatEstimate } from './estimate.js';
-import { formatImportSummary, importFile } from './import.js';
-import { createProgress } from './progress.js';
-import { type RunReport, runBatch } from './run.js';
-import { parseDateOption } from './select.js';
-import { batchStatus, formatStatus } from './status.js';
+import type { RunReport } from './run.js';
+
+// Only commander here: each action imports what it runs, so `ticket-qc --help`
+// stays fast (test/core/cli-startup.test.ts).
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -82,6 +73,10 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
         format?: 'jsonl' | 'csv';
       }) => {
         const config = getConfig();
+        const { createLogger } = await import('../logger.js');
+        const { createPool } = await import('../db/pool.js');
+        const { formatImportSummary, importFile } = await import('./import.js');
+        const { createProgress } = await import('./progress.js');
         const logger = createLogger({ level: config.LOG_LEVEL, name: 'batch-import' });
         const pool = createPool(config.DATABASE_URL, {
           logger,
@@ -139,6 +134,14 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
         wait?: boolean;
       }) => {
         const config = getConfig();
+        const { Queue } = await import('bullmq');
+        const { createRuntime } = await import('../runtime.js');
+        const { createRedis } = await import('../queue/connection.js');
+        const { QC_QUEUE } = await import('../queue/jobs.js');
+        const { batchDepsOf } = await import('./deps.js');
+        const { formatEstimate } = await import('./estimate.js');
+        const { runBatch } = await import('./run.js');
+        const { parseDateOption } = await import('./select.js');
         const rt = createRuntime(config, { name: 'batch-run' });
         const redis = opts.dryRun
           ? undefined
@@ -189,6 +192,8 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
     .option('--json', 'machine-readable output')
     .action(async (opts: { runs: number; json?: boolean }) => {
       const config = getConfig();
+      const { createPool } = await import('../db/pool.js');
+      const { batchStatus, formatStatus } = await import('./status.js');
       const pool = createPool(config.DATABASE_URL, { max: 1, applicationName: 'batch-status' });
       try {
         const s = await batchStatus(pool, opts.runs);

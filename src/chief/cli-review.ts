@@ -1,17 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
-import { createPool, type Pool } from '../db/pool.js';
-import {
-  approveProposal,
-  listVersions,
-  rejectProposal,
-  restoreVersion,
-} from '../review/decisions.js';
-import { addOverride, listOverrides, resolveTicketRef } from '../review/overrides.js';
-import { formatProposal, formatProposalRow } from './format.js';
-import { getProposal, listProposals, type ProposalStatus } from './store.js';
+import type { Pool } from '../db/pool.js';
+import type { ProposalStatus } from './store.js';
 
-/** `proposals …` and `overrides …`: a team lead's decisions on the command line. */
+/**
+ * `proposals …` and `overrides …`: a team lead's decisions on the command line.
+ * Only commander is imported up front; each action imports what it runs.
+ */
 
 export const int = (v: string) => {
   const n = Number(v);
@@ -21,6 +16,7 @@ export const int = (v: string) => {
 };
 
 export async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Promise<T> {
+  const { createPool } = await import('../db/pool.js');
   const pool = createPool(config.DATABASE_URL, { max: 2, applicationName: 'ticket-qc-cli' });
   try {
     return await fn(pool);
@@ -39,6 +35,8 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .option('--status <s>', 'pending | approved | rejected | refused | superseded')
     .option('--limit <n>', 'at most n', int, 50)
     .action(async (opts: { status?: ProposalStatus; limit: number }) => {
+      const { listProposals } = await import('./store.js');
+      const { formatProposalRow } = await import('./format.js');
       await withPool(getConfig(), async (pool) => {
         const rows = await listProposals(pool, opts);
         console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
@@ -49,6 +47,8 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .description('a proposal with its evidence, backtest and diff (coloured on a terminal)')
     .option('--no-color', 'plain diff even on a terminal')
     .action(async (id: string, opts: { color: boolean }) => {
+      const { getProposal } = await import('./store.js');
+      const { formatProposal } = await import('./format.js');
       await withPool(getConfig(), async (pool) => {
         const p = await getProposal(pool, int(id));
         if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
@@ -63,6 +63,7 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .requiredOption('--reviewer <name>', 'who approves')
     .option('--note <text>', 'why')
     .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+      const { approveProposal } = await import('../review/decisions.js');
       await withPool(getConfig(), async (pool) => {
         const r = await approveProposal(pool, int(id), opts);
         console.log(
@@ -79,6 +80,7 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .requiredOption('--reviewer <name>', 'who rejects')
     .option('--note <text>', 'why')
     .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+      const { rejectProposal } = await import('../review/decisions.js');
       await withPool(getConfig(), async (pool) => {
         await rejectProposal(pool, int(id), opts);
         console.log(`rejected #${id}`);
@@ -99,6 +101,8 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
         id: string | undefined,
         opts: { file?: string; version?: number; list?: boolean; reviewer: string; note?: string },
       ) => {
+        const { getProposal } = await import('./store.js');
+        const { listVersions, restoreVersion } = await import('../review/decisions.js');
         await withPool(getConfig(), async (pool) => {
           let file = opts.file;
           let version = opts.version;
@@ -149,6 +153,7 @@ export function registerOverrides(program: Command, getConfig: () => Config): vo
         reviewer: string;
         evidence?: string;
       }) => {
+        const { addOverride, resolveTicketRef } = await import('../review/overrides.js');
         await withPool(getConfig(), async (pool) => {
           const ticketId = await resolveTicketRef(pool, opts.ticket);
           const o = await addOverride(pool, { ...opts, ticketId });
@@ -164,6 +169,7 @@ export function registerOverrides(program: Command, getConfig: () => Config): vo
     .option('--ticket <ref>', 'only this ticket')
     .option('--limit <n>', 'at most n', int, 50)
     .action(async (opts: { ticket?: string; limit: number }) => {
+      const { listOverrides, resolveTicketRef } = await import('../review/overrides.js');
       await withPool(getConfig(), async (pool) => {
         const ticketId = opts.ticket ? await resolveTicketRef(pool, opts.ticket) : undefined;
         const rows = await listOverrides(pool, {

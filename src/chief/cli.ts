@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { int, registerOverrides, registerProposals, withPool } from './cli-review.js';
-import { formatPass } from './format.js';
 
 /**
  * `chief`, `eval`, `proposals` and `overrides`: the chief of staff and the
  * team lead's decisions on the command line. Each command reads the same
- * environment as the servers.
+ * environment as the servers. Only commander is imported up front: each
+ * action imports what it runs, so `ticket-qc --help` stays fast.
  */
 
 export function registerChiefCommands(program: Command, getConfig: () => Config): void {
@@ -24,6 +24,7 @@ export function registerChiefCommands(program: Command, getConfig: () => Config)
     .description('one chief pass now: detect, propose, backtest, store; then exit')
     .action(async () => {
       const { runChiefOnce } = await import('./run.js');
+      const { formatPass } = await import('./format.js');
       console.log(formatPass(await runChiefOnce(getConfig())));
     });
 

@@ -1,29 +1,18 @@
 import { userInfo } from 'node:os';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { pauseQueue, resumeQueue } from '../budget/control.js';
-import { budgetSpend } from '../budget/spend.js';
 import type { Config } from '../config.js';
-import { createPool, type Pool } from '../db/pool.js';
-import { createRedis } from '../queue/connection.js';
-import { QC_QUEUE } from '../queue/jobs.js';
-import { hashPassword } from './auth/password.js';
-import { costsReport, parseRange } from './commands/costs.js';
-import {
-  escalationsTable,
-  escalationText,
-  resolveFromCli,
-  statusOption,
-} from './commands/escalations.js';
-import { readPassword } from './commands/password.js';
-import { usd } from './format.js';
+import type { Pool } from '../db/pool.js';
 import type { CostKey } from './queries/costs.js';
+// Pure (no third-party or database code): its keys are the --age choices.
 import { AGE_FILTERS } from './views/escalations.js';
 
 /**
  * `escalations`, `queue`, `costs` and `review hash-password`. Shell access to
  * the servers' environment is admin-equivalent (it reaches the database and
  * Redis directly); a --reviewer named in REVIEW_USERS keeps that user's role.
+ * Only commander (and the --age choices) are imported up front: each action
+ * imports what it runs, so `ticket-qc --help` stays fast.
  */
 
 const positive = (v: string) => {
@@ -33,6 +22,7 @@ const positive = (v: string) => {
 };
 
 async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Promise<T> {
+  const { createPool } = await import('../db/pool.js');
   const pool = createPool(config.DATABASE_URL, { max: 2, applicationName: 'ticket-qc-cli' });
   try {
     return await fn(pool);
@@ -42,6 +32,9 @@ async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Prom
 }
 
 async function withQueue<T>(config: Config, fn: (queue: Queue) => Promise<T>): Promise<T> {
+  const { Queue } = await import('bullmq');
+  const { createRedis } = await import('../queue/connection.js');
+  const { QC_QUEUE } = await import('../queue/jobs.js');
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
   try {
@@ -83,6 +76,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
     .option('--limit <n>', 'at most n rows', positive, 200)
     .action(async (o: { status: string; rule?: string; age?: string; limit: number }) => {
       const age = AGE_FILTERS[o.age ?? ''] ?? {};
+      const { escalationsTable, statusOption } = await import('./commands/escalations.js');
       await withPool(getConfig(), async (pool) => {
         console.log(
           await escalationsTable(
@@ -97,6 +91,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
     .command('show <id>')
     .description('the ticket, the verdict per criterion with evidence, the rule and reason')
     .action(async (id: string) => {
+      const { escalationText } = await import('./commands/escalations.js');
       await withPool(getConfig(), async (pool) =>
         console.log(await escalationText(pool, positive(id))),
       );
@@ -108,6 +103,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
     .addOption(reviewerOption())
     .action(async (id: string, o: { note: string; reviewer: string }) => {
       const config = getConfig();
+      const { resolveFromCli } = await import('./commands/escalations.js');
       await withPool(config, async (pool) =>
         console.log(await resolveFromCli(pool, positive(id), o.note, actorOf(config, o.reviewer))),
       );
@@ -119,6 +115,8 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
     .description('paused or running, job counts, budget use')
     .action(async () => {
       const config = getConfig();
+      const { budgetSpend } = await import('../budget/spend.js');
+      const { usd } = await import('./format.js');
       await withQueue(config, async (q) => {
         const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
         console.log(
@@ -149,6 +147,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
       .action(async (o: { note?: string; reviewer: string }) => {
         const config = getConfig();
         const actor = actorOf(config, o.reviewer);
+        const { pauseQueue, resumeQueue } = await import('../budget/control.js');
         await withPool(config, (pool) =>
           withQueue(config, async (q) => {
             if (action === 'pause') await pauseQueue(pool, q, actor, o.note);
@@ -173,6 +172,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
         .default('agent'),
     )
     .action(async (o: { since?: string; until?: string; by: CostKey }) => {
+      const { costsReport, parseRange } = await import('./commands/costs.js');
       const range = parseRange(o.since, o.until);
       await withPool(getConfig(), async (pool) =>
         console.log(await costsReport(pool, o.by, range)),
@@ -191,6 +191,8 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
       new Option('--role <role>', 'with --name').choices(['reviewer', 'admin']).default('reviewer'),
     )
     .action(async (o: { name?: string; role: string }) => {
+      const { readPassword } = await import('./commands/password.js');
+      const { hashPassword } = await import('./auth/password.js');
       const password = await readPassword('Password: ');
       const hash = await hashPassword(password);
       console.log(o.name ? `${o.name}:${o.role}:${hash}` : hash);
