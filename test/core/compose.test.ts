@@ -54,6 +54,30 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('the environment it passes is valid config with the product defaults when .env is empty', async () => {
+    const { loadConfig, ConfigSchema } = await import('../../src/config.js');
+    const defaults = loadConfig({});
+    // What compose does with `${VAR:-default}` when VAR is unset.
+    const substitute = (v: string) => v.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+    for (const name of ['api', 'qc-worker', 'chief-of-staff']) {
+      const env = Object.fromEntries(
+        Object.entries(s[name]?.environment ?? {}).map(([k, v]) => [k, substitute(String(v))]),
+      );
+      const c = loadConfig(env);
+      expect(c.QC_GRADE_ON_STATUS, name).toEqual(defaults.QC_GRADE_ON_STATUS);
+      expect(c.QC_DEBOUNCE, name).toBe(defaults.QC_DEBOUNCE);
+      expect(c.QC_MODEL, name).toBe(defaults.QC_MODEL);
+      expect(c.QC_STRONG_MODEL, name).toBe(defaults.QC_STRONG_MODEL);
+      expect(c.QC_NIGHTLY_CRON, name).toBe(defaults.QC_NIGHTLY_CRON);
+      expect(c.ANTHROPIC_API_KEY, name).toBeUndefined();
+      for (const key of Object.keys(env)) {
+        if (!key.startsWith('WEBHOOK_SECRET_'))
+          expect(Object.keys(ConfigSchema.shape), key).toContain(key);
+      }
+    }
+    expect(s.api?.environment?.HOST).toBe('0.0.0.0');
+  });
+
   it('every command in the file is a real CLI command', async () => {
     const { buildCli } = await import('../../src/cli.js');
     const names = buildCli().commands.map((c) => c.name());
