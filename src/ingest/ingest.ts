@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Pool } from '../db/pool.js';
+import type { Pool, PoolClient } from '../db/pool.js';
 import { toError } from '../logger.js';
 import {
   cancelPendingGrade,
@@ -11,13 +11,19 @@ import {
 } from '../queue/schedule.js';
 import type { Ticket } from '../ticket/schema.js';
 import type { IngestMetrics } from './metrics.js';
-import { markWaiting, storeVersion, withTicketLock } from './store.js';
+import { latestVersion, markWaiting, seenDelivery, storeVersion, withTicketLock } from './store.js';
 
 /**
  * Store, then queue. The ticket is committed to PostgreSQL before anything is
  * acknowledged; queueing is best-effort and bounded in time. When Redis is
  * down the version waits in PostgreSQL (qc_status 'stored') and the
  * reconciler queues it once Redis is back.
+ *
+ * Most deliveries carry the whole ticket (`ingestTicket`). Some carry a change
+ * to it — a Jira comment event — and their version is built from the latest
+ * stored one (`ingestDerived`), read under the same per-ticket lock so two
+ * changes arriving together cannot both build on the same version and lose
+ * one. From there on both take the same path.
  */
 
 export interface IngestDeps {
@@ -49,67 +55,129 @@ export interface IngestOutcome {
   grading: Grading;
 }
 
+interface VersionDelivery {
+  ticket: Ticket;
+  deliveryId?: string | undefined;
+  bodySha256: string;
+}
+
+/** A delivery that changes a stored ticket: why nothing was stored, when nothing was. */
+export interface Ignored {
+  ignored: string;
+}
+
+export interface DerivedDelivery {
+  source: string;
+  externalId: string;
+  /**
+   * The new version, built from the latest stored one (undefined when none is
+   * stored yet), or why there is none. Runs under the ticket's lock; what it
+   * throws (a 400) is answered as is.
+   */
+  derive(latest: Ticket | undefined): Ticket | Ignored;
+  deliveryId?: string | undefined;
+  bodySha256: string;
+}
+
 export async function ingestTicket(
   deps: IngestDeps,
-  input: { ticket: Ticket; deliveryId?: string | undefined; bodySha256: string },
+  input: VersionDelivery,
+): Promise<IngestOutcome> {
+  const contextVersion = await deps.contextVersion();
+  const { source, externalId } = input.ticket;
+  return withTicketLock(deps.pool, source, externalId, (client) =>
+    storeAndSchedule(deps, client, input, contextVersion),
+  );
+}
+
+export async function ingestDerived(
+  deps: IngestDeps,
+  input: DerivedDelivery,
+): Promise<IngestOutcome | Ignored> {
+  const contextVersion = await deps.contextVersion();
+  const { source, externalId, deliveryId } = input;
+  return withTicketLock(deps.pool, source, externalId, async (client) => {
+    // A retry of a change already applied: answered as one, not applied again
+    // to whatever the ticket has become since.
+    const seen = deliveryId ? await seenDelivery(client, source, deliveryId) : undefined;
+    if (seen)
+      return {
+        ticketId: seen.ticketId,
+        version: seen.contentHash,
+        newVersion: false,
+        grading: 'duplicate_delivery',
+      };
+    const ticket = input.derive(await latestVersion(client, source, externalId));
+    if ('ignored' in ticket) return ticket;
+    if (ticket.source !== source || ticket.externalId !== externalId)
+      throw new Error(`a change to ${source}/${externalId} built another ticket`);
+    return storeAndSchedule(
+      deps,
+      client,
+      { ticket, deliveryId, bodySha256: input.bodySha256 },
+      contextVersion,
+    );
+  });
+}
+
+/** Under the ticket's lock: store the version, then schedule (or cancel) its grade. */
+async function storeAndSchedule(
+  deps: IngestDeps,
+  client: PoolClient,
+  input: VersionDelivery,
+  contextVersion: string,
 ): Promise<IngestOutcome> {
   const { ticket } = input;
-  const contextVersion = await deps.contextVersion();
   const grading = isGradingStatus(deps.settings, ticket.status);
   const timeoutMs = deps.redisTimeoutMs ?? 2_000;
   const key = { source: ticket.source, externalId: ticket.externalId };
-  return withTicketLock(deps.pool, ticket.source, ticket.externalId, async (client) => {
-    const v = await storeVersion(client, { ...input, contextVersion, skip: !grading });
-    const out = (g: Grading): IngestOutcome => ({
-      ticketId: v.ticketId,
-      version: v.contentHash,
-      newVersion: v.newVersion,
-      grading: g,
-    });
-    if (v.duplicateDelivery) return out('duplicate_delivery');
-    if (!v.latest) return out('superseded');
-    if (v.graded) return out('already_graded');
-    // Committed: from here on nothing may turn the answer into an error.
-    if (!deps.queue) {
-      if (grading) await markWaiting(client, v.ticketId).catch(() => undefined);
-      return out('waiting_for_queue');
-    }
-    if (!grading) {
-      await withTimeout(
-        cancelPendingGrade(deps.queue, key),
-        timeoutMs,
-        'cancel pending grade',
-      ).catch((err) =>
+  const v = await storeVersion(client, { ...input, contextVersion, skip: !grading });
+  const out = (g: Grading): IngestOutcome => ({
+    ticketId: v.ticketId,
+    version: v.contentHash,
+    newVersion: v.newVersion,
+    grading: g,
+  });
+  if (v.duplicateDelivery) return out('duplicate_delivery');
+  if (!v.latest) return out('superseded');
+  if (v.graded) return out('already_graded');
+  // Committed: from here on nothing may turn the answer into an error.
+  if (!deps.queue) {
+    if (grading) await markWaiting(client, v.ticketId).catch(() => undefined);
+    return out('waiting_for_queue');
+  }
+  if (!grading) {
+    await withTimeout(cancelPendingGrade(deps.queue, key), timeoutMs, 'cancel pending grade').catch(
+      (err) =>
         deps.logger.warn(
           { ticketId: v.ticketId, err: toError(err).message },
           'could not cancel the pending grade of an earlier version',
         ),
-      );
-      return out('not_a_grading_status');
-    }
-    try {
-      const r = await withTimeout(
-        scheduleGrade(
-          deps.queue,
-          { ticketId: v.ticketId, contentHash: v.contentHash, contextVersion, via: 'realtime' },
-          key,
-          deps.settings,
-        ),
-        timeoutMs,
-        'enqueue',
-      );
-      deps.metrics.enqueued.inc({ via: 'webhook' });
-      return out(r.outcome === 'after_active' ? 'scheduled_after_current' : 'scheduled');
-    } catch (err) {
-      deps.metrics.enqueueDeferred.inc();
-      await markWaiting(client, v.ticketId).catch(() => undefined);
-      deps.logger.warn(
-        { ticketId: v.ticketId, err: toError(err).message },
-        'queue unavailable: the ticket is stored and the reconciler will queue it',
-      );
-      return out('waiting_for_queue');
-    }
-  });
+    );
+    return out('not_a_grading_status');
+  }
+  try {
+    const r = await withTimeout(
+      scheduleGrade(
+        deps.queue,
+        { ticketId: v.ticketId, contentHash: v.contentHash, contextVersion, via: 'realtime' },
+        key,
+        deps.settings,
+      ),
+      timeoutMs,
+      'enqueue',
+    );
+    deps.metrics.enqueued.inc({ via: 'webhook' });
+    return out(r.outcome === 'after_active' ? 'scheduled_after_current' : 'scheduled');
+  } catch (err) {
+    deps.metrics.enqueueDeferred.inc();
+    await markWaiting(client, v.ticketId).catch(() => undefined);
+    deps.logger.warn(
+      { ticketId: v.ticketId, err: toError(err).message },
+      'queue unavailable: the ticket is stored and the reconciler will queue it',
+    );
+    return out('waiting_for_queue');
+  }
 }
 
 /**

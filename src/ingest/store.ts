@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../db/pool.js';
 import { upsertTicket } from '../db/tickets.js';
-import type { Ticket } from '../ticket/schema.js';
+import { Ticket } from '../ticket/schema.js';
 
 /**
  * The PostgreSQL half of ingest. Work on one ticket is serialized by a
@@ -116,6 +116,41 @@ const AFTER_UPSERT = `
   )
   SELECT latest, graded FROM state`;
 
+/** The ticket version and content hash a vendor delivery id was first accepted as, if any. */
+export async function seenDelivery(
+  client: PoolClient,
+  source: string,
+  deliveryId: string,
+): Promise<{ ticketId: number; contentHash: string } | undefined> {
+  const seen = await client.query<{ ticket_id: number | null; content_hash: string | null }>(
+    'SELECT ticket_id, content_hash FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2',
+    [source, deliveryId],
+  );
+  const row = seen.rows[0];
+  return row?.ticket_id && row.content_hash
+    ? { ticketId: row.ticket_id, contentHash: row.content_hash }
+    : undefined;
+}
+
+/**
+ * The latest stored version of a ticket — the same order `AFTER_UPSERT` calls
+ * latest: the vendor's update time, then arrival. Read under the ticket's lock
+ * by deliveries that change a stored ticket rather than carry all of it.
+ */
+export async function latestVersion(
+  client: PoolClient,
+  source: string,
+  externalId: string,
+): Promise<Ticket | undefined> {
+  const r = await client.query<{ ticket: unknown }>(
+    `SELECT ticket FROM tickets WHERE source = $1 AND external_id = $2
+     ORDER BY ticket_updated_at DESC, id DESC LIMIT 1`,
+    [source, externalId],
+  );
+  const row = r.rows[0];
+  return row ? Ticket.parse(row.ticket) : undefined;
+}
+
 /**
  * One transaction: delivery dedupe, the ticket version, the delivery record,
  * older versions superseded. A version that will be scheduled is marked
@@ -126,23 +161,10 @@ export async function storeVersion(client: PoolClient, v: VersionInput): Promise
   const { source, externalId } = v.ticket;
   await client.query('BEGIN');
   try {
-    if (v.deliveryId) {
-      const seen = await client.query<{ ticket_id: number | null; content_hash: string | null }>(
-        'SELECT ticket_id, content_hash FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2',
-        [source, v.deliveryId],
-      );
-      const row = seen.rows[0];
-      if (row?.ticket_id && row.content_hash) {
-        await client.query('COMMIT');
-        return {
-          ticketId: row.ticket_id,
-          contentHash: row.content_hash,
-          newVersion: false,
-          duplicateDelivery: true,
-          latest: false,
-          graded: false,
-        };
-      }
+    const seen = v.deliveryId ? await seenDelivery(client, source, v.deliveryId) : undefined;
+    if (seen) {
+      await client.query('COMMIT');
+      return { ...seen, newVersion: false, duplicateDelivery: true, latest: false, graded: false };
     }
     const up = await upsertTicket(client, v.ticket);
     const state = await client.query<{ latest: boolean; graded: boolean }>(AFTER_UPSERT, [

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
-import { type IngestDeps, ingestTicket } from '../ingest.js';
+import { type IngestDeps, type IngestOutcome, ingestDerived, ingestTicket } from '../ingest.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { SourceRegistry } from '../sources/index.js';
 import { validateTicket } from '../validate.js';
@@ -68,22 +68,43 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 
       const body = parseJson(raw);
       const mapped = await adapter.map(body, { source, headers: req.headers, fetch: deps.fetch });
-      if (mapped.kind === 'ignored') {
+      const ignored = (reason: string) => {
         deps.metrics.accepted.inc({ source, grading: 'ignored' });
-        return reply.code(202).send({ status: 'ignored', reason: mapped.reason });
-      }
-      const ticket = validateTicket(mapped.ticket, adapter.canonicalBody ? '' : 'ticket');
+        return reply.code(202).send({ status: 'ignored', reason });
+      };
+      if (mapped.kind === 'ignored') return ignored(mapped.reason);
+      const prefix = adapter.canonicalBody ? '' : 'ticket';
       const bodySha256 = createHash('sha256').update(raw).digest('hex');
-      const out = await ingestTicket(deps.ingest, {
-        ticket,
-        deliveryId: mapped.deliveryId,
-        bodySha256,
-      });
+      let out: IngestOutcome;
+      let externalId: string;
+      if (mapped.kind === 'derived') {
+        externalId = mapped.externalId;
+        const r = await ingestDerived(deps.ingest, {
+          source,
+          externalId,
+          deliveryId: mapped.deliveryId,
+          bodySha256,
+          derive: (latest) => {
+            const t = mapped.apply(latest);
+            return 'ignored' in t ? t : validateTicket(t, prefix);
+          },
+        });
+        if ('ignored' in r) return ignored(r.ignored);
+        out = r;
+      } else {
+        const ticket = validateTicket(mapped.ticket, prefix);
+        externalId = ticket.externalId;
+        out = await ingestTicket(deps.ingest, {
+          ticket,
+          deliveryId: mapped.deliveryId,
+          bodySha256,
+        });
+      }
       deps.metrics.accepted.inc({ source, grading: out.grading });
       req.log.info(
         {
           source,
-          externalId: ticket.externalId,
+          externalId,
           ticketId: out.ticketId,
           newVersion: out.newVersion,
           grading: out.grading,

@@ -1,14 +1,25 @@
 import { z } from 'zod';
-import type { Comment, Person, TicketInput, TimeEntry } from '../../ticket/schema.js';
+import type { Comment, Person, Ticket, TicketInput, TimeEntry } from '../../ticket/schema.js';
 import { header, verifyHexSignature } from '../auth.js';
+import { invalidBody } from '../errors.js';
 import { boundedDeliveryId } from './delivery-id.js';
 import { type MapResult, parseVendor, type SourceAdapter } from './types.js';
-import { adfToText, compact, lookup, scalar, vendorId, vendorTime } from './util.js';
+import { adfToText, compact, lookup, scalar, toIsoTime, vendorId, vendorTime } from './util.js';
 
 /**
- * Jira Service Management issue webhooks (`jira:issue_created`,
- * `jira:issue_updated`). A new comment also fires `jira:issue_updated`
- * (`issue_commented`), so the comment_* events carry nothing we lack.
+ * Jira Service Management webhooks: issue events (`jira:issue_created`,
+ * `jira:issue_updated`) carry the ticket; comment events (`comment_created`,
+ * `comment_updated`, `comment_deleted`) carry one comment and a partial issue,
+ * and change the latest stored version of that issue.
+ *
+ * Atlassian has announced that issue events will stop carrying comment
+ * objects, with the comment events as the replacement. So an issue event
+ * without `fields.comment` keeps the thread of the latest stored version
+ * (built by comment events) rather than storing the ticket without it.
+ *
+ * A comment is recognised in the stored thread by its creation time (and
+ * author): the canonical comment has no id, and Jira never changes a
+ * comment's `created`, not even on edit.
  */
 
 const User = z
@@ -28,6 +39,13 @@ const RichText = z
     v === null || v === undefined ? '' : typeof v === 'string' ? v : adfToText(v).trim(),
   );
 
+const IssueComment = z.object({
+  author: User,
+  body: RichText,
+  created: vendorTime,
+  jsdPublic: z.boolean().nullish(),
+});
+
 const Fields = z
   .object({
     summary: z.string().nullish(),
@@ -45,18 +63,7 @@ const Fields = z
     resolutiondate: vendorTime.nullish(),
     resolution: z.object({ name: z.string() }).nullish(),
     labels: z.array(z.string().max(200)).max(500).nullish(),
-    comment: z
-      .object({
-        comments: z.array(
-          z.object({
-            author: User,
-            body: RichText,
-            created: vendorTime,
-            jsdPublic: z.boolean().nullish(),
-          }),
-        ),
-      })
-      .nullish(),
+    comment: z.object({ comments: z.array(IssueComment) }).nullish(),
     worklog: z
       .object({
         worklogs: z.array(
@@ -77,8 +84,27 @@ const Payload = z.object({
   issue: z.object({ id: vendorId, key: z.string().min(1).max(200).optional(), fields: Fields }),
 });
 
+const COMMENT_EVENTS = ['comment_created', 'comment_updated', 'comment_deleted'] as const;
+type CommentEventName = (typeof COMMENT_EVENTS)[number];
+
+// The comment as the REST API returns it, and the issue it is on (its key and
+// id; any other fields a partial issue carries are not used).
+const CommentPayload = z.object({
+  webhookEvent: z.enum(COMMENT_EVENTS),
+  timestamp: z.unknown().optional(),
+  comment: z.object({
+    id: vendorId.nullish(),
+    author: User,
+    body: RichText,
+    created: vendorTime.nullish(),
+    updated: vendorTime.nullish(),
+    jsdPublic: z.boolean().nullish(),
+  }),
+  issue: z.object({ id: vendorId, key: z.string().min(1).max(200).optional() }),
+});
+
 const IGNORED_EVENT =
-  /^(jira:issue_deleted|comment_|worklog_|attachment_|issuelink_|sprint_|board_|version_|project_|user_)/;
+  /^(jira:issue_deleted|worklog_|attachment_|issuelink_|sprint_|board_|version_|project_|user_)/;
 
 const STATUS_BY_NAME: Record<string, TicketInput['status']> = {
   resolved: 'solved',
@@ -124,35 +150,129 @@ const person = (u: JiraUser): Person | undefined =>
     : undefined;
 const nameOf = (u: JiraUser) => u?.displayName ?? u?.emailAddress ?? 'unknown';
 
+/** A Jira comment in the canonical thread; `reporterId` is the issue reporter's account id. */
+function toComment(
+  c: { author?: JiraUser; body: string; created: string; jsdPublic?: boolean | null | undefined },
+  reporterId: string | null | undefined,
+): Comment {
+  return {
+    author: nameOf(c.author),
+    role:
+      c.author?.accountType === 'app'
+        ? 'system'
+        : c.author?.accountType === 'customer' || (reporterId && c.author?.accountId === reporterId)
+          ? 'customer'
+          : 'agent',
+    // `jsdPublic` is absent outside service projects, where every comment is public.
+    public: c.jsdPublic ?? true,
+    body: c.body,
+    at: c.created,
+  };
+}
+
+const timeOf = (iso: string) => Date.parse(iso);
+const later = (a: string, b: string | undefined) => (b && timeOf(b) > timeOf(a) ? b : a);
+
+/** Where `c` is in the thread: same creation time and author, or the one comment created then. */
+function findComment(thread: Comment[], c: Comment): number {
+  const exact = thread.findIndex((x) => timeOf(x.at) === timeOf(c.at) && x.author === c.author);
+  if (exact >= 0) return exact;
+  const sameTime = thread.flatMap((x, i) => (timeOf(x.at) === timeOf(c.at) ? [i] : []));
+  return sameTime.length === 1 ? (sameTime[0] as number) : -1;
+}
+
+/** The event's `timestamp` (epoch milliseconds) as an ISO time, when it is one. */
+function eventTime(ts: unknown): string | undefined {
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > 253_402_300_799_999)
+    return undefined;
+  return toIsoTime(new Date(ts).toISOString());
+}
+
+/**
+ * `comment_created` / `comment_updated` / `comment_deleted`: the latest
+ * stored version of the issue with the comment added, replaced or removed.
+ * Nothing else about the ticket changes except `updatedAt`, which moves to the
+ * comment's time when that is later; `threadIncomplete` stays as it was.
+ */
+function commentEvent(body: unknown, source: string, deliveryId: string | undefined): MapResult {
+  const p = parseVendor(CommentPayload, body, 'Jira comment event');
+  const event: CommentEventName = p.webhookEvent;
+  const externalId = p.issue.key ?? p.issue.id;
+  const c = p.comment;
+  const created = c.created;
+  if (!created) {
+    if (event === 'comment_deleted')
+      return {
+        kind: 'ignored',
+        reason: `comment_deleted on ${externalId} without comment.created: the comment cannot be told apart`,
+      };
+    throw invalidBody(
+      [{ path: 'comment.created', message: 'required: the time the comment was created' }],
+      'not a Jira comment event we can read',
+    );
+  }
+  const label = `comment ${c.id ?? `of ${created}`}`;
+  return {
+    kind: 'derived',
+    externalId,
+    deliveryId,
+    apply(latest: Ticket | undefined) {
+      if (!latest)
+        return {
+          ignored: `${event} on ${externalId}, but no version of the issue is stored yet: the next issue event will carry the ticket`,
+        };
+      const comment = toComment({ ...c, created }, latest.requester?.id);
+      const thread = [...latest.comments];
+      const i = findComment(thread, comment);
+      let changedAt: string | undefined;
+      if (event === 'comment_deleted') {
+        if (i < 0)
+          return {
+            ignored: `${label} is not in the stored thread of ${externalId}: nothing to remove`,
+          };
+        thread.splice(i, 1);
+        changedAt = eventTime(p.timestamp);
+      } else {
+        if (i >= 0) thread[i] = comment;
+        else {
+          // In time order, as Jira lists the thread.
+          const after = thread.findIndex((x) => timeOf(x.at) > timeOf(comment.at));
+          thread.splice(after < 0 ? thread.length : after, 0, comment);
+        }
+        changedAt = c.updated ?? created;
+      }
+      const ticket: TicketInput = {
+        ...latest,
+        source,
+        comments: thread,
+        updatedAt: later(latest.updatedAt, changedAt),
+      };
+      return ticket;
+    },
+  };
+}
+
 export const jiraAdapter: SourceAdapter = {
   auth: 'X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>',
   verify: ({ headers, raw }, secrets) =>
     verifyHexSignature(headers, 'x-hub-signature', raw, secrets),
   async map(body, ctx): Promise<MapResult> {
     const event = (body as { webhookEvent?: unknown } | null)?.webhookEvent;
+    const deliveryId = boundedDeliveryId(header(ctx.headers, 'x-atlassian-webhook-identifier'));
     if (typeof event === 'string' && IGNORED_EVENT.test(event)) {
       return { kind: 'ignored', reason: `${event} carries no new ticket version` };
     }
+    if (typeof event === 'string' && (COMMENT_EVENTS as readonly string[]).includes(event))
+      return commentEvent(body, ctx.source, deliveryId);
     const { issue } = parseVendor(Payload, body, 'Jira issue');
     const f = issue.fields;
     const status =
       lookup(STATUS_BY_NAME, f.status.name.toLowerCase()) ??
       lookup(STATUS_BY_CATEGORY, f.status.statusCategory?.key) ??
       'open';
-    const reporterId = f.reporter?.accountId;
-    const comments: Comment[] = (f.comment?.comments ?? []).map((c) => ({
-      author: nameOf(c.author),
-      role:
-        c.author?.accountType === 'app'
-          ? 'system'
-          : c.author?.accountType === 'customer' ||
-              (reporterId && c.author?.accountId === reporterId)
-            ? 'customer'
-            : 'agent',
-      public: c.jsdPublic ?? true,
-      body: c.body,
-      at: c.created,
-    }));
+    const comments: Comment[] = (f.comment?.comments ?? []).map((c) =>
+      toComment(c, f.reporter?.accountId),
+    );
     const timeEntries: TimeEntry[] = (f.worklog?.worklogs ?? []).map((w) =>
       compact({
         minutes: Math.round(w.timeSpentSeconds / 60),
@@ -189,10 +309,13 @@ export const jiraAdapter: SourceAdapter = {
       // A webhook's comment list is the whole thread only when the field was sent.
       threadIncomplete: !f.comment,
     });
+    if (f.comment) return { kind: 'ticket', ticket, deliveryId };
+    // No thread in the event: keep the one stored (comment events keep it current).
     return {
-      kind: 'ticket',
-      ticket,
-      deliveryId: boundedDeliveryId(header(ctx.headers, 'x-atlassian-webhook-identifier')),
+      kind: 'derived',
+      externalId: ticket.externalId,
+      deliveryId,
+      apply: (latest) => (latest ? { ...ticket, comments: latest.comments } : ticket),
     };
   },
 };

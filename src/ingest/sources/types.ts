@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
-import type { TicketInput } from '../../ticket/schema.js';
+import type { Ticket, TicketInput } from '../../ticket/schema.js';
 import type { AuthResult } from '../auth.js';
 import { type Issue, invalidBody } from '../errors.js';
 
@@ -25,6 +25,19 @@ export type MapResult =
       kind: 'ticket';
       ticket: TicketInput | Record<string, unknown>;
       deliveryId?: string | undefined;
+    }
+  /**
+   * A vendor event that changes a stored ticket rather than carrying all of it
+   * (a Jira comment event). `apply` builds the new version from the latest
+   * stored version of (source, `externalId`), read under the ticket's lock —
+   * undefined when none is stored — or says why there is none. Its ticket is
+   * validated like any other.
+   */
+  | {
+      kind: 'derived';
+      externalId: string;
+      deliveryId?: string | undefined;
+      apply(latest: Ticket | undefined): TicketInput | { ignored: string };
     }
   /** A vendor event that carries no ticket version (deletions, user events): 202, nothing stored. */
   | { kind: 'ignored'; reason: string };

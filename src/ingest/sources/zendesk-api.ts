@@ -16,7 +16,10 @@ export interface ZendeskApiOptions {
   token: string;
   /** With an email: API token auth (`email/token:token`); without: an OAuth bearer token. */
   email?: string | undefined;
+  /** Per page; defaults to PAGE_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** For the whole thread; defaults to THREAD_DEADLINE_MS. */
+  deadlineMs?: number;
 }
 
 export function zendeskApiFromConfig(c: {
@@ -62,16 +65,33 @@ const Page = z.object({
 export interface ZendeskThread {
   comments: Comment[];
   people: Map<string, Person>;
+  /** False when reading stopped before the last page (deadline, error, page cap): `comments` is what was read. */
+  complete: boolean;
 }
 
 const MAX_PAGES = 20;
+const PAGE_TIMEOUT_MS = 5_000;
+/**
+ * The whole thread must be read within this, pages included. We read it
+ * before answering the webhook, and Zendesk gives up on a webhook request
+ * after about 10 seconds (and counts it as a failure toward its circuit
+ * breaker); the rest of the 10 s is for storing, queueing and the network.
+ * Past the deadline the ticket is stored with the pages read so far, marked
+ * thread-incomplete.
+ */
+export const THREAD_DEADLINE_MS = 7_000;
 
 function authorization(o: ZendeskApiOptions): string {
   if (!o.email) return `Bearer ${o.token}`;
   return `Basic ${Buffer.from(`${o.email}/token:${o.token}`).toString('base64')}`;
 }
 
-/** Returns undefined (and logs why) when the thread cannot be read: the ticket is then stored as incomplete. */
+/**
+ * Reads the thread within THREAD_DEADLINE_MS. When reading stops early
+ * (deadline, error, bad page, page cap) the pages read so far are returned as an
+ * incomplete thread, and a warning logged; undefined when not even the first
+ * page could be read — the ticket is then stored as thread-incomplete.
+ */
 export async function fetchZendeskThread(
   ticketId: string,
   o: ZendeskApiOptions,
@@ -83,28 +103,49 @@ export async function fetchZendeskThread(
     `${o.baseUrl}/api/v2/tickets/${encodeURIComponent(ticketId)}/comments.json?include=users&page%5Bsize%5D=100`;
   const raw: z.infer<typeof ApiComment>[] = [];
   const users = new Map<string, z.infer<typeof ApiUser>>();
+  const deadlineMs = o.deadlineMs ?? THREAD_DEADLINE_MS;
+  const deadline = AbortSignal.timeout(deadlineMs);
+  let pages = 0;
+  let complete = true;
+  const stop = (reason: string) => {
+    complete = false;
+    logger.warn(
+      { ticketId, pagesRead: pages, commentsRead: raw.length, reason },
+      pages > 0
+        ? 'zendesk comments fetch stopped early; storing the comments read so far as a thread-incomplete ticket'
+        : 'zendesk comments fetch failed; storing the ticket as thread-incomplete',
+    );
+  };
   try {
-    for (let page = 0; url && page < MAX_PAGES; page++) {
+    while (url) {
+      if (pages >= MAX_PAGES) {
+        stop(`more than ${MAX_PAGES} pages`);
+        break;
+      }
       const res = await fetchImpl(url, {
         headers: { authorization: authorization(o), accept: 'application/json' },
-        signal: AbortSignal.timeout(o.timeoutMs ?? 5_000),
+        // The body is read under the same signals: a page that trickles in is cut off too.
+        signal: AbortSignal.any([AbortSignal.timeout(o.timeoutMs ?? PAGE_TIMEOUT_MS), deadline]),
       });
       if (!res.ok) throw new Error(`Zendesk API answered ${res.status} for ticket ${ticketId}`);
       const body = Page.parse(await res.json());
       raw.push(...body.comments);
       for (const u of body.users ?? []) users.set(String(u.id), u);
+      pages++;
       const next: string | undefined =
         body.links?.next && body.meta?.has_more ? body.links.next : (body.next_page ?? undefined);
       // Follow only links on the configured host: a response must not send our token elsewhere.
       url = next && new URL(next).origin === origin ? next : undefined;
+      if (next && !url) stop('a next page on another host');
     }
   } catch (err) {
-    logger.warn(
-      { ticketId, err: toError(err).message },
-      'zendesk comments fetch failed; storing the ticket as thread-incomplete',
+    stop(
+      deadline.aborted
+        ? `the ${deadlineMs} ms deadline for the whole thread passed`
+        : toError(err).message,
     );
-    return undefined;
   }
+  if (pages === 0) return undefined;
   const people = new Map<string, Person>();
   for (const [id, u] of users)
     people.set(id, compact({ id, name: u.name ?? undefined, email: u.email ?? undefined }));
@@ -124,5 +165,5 @@ export async function fetchZendeskThread(
       at,
     });
   }
-  return { comments, people };
+  return { comments, people, complete };
 }

@@ -144,7 +144,7 @@ export function zendeskAdapter(api: ZendeskApiOptions | undefined, logger: Logge
           channel: d.via?.channel ?? undefined,
           zendesk_external_id: d.external_id ?? undefined,
         }),
-        threadIncomplete: !thread,
+        threadIncomplete: !thread?.complete,
       });
       return { kind: 'ticket', ticket, deliveryId: env.id };
     },
