@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerBatchCommands } from './batch/cli.js';
 import { registerChiefCommands } from './chief/cli.js';
+import { nonNegativeInt as int, withPool, withQcQueue } from './cli-support.js';
 import type { Config } from './config.js';
 import { registerReviewCommands } from './review/cli.js';
 
@@ -30,13 +31,6 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
     .hook('preAction', async () => {
       ({ loadConfigOrExit } = await import('./config.js'));
     });
-
-  const int = (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError('must be a non-negative integer');
-    return n;
-  };
 
   program
     .command('migrate')
@@ -130,8 +124,8 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
     .description('list QC jobs that ran out of attempts, with their reason')
     .option('--limit <n>', 'at most n jobs', int, 50)
     .action(async (opts: { limit: number }) => {
-      const { listFailed } = await import('./queue/failed.js');
-      const rows = await listFailed(getConfig(), opts.limit);
+      const { failedJobsOf } = await import('./queue/failed.js');
+      const rows = await withQcQueue(getConfig(), (q) => failedJobsOf(q, opts.limit));
       if (rows.length === 0) {
         console.log('no failed jobs');
         return;
@@ -148,8 +142,10 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
     .option('--all', 'retry every failed job')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) throw new InvalidArgumentError('give a job id or --all');
-      const { retryFailed } = await import('./queue/failed.js');
-      const n = await retryFailed(getConfig(), opts.all ? 'all' : (id as string));
+      const { retryFailedIn } = await import('./queue/failed.js');
+      const n = await withQcQueue(getConfig(), (q) =>
+        retryFailedIn(q, opts.all ? 'all' : (id as string)),
+      );
       console.log(`requeued ${n} job(s)`);
     });
 
@@ -161,15 +157,11 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
     .option('--dir <dir>', 'target directory (default QC_CONTEXT_DIR)')
     .action(async (opts: { dir?: string }) => {
       const config = getConfig();
-      const { createPool } = await import('./db/pool.js');
       const { exportContext } = await import('./context/store.js');
-      const pool = createPool(config.DATABASE_URL, { max: 1 });
-      try {
-        const files = await exportContext(pool, opts.dir ?? config.QC_CONTEXT_DIR);
-        console.log(`exported ${files.length} files: ${files.join(', ')}`);
-      } finally {
-        await pool.end();
-      }
+      const files = await withPool(config, (pool) =>
+        exportContext(pool, opts.dir ?? config.QC_CONTEXT_DIR),
+      );
+      console.log(`exported ${files.length} files: ${files.join(', ')}`);
     });
 
   registerBatchCommands(program, getConfig);

@@ -1,15 +1,10 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { positiveInt } from '../cli-support.js';
 import type { Config } from '../config.js';
 import type { RunReport } from './run.js';
 
 // Only commander here: each action imports what it runs, so `ticket-qc --help`
 // stays fast (test/core/cli-startup.test.ts).
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 function printRun(r: RunReport, config: Config): void {
   if (!r.run) return;

@@ -1,29 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { nonNegativeInt as int, withPool } from '../cli-support.js';
 import type { Config } from '../config.js';
-import type { Pool } from '../db/pool.js';
 import type { ProposalStatus } from './store.js';
 
 /**
  * `proposals …` and `overrides …`: a team lead's decisions on the command line.
  * Only commander is imported up front; each action imports what it runs.
  */
-
-export const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-};
-
-export async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const { createPool } = await import('../db/pool.js');
-  const pool = createPool(config.DATABASE_URL, { max: 2, applicationName: 'ticket-qc-cli' });
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 export function registerProposals(program: Command, getConfig: () => Config): void {
   const proposals = program

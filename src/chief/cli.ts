@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { nonNegativeInt as int, withPool } from '../cli-support.js';
 import type { Config } from '../config.js';
-import { int, registerOverrides, registerProposals, withPool } from './cli-review.js';
+import { registerOverrides, registerProposals } from './cli-review.js';
 
 /**
  * `chief`, `eval`, `proposals` and `overrides`: the chief of staff and the

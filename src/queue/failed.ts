@@ -1,7 +1,4 @@
-import { Queue } from 'bullmq';
-import type { Config } from '../config.js';
-import { createRedis } from './connection.js';
-import { QC_QUEUE } from './jobs.js';
+import type { Queue } from 'bullmq';
 
 export interface FailedJob {
   id: string;
@@ -9,17 +6,6 @@ export interface FailedJob {
   attempts: number;
   failedAt: string;
   reason: string;
-}
-
-async function withQueue<T>(config: Config, fn: (q: Queue) => Promise<T>): Promise<T> {
-  const connection = createRedis(config.REDIS_URL, 'producer');
-  const queue = new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
-  try {
-    return await fn(queue);
-  } finally {
-    await queue.close();
-    await connection.quit().catch(() => connection.disconnect());
-  }
 }
 
 export function failedJobsOf(queue: Queue, limit: number): Promise<FailedJob[]> {
@@ -34,10 +20,6 @@ export function failedJobsOf(queue: Queue, limit: number): Promise<FailedJob[]> 
   );
 }
 
-export function listFailed(config: Config, limit: number): Promise<FailedJob[]> {
-  return withQueue(config, (q) => failedJobsOf(q, limit));
-}
-
 export async function retryFailedIn(queue: Queue, which: 'all' | string): Promise<number> {
   if (which === 'all') {
     const n = await queue.getFailedCount();
@@ -49,8 +31,4 @@ export async function retryFailedIn(queue: Queue, which: 'all' | string): Promis
   if (!(await job.isFailed())) throw new Error(`job ${which} is not in the failed set`);
   await job.retry('failed');
   return 1;
-}
-
-export function retryFailed(config: Config, which: 'all' | string): Promise<number> {
-  return withQueue(config, (q) => retryFailedIn(q, which));
 }

@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
-import type { Queue } from 'bullmq';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { positiveInt as positive, withPool, withQcQueue as withQueue } from '../cli-support.js';
 import type { Config } from '../config.js';
-import type { Pool } from '../db/pool.js';
 import type { CostKey } from './queries/costs.js';
 // Pure (no third-party or database code): its keys are the --age choices.
 import { AGE_FILTERS } from './views/escalations.js';
@@ -14,36 +13,6 @@ import { AGE_FILTERS } from './views/escalations.js';
  * Only commander (and the --age choices) are imported up front: each action
  * imports what it runs, so `ticket-qc --help` stays fast.
  */
-
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
-
-async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const { createPool } = await import('../db/pool.js');
-  const pool = createPool(config.DATABASE_URL, { max: 2, applicationName: 'ticket-qc-cli' });
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-async function withQueue<T>(config: Config, fn: (queue: Queue) => Promise<T>): Promise<T> {
-  const { Queue } = await import('bullmq');
-  const { createRedis } = await import('../queue/connection.js');
-  const { QC_QUEUE } = await import('../queue/jobs.js');
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
-  try {
-    return await fn(queue);
-  } finally {
-    await queue.close();
-    redis.disconnect();
-  }
-}
 
 function actorOf(config: Config, name: string) {
   const user = config.REVIEW_USERS.find((u) => u.name === name);
