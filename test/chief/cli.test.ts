@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { captureLog } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
@@ -31,18 +32,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function cli(...args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    lines.push(a.join(' '));
-  });
-  try {
-    const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
-    await buildCli(() => config).parseAsync(['node', 'ticket-qc', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('\n');
+function cli(...args: string[]): Promise<string> {
+  const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
+  return captureLog(() => buildCli(() => config).parseAsync(['node', 'ticket-qc', ...args]));
 }
 
 describe('chief and review commands', () => {

@@ -2,11 +2,12 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli.js';
 import { runEval } from '../../src/eval/run.js';
 import { createRuntime } from '../../src/runtime.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { captureLog } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
@@ -32,18 +33,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function cli(args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    lines.push(a.join(' '));
-  });
-  try {
-    const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
-    await buildCli(() => config).parseAsync(['node', 'ticket-qc', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('\n');
+function cli(args: string[]): Promise<string> {
+  const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
+  return captureLog(() => buildCli(() => config).parseAsync(['node', 'ticket-qc', ...args]));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -140,3 +141,39 @@ export async function waitFor<T>(
 }
 
 export const exampleText = () => readFileSync('examples/tickets.jsonl', 'utf8');
+
+/** A QC worker in its own process (workers/qc-worker.ts) on the test's DB, Redis prefix and simulator. */
+export function spawnWorker(
+  p: Pipeline,
+  dbUrl: string,
+  simUrl: string,
+  env: Record<string, string>,
+): {
+  output: () => string;
+  exited: Promise<number | null>;
+  kill: (signal: NodeJS.Signals) => void;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/qc-worker.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      REDIS_URL: p.config.REDIS_URL,
+      QUEUE_PREFIX: p.config.QUEUE_PREFIX,
+      ANTHROPIC_BASE_URL: simUrl,
+      QC_SHADOW_RATE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (d: Buffer) => {
+    output += d;
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return {
+    output: () => output,
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    kill: (signal) => child.kill(signal),
+  };
+}

@@ -14,8 +14,11 @@ import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { createRuntime } from '../../src/runtime.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { waitFor } from '../helpers/pipeline.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
+
+export { waitFor };
 
 export const SECRETS = {
   zendesk: 'zd-secret-current',
@@ -189,20 +192,6 @@ export async function resultsByTicket(h: Harness): Promise<Map<number, number>> 
     'SELECT ticket_id, count(*)::int AS n FROM qc_results GROUP BY ticket_id',
   );
   return new Map(r.rows.map((x) => [x.ticket_id, x.n]));
-}
-
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Version n of one generic ticket: each later version is updated later and says a little more. */

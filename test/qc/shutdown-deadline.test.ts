@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -6,7 +5,13 @@ import { loadConfig } from '../../src/config.js';
 import { workerShutdownDeadlineMs } from '../../src/qc/run.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
+import {
+  type Pipeline,
+  spawnWorker,
+  startPipeline,
+  storeExamples,
+  waitFor,
+} from '../helpers/pipeline.js';
 
 /**
  * SIGTERM waits for a job whose model request takes longer than the generic
@@ -46,35 +51,16 @@ describe('worker shutdown deadline', () => {
   it('SIGTERM during a request slower than 30 s → the job finishes and is stored, then exit 0', async () => {
     const [id] = await storeExamples(db, 1);
     await p.enqueue([id as number]);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/qc-worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        REDIS_URL: p.config.REDIS_URL,
-        QUEUE_PREFIX: p.config.QUEUE_PREFIX,
-        ANTHROPIC_BASE_URL: sim.url,
-        ANTHROPIC_API_KEY: '',
-        QC_CONCURRENCY: '1',
-        QC_SHADOW_RATE: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = spawnWorker(p, db.url, sim.url, {
+      ANTHROPIC_API_KEY: '',
+      QC_CONCURRENCY: '1',
+      LOG_LEVEL: 'info',
     });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
     await waitFor('the job active', async () => (await p.queue.getActiveCount()) === 1, 20_000);
     await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGTERM');
-    expect(await exited, output).toBe(0);
-    expect(output).not.toContain('shutdown deadline passed');
+    worker.kill('SIGTERM');
+    expect(await worker.exited, worker.output()).toBe(0);
+    expect(worker.output()).not.toContain('shutdown deadline passed');
     const r = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results');
     expect(r.rows[0]?.n).toBe(1);
     expect(await p.queue.getActiveCount()).toBe(0);

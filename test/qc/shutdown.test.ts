@@ -1,8 +1,13 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
+import {
+  type Pipeline,
+  spawnWorker,
+  startPipeline,
+  storeExamples,
+  waitFor,
+} from '../helpers/pipeline.js';
 
 let db: TestDb;
 let sim: Simulator;
@@ -25,30 +30,11 @@ describe('graceful shutdown', () => {
   it('SIGTERM while model requests are in flight → those jobs finish, exit 0, the rest are graded by the next worker', async () => {
     const ids = await storeExamples(db, 6);
     await p.enqueue(ids);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/qc-worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        REDIS_URL: p.config.REDIS_URL,
-        QUEUE_PREFIX: p.config.QUEUE_PREFIX,
-        ANTHROPIC_BASE_URL: sim.url,
-        QC_CONCURRENCY: '2',
-        QC_SHADOW_RATE: '0',
-        ANTHROPIC_API_KEY: API_KEY,
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = spawnWorker(p, db.url, sim.url, {
+      QC_CONCURRENCY: '2',
+      ANTHROPIC_API_KEY: API_KEY,
+      LOG_LEVEL: 'debug',
     });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
 
     // Two jobs active, their model requests under way (the simulator answers after 1.5 s).
     await waitFor('two active jobs', async () => (await p.queue.getActiveCount()) === 2, 20_000);
@@ -57,13 +43,13 @@ describe('graceful shutdown', () => {
       (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results')).rows[0]
         ?.n ?? 0;
     expect(await graded()).toBe(0);
-    child.kill('SIGTERM');
+    worker.kill('SIGTERM');
 
-    expect(await exited, output).toBe(0);
-    expect(output).toContain('shutting down');
-    expect(output).toContain('graded');
-    expect(output).not.toContain(API_KEY);
-    expect(output).not.toContain('SENTINEL');
+    expect(await worker.exited, worker.output()).toBe(0);
+    expect(worker.output()).toContain('shutting down');
+    expect(worker.output()).toContain('graded');
+    expect(worker.output()).not.toContain(API_KEY);
+    expect(worker.output()).not.toContain('SENTINEL');
     // The two in-flight jobs completed; nothing else was taken.
     expect(await graded()).toBe(2);
     expect(await p.queue.getActiveCount()).toBe(0);

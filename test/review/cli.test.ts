@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { verifyPassword } from '../../src/review/auth/password.js';
 import { registerReviewCommands } from '../../src/review/cli.js';
 import { usd } from '../../src/review/format.js';
+import { captureLog } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
@@ -34,16 +35,7 @@ afterAll(async () => {
 async function run(...args: string[]): Promise<string> {
   const program = new Command('ticket-qc').exitOverride();
   registerReviewCommands(program, () => config);
-  const lines: string[] = [];
-  const spy = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    await program.parseAsync(['node', 'ticket-qc', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('\n');
+  return captureLog(() => program.parseAsync(['node', 'ticket-qc', ...args]));
 }
 
 const totalRow = (out: string) =>
