@@ -12,6 +12,8 @@ export interface BulkResult {
   inserted: number;
   unchanged: number;
   gold: number;
+  /** The stored version's id for each item, in the order of `items`. */
+  ids: number[];
 }
 
 /**
@@ -22,11 +24,13 @@ export interface BulkResult {
  * refuses to touch a row twice in one statement.
  */
 export async function upsertMany(pool: Pool, items: ImportItem[]): Promise<BulkResult> {
-  if (items.length === 0) return { inserted: 0, unchanged: 0, gold: 0 };
+  if (items.length === 0) return { inserted: 0, unchanged: 0, gold: 0, ids: [] };
   const byKey = new Map<string, { ticket: Ticket; hash: string; gold?: Gold | undefined }>();
+  const itemKeys: string[] = [];
   for (const it of items) {
     const hash = contentHash(it.ticket);
     const key = `${it.ticket.source}\n${it.ticket.externalId}\n${hash}`;
+    itemKeys.push(key);
     const prev = byKey.get(key);
     byKey.set(key, { ticket: it.ticket, hash, gold: it.gold ?? prev?.gold });
   }
@@ -73,6 +77,7 @@ export async function upsertMany(pool: Pool, items: ImportItem[]): Promise<BulkR
       );
     }
     const inserted = r.rows.filter((x) => x.inserted).length;
-    return { inserted, unchanged: items.length - inserted, gold: gold.length };
+    const ids = itemKeys.map((k) => idOf.get(k) ?? 0);
+    return { inserted, unchanged: items.length - inserted, gold: gold.length, ids };
   });
 }

@@ -1,11 +1,11 @@
 import { Queue, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { readJsonl } from '../batch/jsonl.js';
+import { type ImportItem, upsertMany } from '../batch/upsert.js';
 import type { Config } from '../config.js';
 import { seedContext } from '../context/store.js';
 import { ensureDatabase, migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
-import { upsertTicket } from '../db/tickets.js';
 import { createLogger } from '../logger.js';
 import { qcContextOf } from '../qc/context.js';
 import { startQcWorker } from '../qc/worker.js';
@@ -88,41 +88,31 @@ async function gradeExamples(
       concurrency: config.QC_CONCURRENCY,
     });
     const ctx = qcContextOf(await rt.contexts.active());
-    const ticketIds: number[] = [];
+    // Stored the way `batch import` stores (a reviewer's gold label outranks the file's).
+    const items: ImportItem[] = [];
     let rejected = 0;
-    let enqueued = 0;
     for await (const row of readJsonl(opts.file)) {
-      if (opts.limit !== undefined && ticketIds.length >= opts.limit) break;
-      if (!row.ok) {
+      if (opts.limit !== undefined && items.length >= opts.limit) break;
+      if (row.ok) items.push({ ticket: row.ticket, gold: row.gold });
+      else {
         rejected++;
         out(`  line ${row.line} rejected: ${row.reason}`);
-        continue;
       }
-      const stored = await upsertTicket(rt.pool, row.ticket);
-      ticketIds.push(stored.id);
-      if (row.gold) {
-        await rt.pool.query(
-          `INSERT INTO gold_labels (ticket_id, gold) VALUES ($1, $2) ON CONFLICT (ticket_id) DO UPDATE SET gold = EXCLUDED.gold`,
-          [stored.id, JSON.stringify(row.gold)],
-        );
-      }
-      const done = await rt.pool.query(
-        'SELECT 1 FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
-        [stored.id, ctx.version],
-      );
-      if (done.rowCount) continue;
+    }
+    const ticketIds = [...new Set((await upsertMany(rt.pool, items)).ids)];
+    const pending = await rt.pool.query<{ id: number; content_hash: string }>(
+      `SELECT t.id, t.content_hash FROM tickets t WHERE t.id = ANY($1::bigint[])
+         AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)`,
+      [ticketIds, ctx.version],
+    );
+    for (const t of pending.rows) {
       await enqueueQc(
         queue,
-        {
-          ticketId: stored.id,
-          contentHash: stored.contentHash,
-          contextVersion: ctx.version,
-          via: 'queue',
-        },
+        { ticketId: t.id, contentHash: t.content_hash, contextVersion: ctx.version, via: 'queue' },
         { attempts: config.QC_JOB_ATTEMPTS, failedRetentionMs: config.QC_FAILED_RETENTION },
       );
-      enqueued++;
     }
+    const enqueued = pending.rows.length;
     out(
       `Loaded ${ticketIds.length} example tickets from ${opts.file}${rejected ? ` (${rejected} rejected)` : ''}; ${enqueued} queued for grading, ${ticketIds.length - enqueued} already graded.`,
     );
