@@ -56,11 +56,11 @@ async function child(mode: Mode, file: string, url: string): Promise<void> {
       rows++;
     }
   } else if (mode === 'validate') {
-    const { readJsonl } = await import('../src/batch/jsonl.js');
+    const { readJsonl } = await import('../src/import/jsonl.js');
     for await (const row of readJsonl(file)) if (row.ok) rows++;
   } else {
     const { createPool } = await import('../src/db/pool.js');
-    const { importFile } = await import('../src/batch/import.js');
+    const { importFile } = await import('../src/import/import.js');
     const pool = createPool(url, { max: 2 });
     rows = (await importFile(pool, file)).stored;
     await pool.end();

@@ -213,7 +213,7 @@ async function serve(kind: string): Promise<void> {
     process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
     return;
   }
-  const { runApiProcess } = await import('../src/ingest/run.js');
+  const { runApiProcess } = await import('../workers/api.js');
   const api = await runApiProcess(config, { signals: false });
   process.stdout.write(`LISTENING ${api.url}\n`);
   process.once('SIGTERM', () => void api.close().then(() => process.exit(0)));

@@ -3,13 +3,13 @@
 // otherwise the TypeScript source through tsx.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/src/cli.js', import.meta.url);
+const compiled = new URL('../dist/src/cli/index.js', import.meta.url);
 if (existsSync(compiled)) {
   const { main } = await import(compiled.href);
   await main();
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  const { main } = await import(new URL('../src/cli.ts', import.meta.url).href);
+  const { main } = await import(new URL('../src/cli/index.ts', import.meta.url).href);
   await main();
 }

@@ -1,4 +1,117 @@
-import { loadConfigOrExit } from '../src/config.js';
-import { runApiProcess } from '../src/ingest/run.js';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/api/app.js';
+import { createMetrics } from '../src/api/metrics.js';
+import type { Lifecycle } from '../src/api/routes/health.js';
+import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
+import { type Config, loadConfigOrExit } from '../src/config.js';
+import { pruneDeliveries } from '../src/db/versions.js';
+import { toError } from '../src/logger.js';
+import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
+import { createRedis } from '../src/queue/connection.js';
+import { QC_QUEUE } from '../src/queue/jobs.js';
+import { scheduleSettingsOf } from '../src/queue/schedule.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
+import { registerReview } from '../src/web/plugin.js';
 
-await runApiProcess(loadConfigOrExit());
+/** Delivery ids matter only within a vendor's retry window; older records are pruned. */
+const DELIVERY_RETENTION_DAYS = 30;
+
+export interface ApiProcess {
+  app: FastifyInstance;
+  url: string;
+  runtime: Runtime;
+  reconciler: Reconciler;
+  close(): Promise<void>;
+}
+
+/**
+ * `ticket-qc serve` / workers/api.ts: the webhook API plus the reconciler.
+ * Shutdown order: refuse new webhooks (503), stop the reconciler, let
+ * requests in flight finish and close the server, close Redis, end the pool.
+ */
+export async function runApiProcess(
+  config: Config,
+  opts: { signals?: boolean } = {},
+): Promise<ApiProcess> {
+  const rt = createRuntime(config, { name: 'api' });
+  const redis = createRedis(config.REDIS_URL, 'producer', rt.logger);
+  const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+  // A Queue re-emits its connection's errors; createRedis already logs them (throttled).
+  queue.on('error', () => undefined);
+  const lifecycle: Lifecycle = { draining: false };
+  const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
+  const app = await buildApp({
+    config,
+    pool: rt.pool,
+    queue,
+    redis,
+    contexts: rt.contexts,
+    logger: rt.logger,
+    metrics,
+    lifecycle,
+    // The team-lead pages live in their own scope, with their own body parsers.
+    extend: (scope) =>
+      registerReview(scope, { pool: rt.pool, queue, redis, config, logger: rt.logger }),
+  });
+  // Budgets: every minute, warn at 80% and pause the qc queue at 100%.
+  const budget = startBudgetChecks(budgetDepsOf(rt, queue), { intervalMs: 60_000 });
+  const settings = scheduleSettingsOf(config);
+  const reconciler = startReconciler(
+    {
+      pool: rt.pool,
+      queue,
+      contexts: rt.contexts,
+      settings,
+      logger: rt.logger,
+      onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
+    },
+    config.QC_RECONCILE_INTERVAL,
+  );
+  const prune = setInterval(() => {
+    pruneDeliveries(rt.pool, DELIVERY_RETENTION_DAYS).catch((err) =>
+      rt.logger.warn({ err: toError(err).message }, 'pruning old webhook deliveries failed'),
+    );
+  }, 3_600_000);
+  prune.unref();
+
+  // Give Redis a moment so the first webhooks are queued at once; without it they wait for the reconciler.
+  await Promise.race([
+    once(redis, 'ready'),
+    new Promise((r) => setTimeout(r, 2_000).unref()),
+  ]).catch(() => undefined);
+  const url = await app.listen({ host: config.HOST, port: config.PORT });
+  rt.shutdown
+    .add('stop accepting webhooks (503)', () => {
+      lifecycle.draining = true;
+    })
+    .add('stop the reconciler and budget checks', async () => {
+      clearInterval(prune);
+      await reconciler.stop();
+      await budget.stop();
+    })
+    .add('finish requests in flight and close the server', () => app.close())
+    .add('close the queue and redis', async () => {
+      await queue.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+    })
+    .add('close postgres', () => rt.pool.end())
+    .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
+  if (opts.signals !== false) rt.shutdown.installSignalHandlers();
+  rt.logger.info(
+    {
+      url,
+      sources: Object.keys(config.webhookSecrets),
+      reconcileEveryMs: config.QC_RECONCILE_INTERVAL,
+    },
+    'api listening',
+  );
+  return { app, url, runtime: rt, reconciler, close: () => rt.shutdown.close() };
+}
+
+// Run directly (`tsx workers/api.ts`, the compose services): start the process.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runApiProcess(loadConfigOrExit());
+}

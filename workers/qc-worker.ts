@@ -1,4 +1,73 @@
-import { loadConfigOrExit } from '../src/config.js';
-import { runWorkerProcess } from '../src/qc/run.js';
+import { pathToFileURL } from 'node:url';
+import { Queue } from 'bullmq';
+import { startBatchScheduler } from '../src/batches/scheduler.js';
+import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
+import { type Config, loadConfigOrExit } from '../src/config.js';
+import { startQcWorker } from '../src/qc/worker.js';
+import { createRedis } from '../src/queue/connection.js';
+import { QC_QUEUE } from '../src/queue/jobs.js';
+import { createRuntime } from '../src/runtime.js';
 
-await runWorkerProcess(loadConfigOrExit());
+/**
+ * How long a stopping worker waits for the jobs in flight: at least one whole
+ * model request (ANTHROPIC_TIMEOUT) and the writes after it. Giving up
+ * earlier exits with a job still active: it is only recovered once its lock
+ * expires, as a stall (a second stall fails it), and the calls it paid for are
+ * never recorded. docker-compose.yml gives the worker 90 s (the default
+ * timeout of 60 s + 20 s fits).
+ */
+export function workerShutdownDeadlineMs(config: Config): number {
+  return Math.max(30_000, config.ANTHROPIC_TIMEOUT + 20_000);
+}
+
+/**
+ * `ticket-qc worker`: a long-running QC worker. SIGTERM stops taking jobs,
+ * lets the ones in flight finish, closes Redis and PostgreSQL, exits 0.
+ */
+export async function runWorkerProcess(config: Config): Promise<void> {
+  const rt = createRuntime(config, {
+    name: 'qc-worker',
+    shutdownDeadlineMs: workerShutdownDeadlineMs(config),
+  });
+  const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  const worker = await startQcWorker(rt, {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.QC_CONCURRENCY,
+    ratePerMinute: config.QC_RATE_LIMIT_PER_MINUTE,
+  });
+  // The nightly batch and its poller: idempotent when every worker process registers them.
+  const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
+  // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.
+  const queue = new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const budget = startBudgetChecks(budgetDepsOf(rt, queue), {
+    intervalMs: 60_000,
+    minGapMs: 10_000,
+  });
+  worker.on('completed', () => void budget.maybeCheck());
+  void budget.maybeCheck();
+  rt.shutdown
+    .add('stop taking jobs and finish those in flight', () => worker.close())
+    .add('stop the batch scheduler worker', () => batch.close())
+    .add('stop budget checks', () => budget.stop())
+    .add('close the producer queue', () => queue.close())
+    .add('close redis', async () => {
+      await connection.quit().catch(() => connection.disconnect());
+    })
+    .add('close postgres', () => rt.pool.end())
+    .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
+  rt.shutdown.installSignalHandlers();
+  rt.logger.info(
+    {
+      concurrency: config.QC_CONCURRENCY,
+      model: config.QC_MODEL,
+      strongModel: config.QC_STRONG_MODEL,
+    },
+    'qc worker started',
+  );
+}
+
+// Run directly (`tsx workers/qc-worker.ts`, the compose services): start the process.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runWorkerProcess(loadConfigOrExit());
+}

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { insertEvents } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
-import { audit } from '../review/audit.js';
+import { audit } from '../decisions/audit.js';
 
 /**
  * Pausing and resuming the qc queue by a person (web page, Bull Board, CLI).

@@ -3,6 +3,7 @@ import { budgetPaused } from '../budget/control.js';
 import type { ContextStore } from '../context/store.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
+import { insertProposal } from '../db/proposals.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
@@ -12,7 +13,6 @@ import { type Candidate, candidateEvents, detectRepeats } from './detect.js';
 import { gatherEvidence } from './evidence.js';
 import { proposeRevision } from './propose.js';
 import { type Check, checkRevision } from './rules.js';
-import { insertProposal } from './store.js';
 import { categoryKind, targetOf } from './target.js';
 
 /**

@@ -1,3 +1,4 @@
+import { hunkCount, normalizeText, unifiedDiff } from '../context/diff.js';
 import { agentOfFile } from '../context/files.js';
 import {
   parseAgentCategories,
@@ -6,7 +7,6 @@ import {
   parseRubric,
 } from '../context/parse.js';
 import { buildVocabulary, type Vocabulary } from '../context/vocab.js';
-import { hunkCount, normalizeText, unifiedDiff } from './diff.js';
 
 /**
  * What the chief may not propose, checked in code whatever the model says.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Gold, readJsonl } from '../batch/jsonl.js';
 import type { Queryable } from '../db/pool.js';
+import { Gold, readJsonl } from '../import/jsonl.js';
 import { canonicalJson } from '../ticket/hash.js';
 import { Ticket } from '../ticket/schema.js';
 

@@ -1,4 +1,4 @@
-import type { Gold } from '../batch/jsonl.js';
+import type { Gold } from '../import/jsonl.js';
 import { OUTCOMES, RESULTS } from '../qc/verdict.js';
 import { type Confusion, confusionOf, kappaOf, percentile } from './kappa.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBatch } from '../../src/batch/run.js';
+import { runBatch } from '../../src/batches/run.js';
 import { budgetPaused } from '../../src/budget/index.js';
 import { runChiefPass } from '../../src/chief/pass.js';
-import { type Harness, startHarness, submittedBatches } from '../batch/harness.js';
+import { type Harness, startHarness, submittedBatches } from '../batches/harness.js';
 import { chiefHarness, seedFailures } from '../chief/helpers.js';
 
 /**

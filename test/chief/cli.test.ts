@@ -1,6 +1,6 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../src/cli.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { buildCli } from '../../src/cli/index.js';
 import { captureLog } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

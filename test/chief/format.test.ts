@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatProposal } from '../../src/chief/format.js';
-import type { Proposal } from '../../src/chief/store.js';
+import { formatProposal } from '../../src/cli/proposal-format.js';
+import type { Proposal } from '../../src/db/proposals.js';
 
 const ESC = '\u001b';
 

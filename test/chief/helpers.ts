@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import type { ChiefDeps } from '../../src/chief/pass.js';
-import { chiefDeps } from '../../src/chief/run.js';
 import { insertEvents } from '../../src/db/events.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { chiefDeps } from '../../workers/chief-of-staff.js';
 import { testConfig } from '../helpers/config.js';
 import type { TestDb } from '../helpers/db.js';
 

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChiefProcess } from '../../src/chief/run.js';
 import { createNotifier, notifyEscalations } from '../../src/notify/index.js';
 import { createRuntime } from '../../src/runtime.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { runChiefProcess } from '../../workers/chief-of-staff.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { storeExamples, waitFor } from '../helpers/pipeline.js';

@@ -1,14 +1,14 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
+import { proposeRevisionHandler } from '@ticket-qc/anthropic-simulator/revise';
 import { applyPatch } from 'diff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backtest, runBacktest } from '../../src/chief/backtest.js';
 import { runChiefPass } from '../../src/chief/pass.js';
 import { ContextStore } from '../../src/context/store.js';
 import { upsertTicket } from '../../src/db/tickets.js';
+import { approveProposal, restoreVersion } from '../../src/decisions/decisions.js';
+import { addOverride } from '../../src/decisions/overrides.js';
 import { qcContextOf } from '../../src/qc/context.js';
-import { approveProposal, restoreVersion } from '../../src/review/decisions.js';
-import { addOverride } from '../../src/review/overrides.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { proposeRevisionHandler } from '../../src/simulator/revise.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
 import { CAUSE_QUOTE, dockTicket } from './fixtures.js';

@@ -1,10 +1,10 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { applyPatch } from 'diff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../../src/batch/jsonl.js';
 import { runChiefPass } from '../../src/chief/pass.js';
 import { upsertTicket } from '../../src/db/tickets.js';
-import { rejectProposal } from '../../src/review/decisions.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { rejectProposal } from '../../src/decisions/decisions.js';
+import { readJsonl } from '../../src/import/jsonl.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { chiefHarness, proposalRows, seedFailures } from './helpers.js';

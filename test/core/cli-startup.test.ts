@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * `ticket-qc --help` or `ticket-qc costs` must not wait for the servers, the
- * simulator or the SDK to load: src/cli.ts and the registration modules
+ * simulator or the SDK to load: src/cli/index.ts and the registration modules
  * (batch/chief/review cli.ts) import only commander and tiny pure helpers, and
  * each action imports what it runs. This checks that structure, not a timing:
  * a child process records every module it loads — each URL the ESM loader
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cliUrl = pathToFileURL(path.join(root, 'src/cli.ts')).href;
+const cliUrl = pathToFileURL(path.join(root, 'src/cli/index.ts')).href;
 
 /** Packages of the TypeScript loader the child runs under, not of the CLI. */
 const LOADER = new Set(['tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
@@ -92,7 +92,7 @@ const packagesOf = (urls: string[]) =>
       }),
     ),
   ].sort();
-/** The repository's own modules, as paths from its root (src/cli.ts, …). */
+/** The repository's own modules, as paths from its root (src/cli/index.ts, …). */
 const sourcesOf = (urls: string[]) => {
   const prefix = `${pathToFileURL(root).href}/`;
   return urls.flatMap((u) =>
@@ -103,7 +103,7 @@ const sourcesOf = (urls: string[]) => {
 describe('CLI startup', () => {
   it.each([
     ['building the program and rendering every command’s help', 'probe', ['probe.mjs']],
-    ['`ticket-qc costs --help`', 'costs-help', ['src/cli.ts', 'costs', '--help']],
+    ['`ticket-qc costs --help`', 'costs-help', ['src/cli/index.ts', 'costs', '--help']],
   ])('%s loads commander and no implementation', (_what, name, args) => {
     const script = args[0] === 'probe.mjs' ? [path.join(dir, 'probe.mjs')] : args;
     const urls = modulesLoadedBy(script, name);
@@ -112,18 +112,18 @@ describe('CLI startup', () => {
     // The hook saw the graph: the CLI and each registration module are in it.
     expect(sources).toEqual(
       expect.arrayContaining([
-        'src/cli.ts',
-        'src/batch/cli.ts',
-        'src/chief/cli.ts',
-        'src/chief/cli-review.ts',
-        'src/review/cli.ts',
+        'src/cli/index.ts',
+        'src/cli/batch.ts',
+        'src/cli/chief.ts',
+        'src/cli/proposals.ts',
+        'src/cli/review.ts',
       ]),
     );
     // The heavy ones by name, for a readable failure…
     expect(urls.filter((u) => /\/node_modules\/(fastify|@bull-board|diff2html)\//.test(u))).toEqual(
       [],
     );
-    expect(sources.filter((s) => s.startsWith('src/simulator/'))).toEqual([]);
+    expect(sources.filter((s) => s.startsWith('packages/anthropic-simulator/'))).toEqual([]);
     // …and the rule itself: no third-party package but commander (no zod via
     // config.ts, no pg, bullmq, ioredis, pino, the SDK, diff, csv-parse, …).
     expect(packagesOf(urls)).toEqual(['commander']);

@@ -79,7 +79,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('every command in the file is a real CLI command', async () => {
-    const { buildCli } = await import('../../src/cli.js');
+    const { buildCli } = await import('../../src/cli/index.js');
     const names = buildCli().commands.map((c) => c.name());
     for (const svc of Object.values(s)) {
       const cmd = Array.isArray(svc.command) ? svc.command[0] : undefined;

@@ -60,7 +60,7 @@ describe('config', () => {
   });
 
   it('a bad value makes a command exit non-zero with a clear message', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'migrate'], {
       env: { ...process.env, QC_SHADOW_RATE: 'often' },
       encoding: 'utf8',
       timeout: 30_000,

@@ -63,7 +63,7 @@ describe('database', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tqc-export-'));
     const out = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'context', 'export', '--dir', dir],
+      ['--import', 'tsx', 'src/cli/index.ts', 'context', 'export', '--dir', dir],
       {
         env: { ...process.env, DATABASE_URL: db.url },
         encoding: 'utf8',

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 function run(args: string[], env: Record<string, string>, timeoutMs: number) {
   return new Promise<{ code: number | null; timedOut: boolean; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

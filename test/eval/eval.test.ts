@@ -1,12 +1,12 @@
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../../src/cli.js';
+import { buildCli } from '../../src/cli/index.js';
 import { runEval } from '../../src/eval/run.js';
 import { createRuntime } from '../../src/runtime.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { captureLog } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -108,7 +108,7 @@ describe('ticket-qc eval with an unpriced model', () => {
 
 describe('ticket-qc eval on the gold labels stored in PostgreSQL', () => {
   it('db:review grades only the verdicts team leads added; db grades them all', async () => {
-    const { readJsonl } = await import('../../src/batch/jsonl.js');
+    const { readJsonl } = await import('../../src/import/jsonl.js');
     const { upsertTicket } = await import('../../src/db/tickets.js');
     let n = 0;
     for await (const row of readJsonl(dataset)) {

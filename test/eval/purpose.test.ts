@@ -1,15 +1,15 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../../src/batch/jsonl.js';
 import type { Pool } from '../../src/db/pool.js';
+import { summarize } from '../../src/db/summary.js';
 import { runEval } from '../../src/eval/run.js';
+import { readJsonl } from '../../src/import/jsonl.js';
 import { createAnthropic } from '../../src/llm/client.js';
 import { createRuntime } from '../../src/runtime.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { summarize } from '../../src/stats/summary.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedJobsOf, retryFailedIn } from '../../src/queue/failed.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     env: {
       ...process.env,
       DATABASE_URL: db.url,

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../../src/batch/jsonl.js';
 import { upsertTicket } from '../../src/db/tickets.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { readJsonl } from '../../src/import/jsonl.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { startPipeline, waitFor } from '../helpers/pipeline.js';
 

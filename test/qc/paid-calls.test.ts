@@ -1,3 +1,4 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,6 @@ import { LlmError } from '../../src/llm/retry.js';
 import { qcContextOf } from '../../src/qc/context.js';
 import { makeQcProcessor } from '../../src/qc/processor.js';
 import { createRuntime } from '../../src/runtime.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { storeExamples } from '../helpers/pipeline.js';

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readContextDir } from '../../src/context/files.js';
@@ -8,7 +9,6 @@ import { upsertTicket } from '../../src/db/tickets.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { estimateTokens } from '../../src/llm/tokens.js';
 import { makeQcProcessor } from '../../src/qc/processor.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import type { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
-import { workerShutdownDeadlineMs } from '../../src/qc/run.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { workerShutdownDeadlineMs } from '../../workers/qc-worker.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {
   type Pipeline,

@@ -1,5 +1,5 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {
   type Pipeline,

@@ -1,7 +1,7 @@
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../../src/batch/jsonl.js';
 import { upsertTicket } from '../../src/db/tickets.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { readJsonl } from '../../src/import/jsonl.js';
 import type { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';

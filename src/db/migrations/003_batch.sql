@@ -1,10 +1,10 @@
--- Nightly batch grading through the Message Batches API (src/batch).
+-- Nightly batch grading through the Message Batches API (src/batches).
 --
 -- Creating a message batch takes no idempotency key, so every step is
 -- written down BEFORE the call that depends on it: the run, then each chunk
 -- with its custom_id → ticket mapping, then 'submitting' (with a timestamp
 -- used to find the batch in messages.batches.list after a crash), and only
--- then the create call. See src/batch/README.md for the state machine.
+-- then the create call. See src/batches/README.md for the state machine.
 
 -- One `batch run` (CLI or nightly schedule).
 CREATE TABLE batch_runs (

@@ -1,0 +1,99 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { type ChunkRow, getRun, type RunRow, requestsOf, updateChunk } from '../db/batches.js';
+import { withRetries } from '../llm/retry.js';
+import { contextOfRun } from './context.js';
+import { checkpoint } from './crash.js';
+import type { BatchDeps } from './deps.js';
+import { type IngestOutcome, type IngestScope, ingestEntry, requeue } from './ingest.js';
+
+export type Tally = Record<IngestOutcome | 'unknown', number>;
+
+/** Asks the API how a submitted batch is doing; marks it `ended` when it is. */
+export async function pollChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boolean> {
+  const id = chunk.anthropic_batch_id as string;
+  const b = await withRetries(deps.llm.retry, () => deps.anthropic.messages.batches.retrieve(id));
+  const ended = b.processing_status === 'ended';
+  await updateChunk(deps.pool, chunk.id, {
+    request_counts: b.request_counts,
+    ...(ended ? { status: 'ended', ended_at: new Date(b.ended_at ?? Date.now()) } : {}),
+  });
+  return ended;
+}
+
+/**
+ * Runs `fn` over the items with at most `limit` in flight. On the first
+ * error it starts nothing new, lets the ones in flight settle, then throws:
+ * what is stored afterwards is what a kill at that moment would leave.
+ */
+async function eachLimit<T>(items: AsyncIterable<T>, limit: number, fn: (x: T) => Promise<void>) {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for await (const item of items) {
+    if (failure) break;
+    const p = fn(item)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => running.delete(p));
+    running.add(p);
+    if (running.size >= limit) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
+}
+
+/**
+ * Ingests an ended batch's results (streamed JSONL) through the realtime
+ * grading path. Idempotent: entries already graded or requeued are skipped,
+ * so a rerun after a crash picks up where the last one stopped. Entries the
+ * results never mention are requeued. The chunk is `collected` only when
+ * every request reached an end state.
+ */
+export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Tally> {
+  const run = (await getRun(deps.pool, chunk.run_id)) as RunRow;
+  const scope: IngestScope = { deps, ctx: await contextOfRun(deps.pool, run), model: run.model };
+  const requests = new Map((await requestsOf(deps.pool, chunk.id)).map((r) => [r.custom_id, r]));
+  const tally: Tally = { graded: 0, requeued: 0, failed: 0, retry: 0, unknown: 0 };
+  const seen = new Set<string>();
+  let done = 0;
+
+  let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse>;
+  try {
+    results = await deps.anthropic.messages.batches.results(chunk.anthropic_batch_id as string);
+  } catch (err) {
+    // Results are kept 29 days; past that, every unfinished entry goes to the realtime queue.
+    if (!(err instanceof Anthropic.NotFoundError)) throw err;
+    deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
+    results = (async function* () {})();
+  }
+  await eachLimit(results, deps.ingestConcurrency, async (entry) => {
+    seen.add(entry.custom_id);
+    const req = requests.get(entry.custom_id);
+    if (!req) {
+      tally.unknown++;
+      deps.logger.warn(
+        { chunkId: chunk.id, customId: entry.custom_id },
+        'result for an unknown custom_id',
+      );
+      return;
+    }
+    if (req.state !== 'pending') return;
+    tally[await ingestEntry(scope, req, entry.result)]++;
+    checkpoint(deps.crashAt, 'mid-results', ++done);
+  });
+
+  const missing = [...requests.values()].filter(
+    (r) => r.state === 'pending' && !seen.has(r.custom_id),
+  );
+  for (const r of missing) tally[await requeue(scope, r, 'missing')]++;
+
+  const left = await deps.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM batch_requests WHERE chunk_id = $1 AND state = 'pending'`,
+    [chunk.id],
+  );
+  if ((left.rows[0]?.n ?? 0) === 0) {
+    await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });
+  }
+  deps.logger.info({ chunkId: chunk.id, ...tally }, 'batch results ingested');
+  return tally;
+}

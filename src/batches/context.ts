@@ -1,0 +1,39 @@
+import { type ContextFile, snapshotOf } from '../context/store.js';
+import type { RunRow } from '../db/batches.js';
+import type { Queryable } from '../db/pool.js';
+import { type QcContext, qcContextOf } from '../qc/context.js';
+
+/** Every active context file → its version: stored with a run. */
+export async function activeFileVersions(db: Queryable): Promise<Record<string, number>> {
+  const r = await db.query<{ file: string; version: number }>(
+    'SELECT file, version FROM context_versions WHERE active ORDER BY file',
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.file, x.version]));
+}
+
+const cache = new Map<number, QcContext>();
+
+/**
+ * The QC context a run's requests were built with, rebuilt from the file
+ * versions stored with the run. Results are validated against it even when a
+ * new context version was approved while the batch was processing.
+ */
+export async function contextOfRun(db: Queryable, run: RunRow): Promise<QcContext> {
+  const hit = cache.get(run.id);
+  if (hit?.version === run.context_version) return hit;
+  const entries = Object.entries(run.context_files);
+  const r = await db.query<ContextFile>(
+    `SELECT file, version, content, sha256 FROM context_versions
+     WHERE (file, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
+    [entries.map(([f]) => f), entries.map(([, v]) => v)],
+  );
+  const ctx = qcContextOf(snapshotOf(r.rows));
+  if (ctx.version !== run.context_version) {
+    throw new Error(
+      `run ${run.id}: its context files no longer rebuild context version ${run.context_version.slice(0, 12)}`,
+    );
+  }
+  cache.set(run.id, ctx);
+  if (cache.size > 8) cache.delete(cache.keys().next().value as number);
+  return ctx;
+}

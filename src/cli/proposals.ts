@@ -1,0 +1,170 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Config } from '../config.js';
+import type { ProposalStatus } from '../db/proposals.js';
+import { nonNegativeInt as int, withPool } from './support.js';
+
+/**
+ * `proposals …` and `overrides …`: a team lead's decisions on the command line.
+ * Only commander is imported up front; each action imports what it runs.
+ */
+
+export function registerProposals(program: Command, getConfig: () => Config): void {
+  const proposals = program
+    .command('proposals')
+    .description('proposed context revisions: list, show, approve, reject, restore');
+  proposals
+    .command('list')
+    .description('proposals, newest first')
+    .option('--status <s>', 'pending | approved | rejected | refused | superseded')
+    .option('--limit <n>', 'at most n', int, 50)
+    .action(async (opts: { status?: ProposalStatus; limit: number }) => {
+      const { listProposals } = await import('../db/proposals.js');
+      const { formatProposalRow } = await import('./proposal-format.js');
+      await withPool(getConfig(), async (pool) => {
+        const rows = await listProposals(pool, opts);
+        console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
+      });
+    });
+  proposals
+    .command('show <id>')
+    .description('a proposal with its evidence, backtest and diff (coloured on a terminal)')
+    .option('--no-color', 'plain diff even on a terminal')
+    .action(async (id: string, opts: { color: boolean }) => {
+      const { getProposal } = await import('../db/proposals.js');
+      const { formatProposal } = await import('./proposal-format.js');
+      await withPool(getConfig(), async (pool) => {
+        const p = await getProposal(pool, int(id));
+        if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+        console.log(formatProposal(p, { color: opts.color && Boolean(process.stdout.isTTY) }));
+      });
+    });
+  proposals
+    .command('approve <id>')
+    .description(
+      'activate the proposed file as a new context version (workers use it on their next job)',
+    )
+    .requiredOption('--reviewer <name>', 'who approves')
+    .option('--note <text>', 'why')
+    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+      const { approveProposal } = await import('../decisions/decisions.js');
+      await withPool(getConfig(), async (pool) => {
+        const r = await approveProposal(pool, int(id), opts);
+        console.log(
+          `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
+            (r.superseded.length
+              ? `; superseded ${r.superseded.map((x) => `#${x}`).join(', ')}`
+              : ''),
+        );
+      });
+    });
+  proposals
+    .command('reject <id>')
+    .description('reject; its failures stay covered, so the pair fires again only after N new ones')
+    .requiredOption('--reviewer <name>', 'who rejects')
+    .option('--note <text>', 'why')
+    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+      const { rejectProposal } = await import('../decisions/decisions.js');
+      await withPool(getConfig(), async (pool) => {
+        await rejectProposal(pool, int(id), opts);
+        console.log(`rejected #${id}`);
+      });
+    });
+  proposals
+    .command('restore [id]')
+    .description(
+      'make an earlier version active again: the version before proposal <id>, or --file F --version N',
+    )
+    .option('--file <file>', 'context file, e.g. rubric.md or agents/triage.md')
+    .option('--version <n>', 'version to restore', int)
+    .option('--list', 'list the versions of --file instead')
+    .requiredOption('--reviewer <name>', 'who restores')
+    .option('--note <text>', 'why')
+    .action(
+      async (
+        id: string | undefined,
+        opts: { file?: string; version?: number; list?: boolean; reviewer: string; note?: string },
+      ) => {
+        const { getProposal } = await import('../db/proposals.js');
+        const { listVersions, restoreVersion } = await import('../decisions/decisions.js');
+        await withPool(getConfig(), async (pool) => {
+          let file = opts.file;
+          let version = opts.version;
+          if (id !== undefined) {
+            const p = await getProposal(pool, int(id));
+            if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+            file = p.file;
+            version = p.baseVersion;
+          }
+          if (!file) throw new InvalidArgumentError('give a proposal id, or --file and --version');
+          if (opts.list || version === undefined) {
+            for (const v of await listVersions(pool, file)) {
+              console.log(
+                `v${v.version}${v.active ? ' (active)' : ''}  ${v.createdAt.toISOString()}  ${v.author}  ${v.note ?? ''}`,
+              );
+            }
+            return;
+          }
+          const created = await restoreVersion(pool, { ...opts, file, version });
+          console.log(`restored: context/${file} v${created.version} is active again`);
+        });
+      },
+    );
+}
+
+export function registerOverrides(program: Command, getConfig: () => Config): void {
+  const overrides = program
+    .command('overrides')
+    .description('team-lead overrides of QC verdicts (each counts as a failure for the chief)');
+  overrides
+    .command('add')
+    .description('overturn a verdict, or one criterion with --criterion')
+    .requiredOption('--ticket <ref>', 'ticket id, or external id (latest version)')
+    .option('--criterion <id>', 'criterion id from rubric.md (omit to overturn the outcome)')
+    .requiredOption(
+      '--verdict <v>',
+      'met|partial|missing|n/a for a criterion; pass|fail|escalate for the outcome',
+    )
+    .requiredOption('--reason <text>', 'why the verdict is wrong')
+    .requiredOption('--reviewer <name>', 'who overrides')
+    .option('--evidence <quote>', 'a quote from the ticket that supports the correction')
+    .action(
+      async (opts: {
+        ticket: string;
+        criterion?: string;
+        verdict: string;
+        reason: string;
+        reviewer: string;
+        evidence?: string;
+      }) => {
+        const { addOverride, resolveTicketRef } = await import('../decisions/overrides.js');
+        await withPool(getConfig(), async (pool) => {
+          const ticketId = await resolveTicketRef(pool, opts.ticket);
+          const o = await addOverride(pool, { ...opts, ticketId });
+          console.log(
+            `override #${o.id}: ticket #${o.ticketId} ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected} (${o.reviewer})`,
+          );
+        });
+      },
+    );
+  overrides
+    .command('list')
+    .description('overrides, newest first')
+    .option('--ticket <ref>', 'only this ticket')
+    .option('--limit <n>', 'at most n', int, 50)
+    .action(async (opts: { ticket?: string; limit: number }) => {
+      const { listOverrides, resolveTicketRef } = await import('../decisions/overrides.js');
+      await withPool(getConfig(), async (pool) => {
+        const ticketId = opts.ticket ? await resolveTicketRef(pool, opts.ticket) : undefined;
+        const rows = await listOverrides(pool, {
+          limit: opts.limit,
+          ...(ticketId ? { ticketId } : {}),
+        });
+        if (rows.length === 0) console.log('no overrides');
+        for (const o of rows) {
+          console.log(
+            `#${o.id}  ${o.createdAt.toISOString().slice(0, 16)}  ticket #${o.ticketId}  ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected}  ${o.reviewer}: ${o.reason}`,
+          );
+        }
+      });
+    });
+}

@@ -1,0 +1,237 @@
+import { customIdFor } from '../batches/params.js';
+import type { Queryable } from './pool.js';
+
+/** Rows of batch_runs / batch_chunks / batch_requests (migration 003). */
+
+export interface RunRow {
+  id: number;
+  via: 'batches' | 'queue';
+  trigger: string;
+  context_version: string;
+  context_files: Record<string, number>;
+  model: string;
+  since: Date | null;
+  until: Date | null;
+  max_tickets: number | null;
+  selected: number;
+  planned_at: Date | null;
+  finished_at: Date | null;
+  created_at: Date;
+}
+
+export type ChunkStatus =
+  | 'prepared'
+  | 'submitting'
+  | 'in_progress'
+  | 'ended'
+  | 'collected'
+  | 'failed'
+  | 'abandoned';
+
+export interface ChunkRow {
+  id: number;
+  run_id: number;
+  status: ChunkStatus;
+  anthropic_batch_id: string | null;
+  request_count: number;
+  bytes: number;
+  submit_started_at: Date | null;
+  submitted_at: Date | null;
+}
+
+export type RequestState = 'pending' | 'graded' | 'requeued' | 'failed' | 'superseded';
+
+export interface RequestRow {
+  custom_id: string;
+  chunk_id: number;
+  ticket_id: number;
+  context_version: string;
+  state: RequestState;
+  attempts: number;
+}
+
+export interface NewRun {
+  via: 'batches' | 'queue';
+  trigger: string;
+  contextVersion: string;
+  contextFiles: Record<string, number>;
+  model: string;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  maxTickets?: number | undefined;
+}
+
+export async function insertRun(db: Queryable, r: NewRun): Promise<RunRow> {
+  const res = await db.query<RunRow>(
+    `INSERT INTO batch_runs (via, trigger, context_version, context_files, model, since, until, max_tickets)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [
+      r.via,
+      r.trigger,
+      r.contextVersion,
+      JSON.stringify(r.contextFiles),
+      r.model,
+      r.since ?? null,
+      r.until ?? null,
+      r.maxTickets ?? null,
+    ],
+  );
+  return res.rows[0] as RunRow;
+}
+
+export async function getRun(db: Queryable, id: number): Promise<RunRow | undefined> {
+  return (await db.query<RunRow>('SELECT * FROM batch_runs WHERE id = $1', [id])).rows[0];
+}
+
+/**
+ * A run a crash left half-done: selection not finished, or chunks not yet
+ * (surely) submitted. `batch run` resumes it with its own options instead of
+ * selecting anew, so a rerun does what the interrupted run set out to do.
+ */
+export async function resumableRun(
+  db: Queryable,
+  contextVersion: string,
+): Promise<RunRow | undefined> {
+  const r = await db.query<RunRow>(
+    `SELECT * FROM batch_runs r
+     WHERE r.via = 'batches' AND r.finished_at IS NULL AND r.context_version = $1
+       AND (r.planned_at IS NULL OR EXISTS (
+         SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id AND c.status IN ('prepared', 'submitting')))
+     ORDER BY r.id LIMIT 1`,
+    [contextVersion],
+  );
+  return r.rows[0];
+}
+
+/**
+ * Runs planned under a context version that is no longer active stop
+ * planning: their unsubmitted chunks are abandoned when the pass reaches
+ * them, and their tickets are selected again under the new version.
+ */
+export async function closeStaleRuns(db: Queryable, contextVersion: string): Promise<void> {
+  await db.query(
+    `UPDATE batch_runs SET planned_at = now()
+     WHERE planned_at IS NULL AND via = 'batches' AND context_version <> $1`,
+    [contextVersion],
+  );
+}
+
+export async function markPlanned(db: Queryable, runId: number, selected: number): Promise<void> {
+  await db.query('UPDATE batch_runs SET planned_at = now(), selected = $2 WHERE id = $1', [
+    runId,
+    selected,
+  ]);
+}
+
+export async function mappedCount(db: Queryable, runId: number): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM batch_requests q JOIN batch_chunks c ON c.id = q.chunk_id
+     WHERE c.run_id = $1 AND q.state <> 'superseded'`,
+    [runId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Stores a chunk and its custom_id → ticket mapping (call inside a transaction). */
+export async function insertChunk(
+  db: Queryable,
+  run: RunRow,
+  items: { ticketId: number }[],
+  bytes: number,
+): Promise<number> {
+  const c = await db.query<{ id: number }>(
+    'INSERT INTO batch_chunks (run_id, request_count, bytes) VALUES ($1, $2, $3) RETURNING id',
+    [run.id, items.length, bytes],
+  );
+  const chunkId = (c.rows[0] as { id: number }).id;
+  await db.query(
+    `INSERT INTO batch_requests (custom_id, chunk_id, ticket_id, context_version)
+     SELECT t.custom_id, $2, t.ticket_id, $3 FROM unnest($1::text[], $4::bigint[]) AS t(custom_id, ticket_id)`,
+    [
+      items.map((i) => customIdFor(i.ticketId, chunkId)),
+      chunkId,
+      run.context_version,
+      items.map((i) => i.ticketId),
+    ],
+  );
+  return chunkId;
+}
+
+export async function chunksIn(db: Queryable, statuses: ChunkStatus[]): Promise<ChunkRow[]> {
+  const r = await db.query<ChunkRow>(
+    'SELECT * FROM batch_chunks WHERE status = ANY($1::text[]) ORDER BY id',
+    [statuses],
+  );
+  return r.rows;
+}
+
+export async function updateChunk(
+  db: Queryable,
+  id: number,
+  patch: Partial<{
+    status: ChunkStatus;
+    anthropic_batch_id: string;
+    submit_started_at: Date;
+    submitted_at: Date;
+    ended_at: Date;
+    collected_at: Date;
+    request_counts: unknown;
+    error: string | null;
+  }>,
+): Promise<void> {
+  const keys = Object.keys(patch) as (keyof typeof patch)[];
+  if (keys.length === 0) return;
+  const sets = keys.map((k, i) => `${k} = $${i + 2}`);
+  const values = keys.map((k) =>
+    k === 'request_counts' ? JSON.stringify(patch[k]) : (patch[k] as unknown),
+  );
+  await db.query(`UPDATE batch_chunks SET ${sets.join(', ')} WHERE id = $1`, [id, ...values]);
+}
+
+export async function requestsOf(db: Queryable, chunkId: number): Promise<RequestRow[]> {
+  const r = await db.query<RequestRow>(
+    `SELECT custom_id, chunk_id, ticket_id, context_version, state, attempts
+     FROM batch_requests WHERE chunk_id = $1 ORDER BY custom_id`,
+    [chunkId],
+  );
+  return r.rows;
+}
+
+export async function setRequestState(
+  db: Queryable,
+  customId: string,
+  patch: {
+    state?: RequestState;
+    resultType?: string;
+    resultId?: number | null;
+    error?: string | null;
+    attempts?: number;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
+       result_id = COALESCE($4, result_id), error = COALESCE($5, error),
+       attempts = COALESCE($6, attempts), updated_at = now()
+     WHERE custom_id = $1`,
+    [
+      customId,
+      patch.state ?? null,
+      patch.resultType ?? null,
+      patch.resultId ?? null,
+      patch.error ?? null,
+      patch.attempts ?? null,
+    ],
+  );
+}
+
+/** Marks runs whose every chunk reached an end state as finished. */
+export async function finishRuns(db: Queryable): Promise<number[]> {
+  const r = await db.query<{ id: number }>(
+    `UPDATE batch_runs r SET finished_at = now()
+     WHERE r.finished_at IS NULL AND r.planned_at IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id
+         AND c.status IN ('prepared', 'submitting', 'in_progress', 'ended'))
+     RETURNING r.id`,
+  );
+  return r.rows.map((x) => x.id);
+}

@@ -1,0 +1,118 @@
+import type { Queryable } from './pool.js';
+
+/** prompt_proposals rows, as the chief writes them and reviewers read them. */
+
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'refused' | 'superseded';
+
+export interface NewProposal {
+  agent: string;
+  category: string;
+  file: string;
+  baseVersion: number;
+  baseSha256: string;
+  proposedContent: string | null;
+  diff: string | null;
+  rationale: string | null;
+  answer: 'more_context' | 'rewrite' | null;
+  status: 'pending' | 'refused';
+  refusalReason: string | null;
+  coveredEventIds: number[];
+  coveredUntil: Date;
+  ticketCount: number;
+  evidence: unknown;
+  backtest: unknown;
+  model: string;
+  costUsd: number;
+}
+
+export interface Proposal {
+  id: number;
+  agent: string;
+  category: string;
+  file: string;
+  baseVersion: number;
+  baseSha256: string | null;
+  proposedContent: string | null;
+  diff: string | null;
+  rationale: string | null;
+  answer: string | null;
+  status: ProposalStatus;
+  refusalReason: string | null;
+  coveredEventIds: number[];
+  coveredUntil: Date | null;
+  ticketCount: number;
+  evidence: Record<string, unknown>;
+  backtest: Record<string, unknown> | null;
+  model: string | null;
+  costUsd: string;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  decidedAt: Date | null;
+  createdVersion: number | null;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, agent, category, file, base_version AS "baseVersion", base_sha256 AS "baseSha256",
+  proposed_content AS "proposedContent", diff, rationale, answer, status,
+  refusal_reason AS "refusalReason", covered_event_ids AS "coveredEventIds",
+  covered_until AS "coveredUntil", ticket_count AS "ticketCount", evidence, backtest, model,
+  cost_usd AS "costUsd", decided_by AS "decidedBy", decision_note AS "decisionNote",
+  decided_at AS "decidedAt", created_version AS "createdVersion", created_at AS "createdAt"`;
+
+export async function insertProposal(db: Queryable, p: NewProposal): Promise<number> {
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO prompt_proposals (agent, category, file, base_version, base_sha256,
+       proposed_content, diff, rationale, answer, status, refusal_reason, covered_event_ids,
+       covered_until, ticket_count, evidence, backtest, model, cost_usd)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+     RETURNING id`,
+    [
+      p.agent,
+      p.category,
+      p.file,
+      p.baseVersion,
+      p.baseSha256,
+      p.proposedContent,
+      p.diff,
+      p.rationale,
+      p.answer,
+      p.status,
+      p.refusalReason,
+      p.coveredEventIds,
+      p.coveredUntil,
+      p.ticketCount,
+      JSON.stringify(p.evidence),
+      p.backtest === null ? null : JSON.stringify(p.backtest),
+      p.model,
+      p.costUsd.toFixed(8),
+    ],
+  );
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new Error('insert into prompt_proposals returned no id');
+  return id;
+}
+
+export async function getProposal(
+  db: Queryable,
+  id: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<Proposal | undefined> {
+  const r = await db.query<Proposal>(
+    `SELECT ${COLUMNS} FROM prompt_proposals WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return r.rows[0];
+}
+
+export async function listProposals(
+  db: Queryable,
+  opts: { status?: ProposalStatus; limit?: number } = {},
+): Promise<Proposal[]> {
+  const r = await db.query<Proposal>(
+    `SELECT ${COLUMNS} FROM prompt_proposals
+     WHERE ($1::text IS NULL OR status = $1)
+     ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [opts.status ?? null, opts.limit ?? 50],
+  );
+  return r.rows;
+}

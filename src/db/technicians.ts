@@ -1,0 +1,56 @@
+import type { Range } from './costs.js';
+import type { Queryable } from './pool.js';
+
+/**
+ * Scorecards per technician (the ticket's assignee), from the latest result
+ * of each ticket version graded in the range: what a team lead coaches from.
+ */
+
+export interface Scorecard {
+  assignee: string;
+  graded: number;
+  passed: number;
+  failed: number;
+  escalated: number;
+  avgScore: number;
+  /** Criteria most often missing or partial, worst first. */
+  missed: { criterion: string; n: number }[];
+  /** Pass rate per ISO week (Monday, UTC), oldest first. */
+  weeks: { week: string; graded: number; passed: number }[];
+}
+
+export async function scorecards(db: Queryable, r: Range): Promise<Scorecard[]> {
+  const base = `WITH graded AS (
+      SELECT coalesce(t.assignee, '(unassigned)') AS assignee, q.outcome, q.score, q.verdict, q.graded_at
+      FROM qc_results q JOIN tickets t ON t.id = q.ticket_id
+      WHERE q.graded_at >= $1 AND q.graded_at < $2)`;
+  const totals = await db.query<Omit<Scorecard, 'missed' | 'weeks'>>(
+    `${base} SELECT assignee, count(*)::int AS graded,
+        count(*) FILTER (WHERE outcome = 'pass')::int AS passed,
+        count(*) FILTER (WHERE outcome = 'fail')::int AS failed,
+        count(*) FILTER (WHERE outcome = 'escalate')::int AS escalated,
+        round(avg(score))::int AS "avgScore"
+     FROM graded GROUP BY assignee ORDER BY count(*) DESC, assignee`,
+    [r.since, r.until],
+  );
+  const missed = await db.query<{ assignee: string; criterion: string; n: number }>(
+    `${base} SELECT assignee, c->>'criterion' AS criterion, count(*)::int AS n
+     FROM graded, jsonb_array_elements(verdict->'criteria') c
+     WHERE c->>'result' IN ('missing', 'partial')
+     GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`,
+    [r.since, r.until],
+  );
+  const weeks = await db.query<{ assignee: string; week: string; graded: number; passed: number }>(
+    `${base} SELECT assignee, to_char(date_trunc('week', graded_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS week,
+        count(*)::int AS graded, count(*) FILTER (WHERE outcome = 'pass')::int AS passed
+     FROM graded GROUP BY 1, 2 ORDER BY 1, 2`,
+    [r.since, r.until],
+  );
+  return totals.rows.map((t) => ({
+    ...t,
+    missed: missed.rows.filter((m) => m.assignee === t.assignee).slice(0, 3),
+    weeks: weeks.rows
+      .filter((w) => w.assignee === t.assignee)
+      .map(({ week, graded, passed }) => ({ week, graded, passed })),
+  }));
+}

@@ -1,0 +1,239 @@
+import { applyDiff } from '../context/diff.js';
+import { activateNewVersion, type ContextFile } from '../context/store.js';
+import { insertEvents } from '../db/events.js';
+import { type Pool, withTransaction } from '../db/pool.js';
+import { getProposal, type Proposal } from '../db/proposals.js';
+import { audit } from './audit.js';
+
+/**
+ * Team-lead decisions on proposals and context versions, shared by the CLI
+ * and the review pages. Each runs in one transaction with the proposal row
+ * locked, records who decided and why, and writes a `proposal` event.
+ *
+ * - approve: the proposed file becomes a new active version (workers pick it
+ *   up on their next job, and the prompt-cache prefix changes with it);
+ *   other pending proposals for the same file are superseded, since their
+ *   diffs were computed against the old text.
+ * - reject: the proposal keeps covering its failures, so the same pair fires
+ *   again only after N new failures.
+ * - restore: any earlier version of a file becomes the active one again
+ *   (the same row, re-activated; who and when are recorded).
+ */
+
+export class DecisionError extends Error {
+  override name = 'DecisionError';
+  constructor(
+    message: string,
+    readonly code: 'not_found' | 'not_pending' | 'stale' | 'bad_request',
+  ) {
+    super(message);
+  }
+}
+
+export interface Decider {
+  reviewer: string;
+  note?: string | undefined;
+  /** Where the decision was made, for the review audit log (default: the CLI). */
+  via?: 'web' | 'cli';
+  role?: string;
+}
+
+/** Every decision also lands in the reviewers' audit log, in the same transaction. */
+function auditOf(
+  db: Parameters<typeof audit>[0],
+  d: Decider,
+  action: string,
+  target: string,
+  details: Record<string, unknown>,
+) {
+  return audit(db, {
+    actor: d.reviewer,
+    role: d.role ?? (d.via === 'web' ? 'reviewer' : 'operator'),
+    via: d.via ?? 'cli',
+    action,
+    target,
+    note: d.note,
+    details,
+  });
+}
+
+function requireReviewer(d: Decider): void {
+  if (!d.reviewer.trim()) throw new DecisionError('a reviewer name is required', 'bad_request');
+}
+
+async function lockPending(db: Parameters<typeof getProposal>[0], id: number): Promise<Proposal> {
+  const p = await getProposal(db, id, { forUpdate: true });
+  if (!p) throw new DecisionError(`no proposal #${id}`, 'not_found');
+  if (p.status !== 'pending') {
+    throw new DecisionError(`proposal #${id} is ${p.status}, not pending`, 'not_pending');
+  }
+  return p;
+}
+
+export async function approveProposal(
+  pool: Pool,
+  id: number,
+  d: Decider,
+): Promise<{ proposal: Proposal; version: ContextFile; superseded: number[] }> {
+  requireReviewer(d);
+  return withTransaction(pool, async (db) => {
+    const p = await lockPending(db, id);
+    const active = await db.query<{ version: number; content: string }>(
+      'SELECT version, content FROM context_versions WHERE file = $1 AND active FOR UPDATE',
+      [p.file],
+    );
+    const current = active.rows[0];
+    if (!current || current.version !== p.baseVersion || !p.proposedContent || !p.diff) {
+      throw new DecisionError(
+        `context/${p.file} changed since proposal #${id} was made (base v${p.baseVersion}, ` +
+          `active v${current?.version ?? '?'}); reject it and let the chief propose again`,
+        'stale',
+      );
+    }
+    // What the reviewer read is exactly what gets activated.
+    const applied = applyDiff(current.content, p.diff);
+    if (applied === false || applied !== p.proposedContent) {
+      throw new DecisionError(`proposal #${id}'s diff no longer applies cleanly`, 'stale');
+    }
+    const version = await activateNewVersion(db, {
+      file: p.file,
+      content: p.proposedContent,
+      author: d.reviewer,
+      note: `proposal #${id}${d.note ? `: ${d.note}` : ''}`,
+    });
+    await db.query(
+      `UPDATE prompt_proposals SET status = 'approved', decided_by = $2, decision_note = $3,
+         decided_at = now(), created_version = $4 WHERE id = $1`,
+      [id, d.reviewer, d.note ?? null, version.version],
+    );
+    const sup = await db.query<{ id: number }>(
+      `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(),
+         decision_note = $2 WHERE file = $1 AND status = 'pending' AND id <> $3 RETURNING id`,
+      [p.file, `superseded by proposal #${id} (v${version.version})`, id],
+    );
+    await decisionEvent(db, 'approved', p, d, { version: version.version });
+    await auditOf(db, d, 'proposal.approve', `proposal:${id}`, {
+      file: p.file,
+      version: version.version,
+    });
+    return {
+      proposal: { ...p, status: 'approved' },
+      version,
+      superseded: sup.rows.map((r) => r.id),
+    };
+  });
+}
+
+export async function rejectProposal(pool: Pool, id: number, d: Decider): Promise<Proposal> {
+  requireReviewer(d);
+  return withTransaction(pool, async (db) => {
+    const p = await lockPending(db, id);
+    await db.query(
+      `UPDATE prompt_proposals SET status = 'rejected', decided_by = $2, decision_note = $3,
+         decided_at = now() WHERE id = $1`,
+      [id, d.reviewer, d.note ?? null],
+    );
+    await decisionEvent(db, 'rejected', p, d, {});
+    await auditOf(db, d, 'proposal.reject', `proposal:${id}`, { file: p.file });
+    return { ...p, status: 'rejected' };
+  });
+}
+
+export interface VersionRow {
+  file: string;
+  version: number;
+  sha256: string;
+  author: string;
+  note: string | null;
+  active: boolean;
+  createdAt: Date;
+  activatedAt: Date | null;
+  activatedBy: string | null;
+}
+
+export async function listVersions(pool: Pool, file: string): Promise<VersionRow[]> {
+  const r = await pool.query<VersionRow>(
+    `SELECT file, version, sha256, author, note, active, created_at AS "createdAt",
+       activated_at AS "activatedAt", activated_by AS "activatedBy"
+     FROM context_versions WHERE file = $1 ORDER BY version DESC`,
+    [file],
+  );
+  return r.rows;
+}
+
+/**
+ * Makes an earlier version of a file active again. The old row itself is
+ * re-activated (not copied), so the QC context is byte-for-byte what it was
+ * and carries the same context version — results graded under it before
+ * count as graded for it again.
+ */
+export async function restoreVersion(
+  pool: Pool,
+  args: Decider & { file: string; version: number },
+): Promise<ContextFile> {
+  requireReviewer(args);
+  return withTransaction(pool, async (db) => {
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`context:${args.file}`]);
+    const old = await db.query<ContextFile & { active: boolean }>(
+      'SELECT file, version, content, sha256, active FROM context_versions WHERE file = $1 AND version = $2',
+      [args.file, args.version],
+    );
+    const row = old.rows[0];
+    if (!row) throw new DecisionError(`no version ${args.version} of ${args.file}`, 'not_found');
+    if (row.active) {
+      throw new DecisionError(`v${args.version} of ${args.file} is already active`, 'bad_request');
+    }
+    const prev = await db.query<{ version: number }>(
+      'UPDATE context_versions SET active = false WHERE file = $1 AND active RETURNING version',
+      [args.file],
+    );
+    await db.query(
+      `UPDATE context_versions SET active = true, activated_at = now(), activated_by = $3
+       WHERE file = $1 AND version = $2`,
+      [args.file, args.version, args.reviewer],
+    );
+    // Pending proposals were diffed against the text being replaced.
+    await db.query(
+      `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(), decision_note = $2
+       WHERE file = $1 AND status = 'pending'`,
+      [args.file, `superseded: v${args.version} restored`],
+    );
+    const details = {
+      file: args.file,
+      restored: args.version,
+      replaced: prev.rows[0]?.version ?? null,
+      reviewer: args.reviewer,
+      note: args.note ?? null,
+    };
+    await insertEvents(db, [
+      { agent: 'reviewer', kind: 'proposal', category: 'restored', details },
+    ]);
+    await auditOf(db, args, 'context.restore', `context:${args.file}`, details);
+    return { file: row.file, version: row.version, content: row.content, sha256: row.sha256 };
+  });
+}
+
+async function decisionEvent(
+  db: Parameters<typeof insertEvents>[0],
+  decision: 'approved' | 'rejected',
+  p: Proposal,
+  d: Decider,
+  extra: Record<string, unknown>,
+): Promise<void> {
+  await insertEvents(db, [
+    {
+      agent: 'reviewer',
+      kind: 'proposal',
+      category: decision,
+      details: {
+        proposalId: p.id,
+        agent: p.agent,
+        category: p.category,
+        file: p.file,
+        reviewer: d.reviewer,
+        note: d.note ?? null,
+        ...extra,
+      },
+    },
+  ]);
+}

@@ -1,0 +1,156 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ContextStore } from '../context/store.js';
+import type { Pool } from '../db/pool.js';
+import { markQueued, tryTicketLock } from '../db/versions.js';
+import { toError } from '../logger.js';
+import { qcJobId } from '../queue/jobs.js';
+import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
+import { qcContextOf } from './context.js';
+
+/**
+ * The safety net under "nothing is lost": every accepted ticket version that
+ * is the latest of its ticket, in a grading status, not yet graded for the
+ * active QC context and without a job in Redis gets one. That covers webhooks
+ * acknowledged while Redis was down and jobs a Redis restart lost. Several
+ * reconcilers may run at once (one per API replica): the per-ticket lock and
+ * version-specific job ids make that harmless.
+ */
+
+export interface ReconcileDeps {
+  pool: Pool;
+  queue: Queue;
+  contexts: ContextStore;
+  settings: ScheduleSettings;
+  logger: Logger;
+  onEnqueued?: (n: number) => void;
+}
+
+export interface ReconcileStats {
+  candidates: number;
+  enqueued: number;
+  live: number;
+  busy: number;
+}
+
+interface Candidate {
+  id: number;
+  source: string;
+  external_id: string;
+  content_hash: string;
+  received_ms: number;
+}
+
+// qc_status narrows the scan to the small set of not-yet-graded rows (partial index).
+const CANDIDATES = `
+  SELECT t.id, t.source, t.external_id, t.content_hash,
+         (extract(epoch FROM t.received_at) * 1000)::float8 AS received_ms
+  FROM tickets t
+  WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
+    AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
+    AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+                    AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))
+  ORDER BY t.id LIMIT $4`;
+
+export async function reconcileOnce(
+  deps: ReconcileDeps,
+  opts: { batch?: number } = {},
+): Promise<ReconcileStats> {
+  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0 };
+  const contextVersion = qcContextOf(await deps.contexts.active()).version;
+  const batch = opts.batch ?? 500;
+  let after = 0;
+  for (;;) {
+    const rows = (
+      await deps.pool.query<Candidate>(CANDIDATES, [
+        deps.settings.gradeOn,
+        contextVersion,
+        after,
+        batch,
+      ])
+    ).rows;
+    for (const t of rows) {
+      stats.candidates++;
+      const state = await deps.queue.getJobState(qcJobId(t.content_hash, contextVersion));
+      if (state !== 'unknown') {
+        stats.live++;
+        continue;
+      }
+      const done = await tryTicketLock(deps.pool, t.source, t.external_id, async (client) => {
+        // Re-check under the lock: ingest may have stored a newer version meanwhile.
+        const still = await client.query(CANDIDATES.replace('t.id > $3', 't.id = $3'), [
+          deps.settings.gradeOn,
+          contextVersion,
+          t.id,
+          1,
+        ]);
+        if (!still.rowCount) return false;
+        const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
+        await scheduleGrade(
+          deps.queue,
+          { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
+          { source: t.source, externalId: t.external_id },
+          deps.settings,
+          { delayMs: left },
+        );
+        await markQueued(client, t.id);
+        return true;
+      });
+      if (done === undefined) stats.busy++;
+      else if (done) stats.enqueued++;
+    }
+    if (rows.length < batch) break;
+    after = rows.at(-1)?.id ?? after;
+  }
+  if (stats.enqueued) deps.onEnqueued?.(stats.enqueued);
+  return stats;
+}
+
+export interface Reconciler {
+  /** Runs one pass now (waiting for a pass in progress first). */
+  runNow(): Promise<ReconcileStats | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Runs reconcileOnce now and every `intervalMs`; a failed pass (Redis or PostgreSQL down) is logged and retried next time. */
+export function startReconciler(deps: ReconcileDeps, intervalMs: number): Reconciler {
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<ReconcileStats | undefined> | undefined;
+  let stopped = false;
+  const pass = (): Promise<ReconcileStats | undefined> => {
+    current ??= reconcileOnce(deps)
+      .then((s) => {
+        if (s.enqueued) deps.logger.info(s, 'reconciler queued waiting tickets');
+        return s;
+      })
+      .catch((err) => {
+        deps.logger.warn(
+          { err: toError(err).message },
+          'reconciler pass failed; retrying next interval',
+        );
+        return undefined;
+      })
+      .finally(() => {
+        current = undefined;
+      });
+    return current;
+  };
+  const loop = () => {
+    if (stopped) return;
+    void pass().finally(() => {
+      if (!stopped) timer = setTimeout(loop, intervalMs);
+    });
+  };
+  loop();
+  return {
+    async runNow() {
+      if (current) await current;
+      return pass();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await current;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ReviewUser } from '../../config.js';
+import type { Pool } from '../../db/pool.js';
+import { audit } from '../../decisions/audit.js';
+import { html } from '../../format/html.js';
+import { page } from '../views/layout.js';
+import { verifyPassword } from './password.js';
+import {
+  CSRF_COOKIE,
+  createSession,
+  deleteSession,
+  LOGIN_COOKIE,
+  newToken,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+} from './sessions.js';
+
+/** Login and logout. The only public route is the login form (GET and its POST). */
+
+export interface LoginDeps {
+  pool: Pool;
+  users: ReviewUser[];
+  now: () => Date;
+  base: string;
+}
+
+const MAX_FAILURES = 5;
+const LOCKOUT_MS = 15 * 60_000;
+
+/**
+ * Only a path inside the review pages: `next` must never send a reviewer
+ * elsewhere. Printable ASCII only: a control or non-Latin-1 character cannot
+ * go into a Location header, and would turn the login into a 500.
+ */
+function safeNext(next: unknown, base: string): string {
+  return typeof next === 'string' &&
+    next.startsWith(`${base}/`) &&
+    !next.startsWith('//') &&
+    /^[\x21-\x7e]+$/.test(next) &&
+    !next.includes('\\')
+    ? next
+    : `${base}/escalations`;
+}
+
+/** What is remembered or audited of a typed name: a wrong one may be any size the form allows. */
+const MAX_NAME = 128;
+
+/** A typed name as it may be stored: bounded, and without control characters (NUL breaks PostgreSQL). */
+function storableName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return name.slice(0, MAX_NAME).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
+export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
+  const { base } = deps;
+  // Per address and name: enough to stop guessing, small enough to keep in memory.
+  const failures = new Map<string, { count: number; since: number }>();
+  const cookie = (req: FastifyRequest, httpOnly = true) =>
+    ({
+      path: base,
+      httpOnly,
+      sameSite: 'lax',
+      secure: req.protocol === 'https',
+      signed: true,
+    }) as const;
+
+  const form = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string) => {
+    const token = newToken();
+    reply.setCookie(LOGIN_COOKIE, token, { ...cookie(req), sameSite: 'strict' });
+    const body = html`<div class="login card"><h1>Sign in</h1>
+      <p class="sub">Team-lead review for ticket-qc.</p>
+      <form method="post" action="${base}/login">
+        <input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="next" value="${next}">
+        <label for="username">Name</label><input id="username" type="text" name="username" autocomplete="username" required autofocus>
+        <label for="password">Password</label><input id="password" type="password" name="password" autocomplete="current-password" required>
+        <button type="submit">Sign in</button></form></div>`;
+    return reply
+      .code(error ? 401 : 200)
+      .type('text/html')
+      .send(
+        page({
+          title: 'Sign in',
+          reviewer: null,
+          body,
+          base,
+          flash: error ? { text: error, error: true } : undefined,
+        }),
+      );
+  };
+
+  app.get('/login', { config: { reviewPublic: true } }, async (req, reply) => {
+    const q = req.query as { next?: string };
+    return form(req, reply, safeNext(q.next, base));
+  });
+
+  app.post('/login', { config: { reviewPublic: true } }, async (req, reply) => {
+    const b = req.body as { username?: string; password?: string; next?: string };
+    const name = String(b.username ?? '').trim();
+    const next = safeNext(b.next, base);
+    // Keyed on the bounded name: a flood of megabyte-long names must not fill memory.
+    const key = `${req.ip}|${storableName(name)}`;
+    const now = deps.now().getTime();
+    const f = failures.get(key);
+    if (f && f.count >= MAX_FAILURES && now - f.since < LOCKOUT_MS) {
+      return form(req, reply, next, 'Too many failed attempts. Wait 15 minutes and try again.');
+    }
+    const user = deps.users.find((u) => u.name === name);
+    const ok = await verifyPassword(String(b.password ?? ''), user?.passwordHash);
+    if (!ok || !user) {
+      // Bounded: a flood of made-up names must not grow this map without end.
+      if (failures.size > 10_000) {
+        for (const [k, v] of failures) if (now - v.since >= LOCKOUT_MS) failures.delete(k);
+      }
+      const fresh = !f || now - f.since >= LOCKOUT_MS;
+      failures.set(key, {
+        count: fresh ? 1 : (f?.count ?? 0) + 1,
+        since: fresh ? now : (f?.since ?? now),
+      });
+      await audit(deps.pool, {
+        actor: storableName(name) || '(empty)',
+        role: 'unknown',
+        via: 'web',
+        action: 'login.failed',
+        details: { ip: req.ip },
+      });
+      return form(req, reply, next, 'Wrong name or password.');
+    }
+    failures.delete(key);
+    const s = await createSession(deps.pool, user.name, deps.now());
+    const maxAge = Math.floor(SESSION_TTL_MS / 1000);
+    reply.clearCookie(LOGIN_COOKIE, { path: base });
+    reply.setCookie(SESSION_COOKIE, s.token, { ...cookie(req), maxAge });
+    reply.setCookie(CSRF_COOKIE, s.csrf, { ...cookie(req, false), signed: false, maxAge });
+    await audit(deps.pool, {
+      actor: user.name,
+      role: user.role,
+      via: 'web',
+      action: 'login',
+      details: { ip: req.ip },
+    });
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    if (req.reviewer) await deleteSession(deps.pool, req.reviewer.sessionId);
+    reply.clearCookie(SESSION_COOKIE, { path: base });
+    reply.clearCookie(CSRF_COOKIE, { path: base });
+    return reply.redirect(`${base}/login`, 303);
+  });
+
+  app.get('/', async (_req, reply) => reply.redirect(`${base}/escalations`, 302));
+}

@@ -1,0 +1,53 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { recordResume } from '../../budget/control.js';
+import type { Pool } from '../../db/pool.js';
+import { audit } from '../../decisions/audit.js';
+
+/**
+ * Bull Board at /review/queues, behind the same guard as every page (its
+ * writes are admin-only: see the guard's onRoute hook). Its own pause and
+ * resume act on the queue directly, so they are recorded here afterwards —
+ * a resume from the board lifts a budget stop exactly like ours does.
+ */
+export async function registerBoard(
+  app: FastifyInstance,
+  d: { pool: Pool; queue: Queue; base: string },
+): Promise<void> {
+  const adapter = new FastifyAdapter();
+  adapter.setBasePath(`${d.base}/queues`);
+  createBullBoard({
+    queues: [new BullMQAdapter(d.queue)],
+    serverAdapter: adapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'ticket-qc queues',
+        hideDocsLink: true,
+        miscLinks: [{ text: '← Review pages', url: `${d.base}/escalations` }],
+      },
+    },
+  });
+  await app.register(async (board) => {
+    board.addHook('onResponse', async (req, reply) => {
+      const who = req.reviewer;
+      if (!who || ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || reply.statusCode >= 400)
+        return;
+      const actor = { name: who.name, role: who.role, via: 'web' as const };
+      const url = req.routeOptions.url ?? req.url;
+      if (url.endsWith('/resume'))
+        await recordResume(d.pool, d.queue.name, actor, 'from Bull Board');
+      else
+        await audit(d.pool, {
+          ...actor,
+          actor: who.name,
+          action: 'board.action',
+          target: `queue:${d.queue.name}`,
+          details: { method: req.method, url: req.url },
+        });
+    });
+    await board.register(adapter.registerPlugin(), { prefix: '/queues' });
+  });
+}

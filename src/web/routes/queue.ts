@@ -1,0 +1,102 @@
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { checkBudget } from '../../budget/check.js';
+import { pauseQueue, resumeQueue } from '../../budget/control.js';
+import type { BudgetNotify } from '../../budget/notify.js';
+import { budgetSpend } from '../../budget/spend.js';
+import type { Config } from '../../config.js';
+import type { Pool } from '../../db/pool.js';
+import { int } from '../../format/display.js';
+import { html } from '../../format/html.js';
+import { ReviewError } from '../errors.js';
+import { budgetTable } from '../views/budget.js';
+import { csrfField } from '../views/layout.js';
+import { field, render } from './common.js';
+
+export interface QueueRouteDeps {
+  pool: Pool;
+  base: string;
+  now: () => Date;
+  config: Config;
+  queue: Queue | undefined;
+  logger: Logger;
+  notify: BudgetNotify;
+}
+
+/** The qc queue's state and budget, with pause (any reviewer) and resume (admins). */
+export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): void {
+  const need = (): Queue => {
+    if (!d.queue) throw new ReviewError(503, 'This process has no connection to the queue.');
+    return d.queue;
+  };
+
+  app.get('/queue', async (req, reply) => {
+    const spend = await budgetSpend(d.pool, d.config, d.now());
+    const open = await d.pool.query<{ period: string; starts_on: string }>(
+      `SELECT period, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM budget_periods
+       WHERE paused_at IS NOT NULL AND resumed_at IS NULL`,
+    );
+    const q = d.queue;
+    const paused = q ? await q.isPaused() : false;
+    const counts = q
+      ? await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')
+      : {};
+    const admin = req.reviewer?.role === 'admin';
+    const state = !q
+      ? html`<p class="muted">No queue connection in this process.</p>`
+      : html`<div class="verdict ${paused ? 'bad' : 'good'}">qc queue: ${paused ? 'PAUSED' : 'running'}</div>
+        ${open.rows.length ? html`<p>Paused by the budget: ${open.rows.map((r) => `${r.period} ${r.starts_on}`).join(', ')}. It resumes by itself when the period rolls over, or when an admin resumes it (spending past the budget for the rest of the period).</p>` : ''}
+        <table><tbody>${Object.entries(counts).map(([k, v]) => html`<tr><td>${k}</td><td class="num">${int(v)}</td></tr>`)}</tbody></table>
+        <div class="actions" style="margin-top:14px">${
+          paused
+            ? admin
+              ? html`<form method="post" action="${d.base}/queue/resume" style="flex:1">${csrfField(req.reviewer)}<label for="note">Note</label><textarea id="note" name="note" placeholder="Why it is safe to spend again"></textarea><button class="good" type="submit">Resume the qc queue</button></form>`
+              : html`<p class="muted">Only an admin can resume the queue.</p>`
+            : html`<form method="post" action="${d.base}/queue/pause" style="flex:1">${csrfField(req.reviewer)}<label for="note">Note</label><textarea id="note" name="note" placeholder="Why grading should stop"></textarea><button class="danger" type="submit">Pause the qc queue</button></form>`
+        }</div>
+        <p class="small"><a href="${d.base}/queues">Open Bull Board for jobs, retries and failures →</a></p>`;
+    const body = html`<h1>Queue</h1><p class="sub">Grading stops when the queue is paused; tickets wait safely in PostgreSQL and Redis.</p>
+      <div class="grid g2"><section class="card"><h2>State</h2>${state}</section>
+      <section class="card"><h2>Budget</h2>${budgetTable([spend.day, spend.month])}
+      <p class="small muted">At 80% of a budget a warning goes to the log and the notification webhook; at 100% the qc queue pauses.</p></section></div>`;
+    return render(req, reply, d.base, { title: 'Queue', active: 'queues', body });
+  });
+
+  app.post('/queue/pause', async (req, reply) => {
+    const who = req.reviewer;
+    if (!who) throw new ReviewError(401, 'login required');
+    await pauseQueue(
+      d.pool,
+      need(),
+      { name: who.name, role: who.role, via: 'web' },
+      field(req, 'note') || undefined,
+    );
+    return reply.redirect(`${d.base}/queue?done=paused`, 303);
+  });
+
+  app.post('/queue/resume', { config: { reviewAdmin: true } }, async (req, reply) => {
+    const who = req.reviewer;
+    if (!who) throw new ReviewError(401, 'login required');
+    await resumeQueue(
+      d.pool,
+      need(),
+      { name: who.name, role: who.role, via: 'web' },
+      field(req, 'note') || undefined,
+    );
+    return reply.redirect(`${d.base}/queue?done=resumed`, 303);
+  });
+
+  // Lets an admin re-run the check after changing a budget, without waiting for the interval.
+  app.post('/queue/check-budget', { config: { reviewAdmin: true } }, async (_req, reply) => {
+    await checkBudget({
+      pool: d.pool,
+      queue: need(),
+      config: d.config,
+      logger: d.logger,
+      notify: d.notify,
+      now: d.now,
+    });
+    return reply.redirect(`${d.base}/queue`, 303);
+  });
+}

@@ -1,0 +1,68 @@
+import type { ResultDetail } from '../../db/escalations.js';
+import { badge, dateTime } from '../../format/display.js';
+import { html, type SafeHtml } from '../../format/html.js';
+import type { Verdict } from '../../qc/verdict.js';
+import type { Ticket } from '../../ticket/schema.js';
+
+/** The ticket and its verdict as a lead reads them: the case first, then the judgment. */
+
+const TONE = { pass: 'good', fail: 'bad', escalate: 'warn' } as const;
+
+export function ticketCard(t: Ticket): SafeHtml {
+  const meta: [string, string | undefined][] = [
+    ['Ticket', `${t.source} #${t.externalId}`],
+    ['Status', t.status],
+    ['Priority', t.priority],
+    ['Category', t.category],
+    ['Requester', t.requester?.name ?? t.requester?.email],
+    ['Organization', t.organization],
+    ['Technician', t.assignee?.name ?? t.assignee?.email],
+    ['Opened', dateTime(t.createdAt)],
+    ['Closed', t.closedAt ? dateTime(t.closedAt) : undefined],
+  ];
+  const minutes = t.timeEntries.reduce((s, e) => s + e.minutes, 0);
+  return html`<section class="card"><h2>${t.subject}</h2>
+    <table class="small"><tbody>${meta
+      .filter(([, v]) => v)
+      .map(
+        ([k, v]) => html`<tr><th style="width:140px">${k}</th><td>${v}</td></tr>`,
+      )}</tbody></table>
+    <h3>Description</h3><div class="quote">${t.description}</div>
+    ${t.triage ? html`<h3>Triage (${t.triage.by})</h3><div class="quote">${t.triage.notes}</div>` : ''}
+    <h3>Conversation (${t.comments.length})</h3><div class="comments">${t.comments.map(
+      (
+        c,
+      ) => html`<div class="c ${c.public ? '' : 'internal'}"><div class="small muted">${c.author} · ${c.role}
+        ${c.public ? '' : ' · internal note'} · ${dateTime(c.at)}</div><div style="white-space:pre-wrap">${c.body}</div></div>`,
+    )}</div>
+    <h3>Time entries (${minutes} min)</h3>${
+      t.timeEntries.length
+        ? html`<table><tbody>${t.timeEntries.map(
+            (e) =>
+              html`<tr><td class="num" style="width:70px">${e.minutes} min</td><td>${e.note || html`<span class="muted">no note</span>`}</td><td class="muted small">${e.author ?? ''}</td></tr>`,
+          )}</tbody></table>`
+        : html`<p class="muted">None logged.</p>`
+    }</section>`;
+}
+
+export function criteriaTable(v: Verdict, overridden: Map<string, string> = new Map()): SafeHtml {
+  return html`<table><thead><tr><th>Criterion</th><th>Result</th><th>Evidence</th><th>Missing</th></tr></thead><tbody>${v.criteria.map(
+    (c) => html`<tr><td class="nowrap"><code>${c.criterion}</code></td>
+      <td>${badge(c.result)}${overridden.has(c.criterion) ? html`<div class="small">→ ${badge(overridden.get(c.criterion) ?? '')} by a lead</div>` : ''}</td>
+      <td>${c.evidence ? html`<span class="quote">${c.evidence}</span>` : html`<span class="muted">—</span>`}</td>
+      <td>${c.missing || html`<span class="muted">—</span>`}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function verdictCard(r: ResultDetail, overridden?: Map<string, string>): SafeHtml {
+  const v = r.verdict;
+  return html`<section class="card"><div class="verdict ${TONE[v.outcome]}">${v.outcome.toUpperCase()} · score ${v.score}
+      <span class="small" style="font-weight:400"> · confidence ${v.confidence.toFixed(2)} · ${r.model} (${r.tier}${r.tierReason ? `: ${r.tierReason}` : ''})</span></div>
+    <p>${v.summary}</p>
+    ${v.escalations.length ? html`<h3>Escalation rules</h3><ul>${v.escalations.map((e) => html`<li><code>${e.rule}</code> — ${e.reason}</li>`)}</ul>` : ''}
+    <h3>Per criterion</h3>${criteriaTable(v, overridden)}
+    ${v.missing_information.length ? html`<h3>Missing information</h3><ul>${v.missing_information.map((m) => html`<li>${m}</li>`)}</ul>` : ''}
+    ${v.attributions.length ? html`<h3>Attributed to other agents</h3><ul>${v.attributions.map((a) => html`<li><code>${a.agent}</code> / <code>${a.category}</code> — ${a.note}</li>`)}</ul>` : ''}
+    ${v.patterns.length ? html`<h3>Known patterns</h3><p>${v.patterns.map((p) => html`${badge(p, 'info')} `)}</p>` : ''}
+    <p class="small muted">Graded ${dateTime(r.gradedAt)} · context ${r.contextVersion.slice(0, 12)} · result #${r.resultId}</p></section>`;
+}

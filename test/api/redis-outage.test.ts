@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Reconciler, startReconciler } from '../../src/qc/reconcile.js';
+import { scheduleSettingsOf } from '../../src/queue/schedule.js';
+import {
+  deliver,
+  genericVersion,
+  type Harness,
+  resultsByTicket,
+  startGrader,
+  startHarness,
+  ticketRows,
+  waitFor,
+} from './helpers.js';
+
+/**
+ * A test-owned Redis on its own port is killed during ingest (no persistence,
+ * so queued jobs die with it). Every webhook still gets its 202; once that
+ * Redis is back, the reconciler queues every accepted ticket and each is
+ * graded exactly once.
+ */
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined); // refused until the server is up
+  await waitFor(
+    'redis-server',
+    async () => {
+      try {
+        await probe.connect().catch(() => undefined);
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        probe.disconnect();
+        return false;
+      }
+    },
+    10_000,
+  );
+  probe.disconnect();
+  return child;
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('Redis killed during ingest', () => {
+  let sim: Simulator;
+  let redis: ChildProcess | undefined;
+  let port: number;
+  let h: Harness;
+  let reconciler: Reconciler | undefined;
+  let grader: Awaited<ReturnType<typeof startGrader>> | undefined;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ seed: 5, noise: 0 });
+    port = await freePort();
+    redis = await startRedis(port);
+    h = await startHarness({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      env: { QC_DEBOUNCE: '200ms', QC_RECONCILE_INTERVAL: '300ms' },
+    });
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    await grader?.close();
+    await h?.close();
+    await stop(redis);
+    await sim?.close();
+  });
+
+  it('every 202-acknowledged ticket is graded once after Redis is back', async () => {
+    const settings = scheduleSettingsOf(h.config);
+    reconciler = startReconciler(
+      {
+        pool: h.db.pool,
+        queue: h.queue,
+        contexts: h.contexts,
+        settings,
+        logger: pino({ level: 'silent' }),
+      },
+      h.config.QC_RECONCILE_INTERVAL,
+    );
+    const accepted = new Set<number>();
+    const gradings: string[] = [];
+    let killed: Promise<void> | undefined;
+    for (let i = 0; i < 30; i++) {
+      // Killed mid-stream, without waiting: requests are in flight as it dies.
+      if (i === 10) killed = stop(redis);
+      const started = Date.now();
+      const res = await deliver(h, 'generic', genericVersion(`T-OUT-${i}`, 1, 'closed'));
+      expect(res.statusCode, res.body).toBe(202);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      accepted.add(res.json().ticketId);
+      gradings.push(res.json().grading);
+    }
+    await killed;
+    // A redelivery during the outage is still acknowledged and still one version.
+    expect((await deliver(h, 'generic', genericVersion('T-OUT-3', 1, 'closed'))).statusCode).toBe(
+      202,
+    );
+    expect(gradings.slice(0, 10).every((g) => g === 'scheduled')).toBe(true);
+    expect(gradings.slice(12).every((g) => g === 'waiting_for_queue')).toBe(true);
+    expect(await ticketRows(h)).toHaveLength(30);
+
+    // The reconciler keeps failing quietly while Redis is down…
+    await new Promise((r) => setTimeout(r, 700));
+    redis = await startRedis(port);
+    grader = await startGrader(h, sim.url, `redis://127.0.0.1:${port}`);
+    // …and once it is back, every accepted ticket is queued and graded.
+    const results = await waitFor(
+      'all 30 graded',
+      async () => {
+        const r = await resultsByTicket(h);
+        return r.size === 30 ? r : undefined;
+      },
+      45_000,
+    );
+    expect(new Set(results.keys())).toEqual(accepted);
+    expect([...results.values()].every((n) => n === 1)).toBe(true);
+    const qc = await ticketRows(h);
+    expect(qc.every((t) => t.qc_status === 'graded')).toBe(true);
+    const text = await h.metrics.registry.metrics();
+    expect(text).toMatch(/ticketqc_enqueue_deferred_total \d+/);
+  });
+});

@@ -1,0 +1,86 @@
+import {
+  type Simulator,
+  type SimulatorOptionsPatch,
+  startSimulator,
+} from '@ticket-qc/anthropic-simulator';
+import { type BatchDeps, batchDepsOf } from '../../src/batches/deps.js';
+import { upsertTicket } from '../../src/db/tickets.js';
+import { Ticket } from '../../src/ticket/schema.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { type Pipeline, startPipeline } from '../helpers/pipeline.js';
+import { exampleRows, variedRow } from './fixtures.js';
+
+/**
+ * One simulator, database and queue prefix per test: batches listed by the
+ * simulator belong to this test only, so reconciliation sees no strangers.
+ */
+export interface Harness {
+  sim: Simulator;
+  db: TestDb;
+  p: Pipeline;
+  ids: number[];
+  deps(extra?: Partial<BatchDeps>): BatchDeps;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: {
+  tickets: number;
+  sim?: SimulatorOptionsPatch;
+  env?: Record<string, string>;
+}): Promise<Harness> {
+  const sim = await startSimulator({
+    seed: 7,
+    noise: 0,
+    requestLogLimit: 20_000,
+    ...opts.sim,
+    batch: { processingMs: 150, ...opts.sim?.batch },
+  });
+  const db = await createTestDb();
+  const p = await startPipeline(db, sim.url, opts.env);
+  const examples = exampleRows().filter((r) =>
+    ['closed', 'solved'].includes(String(r.ticket.status)),
+  );
+  const ids: number[] = [];
+  for (let i = 0; i < opts.tickets; i++) {
+    const row = variedRow(examples, i, 'NIGHT');
+    ids.push((await upsertTicket(db.pool, Ticket.parse(row.ticket))).id);
+  }
+  return {
+    sim,
+    db,
+    p,
+    ids,
+    deps: (extra = {}) => ({
+      ...batchDepsOf(p.rt, { qcQueue: p.queue }),
+      ingestConcurrency: 4,
+      ...extra,
+    }),
+    async close() {
+      await p.close();
+      await db.drop();
+      await sim.close();
+    },
+  };
+}
+
+/** Every request body the simulator received on POST /v1/messages/batches. */
+export function submittedBatches(
+  sim: Simulator,
+): { custom_id: string; params: Record<string, unknown> }[][] {
+  return sim
+    .requests()
+    .filter((r) => r.method === 'POST' && r.path === '/v1/messages/batches')
+    .map(
+      (r) =>
+        (r.body as { requests: { custom_id: string; params: Record<string, unknown> }[] }).requests,
+    );
+}
+
+export async function resultCounts(db: TestDb, ids: number[]) {
+  const r = await db.pool.query<{ ticket_id: number; n: number; via: string }>(
+    `SELECT ticket_id, count(*)::int AS n, min(via) AS via FROM qc_results
+     WHERE ticket_id = ANY($1::bigint[]) GROUP BY ticket_id`,
+    [ids],
+  );
+  return r.rows;
+}
