@@ -166,3 +166,13 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
     throw err;
   }
 }
+
+/** What a QC grading call is configured with: derived from the config by `gradeSettings`. */
+export interface GradeSettings {
+  baseModel: string;
+  strongModel: string;
+  minConfidence: number;
+  shadowRate: number;
+  maxTokens: number;
+  cacheTtl?: '5m' | '1h';
+}

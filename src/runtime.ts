@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Config, GradeSettings } from './config.js';
 import { ContextStore } from './context/store.js';
 import { createPool, type Pool } from './db/pool.js';
 import type { LlmDeps } from './llm/call.js';
@@ -8,7 +8,6 @@ import { createAnthropic } from './llm/client.js';
 import { PriceTable } from './llm/prices.js';
 import { createLogger } from './logger.js';
 import { createNotifier, type Notifier } from './notify/index.js';
-import type { GradeSettings } from './qc/grade.js';
 import { Shutdown } from './shutdown.js';
 
 /** The clients a process needs, created once by its entry point and passed in. */

@@ -6,10 +6,7 @@ import type { Ticket } from '../ticket/schema.js';
 export type BatchRequest = Anthropic.Messages.Batches.BatchCreateParams.Request;
 type Params = BatchRequest['params'];
 
-/** `t<ticket>-c<chunk>`: unique across batches, within ^[a-zA-Z0-9_-]{1,64}$. */
-export function customIdFor(ticketId: number, chunkId: number): string {
-  return `t${ticketId}-c${chunkId}`;
-}
+export { customIdFor } from '../db/batches.js';
 
 /**
  * Everything but the ticket: identical for every request of a run. The same

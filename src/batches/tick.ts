@@ -1,5 +1,5 @@
-import { budgetPaused } from '../budget/control.js';
 import { chunksIn, finishRuns } from '../db/batches.js';
+import { budgetPaused } from '../db/budget.js';
 import { toError } from '../logger.js';
 import { collectChunk, pollChunk } from './collect.js';
 import { InjectedCrash } from './crash.js';

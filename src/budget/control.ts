@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
+import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
-import { audit } from '../decisions/audit.js';
 
 /**
  * Pausing and resuming the qc queue by a person (web page, Bull Board, CLI).
@@ -85,14 +85,4 @@ export async function resumeQueue(
   return recordResume(pool, queue.name, actor, note);
 }
 
-/**
- * True while a budget pause is open. Work that spends without going through
- * the qc queue (Message Batches submits, the chief of staff) checks this, so
- * the hard stop holds for every path.
- */
-export async function budgetPaused(pool: Pool): Promise<boolean> {
-  const r = await pool.query(
-    'SELECT 1 FROM budget_periods WHERE paused_at IS NOT NULL AND resumed_at IS NULL LIMIT 1',
-  );
-  return (r.rowCount ?? 0) > 0;
-}
+export { budgetPaused } from '../db/budget.js';

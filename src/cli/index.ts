@@ -179,5 +179,5 @@ export async function main(argv = process.argv): Promise<void> {
   }
 }
 
-const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
+const invokedDirectly = process.argv[1] && /cli\/index\.(ts|js)$/.test(process.argv[1]);
 if (invokedDirectly) await main();

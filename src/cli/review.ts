@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { CostKey } from '../db/costs.js';
 // Pure (no third-party or database code): its keys are the --age choices.
-import { AGE_FILTERS } from '../web/views/escalations.js';
+import { AGE_FILTERS } from '../format/age-filters.js';
 import { positiveInt as positive, withPool, withQcQueue as withQueue } from './support.js';
 
 /**
@@ -161,7 +161,7 @@ export function registerReviewCommands(program: Command, getConfig: () => Config
     )
     .action(async (o: { name?: string; role: string }) => {
       const { readPassword } = await import('./commands/password.js');
-      const { hashPassword } = await import('../web/auth/password.js');
+      const { hashPassword } = await import('../decisions/password.js');
       const password = await readPassword('Password: ');
       const hash = await hashPassword(password);
       console.log(o.name ? `${o.name}:${o.role}:${hash}` : hash);

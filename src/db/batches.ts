@@ -1,5 +1,9 @@
-import { customIdFor } from '../batches/params.js';
 import type { Queryable } from './pool.js';
+
+/** `t<ticket>-c<chunk>`: unique across batches, within ^[a-zA-Z0-9_-]{1,64}$. */
+export function customIdFor(ticketId: number, chunkId: number): string {
+  return `t${ticketId}-c${chunkId}`;
+}
 
 /** Rows of batch_runs / batch_chunks / batch_requests (migration 003). */
 

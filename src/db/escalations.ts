@@ -1,6 +1,6 @@
-import { audit } from '../decisions/audit.js';
-import type { Verdict } from '../qc/verdict.js';
+import type { Verdict } from '../context/verdict.js';
 import type { Ticket } from '../ticket/schema.js';
+import { audit } from './audit.js';
 import type { Pool, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
 

@@ -1,5 +1,31 @@
-import type { LlmCall } from '../llm/call.js';
 import type { Queryable } from './pool.js';
+
+export type Purpose =
+  | 'grade'
+  | 'repair'
+  | 'tier_up'
+  | 'shadow'
+  | 'backtest'
+  | 'eval'
+  | 'chief'
+  | 'batch';
+export type Tier = 'base' | 'strong';
+
+/** One measured model call: what agent_events stores as an `llm_call`. */
+export interface LlmCall {
+  model: string;
+  purpose: Purpose;
+  tier: Tier;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  outcome: 'ok' | 'invalid' | 'no_tool';
+  requestId?: string | undefined;
+  batch?: boolean;
+}
 
 export type EventKind =
   | 'llm_call'

@@ -1,9 +1,9 @@
 import { applyDiff } from '../context/diff.js';
 import { activateNewVersion, type ContextFile } from '../context/store.js';
+import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { getProposal, type Proposal } from '../db/proposals.js';
-import { audit } from './audit.js';
 
 /**
  * Team-lead decisions on proposals and context versions, shared by the CLI

@@ -1,8 +1,8 @@
+import type { Verdict } from '../context/verdict.js';
+import { audit } from '../db/audit.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import type { Gold } from '../import/jsonl.js';
-import type { Verdict } from '../qc/verdict.js';
-import { audit } from './audit.js';
 
 /**
  * Adds an overridden ticket to the evaluation set: the gold label is the

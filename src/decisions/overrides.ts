@@ -1,9 +1,9 @@
 import { QC_AGENT } from '../context/files.js';
 import { ContextStore } from '../context/store.js';
+import { OUTCOMES, RESULTS, type Verdict } from '../context/verdict.js';
+import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
-import { OUTCOMES, RESULTS, type Verdict } from '../qc/verdict.js';
-import { audit } from './audit.js';
 import { DecisionError } from './decisions.js';
 
 /**

@@ -1,5 +1,5 @@
+import { RESULTS } from '../context/verdict.js';
 import type { ShadowRow } from '../db/costs.js';
-import { RESULTS } from '../qc/verdict.js';
 import { cohenKappa, confusionOf } from './kappa.js';
 
 /** The statistics behind the quality numbers: agreement, Cohen's κ, Wilson intervals, the routing verdict. */

@@ -1,5 +1,5 @@
+import { OUTCOMES, RESULTS } from '../context/verdict.js';
 import type { Gold } from '../import/jsonl.js';
-import { OUTCOMES, RESULTS } from '../qc/verdict.js';
 import { type Confusion, confusionOf, kappaOf, percentile } from './kappa.js';
 
 /**

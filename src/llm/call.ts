@@ -1,34 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
+import type { LlmCall, Purpose, Tier } from '../db/events.js';
 import { costOf, type PriceTable, type Usage } from './prices.js';
 import { type RetryPolicy, withRetries } from './retry.js';
 
-export type Purpose =
-  | 'grade'
-  | 'repair'
-  | 'tier_up'
-  | 'shadow'
-  | 'backtest'
-  | 'eval'
-  | 'chief'
-  | 'batch';
-export type Tier = 'base' | 'strong';
-
-/** One measured model call: what agent_events stores as an `llm_call`. */
-export interface LlmCall {
-  model: string;
-  purpose: Purpose;
-  tier: Tier;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationTokens: number;
-  cacheReadTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  outcome: 'ok' | 'invalid' | 'no_tool';
-  requestId?: string | undefined;
-  batch?: boolean;
-}
+export type { LlmCall, Purpose, Tier } from '../db/events.js';
 
 export interface ToolRequest {
   model: string;

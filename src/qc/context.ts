@@ -2,10 +2,10 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import { QC_FILES } from '../context/files.js';
 import type { ContextSnapshot } from '../context/store.js';
+import { buildVerdictSchema, type VerdictSchema, verdictJsonSchema } from '../context/verdict.js';
 import type { Vocabulary } from '../context/vocab.js';
 import { estimateTokens } from '../llm/tokens.js';
 import { canonicalJson, sha256Hex } from '../ticket/hash.js';
-import { buildVerdictSchema, type VerdictSchema, verdictJsonSchema } from './verdict.js';
 
 export const VERDICT_TOOL = 'record_verdict';
 

@@ -1,6 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
+import type { GradeSettings } from '../config.js';
 import { QC_AGENT } from '../context/files.js';
+import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
 import {
   callFromMessage,
   callTool,
@@ -15,16 +17,8 @@ import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
-import { applyPolicy, describeIssues, type Verdict } from './verdict.js';
 
-export interface GradeSettings {
-  baseModel: string;
-  strongModel: string;
-  minConfidence: number;
-  shadowRate: number;
-  maxTokens: number;
-  cacheTtl?: '5m' | '1h';
-}
+export type { GradeSettings } from '../config.js';
 
 /** A failure event to record: always in a closed (agent, category) vocabulary. */
 export interface Failure {

@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { IngestMetrics } from '../api/metrics.js';
 import type { Pool, PoolClient } from '../db/pool.js';
 import {
   latestVersion,
@@ -32,6 +31,12 @@ import {
  * one. From there on both take the same path.
  */
 
+/** The counters intake moves; the API's Prometheus metrics satisfy it. */
+export interface IntakeMetrics {
+  enqueued: { inc(labels: { via: 'webhook' }): void };
+  enqueueDeferred: { inc(): void };
+}
+
 export interface IngestDeps {
   pool: Pool;
   /** Undefined in a process without Redis: every version then waits for the reconciler. */
@@ -39,7 +44,7 @@ export interface IngestDeps {
   settings: ScheduleSettings;
   /** The active QC context version (cached briefly by the caller). */
   contextVersion: () => Promise<string>;
-  metrics: IngestMetrics;
+  metrics: IntakeMetrics;
   logger: Logger;
   redisTimeoutMs?: number;
 }

@@ -1,9 +1,9 @@
 import { unifiedDiff } from '../../src/context/diff.js';
+import type { Verdict } from '../../src/context/verdict.js';
 import { type AgentEvent, insertEvents } from '../../src/db/events.js';
 import type { Pool } from '../../src/db/pool.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { readJsonl } from '../../src/import/jsonl.js';
-import type { Verdict } from '../../src/qc/verdict.js';
 
 /**
  * A small, deterministic review dataset: example tickets with verdicts built

@@ -3,9 +3,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOption
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Config } from '../../src/config.js';
+import { hashPassword } from '../../src/decisions/password.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
-import { hashPassword } from '../../src/web/auth/password.js';
 import { reviewPlugin } from '../../src/web/plugin.js';
 import { testConfig } from '../helpers/config.js';
 import type { TestDb } from '../helpers/db.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ReviewUser } from '../../config.js';
+import { audit } from '../../db/audit.js';
 import type { Pool } from '../../db/pool.js';
-import { audit } from '../../decisions/audit.js';
+import { verifyPassword } from '../../decisions/password.js';
 import { html } from '../../format/html.js';
 import { page } from '../views/layout.js';
-import { verifyPassword } from './password.js';
 import {
   CSRF_COOKIE,
   createSession,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { listAudit } from '../../db/audit.js';
 import type { Pool } from '../../db/pool.js';
-import { listAudit } from '../../decisions/audit.js';
 import { badge, dateTime } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { query, render } from './common.js';

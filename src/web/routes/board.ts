@@ -4,8 +4,8 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { recordResume } from '../../budget/control.js';
+import { audit } from '../../db/audit.js';
 import type { Pool } from '../../db/pool.js';
-import { audit } from '../../decisions/audit.js';
 
 /**
  * Bull Board at /review/queues, behind the same guard as every page (its

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { listAudit } from '../../db/audit.js';
 import {
   ESCALATION_STATUSES,
   escalationCounts,
@@ -7,9 +8,9 @@ import {
   updateEscalation,
 } from '../../db/escalations.js';
 import type { Pool } from '../../db/pool.js';
-import { listAudit } from '../../decisions/audit.js';
+import { AGE_FILTERS } from '../../format/age-filters.js';
 import { notFound } from '../errors.js';
-import { AGE_FILTERS, escalationDetail, escalationList } from '../views/escalations.js';
+import { escalationDetail, escalationList } from '../views/escalations.js';
 import { field, idParam, query, render } from './common.js';
 
 export interface RouteDeps {

@@ -1,21 +1,11 @@
+import type { AuditRow } from '../../db/audit.js';
 import type { EscalationRow, ResultDetail } from '../../db/escalations.js';
-import type { AuditRow } from '../../decisions/audit.js';
+import { AGE_FILTERS } from '../../format/age-filters.js';
 import { age, badge, dateTime } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
 import type { Reviewer } from '../deps.js';
 import { csrfField } from './layout.js';
 import { ticketCard, verdictCard } from './ticket.js';
-
-export const AGE_FILTERS: Record<
-  string,
-  { label: string; olderThanMs?: number; newerThanMs?: number }
-> = {
-  '': { label: 'Any age' },
-  new: { label: 'Last 24 hours', newerThanMs: 86_400_000 },
-  gt4h: { label: 'Waiting over 4 hours', olderThanMs: 4 * 3_600_000 },
-  gt1d: { label: 'Waiting over 1 day', olderThanMs: 86_400_000 },
-  gt3d: { label: 'Waiting over 3 days', olderThanMs: 3 * 86_400_000 },
-};
 
 export interface ListArgs {
   base: string;

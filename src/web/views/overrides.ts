@@ -1,8 +1,8 @@
+import { OUTCOMES, RESULTS } from '../../context/verdict.js';
 import type { ResultDetail } from '../../db/escalations.js';
 import type { Override } from '../../decisions/overrides.js';
 import { badge, dateTime } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
-import { OUTCOMES, RESULTS } from '../../qc/verdict.js';
 import type { Reviewer } from '../deps.js';
 import { csrfField } from './layout.js';
 

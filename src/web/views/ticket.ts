@@ -1,7 +1,7 @@
+import type { Verdict } from '../../context/verdict.js';
 import type { ResultDetail } from '../../db/escalations.js';
 import { badge, dateTime } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
-import type { Verdict } from '../../qc/verdict.js';
 import type { Ticket } from '../../ticket/schema.js';
 
 /** The ticket and its verdict as a lead reads them: the case first, then the judgment. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.js';
+import type { Queryable } from './pool.js';
 
 /** The reviewer actions log: who did what, from where, with which note. */
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Vocabulary } from '../context/vocab.js';
+import type { Vocabulary } from './vocab.js';
 
 export const RESULTS = ['met', 'partial', 'missing', 'n/a'] as const;
 export type CriterionResult = (typeof RESULTS)[number];
