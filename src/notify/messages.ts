@@ -25,11 +25,33 @@ export interface ProposalNotice {
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+/**
+ * Untrusted text (ticket subjects, ids, model-written reasons) made inert for
+ * Slack mrkdwn: `&`, `<` and `>` are its control characters (`<!channel>`,
+ * `<https://…|label>`), escaped as HTML entities as Slack's formatting
+ * reference asks (https://api.slack.com/reference/surfaces/formatting#escaping).
+ * Line breaks are folded so one field cannot fake further lines of the message.
+ * Teams and Mattermost show the entities' text unchanged or decoded; neither
+ * turns them into mentions or links.
+ */
+export function inert(text: string): string {
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** Inside a code span: also no backtick, which would end the span early. */
+const code = (text: string) => `\`${inert(text).replace(/`/g, "'")}\``;
+
 export function escalationText(e: EscalationNotice): string {
-  const name = e.externalId ? `${e.externalId} (#${e.ticketId})` : `#${e.ticketId}`;
+  const name = e.externalId
+    ? `${inert(clip(e.externalId, 80))} (#${e.ticketId})`
+    : `#${e.ticketId}`;
   const lines = [
-    `:rotating_light: Ticket ${name}${e.subject ? ` "${clip(e.subject, 80)}"` : ''} needs a team lead:`,
-    ...e.escalations.map((x) => `• \`${x.rule}\` — ${clip(x.reason, 200)}`),
+    `:rotating_light: Ticket ${name}${e.subject ? ` "${inert(clip(e.subject, 80))}"` : ''} needs a team lead:`,
+    ...e.escalations.map((x) => `• ${code(x.rule)} — ${inert(clip(x.reason, 200))}`),
     'Review with `ticket-qc escalations`.',
   ];
   return lines.join('\n');
@@ -40,7 +62,7 @@ export function proposalText(p: ProposalNotice): string {
     ? `Backtest: ${p.backtest.fixed} fixed, ${p.backtest.unchanged} unchanged, ${p.backtest.regressed} regressed.`
     : "Not backtested (another agent's prompt): judge it by the evidence.";
   return [
-    `:memo: Proposal #${p.id}: revise \`context/${p.file}\` after ${p.failures} \`${p.agent}/${p.category}\` failures on ${p.tickets} tickets` +
+    `:memo: Proposal #${p.id}: revise ${code(`context/${p.file}`)} after ${p.failures} ${code(`${p.agent}/${p.category}`)} failures on ${p.tickets} tickets` +
       (p.answer
         ? ` (${p.answer === 'more_context' ? 'needs more context' : 'needs a rewrite'}).`
         : '.'),

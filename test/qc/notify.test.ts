@@ -58,4 +58,37 @@ describe('escalation notifications from the QC worker', () => {
       await p.close();
     }
   });
+
+  it('customer-written text reaches the chat inert: no channel ping, no disguised link', async () => {
+    received.length = 0;
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T000/B000/secret`;
+    const p = await startPipeline(db, sim.url, { NOTIFY_WEBHOOK_URL: url });
+    try {
+      let id = 0;
+      for await (const row of readJsonl('examples/tickets.jsonl')) {
+        if (row.ok && row.ticket.externalId === 'EX-1073') {
+          const hostile = {
+            ...row.ticket,
+            externalId: 'EX-1073-<!here>',
+            subject: `<!channel> urgent <https://evil.example|your SSO login> & ${row.ticket.subject}`,
+            updatedAt: new Date(Date.parse(row.ticket.updatedAt) + 60_000).toISOString(),
+          };
+          id = (await upsertTicket(db.pool, hostile)).id;
+        }
+      }
+      await p.startWorker();
+      await p.enqueue([id]);
+      await waitFor('a notification', async () => received.length > 0);
+      const text = received[0]?.text ?? '';
+      expect(text).toContain('security_incident');
+      expect(text).toContain(
+        '&lt;!channel&gt; urgent &lt;https://evil.example|your SSO login&gt; &amp; I think',
+      );
+      expect(text).toContain('EX-1073-&lt;!here&gt;');
+      // Slack parses only `<…>` sequences: none may come from the ticket.
+      expect(text).not.toMatch(/<[!@#]|<https?:/);
+    } finally {
+      await p.close();
+    }
+  });
 });
