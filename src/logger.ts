@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear. */
@@ -42,4 +43,34 @@ export function createLogger(
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === 'string' ? value : JSON.stringify(value), { cause: value });
+}
+
+/**
+ * A long-running process writes one JSON object per line. Libraries that print
+ * with console.* (BullMQ prints an unlistened 'error' — a stack trace per Redis
+ * reconnect attempt — and its eviction-policy warning that way) would break
+ * that stream; from here on their text goes through the logger as one line,
+ * at the matching level. Only processes call this, never a CLI command, whose
+ * console output is for a person. Returns a function that restores console.
+ */
+export function captureConsole(logger: Logger): () => void {
+  const saved = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+    trace: console.trace,
+  };
+  const line =
+    (level: 'info' | 'warn' | 'error' | 'debug') =>
+    (...args: unknown[]) =>
+      logger[level]({ console: format(...args) }, 'console output');
+  console.log = line('info');
+  console.info = line('info');
+  console.warn = line('warn');
+  console.error = line('error');
+  console.debug = line('debug');
+  console.trace = line('debug');
+  return () => Object.assign(console, saved);
 }

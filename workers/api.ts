@@ -8,9 +8,9 @@ import type { Lifecycle } from '../src/api/routes/health.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
 import { pruneDeliveries } from '../src/db/versions.js';
-import { toError } from '../src/logger.js';
+import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
-import { createRedis } from '../src/queue/connection.js';
+import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { scheduleSettingsOf } from '../src/queue/schedule.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
@@ -37,10 +37,10 @@ export async function runApiProcess(
   opts: { signals?: boolean } = {},
 ): Promise<ApiProcess> {
   const rt = createRuntime(config, { name: 'api' });
+  // Owning the process: its stdout is a JSON log stream, library console output included.
+  if (opts.signals !== false) captureConsole(rt.logger);
   const redis = createRedis(config.REDIS_URL, 'producer', rt.logger);
-  const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
-  // A Queue re-emits its connection's errors; createRedis already logs them (throttled).
-  queue.on('error', () => undefined);
+  const queue = quietQueue(new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }));
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
   const app = await buildApp({

@@ -3,6 +3,7 @@ import type { ChiefDeps, PassResult } from '../src/chief/pass.js';
 import { runChiefPass } from '../src/chief/pass.js';
 import { startChiefScheduler } from '../src/chief/scheduler.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
+import { captureConsole } from '../src/logger.js';
 import { createNotifier } from '../src/notify/index.js';
 import { createRedis } from '../src/queue/connection.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
@@ -48,6 +49,8 @@ export async function runChiefProcess(
   opts: { installSignals?: boolean; runtime?: Runtime } = {},
 ): Promise<{ close: () => Promise<void> }> {
   const rt = opts.runtime ?? createRuntime(config, { name: 'chief-of-staff' });
+  // Owning the process: its stdout is a JSON log stream, library console output included.
+  if (opts.installSignals !== false) captureConsole(rt.logger);
   const producer = createRedis(config.REDIS_URL, 'worker', rt.logger);
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
   const scheduler = await startChiefScheduler(chiefDeps(rt), {

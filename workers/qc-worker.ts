@@ -3,8 +3,9 @@ import { Queue } from 'bullmq';
 import { startBatchScheduler } from '../src/batches/scheduler.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
+import { captureConsole } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
-import { createRedis } from '../src/queue/connection.js';
+import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { createRuntime } from '../src/runtime.js';
 
@@ -29,6 +30,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     name: 'qc-worker',
     shutdownDeadlineMs: workerShutdownDeadlineMs(config),
   });
+  // This process's stdout is a JSON log stream: library console output joins it.
+  captureConsole(rt.logger);
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
   const worker = await startQcWorker(rt, {
     connection,
@@ -39,7 +42,7 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   // The nightly batch and its poller: idempotent when every worker process registers them.
   const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
   // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.
-  const queue = new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = quietQueue(new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX }));
   const budget = startBudgetChecks(budgetDepsOf(rt, queue), {
     intervalMs: 60_000,
     minGapMs: 10_000,

@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toError } from '../logger.js';
+import { quietQueue } from '../queue/connection.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
 import { batchDepsOf } from './deps.js';
@@ -28,7 +29,9 @@ export async function startBatchScheduler(
   opts: { connection: Redis; prefix: string },
 ): Promise<BatchScheduler> {
   const { config, logger } = rt;
-  const queue = new Queue(BATCH_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  const queue = quietQueue(
+    new Queue(BATCH_QUEUE, { connection: opts.connection, prefix: opts.prefix }),
+  );
   await queue.upsertJobScheduler(
     NIGHTLY_SCHEDULER,
     { pattern: config.QC_NIGHTLY_CRON, tz: config.QC_TZ },
@@ -55,7 +58,9 @@ export async function startBatchScheduler(
     },
   );
 
-  const qcQueue = new Queue(QC_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  const qcQueue = quietQueue(
+    new Queue(QC_QUEUE, { connection: opts.connection, prefix: opts.prefix }),
+  );
   const deps = batchDepsOf(rt, { qcQueue });
   const worker = new Worker(
     BATCH_QUEUE,

@@ -1,6 +1,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toError } from '../logger.js';
+import { quietQueue } from '../queue/connection.js';
 import { type ChiefDeps, type PassResult, runChiefPass } from './pass.js';
 
 /**
@@ -31,7 +32,9 @@ export async function startChiefScheduler(
     onPass?: (r: PassResult) => void;
   },
 ): Promise<ChiefScheduler> {
-  const queue = new Queue(CHIEF_QUEUE, { connection: opts.producer, prefix: opts.prefix });
+  const queue = quietQueue(
+    new Queue(CHIEF_QUEUE, { connection: opts.producer, prefix: opts.prefix }),
+  );
   await queue.upsertJobScheduler(
     CHIEF_SCHEDULER_ID,
     { every: opts.intervalMs },

@@ -31,3 +31,16 @@ export function createRedis(
   });
   return redis;
 }
+
+/**
+ * A BullMQ Queue re-emits its connection's errors, and BullMQ prints an
+ * 'error' nobody listens to with console.error. createRedis already logs the
+ * connection's errors (throttled), so the Queue's copies are dropped here;
+ * every Queue a process opens goes through this.
+ */
+export function quietQueue<
+  Q extends { on(event: 'error', listener: (err: Error) => void): unknown },
+>(queue: Q): Q {
+  queue.on('error', () => undefined);
+  return queue;
+}

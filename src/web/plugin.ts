@@ -6,6 +6,7 @@ import { defaultBudgetNotify } from '../budget/notify.js';
 import { isDataException } from '../db/errors.js';
 import { DecisionError } from '../decisions/decisions.js';
 import { html } from '../format/html.js';
+import { quietQueue } from '../queue/connection.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import { installGuard } from './auth/guard.js';
 import { registerLoginRoutes } from './auth/routes.js';
@@ -105,7 +106,7 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
   const queue =
     deps.queue ??
     (deps.redis
-      ? new Queue(QC_QUEUE, { connection: deps.redis, prefix: config.QUEUE_PREFIX })
+      ? quietQueue(new Queue(QC_QUEUE, { connection: deps.redis, prefix: config.QUEUE_PREFIX }))
       : undefined);
   if (queue && !deps.queue) app.addHook('onClose', async () => queue.close());
   const notify = deps.notify ?? defaultBudgetNotify(config, logger);
