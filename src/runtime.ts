@@ -55,6 +55,8 @@ export function createRuntime(
     apiKey: config.ANTHROPIC_API_KEY,
     baseURL: config.ANTHROPIC_BASE_URL,
     timeoutMs: config.ANTHROPIC_TIMEOUT,
+    retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
+    logger,
   });
   const prices = new PriceTable(config.QC_PRICES);
   for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])
@@ -62,7 +64,6 @@ export function createRuntime(
   const llm: LlmDeps = {
     client: anthropic,
     prices,
-    retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
     logger,
   };
   const shutdown = new Shutdown(logger, opts.shutdownDeadlineMs);

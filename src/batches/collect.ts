@@ -1,6 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { type ChunkRow, getRun, type RunRow, requestsOf, updateChunk } from '../db/batches.js';
-import { withRetries } from '../llm/retry.js';
 import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
@@ -8,10 +7,13 @@ import { type IngestOutcome, type IngestScope, ingestEntry, requeue } from './in
 
 export type Tally = Record<IngestOutcome | 'unknown', number>;
 
-/** Asks the API how a submitted batch is doing; marks it `ended` when it is. */
+/**
+ * Asks the API how a submitted batch is doing; marks it `ended` when it is.
+ * Like every API call here, retried by the client (src/llm/retry.ts).
+ */
 export async function pollChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boolean> {
   const id = chunk.anthropic_batch_id as string;
-  const b = await withRetries(deps.llm.retry, () => deps.anthropic.messages.batches.retrieve(id));
+  const b = await deps.anthropic.messages.batches.retrieve(id);
   const ended = b.processing_status === 'ended';
   await updateChunk(deps.pool, chunk.id, {
     request_counts: b.request_counts,

@@ -46,8 +46,10 @@ async function abandon(deps: BatchDeps, chunk: ChunkRow, why: string): Promise<v
 /**
  * Creates the Message Batch for one prepared chunk. The chunk is marked
  * `submitting` (with the time) before the call and gets its batch id after
- * it; a crash in between is settled by reconcileSubmitting. The create call
- * is never retried here: with no idempotency key, a retry could submit twice.
+ * it; a crash in between is settled by reconcileSubmitting. With no
+ * idempotency key, the client retries the create call only when the API
+ * refused it outright (429, 529): after a lost answer or another error the
+ * batch may exist, and a second call could submit twice (src/llm/retry.ts).
  */
 export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<void> {
   const run = (await getRun(deps.pool, chunk.run_id)) as RunRow;

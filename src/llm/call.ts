@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { LlmCall, Purpose, Tier } from '../db/events.js';
 import { costOf, type PriceTable, type Usage } from './prices.js';
-import { type RetryPolicy, withRetries } from './retry.js';
+import { classify } from './retry.js';
 
 export type { LlmCall, Purpose, Tier } from '../db/events.js';
 
@@ -27,9 +27,9 @@ export interface ToolReply {
 }
 
 export interface LlmDeps {
+  /** Retries are the client's own (createAnthropic in ./client.ts). */
   client: Anthropic;
   prices: PriceTable;
-  retry: RetryPolicy;
   logger?: Logger;
 }
 
@@ -70,36 +70,29 @@ export function toolUseOf(
 }
 
 /**
- * One forced-tool call, retried only by `withRetries`, measured and costed.
+ * One forced-tool call, measured and costed. Retried only by the client
+ * (the SDK's loop with the retry hook of ./retry.ts); what still fails is
+ * thrown as an LlmError saying whether a later job attempt may succeed.
  * No temperature/top_p/top_k: SDK 1.x models reject them.
  */
 export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolReply> {
   const started = performance.now();
-  const { data: message, request_id } = await withRetries(
-    {
-      ...deps.retry,
-      onRetry: (info) =>
-        deps.logger?.warn(
-          { attempt: info.attempt, waitMs: Math.round(info.waitMs), err: info.error.message },
-          'anthropic call failed, retrying',
-        ),
-    },
-    () =>
-      deps.client.messages
-        .create(
-          {
-            model: req.model,
-            max_tokens: req.maxTokens,
-            system: req.system,
-            tools: req.tools,
-            tool_choice: { type: 'tool', name: req.toolName },
-            messages: req.messages,
-          },
-          { signal: req.signal },
-        )
-        .withResponse(),
-    req.signal,
-  );
+  const { data: message, request_id } = await deps.client.messages
+    .create(
+      {
+        model: req.model,
+        max_tokens: req.maxTokens,
+        system: req.system,
+        tools: req.tools,
+        tool_choice: { type: 'tool', name: req.toolName },
+        messages: req.messages,
+      },
+      { signal: req.signal },
+    )
+    .withResponse()
+    .catch((err: unknown) => {
+      throw classify(err, req.signal);
+    });
   const latencyMs = Math.round(performance.now() - started);
   const use = toolUseOf(message, req.toolName);
   const call = callFromMessage(message, req, deps.prices, {

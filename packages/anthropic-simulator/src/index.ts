@@ -5,9 +5,11 @@
 
 import './revise.js'; // chief-of-staff tools: propose_revision, `Counts as met` phrases
 
+export type { ApiErrorType } from './api-error.js';
 export { type ServeOptions, serveSimulatorForever } from './cli.js';
 export type { SimClock } from './clock.js';
 export { TOOL_OVERHEAD_TOKENS } from './engine.js';
+export type { ScriptedError } from './faults.js';
 export { findModel, MODELS, type ModelInfo } from './models.js';
 export {
   DEFAULT_OPTIONS,

@@ -1,6 +1,6 @@
-import { invalid } from './api-error.js';
+import { ERROR_STATUS, invalid } from './api-error.js';
 import type { Handler } from './context.js';
-import { isFaultKind } from './faults.js';
+import { isApiErrorType, isFaultKind } from './faults.js';
 import { sendJson } from './http.js';
 import { parseOptionsPatch, type SimulatorOptions } from './options.js';
 import { isObject } from './wire.js';
@@ -49,6 +49,32 @@ export const postFaults: Handler = (sim, ex) => {
     throw invalid('count: a whole number >= 0');
   sim.faults.inject(body.kind, count);
   sendJson(ex.res, 200, { pending: sim.faults.pending() });
+};
+
+export const postErrors: Handler = (sim, ex) => {
+  const body = isObject(ex.body) ? ex.body : {};
+  const { type, count = 1, headers = {}, method, path, message } = body;
+  if (!isApiErrorType(type)) throw invalid(`type: one of ${Object.keys(ERROR_STATUS).join(', ')}`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+    throw invalid('count: a whole number >= 0');
+  if (!isObject(headers) || !Object.values(headers).every((v) => typeof v === 'string'))
+    throw invalid('headers: an object of strings');
+  for (const [name, value] of [
+    ['method', method],
+    ['path', path],
+    ['message', message],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string') throw invalid(`${name}: a string`);
+  }
+  sim.faults.injectError({
+    type,
+    count,
+    headers: headers as Record<string, string>,
+    ...(typeof method === 'string' ? { method } : {}),
+    ...(typeof path === 'string' ? { path } : {}),
+    ...(typeof message === 'string' ? { message } : {}),
+  });
+  sendJson(ex.res, 200, { pendingErrors: sim.faults.pendingErrors() });
 };
 
 export const postClock: Handler = (sim, ex) => {

@@ -2,8 +2,9 @@ import { isObject, type JsonObject } from './wire.js';
 
 /**
  * The small part of JSON Schema (2020-12 / draft-07) the simulator needs to
- * read tool input schemas: local $ref resolution, allOf merging and type
- * lists. Shared by the instance generator and the validator.
+ * read tool input schemas in order to *build* values (schema-instance.ts) and
+ * to find the grading vocabulary (grading/vocab.ts): local $ref resolution,
+ * allOf merging and type lists. Validation is ajv's (schema-validate.ts).
  */
 
 export type Schema = JsonObject;

@@ -49,6 +49,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: /^\/_sim\/options$/, handler: admin.getOptions },
   { method: 'POST', path: /^\/_sim\/options$/, handler: admin.postOptions },
   { method: 'POST', path: /^\/_sim\/faults$/, handler: admin.postFaults },
+  { method: 'POST', path: /^\/_sim\/errors$/, handler: admin.postErrors },
   { method: 'POST', path: /^\/_sim\/clock$/, handler: admin.postClock },
   { method: 'GET', path: /^\/_sim\/cache$/, handler: admin.getCache },
   { method: 'DELETE', path: /^\/_sim\/cache$/, handler: admin.clearCache },
@@ -123,6 +124,8 @@ async function handle(sim: SimContext, req: IncomingMessage, res: ServerResponse
       authenticate(req, sim.options().apiKey);
       if (!header(req, 'anthropic-version'))
         throw new SimApiError('invalid_request_error', 'anthropic-version: header is required');
+      const scripted = sim.faults.takeError(req.method ?? 'GET', url.pathname);
+      if (scripted) throw scripted;
     }
     const params = (route.path.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
     const host = header(req, 'host') ?? `${sim.options().host}:${sim.options().port}`;

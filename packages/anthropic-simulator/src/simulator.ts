@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createClock, type SimClock } from './clock.js';
 import { createContext } from './context.js';
+import type { ScriptedError } from './faults.js';
 import type { FaultKind, SimulatorOptions, SimulatorOptionsPatch } from './options.js';
 import { DEFAULT_OPTIONS, mergeOptions } from './options.js';
 import type { CacheStats } from './prompt-cache.js';
@@ -26,6 +27,13 @@ export interface Simulator {
   clearRequests(): void;
   /** The next `count` POST /v1/messages requests get this fault. */
   injectFaults(kind: FaultKind, count?: number): void;
+  /**
+   * The next `count` /v1 requests matching `method`/`path` (any endpoint,
+   * batches included) are answered with this error and extra headers.
+   */
+  injectError(error: ScriptedError): void;
+  /** Drops the scripted faults and errors not used yet. */
+  clearFaults(): void;
   cacheStats(): CacheStats;
   clearCache(): void;
   /** Handler for a tool name on this simulator only (overrides process-wide handlers). */
@@ -60,6 +68,8 @@ export async function startSimulator(opts: SimulatorOptionsPatch = {}): Promise<
     requests: () => sim.log.list(),
     clearRequests: () => void sim.log.clear(),
     injectFaults: (kind, count = 1) => sim.faults.inject(kind, count),
+    injectError: (error) => sim.faults.injectError(error),
+    clearFaults: () => sim.faults.clear(),
     cacheStats: () => sim.cache.stats(),
     clearCache: () => sim.cache.clear(),
     registerToolHandler: (name, handler) => sim.tools.register(name, handler),

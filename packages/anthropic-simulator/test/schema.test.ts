@@ -36,6 +36,30 @@ describe('JSON Schema helpers', () => {
     expect(errors.join('\n')).toMatch(/\$\.summary: required/);
   });
 
+  it('validates with ajv: draft-07 schemas, sub-schemas whose $ref points into the root, bad schemas reported', () => {
+    const root = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      definitions: { id: { type: 'string', pattern: '^[a-z]+$' } },
+      type: 'object',
+      properties: { id: { $ref: '#/definitions/id' }, n: { type: 'integer' } },
+      additionalProperties: false,
+      required: ['id'],
+    };
+    expect(validateJson({ id: 'abc', n: 2 }, root)).toEqual([]);
+    expect(validateJson({ id: 'ABC', n: 1.5, extra: true }, root).sort()).toEqual([
+      '$.extra: not an allowed property',
+      '$.id: must match pattern "^[a-z]+$"',
+      '$.n: must be integer',
+    ]);
+    // A sub-schema checked on its own still resolves the root's definitions.
+    expect(validateJson('abc', { $ref: '#/definitions/id' }, root)).toEqual([]);
+    expect(validateJson('ABC', { $ref: '#/definitions/id' }, root)).toHaveLength(1);
+    expect(validateJson(1, { $ref: '#/nowhere' })[0]).toMatch(/^\$: the schema cannot be used/);
+    expect(validateJson({ criteria: [{ result: 'nope' }] }, verdictSchema()).join('\n')).toMatch(
+      /\$\.criteria\[0\]\.result: must be one of/,
+    );
+  });
+
   it('conforms a value: drops unknown keys, truncates strings, clamps numbers, fills required', () => {
     const schema = {
       type: 'object',
