@@ -1,10 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx tsx
 // Regenerates examples/tickets.jsonl from the hand-written scenarios in
-// examples/scenarios/. Deterministic: no clock, no randomness. Plain Node ESM,
-// no dependencies.
+// examples/scenarios/. Deterministic: no clock, no randomness. Node ESM run
+// with tsx: the criteria, their order and the outcome rule come from
+// context/*.md through src/context/ (via validate-tickets.ts).
 //
-//   node examples/generate-tickets.mjs            # write examples/tickets.jsonl
-//   node examples/generate-tickets.mjs --check    # exit 1 if the file is stale
+//   npx tsx examples/generate-tickets.mjs            # write examples/tickets.jsonl
+//   npx tsx examples/generate-tickets.mjs --check    # exit 1 if the file is stale
 //
 // Scenario format (see README.md for the full description):
 //   key      stable name, referenced from other scenarios as {{key}} (becomes EX-xxxx)
@@ -31,7 +32,7 @@ import printing from './scenarios/printing.mjs';
 import security from './scenarios/security.mjs';
 import software from './scenarios/software.mjs';
 import thinWeek from './scenarios/thin-week.mjs';
-import { AUTO_FAIL, CRITERIA, outcomeOf, readContext, scoreOf } from './validate-tickets.mjs';
+import { goldOutcome, readContext } from './validate-tickets.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, 'tickets.jsonl');
@@ -41,8 +42,9 @@ const FIRST_ID = 1001;
 const AUTO_CLOSE_DAYS = 4;
 const SET_END = Date.UTC(YEAR, 10, 20, 23, 0);
 const LETTER = { M: 'met', P: 'partial', X: 'missing', N: 'n/a' };
-/** Weights and auto-fail criteria from context/rubric.md (equal weights without it). */
-const RUBRIC = readContext();
+/** Criteria (in rubric order: the order of a scenario's result letters), weights, pass mark. */
+const CONTEXT = await readContext();
+const CRITERIA = CONTEXT.criteria;
 
 const SCENARIOS = [
   ...accounts,
@@ -201,7 +203,11 @@ function build(s) {
   };
 
   const g = s.gold;
-  if (!/^[MPXN]{10}$/.test(g.c)) throw new Error(`${s.key}: gold.c must be 10 of M/P/X/N`);
+  if (!new RegExp(`^[MPXN]{${CRITERIA.length}}$`).test(g.c)) {
+    throw new Error(
+      `${s.key}: gold.c must be ${CRITERIA.length} of M/P/X/N, one per criterion of context/rubric.md in order`,
+    );
+  }
   const criteria = Object.fromEntries(CRITERIA.map((id, i) => [id, LETTER[g.c[i]]]));
   const gold = {
     outcome: g.o,
@@ -211,9 +217,8 @@ function build(s) {
     patterns: g.pat ?? [],
     notes: g.why,
   };
-  const expected = outcomeOf(gold, RUBRIC.weights ?? {}, RUBRIC.autoFail ?? AUTO_FAIL);
+  const { outcome: expected, score } = goldOutcome(CONTEXT, gold);
   if (expected !== g.o) {
-    const score = scoreOf(criteria, RUBRIC.weights ?? {});
     throw new Error(
       `${s.key}: gold outcome ${g.o} but the rubric gives ${expected} (score ${score})`,
     );
@@ -262,7 +267,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       current = readFileSync(OUT, 'utf8');
     } catch {}
     if (current !== text) {
-      console.error('examples/tickets.jsonl is stale: run node examples/generate-tickets.mjs');
+      console.error(
+        'examples/tickets.jsonl is stale (the scenarios or context/rubric.md changed): run npx tsx examples/generate-tickets.mjs',
+      );
       process.exit(1);
     }
     console.log('examples/tickets.jsonl is up to date');

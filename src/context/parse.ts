@@ -122,3 +122,18 @@ export function parseAgentCategories(md: string): string[] {
   }
   return out;
 }
+
+/** The pass mark when the rubric names none. */
+export const DEFAULT_PASS_THRESHOLD = 70;
+
+/**
+ * The rubric's pass mark: a `Pass threshold: N` line, else the "score below N
+ * → fail" step of its scoring rule, else 70. The simulator reads the rubric it
+ * is sent the same way (packages/anthropic-simulator/src/grading/vocab.ts).
+ */
+export function parsePassThreshold(rubric: string): number {
+  const line = /^\s*(?:[-*]\s*)?\**Pass threshold\**\s*:\s*\**\s*(\d+)/im.exec(rubric)?.[1];
+  const rule = /^\s*(?:[-*]\s*)?score below (\d+)\b/im.exec(rubric)?.[1];
+  const n = Number(line ?? rule ?? DEFAULT_PASS_THRESHOLD);
+  return n >= 0 && n <= 100 ? n : DEFAULT_PASS_THRESHOLD;
+}

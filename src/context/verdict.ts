@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Criterion, DEFAULT_PASS_THRESHOLD } from './parse.js';
 import type { Vocabulary } from './vocab.js';
 
 export const RESULTS = ['met', 'partial', 'missing', 'n/a'] as const;
@@ -122,24 +123,65 @@ export function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
+/** The criteria the score is taken over: their weights and auto-fail flags (rubric.md). */
+type ScoredCriterion = Pick<Criterion, 'id' | 'weight' | 'autoFail'>;
+type Results = Readonly<Record<string, CriterionResult | undefined>>;
+
+/** A criterion's result; absent (never inherited from Object.prototype) counts as missing. */
+const resultOf = (results: Results, id: string): CriterionResult =>
+  (Object.hasOwn(results, id) ? results[id] : undefined) ?? 'missing';
+
 /**
- * Applies the rubric's arithmetic in code rather than trusting the model's:
- * weighted score (met 1, partial 0.5, missing 0, n/a excluded) and the
- * outcome policy (escalate > auto-fail > threshold).
+ * The rubric's score: weighted mean with met 1, partial 0.5, missing 0, `n/a`
+ * left out (an absent result counts as missing), rounded half up; 100 when
+ * every criterion is `n/a`.
  */
-export function applyPolicy(v: Verdict, vocab: Vocabulary, passThreshold = 70): Verdict {
+export function scoreOf(results: Results, criteria: readonly ScoredCriterion[]): number {
   let got = 0;
   let total = 0;
-  let autoFailed = false;
-  for (const c of vocab.criteria) {
-    const r = v.criteria.find((x) => x.criterion === c.id)?.result ?? 'missing';
+  for (const c of criteria) {
+    const r = resultOf(results, c.id);
     if (r === 'n/a') continue;
     total += c.weight;
     got += r === 'met' ? c.weight : r === 'partial' ? c.weight / 2 : 0;
-    if (c.autoFail && r !== 'met') autoFailed = true;
   }
-  const score = total > 0 ? Math.round((100 * got) / total) : 100;
-  const outcome: Outcome =
-    v.escalations.length > 0 ? 'escalate' : autoFailed || score < passThreshold ? 'fail' : 'pass';
-  return { ...v, score, outcome };
+  return total > 0 ? Math.round((100 * got) / total) : 100;
+}
+
+/**
+ * The rubric's outcome, in order: any escalation → escalate; an auto-fail
+ * criterion partial or missing → fail; score below the pass threshold → fail;
+ * otherwise pass.
+ */
+export function outcomeOf(
+  results: Results,
+  escalated: boolean,
+  criteria: readonly ScoredCriterion[],
+  passThreshold = DEFAULT_PASS_THRESHOLD,
+): { score: number; outcome: Outcome } {
+  const score = scoreOf(results, criteria);
+  const autoFailed = criteria.some((c) => {
+    const r = resultOf(results, c.id);
+    return c.autoFail && r !== 'met' && r !== 'n/a';
+  });
+  const outcome: Outcome = escalated
+    ? 'escalate'
+    : autoFailed || score < passThreshold
+      ? 'fail'
+      : 'pass';
+  return { score, outcome };
+}
+
+/**
+ * Applies the rubric's arithmetic in code rather than trusting the model's:
+ * `outcomeOf` over the verdict's criterion results (first result per id).
+ */
+export function applyPolicy(
+  v: Verdict,
+  vocab: Vocabulary,
+  passThreshold = DEFAULT_PASS_THRESHOLD,
+): Verdict {
+  const results: Record<string, CriterionResult> = {};
+  for (const c of [...v.criteria].reverse()) results[c.criterion] = c.result; // first one wins
+  return { ...v, ...outcomeOf(results, v.escalations.length > 0, vocab.criteria, passThreshold) };
 }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readContextDir } from '../../src/context/files.js';
-import { parseRubric, parseSections } from '../../src/context/parse.js';
+import { parsePassThreshold, parseRubric, parseSections } from '../../src/context/parse.js';
 import { snapshotOf } from '../../src/context/store.js';
+import { applyPolicy, outcomeOf, scoreOf, type Verdict } from '../../src/context/verdict.js';
 import { buildVocabulary, categoriesOf, fileForQcCategory } from '../../src/context/vocab.js';
 import { PriceTable } from '../../src/llm/prices.js';
 import { qcContextOf } from '../../src/qc/context.js';
@@ -21,30 +23,23 @@ const snapshot = () =>
 
 describe('context files', () => {
   it('define the rubric, escalation rules, patterns and agent categories by id', () => {
-    expect(vocab.criteria.map((c) => c.id)).toEqual([
-      'problem_statement',
-      'work_requested',
-      'work_performed',
-      'root_cause',
-      'resolution_verified',
-      'follow_up',
-      'time_entries',
-      'customer_communication',
-      'classification',
-      'no_secrets',
-    ]);
+    // Every `## \`id\`` heading of the file, in order: the parser neither drops nor invents one.
+    const headings = (file: string) =>
+      [...(files.get(file) ?? '').matchAll(/^## `([a-z][a-z0-9_]*)`/gm)].map((m) => m[1]);
+    expect(vocab.criteria.map((c) => c.id)).toEqual(headings('rubric.md'));
+    expect(vocab.criteria).toHaveLength(10);
+    expect(vocab.rules.map((r) => r.id)).toEqual(headings('escalation.md'));
+    expect(vocab.patterns.map((p) => p.id)).toEqual(headings('patterns.md'));
+    // The example set's gold labels grade exactly these criteria (validated in full by
+    // examples/validate-tickets.ts, which reads context/ through src/context/ too).
+    const gold = JSON.parse(readFileSync('examples/tickets.jsonl', 'utf8').split('\n')[0] ?? '{}')
+      .gold as { criteria: Record<string, string> };
+    expect(Object.keys(gold.criteria)).toEqual(vocab.criteria.map((c) => c.id));
     expect(vocab.criteria.reduce((s, c) => s + c.weight, 0)).toBe(100);
     expect(vocab.criteria.find((c) => c.id === 'no_secrets')?.autoFail).toBe(true);
+    // The rules the product and the simulator name in code.
     expect(vocab.rules.map((r) => r.id)).toEqual(
-      expect.arrayContaining([
-        'security_incident',
-        'data_loss',
-        'legal_or_churn_threat',
-        'billing_dispute',
-        'vip_or_sla_breach',
-        'grader_instruction',
-        'cannot_judge',
-      ]),
+      expect.arrayContaining(['security_incident', 'billing_dispute', 'cannot_judge']),
     );
     expect(vocab.rules.find((r) => r.id === 'security_incident')?.secondOpinion).toBe(true);
     expect(vocab.rules.find((r) => r.id === 'billing_dispute')?.secondOpinion).toBe(false);
@@ -120,5 +115,52 @@ describe('context files', () => {
     ]) {
       expect(text).toContain(`"${id}"`);
     }
+  });
+
+  it('the scoring rule: the worked example of rubric.md, auto-fail, escalation and the pass mark', () => {
+    const rubric = files.get('rubric.md') ?? '';
+    expect(parsePassThreshold(rubric)).toBe(70);
+    expect(parsePassThreshold(`${rubric}\nPass threshold: 80\n`)).toBe(80);
+    expect(parsePassThreshold('no rule here')).toBe(70);
+    // rubric.md: root_cause n/a, customer_communication partial, follow_up missing → 86, pass.
+    const results = Object.fromEntries(vocab.criteria.map((c) => [c.id, 'met' as const]));
+    const worked = {
+      ...results,
+      root_cause: 'n/a',
+      customer_communication: 'partial',
+      follow_up: 'missing',
+    } as const;
+    expect(outcomeOf(worked, false, vocab.criteria)).toEqual({ score: 86, outcome: 'pass' });
+    expect(outcomeOf(worked, false, vocab.criteria, 90)).toEqual({ score: 86, outcome: 'fail' });
+    expect(outcomeOf(worked, true, vocab.criteria).outcome).toBe('escalate');
+    expect(outcomeOf({ ...results, no_secrets: 'partial' }, false, vocab.criteria)).toEqual({
+      score: 96,
+      outcome: 'fail',
+    });
+    expect(scoreOf({}, vocab.criteria)).toBe(0);
+    expect(
+      scoreOf(Object.fromEntries(vocab.criteria.map((c) => [c.id, 'n/a'])), vocab.criteria),
+    ).toBe(100);
+    // applyPolicy is the same rule over a model's verdict; the first result per criterion counts.
+    const verdict = {
+      outcome: 'pass',
+      score: 0,
+      criteria: [
+        ...Object.entries(worked).map(([criterion, result]) => ({
+          criterion,
+          result,
+          evidence: '',
+          missing: '',
+        })),
+        { criterion: 'root_cause', result: 'missing', evidence: '', missing: '' },
+      ],
+      missing_information: [],
+      escalations: [],
+      attributions: [],
+      patterns: [],
+      confidence: 0.9,
+      summary: 's',
+    } as Verdict;
+    expect(applyPolicy(verdict, vocab)).toMatchObject({ score: 86, outcome: 'pass' });
   });
 });

@@ -1,7 +1,8 @@
 import { buildFacts } from './facts.js';
+import { outcomeOf } from './score.js';
 import { findHit, quote } from './text.js';
 import { parseTicket } from './ticket.js';
-import { readRubric } from './vocab.js';
+import { readPassThreshold, readRubric } from './vocab.js';
 
 /**
  * Context the grader honours beyond Weight and Auto-fail lines: a criterion
@@ -23,7 +24,6 @@ import { readRubric } from './vocab.js';
 const COUNTS_AS_MET = /^\s*(?:[-*]\s*)?Counts as met:\s*(.+)$/i;
 const HEADING = /^##\s+`([a-z][a-z0-9_]*)`/;
 const QUOTED = /"([^"\n]{3,120})"|“([^”\n]{3,120})”/g;
-const VALUE: Record<string, number> = { met: 1, partial: 0.5, missing: 0 };
 
 /** criterion id → phrases, read from every `## \`id\`` section of the system text. */
 export function readMetPhrases(system: string): Map<string, string[]> {
@@ -89,21 +89,11 @@ export function applyMetPhrases(
   });
   if (!changed) return verdict;
   const { weights, autoFail } = readRubric(system);
-  let num = 0;
-  let den = 0;
-  for (const c of criteria) {
-    const value = VALUE[c.result];
-    if (value === undefined) continue;
-    const w = weights.get(c.criterion) ?? 1;
-    num += w * value;
-    den += w;
-  }
-  const score = den === 0 ? 0 : Math.floor((100 * num) / den + 0.5 + 1e-9);
-  const autoFailed = criteria.some(
-    (c) => autoFail.has(c.criterion) && (c.result === 'partial' || c.result === 'missing'),
+  const { score, outcome } = outcomeOf(
+    criteria.map((c) => [c.criterion, c.result] as const),
+    (v.escalations?.length ?? 0) > 0,
+    { weights, autoFail, passThreshold: readPassThreshold(system) },
   );
-  const outcome =
-    (v.escalations?.length ?? 0) > 0 ? 'escalate' : autoFailed || score < 70 ? 'fail' : 'pass';
   return {
     ...verdict,
     criteria,

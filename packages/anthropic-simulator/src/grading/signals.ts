@@ -55,7 +55,7 @@ const COMPLAINT =
   /\b(complain\w*|unacceptable|disappointed|not good enough|frustrat\w*|still waiting|any update|chasing|(you|we were) promised|you said (it|you) would|missed (the|our) (deadline|appointment|commitment|call)|no ?one (called|came|got back)|escalat(e|ing) this)\b/i;
 
 /**
- * Escalations by the rules in escalation.md. `failsRubric` (score below 70 or
+ * Escalations by the rules in escalation.md. `failsRubric` (score below the pass mark or
  * an auto-fail) feeds the VIP case: a VIP ticket handled well is not escalated.
  */
 export function findEscalations(

@@ -4,6 +4,7 @@ import { conform } from '../schema-instance.js';
 import { CRITERION_RULES, type Judgment, judgment, type Result } from './criteria.js';
 import { classification, noSecrets } from './criteria-fields.js';
 import { buildFacts, type Facts } from './facts.js';
+import { outcomeOf } from './score.js';
 import { findEscalations, findPatterns } from './signals.js';
 import { parseTicket } from './ticket.js';
 import { findAttributions } from './triage.js';
@@ -11,7 +12,8 @@ import { readVocab, type Vocab } from './vocab.js';
 
 /**
  * Assembles a record_verdict input: judge every criterion the schema names,
- * apply noise, score, decide the outcome (VOCAB.md), estimate confidence and
+ * apply noise, score, decide the outcome (the rubric's rule: escalate, then
+ * auto-fail, then the pass mark, all read from the prompt), estimate confidence and
  * write the summary. The result is conformed to the sent input_schema.
  */
 
@@ -31,7 +33,6 @@ const RULES: Record<string, (f: Facts) => Judgment> = {
   classification,
   no_secrets: noSecrets,
 };
-const VALUE: Record<string, number> = { met: 1, partial: 0.5, missing: 0 };
 
 /** Deterministic per (ticket, criterion, model, seed): met↔missing, partial→met or missing. */
 function flip(j: Judgment, unit: number): Judgment {
@@ -63,23 +64,11 @@ function judgeAll(v: Vocab, f: Facts, req: GradeRequest): Map<string, Judgment> 
   return out;
 }
 
-export function scoreOf(results: Map<string, Judgment>, weights: Map<string, number>): number {
-  let num = 0;
-  let den = 0;
-  for (const [id, j] of results) {
-    const value = VALUE[j.result];
-    if (value === undefined) continue;
-    const w = weights.get(id) ?? 1;
-    num += w * value;
-    den += w;
-  }
-  return den === 0 ? 0 : Math.floor((100 * num) / den + 0.5 + 1e-9);
-}
-
 function confidenceOf(
   f: Facts,
   results: Map<string, Judgment>,
   score: number,
+  passThreshold: number,
   req: GradeRequest,
   cannotJudge: boolean,
 ): number {
@@ -94,7 +83,7 @@ function confidenceOf(
     results.get('resolution_verified')?.result === 'met' &&
     f.customerComments.some((x) => /still|again/i.test(x.body));
   if (mixed) c -= 0.2;
-  if (Math.abs(score - 70) <= 5) c -= 0.1;
+  if (Math.abs(score - passThreshold) <= 5) c -= 0.1;
   if (req.strongModel) c += 0.03;
   if (cannotJudge) c = Math.min(c, 0.3);
   return Math.round(Math.min(0.97, Math.max(0.05, c)) * 100) / 100;
@@ -104,15 +93,13 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
   const vocab = readVocab(req.schema, req.system);
   const f = buildFacts(parseTicket(req.ticketText));
   const results = judgeAll(vocab, f, req);
-  const score = scoreOf(results, vocab.weights);
-  const autoFailed = [...vocab.autoFail].filter((id) =>
-    ['partial', 'missing'].includes(results.get(id)?.result ?? ''),
-  );
-  const escalations = findEscalations(vocab.rules, f, autoFailed.length > 0 || score < 70);
+  const judged = [...results].map(([id, j]) => [id, j.result] as const);
+  // Escalation rules see whether the ticket fails the rubric (the VIP rule needs it).
+  const { score, autoFailed, failing } = outcomeOf(judged, false, vocab);
+  const escalations = findEscalations(vocab.rules, f, failing);
   const patterns = findPatterns(vocab.patterns, f, results);
   const attributions = findAttributions(vocab.agents, f);
-  const outcome =
-    escalations.length > 0 ? 'escalate' : autoFailed.length > 0 || score < 70 ? 'fail' : 'pass';
+  const { outcome } = outcomeOf(judged, escalations.length > 0, vocab);
   const cannotJudge = escalations.some((e) => e.rule === 'cannot_judge');
   const missingInformation = [
     ...new Set([...results.values()].map((j) => j.missing).filter(Boolean)),
@@ -149,7 +136,7 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
     escalations,
     attributions,
     patterns,
-    confidence: confidenceOf(f, results, score, req, cannotJudge),
+    confidence: confidenceOf(f, results, score, vocab.passThreshold, req, cannotJudge),
     summary,
   };
   return conform(verdict, req.schema, req.schema) as Record<string, unknown>;

@@ -3,9 +3,10 @@ import { isObject } from '../wire.js';
 
 /**
  * The ids a verdict may use, read from the record_verdict input_schema (the
- * schema is the source of truth), plus weights and auto-fail flags read from
- * the rubric text in the system prompt (`## \`id\`` headings followed by
- * `Weight: N` and `Auto-fail: yes|no` lines).
+ * schema is the source of truth), plus weights, auto-fail flags and the pass
+ * mark read from the rubric text in the system prompt (`## \`id\`` headings
+ * followed by `Weight: N` and `Auto-fail: yes|no` lines; `Pass threshold: N` or
+ * "score below N").
  */
 export interface Vocab {
   criteria: string[];
@@ -16,11 +17,31 @@ export interface Vocab {
   agents: Map<string, string[]>;
   weights: Map<string, number>;
   autoFail: Set<string>;
+  /** Score below this fails: the rubric's pass mark (70 when the prompt names none). */
+  passThreshold: number;
 }
 
 const HEADING = /^##\s+`([a-z][a-z0-9_]*)`/;
 const WEIGHT = /^Weight:\s*(\d+(?:\.\d+)?)\s*$/i;
 const AUTO_FAIL = /^Auto-fail:\s*(yes|no)\s*$/i;
+
+const DEFAULT_PASS_THRESHOLD = 70;
+const PASS_THRESHOLD_LINE = /^\s*(?:[-*]\s*)?\**Pass threshold\**\s*:\s*\**\s*(\d+)/im;
+const PASS_THRESHOLD_RULE = /^\s*(?:[-*]\s*)?score below (\d+)\b/im;
+
+/**
+ * The pass mark of the rubric in the system prompt, read the way the product
+ * reads it: a `Pass threshold: N` line, else the "score below N → fail" step of
+ * the scoring rule, else 70.
+ */
+export function readPassThreshold(system: string): number {
+  const n = Number(
+    PASS_THRESHOLD_LINE.exec(system)?.[1] ??
+      PASS_THRESHOLD_RULE.exec(system)?.[1] ??
+      DEFAULT_PASS_THRESHOLD,
+  );
+  return n >= 0 && n <= 100 ? n : DEFAULT_PASS_THRESHOLD;
+}
 
 function strings(values: unknown[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string'))];
@@ -98,5 +119,6 @@ export function readVocab(schema: Schema, system: string): Vocab {
     agents: readAgents(schema),
     weights: rubric.weights,
     autoFail,
+    passThreshold: readPassThreshold(system),
   };
 }

@@ -1,128 +1,87 @@
-#!/usr/bin/env node
-// Validates examples/tickets.jsonl: shape of every ticket (mirrors
-// src/ticket/schema.ts), ids of every gold verdict (the vocabulary fixed in
-// VOCAB.md, cross-checked against context/*.md when those files exist), the
-// outcome rule, and the properties the demo and eval rely on (size, escalation
-// mix, the thin-triage week). Plain Node ESM, no dependencies.
+#!/usr/bin/env -S npx tsx
+// Validates examples/tickets.jsonl: every ticket parses as the product's
+// Ticket (src/ticket/schema.ts) and keeps the set's stricter conventions;
+// every gold verdict uses only the ids context/*.md defines and the outcome the
+// rubric's own rule gives — both read through src/context/, the code the QC
+// workers grade with — and the set keeps the properties the demo and eval rely
+// on (size, escalation mix, the thin-triage week).
 //
-//   node examples/validate-tickets.mjs [path/to/tickets.jsonl]
+//   npx tsx examples/validate-tickets.ts [path/to/tickets.jsonl]
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readContextDir } from '../src/context/files.js';
+import { parsePassThreshold } from '../src/context/parse.js';
+import { type CriterionResult, OUTCOMES, outcomeOf, RESULTS } from '../src/context/verdict.js';
+import { buildVocabulary, type Vocabulary } from '../src/context/vocab.js';
+import { TICKET_STATUSES, Ticket } from '../src/ticket/schema.js';
 
-export const CRITERIA = [
-  'problem_statement',
-  'work_requested',
-  'work_performed',
-  'root_cause',
-  'resolution_verified',
-  'follow_up',
-  'time_entries',
-  'customer_communication',
-  'classification',
-  'no_secrets',
-];
-export const ESCALATION_RULES = [
-  'security_incident',
-  'data_loss',
-  'legal_or_churn_threat',
-  'billing_dispute',
-  'vip_or_sla_breach',
-  'grader_instruction',
-  'cannot_judge',
-];
-export const PATTERNS = [
-  'password_reset_no_identity_check',
-  'reboot_no_root_cause',
-  'printer_no_model_or_asset',
-  'vpn_no_client_version',
-  'closed_without_customer_confirmation',
-  'mailbox_full_no_retention_advice',
-  'onboarding_missing_license_details',
-  'backup_failure_not_retested',
-  'time_logged_without_notes',
-  'duplicate_ticket_not_linked',
-  'outage_no_incident_link',
-  'credentials_in_notes',
-];
-export const AGENT_CATEGORIES = {
-  triage: [
-    'insufficient_detail',
-    'wrong_priority',
-    'wrong_category',
-    'missing_asset_info',
-    'no_impact_statement',
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The vocabulary and pass mark of context/ (the files the product seeds), as the workers read them. */
+export interface ExamplesContext {
+  vocab: Vocabulary;
+  /** Criterion ids in rubric order: the order of a scenario's result letters. */
+  criteria: string[];
+  passThreshold: number;
+}
+
+export async function readContext(dir = join(ROOT, 'context')): Promise<ExamplesContext> {
+  const files = await readContextDir(dir);
+  const vocab = buildVocabulary(files);
+  return {
+    vocab,
+    criteria: vocab.criteria.map((c) => c.id),
+    passThreshold: parsePassThreshold(files.get('rubric.md') ?? ''),
+  };
+}
+
+export interface GoldCriteria {
+  criteria: Record<string, string>;
+  escalations: string[];
+}
+
+/** The rubric's score and outcome for a gold label (src/context/verdict.ts). */
+export function goldOutcome(ctx: ExamplesContext, gold: GoldCriteria) {
+  return outcomeOf(
+    gold.criteria as Record<string, CriterionResult>,
+    gold.escalations.length > 0,
+    ctx.vocab.criteria,
+    ctx.passThreshold,
+  );
+}
+
+/**
+ * Ids the set's own checks name: each must exist in context/, so renaming one
+ * there fails here with the id named rather than as a silent non-match.
+ */
+const NAMED = {
+  criteria: ['no_secrets', 'time_entries', 'resolution_verified'],
+  rules: [
+    'security_incident',
+    'data_loss',
+    'legal_or_churn_threat',
+    'billing_dispute',
+    'vip_or_sla_breach',
+    'grader_instruction',
   ],
+  patterns: [
+    'credentials_in_notes',
+    'time_logged_without_notes',
+    'closed_without_customer_confirmation',
+  ],
+  triage: ['insufficient_detail'],
 };
-const RESULTS = ['met', 'partial', 'missing', 'n/a'];
-const VALUE = { met: 1, partial: 0.5, missing: 0 };
-export const AUTO_FAIL = ['no_secrets'];
-const PASS_MARK = 70;
 
-/** Weighted score 0..100; n/a criteria are left out. Equal weights unless given. */
-export function scoreOf(criteria, weights = {}) {
-  let got = 0;
-  let max = 0;
-  for (const id of CRITERIA) {
-    const r = criteria[id];
-    if (r === 'n/a') continue;
-    const w = weights[id] ?? 1;
-    got += w * VALUE[r];
-    max += w;
-  }
-  return max === 0 ? 100 : Math.round((100 * got) / max);
-}
-
-/** The outcome rule of VOCAB.md. */
-export function outcomeOf(gold, weights = {}, autoFail = AUTO_FAIL) {
-  if (gold.escalations.length > 0) return 'escalate';
-  if (autoFail.some((id) => gold.criteria[id] === 'missing' || gold.criteria[id] === 'partial')) {
-    return 'fail';
-  }
-  return scoreOf(gold.criteria, weights) < PASS_MARK ? 'fail' : 'pass';
-}
-
-/** Ids (and rubric weights) from context/*.md, when the lead's files exist. */
-export function readContext(root = join(dirname(fileURLToPath(import.meta.url)), '..')) {
-  const ids = (file) => {
-    const p = join(root, 'context', file);
-    if (!existsSync(p)) return null;
-    const out = [];
-    for (const m of readFileSync(p, 'utf8').matchAll(/^## `([a-z][a-z0-9_]*)`/gm)) out.push(m[1]);
-    return out;
-  };
-  const ctx = {
-    criteria: ids('rubric.md'),
-    rules: ids('escalation.md'),
-    patterns: ids('patterns.md'),
-  };
-  ctx.weights = null;
-  ctx.autoFail = null;
-  const rubric = join(root, 'context', 'rubric.md');
-  if (existsSync(rubric)) {
-    ctx.weights = {};
-    ctx.autoFail = [];
-    let current = null;
-    for (const line of readFileSync(rubric, 'utf8').split('\n')) {
-      const h = /^## `([a-z][a-z0-9_]*)`/.exec(line);
-      if (h) current = h[1];
-      const w = /^Weight:\s*(\d+)/.exec(line);
-      if (w && current) ctx.weights[current] = Number(w[1]);
-      if (/^Auto-fail:\s*yes/.test(line) && current) ctx.autoFail.push(current);
-    }
-  }
-  const triage = join(root, 'context', 'agents', 'triage.md');
-  ctx.triageCategories = existsSync(triage)
-    ? [...readFileSync(triage, 'utf8').matchAll(/^\s*-\s+`([a-z][a-z0-9_]*)`/gm)].map((m) => m[1])
-    : null;
-  return ctx;
-}
+type Err = (message: string) => void;
+// biome-ignore lint/suspicious/noExplicitAny: a line of JSON under inspection, checked field by field
+type Json = any;
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
 const SET_START = Date.parse('2026-10-01T00:00:00Z');
 const SET_END = Date.parse('2026-11-21T00:00:00Z');
-const TICKET_KEYS = [
+const TICKET_KEYS: string[] = [
   'source',
   'externalId',
   'subject',
@@ -143,21 +102,25 @@ const TICKET_KEYS = [
   'triage',
   'threadIncomplete',
 ];
-const REQUIRED = ['source', 'externalId', 'subject', 'status', 'createdAt', 'updatedAt'];
-const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed', 'cancelled'];
+const REQUIRED: string[] = ['source', 'externalId', 'subject', 'status', 'createdAt', 'updatedAt'];
 
-function checkTicket(t, err) {
-  const isStr = (v) => typeof v === 'string';
-  const time = (v, what) => {
+function checkTicket(t: Json, err: Err) {
+  const product = Ticket.safeParse(t);
+  if (!product.success) {
+    for (const i of product.error.issues.slice(0, 5))
+      err(`not a product Ticket: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  const isStr = (v: unknown): v is string => typeof v === 'string';
+  const time = (v: unknown, what: string) => {
     if (!isStr(v) || !ISO.test(v) || Number.isNaN(Date.parse(v)))
       return err(`${what} is not ISO-8601 with offset`);
     const ms = Date.parse(v);
     if (ms < SET_START || ms >= SET_END) err(`${what} ${v} outside 2026-10-01..2026-11-20`);
   };
-  const keysOnly = (o, allowed, what) => {
+  const keysOnly = (o: object, allowed: string[], what: string) => {
     for (const k of Object.keys(o)) if (!allowed.includes(k)) err(`${what} has unknown key ${k}`);
   };
-  const personOk = (p, what) => {
+  const personOk = (p: unknown, what: string) => {
     if (p === undefined) return;
     if (typeof p !== 'object' || p === null) return err(`${what} must be an object`);
     keysOnly(p, ['name', 'email', 'id'], what);
@@ -170,7 +133,7 @@ function checkTicket(t, err) {
     err('externalId must look like EX-1001');
   if (!isStr(t.subject) || t.subject.length === 0) err('subject must be a non-empty string');
   if (!isStr(t.description)) err('description must be a string');
-  if (!STATUSES.includes(t.status)) err(`bad status ${t.status}`);
+  if (!(TICKET_STATUSES as readonly string[]).includes(t.status)) err(`bad status ${t.status}`);
   if (!['low', 'normal', 'high', 'urgent'].includes(t.priority)) err(`bad priority ${t.priority}`);
   if (t.category !== undefined && !isStr(t.category)) err('category must be a string');
   if (t.organization !== undefined && !isStr(t.organization)) err('organization must be a string');
@@ -210,7 +173,7 @@ function checkTicket(t, err) {
     if (!isStr(e.note)) err(`timeEntries[${i}].note must be a string`);
     if (e.at !== undefined) time(e.at, `timeEntries[${i}].at`);
   }
-  if (!Array.isArray(t.tags) || t.tags.some((x) => !isStr(x))) err('tags must be strings');
+  if (!Array.isArray(t.tags) || t.tags.some((x: unknown) => !isStr(x))) err('tags must be strings');
   if (
     typeof t.customFields !== 'object' ||
     t.customFields === null ||
@@ -237,59 +200,55 @@ function checkTicket(t, err) {
   if (typeof t.threadIncomplete !== 'boolean') err('threadIncomplete must be boolean');
 }
 
-function checkGold(g, t, err, ctx) {
+function checkGold(g: Json, t: Json, err: Err, ctx: ExamplesContext) {
+  const { vocab } = ctx;
   if (typeof g !== 'object' || g === null) return err('gold missing');
   const keys = ['outcome', 'criteria', 'escalations', 'attributions', 'patterns', 'notes'];
   for (const k of Object.keys(g)) if (!keys.includes(k)) err(`gold has unknown key ${k}`);
-  if (!['pass', 'fail', 'escalate'].includes(g.outcome)) err(`bad gold.outcome ${g.outcome}`);
+  if (!(OUTCOMES as readonly string[]).includes(g.outcome)) err(`bad gold.outcome ${g.outcome}`);
   const crit = g.criteria ?? {};
-  for (const id of CRITERIA)
-    if (!RESULTS.includes(crit[id])) err(`gold.criteria.${id} is ${crit[id]}`);
+  for (const id of ctx.criteria)
+    if (!(RESULTS as readonly string[]).includes(crit[id]))
+      err(`gold.criteria.${id} is ${crit[id]}`);
   for (const id of Object.keys(crit))
-    if (!CRITERIA.includes(id)) err(`gold.criteria has unknown id ${id}`);
+    if (!ctx.criteria.includes(id)) err(`gold.criteria has unknown id ${id}`);
   if (crit.no_secrets === 'n/a') err('no_secrets is never n/a');
   if (!Array.isArray(g.escalations)) return err('gold.escalations must be an array');
-  for (const r of g.escalations)
-    if (!ESCALATION_RULES.includes(r)) err(`unknown escalation rule ${r}`);
+  const rules = vocab.rules.map((r) => r.id);
+  for (const r of g.escalations) if (!rules.includes(r)) err(`unknown escalation rule ${r}`);
   if (new Set(g.escalations).size !== g.escalations.length) err('duplicate escalation rule');
-  const knownPatterns = [...PATTERNS, ...(ctx.patterns ?? [])];
-  for (const p of g.patterns ?? []) if (!knownPatterns.includes(p)) err(`unknown pattern ${p}`);
+  const patterns = vocab.patterns.map((p) => p.id);
+  for (const p of g.patterns ?? []) if (!patterns.includes(p)) err(`unknown pattern ${p}`);
   for (const a of g.attributions ?? []) {
-    if (!AGENT_CATEGORIES[a.agent]?.includes(a.category))
-      err(`unknown attribution ${a.agent}/${a.category}`);
-    if (
-      ctx.triageCategories &&
-      a.agent === 'triage' &&
-      !ctx.triageCategories.includes(a.category)
-    ) {
-      err(`attribution category ${a.category} not declared in context/agents/triage.md`);
-    }
+    if (!vocab.agents[a.agent]?.includes(a.category))
+      err(
+        `attribution ${a.agent}/${a.category} is not a category context/agents/${a.agent}.md declares`,
+      );
     if (a.agent === 'triage' && t.triage?.by !== 'triage')
       err('attribution to triage but ticket not triaged by the agent');
   }
   if (typeof g.notes !== 'string' || g.notes.length === 0 || g.notes.includes('\n'))
     err('gold.notes must be one line');
-  // Gold follows the rubric in context/rubric.md when it exists (weights, auto-fail),
-  // otherwise equal weights and the auto-fail criteria of VOCAB.md.
-  const weights = ctx.weights ?? {};
-  const autoFail = ctx.autoFail ?? AUTO_FAIL;
-  const want = outcomeOf(g, weights, autoFail);
-  const s = scoreOf(crit, weights);
+  // Gold follows the rubric in context/rubric.md: its weights, auto-fail flags and pass mark.
+  const { score: s, outcome: want } = goldOutcome(ctx, g);
   if (g.outcome !== want)
     err(`gold.outcome ${g.outcome} but the rubric gives ${want} (score ${s})`);
   // Keep pass/fail clear of the pass mark so small weight changes do not flip them.
-  if (g.outcome === 'pass' && s < 78) err(`pass with score ${s} is too close to the pass mark`);
-  const autoFailed = autoFail.some((id) => crit[id] === 'missing' || crit[id] === 'partial');
-  if (g.outcome === 'fail' && !autoFailed && s > 64) {
+  if (g.outcome === 'pass' && s < ctx.passThreshold + 8)
+    err(`pass with score ${s} is too close to the pass mark`);
+  const autoFailed = vocab.criteria.some(
+    (c) => c.autoFail && (crit[c.id] === 'missing' || crit[c.id] === 'partial'),
+  );
+  if (g.outcome === 'fail' && !autoFailed && s > ctx.passThreshold - 6) {
     err(`fail with score ${s} is too close to the pass mark`);
   }
   // The patterns that can be read straight off the ticket must agree with it.
-  const pats = g.patterns ?? [];
+  const pats: string[] = g.patterns ?? [];
   if (pats.includes('credentials_in_notes') !== (crit.no_secrets === 'missing')) {
     err('credentials_in_notes pattern and no_secrets "missing" must go together');
   }
   const blankNote = (t.timeEntries ?? []).some(
-    (e) => typeof e.note === 'string' && e.note.trim() === '',
+    (e: Json) => typeof e.note === 'string' && e.note.trim() === '',
   );
   if (!t.threadIncomplete && blankNote !== pats.includes('time_logged_without_notes')) {
     err(
@@ -303,30 +262,36 @@ function checkGold(g, t, err, ctx) {
   }
 }
 
-export function validate(file) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const ctx = readContext(root);
-  const problems = [];
-  for (const [name, mine, theirs] of [
-    ['criteria', CRITERIA, ctx.criteria],
-    ['escalation rules', ESCALATION_RULES, ctx.rules],
-    ['patterns', PATTERNS, ctx.patterns],
-  ]) {
-    if (theirs)
-      for (const id of mine)
-        if (!theirs.includes(id)) problems.push(`context is missing ${name} id ${id}`);
+export interface Row {
+  ticket: Json;
+  gold: Json;
+}
+
+export async function validate(file: string, contextDir?: string) {
+  const ctx = await readContext(contextDir);
+  const problems: string[] = [];
+  const { vocab } = ctx;
+  for (const [what, named, defined] of [
+    ['criterion', NAMED.criteria, ctx.criteria],
+    ['escalation rule', NAMED.rules, vocab.rules.map((r) => r.id)],
+    ['pattern', NAMED.patterns, vocab.patterns.map((p) => p.id)],
+    ['triage category', NAMED.triage, vocab.agents.triage ?? []],
+  ] as const) {
+    for (const id of named)
+      if (!defined.includes(id))
+        problems.push(`context/ defines no ${what} \`${id}\`, which the example set relies on`);
   }
   const lines = readFileSync(file, 'utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const rows = [];
-  const ids = new Set();
+  const rows: Row[] = [];
+  const ids = new Set<string>();
   for (const [i, line] of lines.entries()) {
-    const err = (m) => problems.push(`line ${i + 1}: ${m}`);
-    let row;
+    const err = (m: string) => problems.push(`line ${i + 1}: ${m}`);
+    let row: Json;
     try {
       row = JSON.parse(line);
     } catch (e) {
-      err(`not JSON: ${e.message}`);
+      err(`not JSON: ${(e as Error).message}`);
       continue;
     }
     if (Object.keys(row).length !== 2 || !row.ticket || !row.gold) {
@@ -341,64 +306,63 @@ export function validate(file) {
   }
 
   // Set-level properties.
-  const need = (ok, m) => {
+  const need = (ok: boolean, m: string) => {
     if (!ok) problems.push(m);
   };
-  const outcomes = { pass: 0, fail: 0, escalate: 0 };
-  const byRule = Object.fromEntries(ESCALATION_RULES.map((r) => [r, 0]));
-  const byPattern = Object.fromEntries(PATTERNS.map((p) => [p, 0]));
-  const bump = (m, k) => {
+  const bump = (m: Record<string, number>, k: string) => {
     m[k] = (m[k] ?? 0) + 1;
   };
-  const byCategory = {};
-  const thin = [];
+  const outcomes: Record<string, number> = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+  const byRule: Record<string, number> = Object.fromEntries(vocab.rules.map((r) => [r.id, 0]));
+  const byPattern: Record<string, number> = Object.fromEntries(
+    vocab.patterns.map((p) => [p.id, 0]),
+  );
+  const byCategory: Record<string, number> = {};
+  const thin: Json[] = [];
   for (const { ticket, gold } of rows) {
-    outcomes[gold.outcome] = (outcomes[gold.outcome] ?? 0) + 1;
-    for (const r of gold.escalations) byRule[r] += 1;
+    bump(outcomes, gold.outcome);
+    for (const r of gold.escalations) bump(byRule, r);
     for (const p of gold.patterns) bump(byPattern, p);
     for (const a of gold.attributions) {
-      byCategory[a.category] = (byCategory[a.category] ?? 0) + 1;
+      bump(byCategory, a.category);
       if (a.category === 'insufficient_detail') thin.push(ticket);
     }
   }
   const secrets = rows.filter((r) => r.gold.criteria.no_secrets === 'missing');
+  const n = (m: Record<string, number>, k: string) => m[k] ?? 0;
   need(rows.length >= 160, `only ${rows.length} tickets (need >= 160)`);
-  need(outcomes.escalate >= 12, `only ${outcomes.escalate} escalations (need >= 12)`);
-  need(byRule.grader_instruction >= 2, 'need >= 2 grader_instruction tickets');
+  need(n(outcomes, 'escalate') >= 12, `only ${n(outcomes, 'escalate')} escalations (need >= 12)`);
+  need(n(byRule, 'grader_instruction') >= 2, 'need >= 2 grader_instruction tickets');
   need(secrets.length >= 2, 'need >= 2 tickets with a secret in a note');
-  for (const r of [
-    'security_incident',
-    'data_loss',
-    'legal_or_churn_threat',
-    'billing_dispute',
-    'vip_or_sla_breach',
-  ]) {
-    need(byRule[r] >= 1, `no ticket escalates on ${r}`);
+  for (const r of NAMED.rules) {
+    if (r !== 'grader_instruction') need(n(byRule, r) >= 1, `no ticket escalates on ${r}`);
   }
-  const thinDates = thin.map((t) => t.createdAt).sort();
+  const thinDates: string[] = thin.map((t) => t.createdAt).sort();
   need(thin.length >= 5, `only ${thin.length} thin-triage tickets (need >= 5)`);
-  if (thin.length > 0) {
-    const span = Date.parse(thinDates.at(-1)) - Date.parse(thinDates[0]);
+  const [first, last] = [thinDates[0], thinDates.at(-1)];
+  if (first && last) {
+    const span = Date.parse(last) - Date.parse(first);
     need(span < 7 * 86_400_000, 'thin-triage tickets do not fit in one 7-day window');
   }
-  for (const [cat, n] of Object.entries(byCategory)) {
+  for (const [cat, count] of Object.entries(byCategory)) {
     if (cat !== 'insufficient_detail')
-      need(n < 3, `triage/${cat} on ${n} tickets (must stay below 3)`);
+      need(count < 3, `triage/${cat} on ${count} tickets (must stay below 3)`);
   }
   return { rows, problems, outcomes, byRule, byPattern, byCategory, thin, secrets };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'tickets.jsonl');
-  const r = validate(file);
-  const count = (rows, f) => {
-    const m = {};
-    for (const row of rows) {
-      const k = f(row);
-      m[k] = (m[k] ?? 0) + 1;
-    }
-    return m;
-  };
+function count(rows: Row[], f: (row: Row) => string): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const row of rows) {
+    const k = f(row);
+    m[k] = (m[k] ?? 0) + 1;
+  }
+  return m;
+}
+
+async function main() {
+  const file = process.argv[2] ?? join(ROOT, 'examples', 'tickets.jsonl');
+  const r = await validate(file);
   console.log(`tickets: ${r.rows.length}`);
   console.log('outcomes:', r.outcomes);
   console.log('escalations by rule:', r.byRule);
@@ -427,11 +391,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     'triage kind:',
     count(r.rows, (x) => x.ticket.triage?.kind ?? 'none'),
   );
-  const tech = {};
+  const tech: Record<string, Record<string, number>> = {};
   for (const { ticket, gold } of r.rows) {
     const k = ticket.assignee?.name ?? '-';
-    tech[k] ??= { pass: 0, fail: 0, escalate: 0 };
-    tech[k][gold.outcome] += 1;
+    tech[k] ??= Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+    bumpOutcome(tech[k], gold.outcome);
   }
   console.log('by assignee:', tech);
   console.log('organizations:', Object.keys(count(r.rows, (x) => x.ticket.organization)).length);
@@ -442,3 +406,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   console.log('\nOK');
 }
+
+function bumpOutcome(m: Record<string, number>, outcome: string) {
+  m[outcome] = (m[outcome] ?? 0) + 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
