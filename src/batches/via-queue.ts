@@ -1,5 +1,5 @@
 import { markPlanned, type RunRow } from '../db/batches.js';
-import { setQcStatus } from '../db/tickets.js';
+import { transitionQcStatus } from '../db/qc-status.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
 import { BATCH_PRIORITY } from './ingest.js';
@@ -36,11 +36,7 @@ export async function enqueueSelection(
         { priority: BATCH_PRIORITY },
       );
     }
-    await setQcStatus(
-      deps.pool,
-      page.map((t) => t.id),
-      'queued',
-    );
+    await transitionQcStatus(deps.pool, 'batchQueue', { ids: page.map((t) => t.id) });
     added += page.length;
     remaining -= page.length;
     afterId = page.at(-1)?.id ?? afterId;

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LOCKS, lockForTransaction } from '../db/locks.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import { sha256Hex } from '../ticket/hash.js';
@@ -71,7 +72,7 @@ export async function activateNewVersion(
   db: Queryable,
   args: { file: string; content: string; author: string; note?: string },
 ): Promise<ContextFile> {
-  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`context:${args.file}`]);
+  await lockForTransaction(db, LOCKS.contextFile(args.file));
   const next = await db.query<{ v: number }>(
     'SELECT COALESCE(MAX(version), 0) + 1 AS v FROM context_versions WHERE file = $1',
     [args.file],

@@ -68,7 +68,10 @@ export async function getTicket(db: Queryable, id: number): Promise<StoredTicket
   };
 }
 
-export async function setQcStatus(db: Queryable, ids: number[], status: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query('UPDATE tickets SET qc_status = $2 WHERE id = ANY($1::bigint[])', [ids, status]);
+export async function contentHashOf(db: Queryable, id: number): Promise<string | undefined> {
+  const r = await db.query<{ content_hash: string }>(
+    'SELECT content_hash FROM tickets WHERE id = $1',
+    [id],
+  );
+  return r.rows[0]?.content_hash;
 }

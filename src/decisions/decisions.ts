@@ -2,6 +2,7 @@ import { applyDiff } from '../context/diff.js';
 import { activateNewVersion, type ContextFile } from '../context/store.js';
 import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
+import { LOCKS, lockForTransaction } from '../db/locks.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { getProposal, type Proposal } from '../db/proposals.js';
 
@@ -173,7 +174,7 @@ export async function restoreVersion(
 ): Promise<ContextFile> {
   requireReviewer(args);
   return withTransaction(pool, async (db) => {
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`context:${args.file}`]);
+    await lockForTransaction(db, LOCKS.contextFile(args.file));
     const old = await db.query<ContextFile & { active: boolean }>(
       'SELECT file, version, content, sha256, active FROM context_versions WHERE file = $1 AND version = $2',
       [args.file, args.version],

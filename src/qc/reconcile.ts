@@ -1,8 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
+import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
-import { markQueued, tryTicketLock } from '../db/versions.js';
+import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { qcJobId } from '../queue/jobs.js';
 import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
@@ -76,26 +77,31 @@ export async function reconcileOnce(
         stats.live++;
         continue;
       }
-      const done = await tryTicketLock(deps.pool, t.source, t.external_id, async (client) => {
-        // Re-check under the lock: ingest may have stored a newer version meanwhile.
-        const still = await client.query(CANDIDATES.replace('t.id > $3', 't.id = $3'), [
-          deps.settings.gradeOn,
-          contextVersion,
-          t.id,
-          1,
-        ]);
-        if (!still.rowCount) return false;
-        const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
-        await scheduleGrade(
-          deps.queue,
-          { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
-          { source: t.source, externalId: t.external_id },
-          deps.settings,
-          { delayMs: left },
-        );
-        await markQueued(client, t.id);
-        return true;
-      });
+      const done = await withAdvisoryLock(
+        deps.pool,
+        LOCKS.ticket(t.source, t.external_id),
+        async (client) => {
+          // Re-check under the lock: ingest may have stored a newer version meanwhile.
+          const still = await client.query(CANDIDATES.replace('t.id > $3', 't.id = $3'), [
+            deps.settings.gradeOn,
+            contextVersion,
+            t.id,
+            1,
+          ]);
+          if (!still.rowCount) return false;
+          const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
+          await scheduleGrade(
+            deps.queue,
+            { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
+            { source: t.source, externalId: t.external_id },
+            deps.settings,
+            { delayMs: left },
+          );
+          await markQueued(client, t.id);
+          return true;
+        },
+        { mode: 'try' },
+      );
       if (done === undefined) stats.busy++;
       else if (done) stats.enqueued++;
     }

@@ -1,0 +1,90 @@
+import type { Verdict } from '../context/verdict.js';
+import type { Queryable } from './pool.js';
+
+/** qc_results rows: one verdict per (ticket version, QC context version). */
+
+export interface NewResult {
+  ticketId: number;
+  contextVersion: string;
+  outcome: string;
+  score: number;
+  /** Rounded to three decimals by the caller's `toFixed`. */
+  confidence: string;
+  verdict: unknown;
+  model: string;
+  tier: string;
+  tierReason: string | null;
+  shadow: unknown;
+  costUsd: string;
+  latencyMs: number;
+  via: string;
+  jobId: string | null;
+}
+
+/**
+ * Inserts a result exactly once per (ticket version, context version), by the
+ * UNIQUE constraint. Undefined when one was already stored (a duplicate).
+ */
+export async function insertResult(db: Queryable, r: NewResult): Promise<number | undefined> {
+  const inserted = await db.query<{ id: number }>(
+    `INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
+       tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id`,
+    [
+      r.ticketId,
+      r.contextVersion,
+      r.outcome,
+      r.score,
+      r.confidence,
+      JSON.stringify(r.verdict),
+      r.model,
+      r.tier,
+      r.tierReason,
+      r.shadow === null ? null : JSON.stringify(r.shadow),
+      r.costUsd,
+      r.latencyMs,
+      r.via,
+      r.jobId,
+    ],
+  );
+  return inserted.rows[0]?.id;
+}
+
+/** The id of the result for this ticket version and context version, if graded. */
+export async function resultIdFor(
+  db: Queryable,
+  ticketId: number,
+  contextVersion: string,
+): Promise<number | undefined> {
+  const r = await db.query<{ id: number }>(
+    'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
+    [ticketId, contextVersion],
+  );
+  return r.rows[0]?.id;
+}
+
+/** The latest result of a ticket version, locked for the caller's transaction (overrides). */
+export async function latestResultForUpdate(
+  db: Queryable,
+  ticketId: number,
+): Promise<{ id: number; verdict: Verdict } | undefined> {
+  const r = await db.query<{ id: number; verdict: Verdict }>(
+    `SELECT id, verdict FROM qc_results WHERE ticket_id = $1
+     ORDER BY graded_at DESC, id DESC LIMIT 1 FOR UPDATE`,
+    [ticketId],
+  );
+  return r.rows[0];
+}
+
+/** The ticket and verdict of one result. */
+export async function resultVerdict(
+  db: Queryable,
+  resultId: number,
+): Promise<{ ticket_id: number; verdict: Verdict } | undefined> {
+  const r = await db.query<{ ticket_id: number; verdict: Verdict }>(
+    'SELECT ticket_id, verdict FROM qc_results WHERE id = $1',
+    [resultId],
+  );
+  return r.rows[0];
+}
