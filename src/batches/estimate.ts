@@ -1,10 +1,10 @@
 import type { Queryable } from '../db/pool.js';
+import { type Selection, sampleSelection, selectionStats } from '../db/selection.js';
 import { costOf, type PriceRow, type PriceTable } from '../llm/prices.js';
 import { estimateTokens } from '../llm/tokens.js';
 import type { QcContext } from '../qc/context.js';
 import type { GradeSettings } from '../qc/grade.js';
 import { ticketMessage } from '../qc/prompt.js';
-import { type Selection, sampleSelection, selectionStats } from './select.js';
 
 /** Output tokens per verdict when there is no history to average yet. */
 const DEFAULT_OUTPUT_TOKENS = 900;

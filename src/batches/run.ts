@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeStaleRuns, getRun, insertRun, type RunRow, resumableRun } from '../db/batches.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
+import type { Selection } from '../db/selection.js';
 import { qcContextOf } from '../qc/context.js';
 import { activeFileVersions, contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
 import { type Estimate, estimateCost } from './estimate.js';
 import { planRun, selectionOf } from './plan.js';
-import type { Selection } from './select.js';
 import { type TickReport, tick } from './tick.js';
 import { enqueueSelection } from './via-queue.js';
 

@@ -1,9 +1,9 @@
 import { markPlanned, type RunRow } from '../db/batches.js';
 import { transitionQcStatus } from '../db/qc-status.js';
+import { type Selection, selectPage } from '../db/selection.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
 import { BATCH_PRIORITY } from './ingest.js';
-import { type Selection, selectPage } from './select.js';
 
 /**
  * `batch run --via queue`: the selection as low-priority jobs on the realtime

@@ -4,7 +4,7 @@ import type { ContextStore } from '../context/store.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import { type Pool, withTransaction } from '../db/pool.js';
-import { insertProposal } from '../db/proposals.js';
+import { insertProposal, lastRefusalCoverage } from '../db/proposals.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
@@ -100,12 +100,7 @@ async function pass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> 
 
 /** A refused pair is retried only once a failure newer than the refusal's coverage arrives. */
 async function refusedWithNothingNew(deps: ChiefDeps, c: Candidate, newest: Date) {
-  const r = await deps.pool.query<{ covered_until: Date }>(
-    `SELECT covered_until FROM prompt_proposals WHERE agent = $1 AND category = $2
-       AND status = 'refused' ORDER BY id DESC LIMIT 1`,
-    [c.agent, c.category],
-  );
-  const until = r.rows[0]?.covered_until;
+  const until = await lastRefusalCoverage(deps.pool, c.agent, c.category);
   return until !== undefined && until.getTime() >= newest.getTime();
 }
 

@@ -116,3 +116,17 @@ export async function listProposals(
   );
   return r.rows;
 }
+
+/** How far the newest refused proposal of a pair covered its failures, if any was refused. */
+export async function lastRefusalCoverage(
+  db: Queryable,
+  agent: string,
+  category: string,
+): Promise<Date | undefined> {
+  const r = await db.query<{ covered_until: Date }>(
+    `SELECT covered_until FROM prompt_proposals WHERE agent = $1 AND category = $2
+       AND status = 'refused' ORDER BY id DESC LIMIT 1`,
+    [agent, category],
+  );
+  return r.rows[0]?.covered_until;
+}

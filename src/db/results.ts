@@ -1,4 +1,5 @@
 import type { Verdict } from '../context/verdict.js';
+import type { Ticket } from '../ticket/schema.js';
 import type { Queryable } from './pool.js';
 
 /** qc_results rows: one verdict per (ticket version, QC context version). */
@@ -87,4 +88,37 @@ export async function resultVerdict(
     [resultId],
   );
   return r.rows[0];
+}
+
+/** Each ticket version with its latest verdict (null when ungraded), for evidence. */
+export async function ticketsWithLatestVerdict<V>(
+  db: Queryable,
+  ids: readonly number[],
+): Promise<{ id: number; external_id: string; ticket: Ticket; verdict: V | null }[]> {
+  const r = await db.query<{ id: number; external_id: string; ticket: Ticket; verdict: V | null }>(
+    `SELECT t.id, t.external_id, t.ticket, r.verdict
+     FROM tickets t
+     LEFT JOIN LATERAL (SELECT verdict FROM qc_results WHERE ticket_id = t.id
+                        ORDER BY graded_at DESC, id DESC LIMIT 1) r ON true
+     WHERE t.id = ANY($1::bigint[])`,
+    [ids],
+  );
+  return r.rows;
+}
+
+/** The most recently passed ticket versions (by their latest pass), excluding some. */
+export async function recentlyPassed(
+  db: Queryable,
+  exclude: readonly number[],
+  limit: number,
+): Promise<number[]> {
+  const r = await db.query<{ ticket_id: number }>(
+    `SELECT ticket_id FROM (
+       SELECT DISTINCT ON (ticket_id) ticket_id, graded_at FROM qc_results
+       WHERE outcome = 'pass' AND NOT (ticket_id = ANY($1::bigint[]))
+       ORDER BY ticket_id, graded_at DESC) x
+     ORDER BY graded_at DESC, ticket_id DESC LIMIT $2`,
+    [exclude, limit],
+  );
+  return r.rows.map((x) => x.ticket_id);
 }
