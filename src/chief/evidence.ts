@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/pool.js';
 import { ticketsWithLatestVerdict } from '../db/results.js';
-import type { Ticket } from '../ticket/schema.js';
 import type { Candidate, CandidateEvent } from './detect.js';
 
 /**

@@ -130,3 +130,45 @@ export async function lastRefusalCoverage(
   );
   return r.rows[0]?.covered_until;
 }
+
+export async function markApproved(
+  db: Queryable,
+  id: number,
+  d: { reviewer: string; note: string | null; createdVersion: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE prompt_proposals SET status = 'approved', decided_by = $2, decision_note = $3,
+       decided_at = now(), created_version = $4 WHERE id = $1`,
+    [id, d.reviewer, d.note, d.createdVersion],
+  );
+}
+
+export async function markRejected(
+  db: Queryable,
+  id: number,
+  d: { reviewer: string; note: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE prompt_proposals SET status = 'rejected', decided_by = $2, decision_note = $3,
+       decided_at = now() WHERE id = $1`,
+    [id, d.reviewer, d.note],
+  );
+}
+
+/**
+ * Supersedes the pending proposals of a file (their diffs were computed
+ * against text that is no longer active), except `exceptId`; returns their ids.
+ */
+export async function supersedePending(
+  db: Queryable,
+  file: string,
+  note: string,
+  exceptId?: number,
+): Promise<number[]> {
+  const r = await db.query<{ id: number }>(
+    `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(), decision_note = $2
+     WHERE file = $1 AND status = 'pending' AND ($3::bigint IS NULL OR id <> $3) RETURNING id`,
+    [file, note, exceptId ?? null],
+  );
+  return r.rows.map((x) => x.id);
+}

@@ -75,3 +75,13 @@ export async function contentHashOf(db: Queryable, id: number): Promise<string |
   );
   return r.rows[0]?.content_hash;
 }
+
+/** A ticket reference from a person: our id, or the help desk's external id (latest version). */
+export async function findTicketRef(db: Queryable, ref: string): Promise<number | undefined> {
+  const r = await db.query<{ id: number }>(
+    `SELECT id FROM tickets WHERE ($1 ~ '^[0-9]+$' AND id = $1::bigint) OR external_id = $1
+     ORDER BY (id::text = $1) DESC, ticket_updated_at DESC, id DESC LIMIT 1`,
+    [ref],
+  );
+  return r.rows[0]?.id;
+}
