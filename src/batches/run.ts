@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeStaleRuns, getRun, insertRun, type RunRow, resumableRun } from '../db/batches.js';
+import {
+  closeStaleRuns,
+  getRun,
+  insertRun,
+  liveChunkCount,
+  type RunRow,
+  resumableRun,
+} from '../db/batches.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import type { Selection } from '../db/selection.js';
 import { qcContextOf } from '../qc/context.js';
@@ -34,13 +41,8 @@ export interface RunReport {
   ticks: TickReport[];
 }
 
-async function liveChunks(deps: BatchDeps, runId: number): Promise<number> {
-  const r = await deps.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM batch_chunks WHERE run_id = $1
-       AND status IN ('prepared', 'submitting', 'in_progress', 'ended')`,
-    [runId],
-  );
-  return r.rows[0]?.n ?? 0;
+function liveChunks(deps: BatchDeps, runId: number): Promise<number> {
+  return liveChunkCount(deps.pool, runId);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { markPlanned, type RunRow } from '../db/batches.js';
+import { markPlanned, markRunFinished, type RunRow } from '../db/batches.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { type Selection, selectPage } from '../db/selection.js';
 import { enqueueQc } from '../queue/enqueue.js';
@@ -43,6 +43,6 @@ export async function enqueueSelection(
     deps.logger.info({ runId: run.id, added }, 'batch run: jobs added to the qc queue');
   }
   await markPlanned(deps.pool, run.id, added);
-  await deps.pool.query('UPDATE batch_runs SET finished_at = now() WHERE id = $1', [run.id]);
+  await markRunFinished(deps.pool, run.id);
   return added;
 }

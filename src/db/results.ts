@@ -122,3 +122,45 @@ export async function recentlyPassed(
   );
   return r.rows.map((x) => x.ticket_id);
 }
+
+/** Of these ticket versions, the ones without a result for the context version. */
+export async function ungradedOf(
+  db: Queryable,
+  ids: readonly number[],
+  contextVersion: string,
+): Promise<{ id: number; content_hash: string }[]> {
+  const r = await db.query<{ id: number; content_hash: string }>(
+    `SELECT t.id, t.content_hash FROM tickets t WHERE t.id = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)`,
+    [ids, contextVersion],
+  );
+  return r.rows;
+}
+
+/** How many of these ticket versions have a result for the context version. */
+export async function gradedCount(
+  db: Queryable,
+  ids: readonly number[],
+  contextVersion: string,
+): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM qc_results WHERE ticket_id = ANY($1::bigint[]) AND context_version = $2',
+    [ids, contextVersion],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** The average output tokens of a model's grading calls, and the share tiered up, over 30 days. */
+export async function gradingHistory(
+  db: Queryable,
+  baseModel: string,
+): Promise<{ out: number | null; strong: number | null }> {
+  const history = "now() - interval '30 days'";
+  const r = await db.query<{ out: number | null; strong: number | null }>(
+    `SELECT (SELECT avg(output_tokens)::float FROM agent_events WHERE kind = 'llm_call'
+               AND model = $1 AND purpose IN ('grade', 'batch') AND occurred_at > ${history}) AS out,
+            (SELECT avg((tier = 'strong')::int)::float FROM qc_results WHERE graded_at > ${history}) AS strong`,
+    [baseModel],
+  );
+  return r.rows[0] ?? { out: null, strong: null };
+}
