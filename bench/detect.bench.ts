@@ -13,8 +13,9 @@
  * one GROUP BY over the window with index scans disabled, i.e. a full scan.
  */
 import pg from 'pg';
-import { DETECT_SQL, detectParams, vocabularyPairs } from '../src/chief/detect.js';
+import { vocabularyPairs } from '../src/chief/detect.js';
 import { ContextStore, seedContext } from '../src/context/store.js';
+import { DETECT_SQL, detectParams } from '../src/db/failures.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 

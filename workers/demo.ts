@@ -5,6 +5,7 @@ import type { Config } from '../src/config.js';
 import { seedContext } from '../src/context/store.js';
 import { ensureDatabase, migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
+import { gradedCount, ungradedOf } from '../src/db/results.js';
 import { formatSummary, summarize } from '../src/db/summary.js';
 import { readJsonl } from '../src/import/jsonl.js';
 import { type ImportItem, upsertMany } from '../src/import/upsert.js';
@@ -102,19 +103,15 @@ async function gradeExamples(
       }
     }
     const ticketIds = [...new Set((await upsertMany(rt.pool, items)).ids)];
-    const pending = await rt.pool.query<{ id: number; content_hash: string }>(
-      `SELECT t.id, t.content_hash FROM tickets t WHERE t.id = ANY($1::bigint[])
-         AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)`,
-      [ticketIds, ctx.version],
-    );
-    for (const t of pending.rows) {
+    const pending = await ungradedOf(rt.pool, ticketIds, ctx.version);
+    for (const t of pending) {
       await enqueueQc(
         queue,
         { ticketId: t.id, contentHash: t.content_hash, contextVersion: ctx.version, via: 'queue' },
         { attempts: config.QC_JOB_ATTEMPTS, failedRetentionMs: config.QC_FAILED_RETENTION },
       );
     }
-    const enqueued = pending.rows.length;
+    const enqueued = pending.length;
     out(
       `Loaded ${ticketIds.length} example tickets from ${opts.file}${rejected ? ` (${rejected} rejected)` : ''}; ${enqueued} queued for grading, ${ticketIds.length - enqueued} already graded.`,
     );
@@ -122,11 +119,7 @@ async function gradeExamples(
     const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
     let lastReport = 0;
     for (;;) {
-      const r = await rt.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM qc_results WHERE ticket_id = ANY($1::bigint[]) AND context_version = $2',
-        [ticketIds, ctx.version],
-      );
-      const graded = r.rows[0]?.n ?? 0;
+      const graded = await gradedCount(rt.pool, ticketIds, ctx.version);
       const failed = await queue.getFailedCount();
       if (graded + failed >= ticketIds.length) break;
       if (Date.now() > deadline) {

@@ -1,15 +1,11 @@
-import { type ContextFile, snapshotOf } from '../context/store.js';
+import { snapshotOf } from '../context/store.js';
 import type { RunRow } from '../db/batches.js';
+import { activeFileVersions, filesAt } from '../db/context-versions.js';
 import type { Queryable } from '../db/pool.js';
 import { type QcContext, qcContextOf } from '../qc/context.js';
 
 /** Every active context file → its version: stored with a run. */
-export async function activeFileVersions(db: Queryable): Promise<Record<string, number>> {
-  const r = await db.query<{ file: string; version: number }>(
-    'SELECT file, version FROM context_versions WHERE active ORDER BY file',
-  );
-  return Object.fromEntries(r.rows.map((x) => [x.file, x.version]));
-}
+export { activeFileVersions };
 
 const cache = new Map<number, QcContext>();
 
@@ -21,13 +17,7 @@ const cache = new Map<number, QcContext>();
 export async function contextOfRun(db: Queryable, run: RunRow): Promise<QcContext> {
   const hit = cache.get(run.id);
   if (hit?.version === run.context_version) return hit;
-  const entries = Object.entries(run.context_files);
-  const r = await db.query<ContextFile>(
-    `SELECT file, version, content, sha256 FROM context_versions
-     WHERE (file, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
-    [entries.map(([f]) => f), entries.map(([, v]) => v)],
-  );
-  const ctx = qcContextOf(snapshotOf(r.rows));
+  const ctx = qcContextOf(snapshotOf(await filesAt(db, run.context_files)));
   if (ctx.version !== run.context_version) {
     throw new Error(
       `run ${run.id}: its context files no longer rebuild context version ${run.context_version.slice(0, 12)}`,

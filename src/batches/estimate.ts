@@ -1,14 +1,14 @@
 import type { Queryable } from '../db/pool.js';
+import { gradingHistory } from '../db/results.js';
+import { type Selection, sampleSelection, selectionStats } from '../db/selection.js';
 import { costOf, type PriceRow, type PriceTable } from '../llm/prices.js';
 import { estimateTokens } from '../llm/tokens.js';
 import type { QcContext } from '../qc/context.js';
 import type { GradeSettings } from '../qc/grade.js';
 import { ticketMessage } from '../qc/prompt.js';
-import { type Selection, sampleSelection, selectionStats } from './select.js';
 
 /** Output tokens per verdict when there is no history to average yet. */
 const DEFAULT_OUTPUT_TOKENS = 900;
-const HISTORY = "now() - interval '30 days'";
 
 export interface PathCost {
   base: number;
@@ -76,14 +76,9 @@ export async function estimateCost(
   const ticketTokens =
     n && sampleChars ? Math.round((chars / n) * (sampleTokens / sampleChars)) : 0;
   const { baseModel, strongModel, shadowRate } = deps.settings;
-  const history = await db.query<{ out: number | null; strong: number | null }>(
-    `SELECT (SELECT avg(output_tokens)::float FROM agent_events WHERE kind = 'llm_call'
-               AND model = $1 AND purpose IN ('grade', 'batch') AND occurred_at > ${HISTORY}) AS out,
-            (SELECT avg((tier = 'strong')::int)::float FROM qc_results WHERE graded_at > ${HISTORY}) AS strong`,
-    [baseModel],
-  );
-  const outputTokens = Math.round(history.rows[0]?.out ?? DEFAULT_OUTPUT_TOKENS);
-  const strongShare = Math.min(1, (history.rows[0]?.strong ?? 0) + shadowRate);
+  const history = await gradingHistory(db, baseModel);
+  const outputTokens = Math.round(history.out ?? DEFAULT_OUTPUT_TOKENS);
+  const strongShare = Math.min(1, (history.strong ?? 0) + shadowRate);
   const base = deps.prices.get(baseModel);
   const strong = deps.prices.get(strongModel);
   const prefix = ctx.prefixTokens;

@@ -1,6 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { type RequestRow, setRequestState } from '../db/batches.js';
-import { getTicket, setQcStatus } from '../db/tickets.js';
+import { transitionQcStatus } from '../db/qc-status.js';
+import { resultIdFor } from '../db/results.js';
+import { contentHashOf, getTicket } from '../db/tickets.js';
 import { toError } from '../logger.js';
 import type { QcContext } from '../qc/context.js';
 import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
@@ -36,11 +38,7 @@ export async function requeue(
 ): Promise<IngestOutcome> {
   const { deps } = scope;
   if (!deps.qcQueue) throw new Error('no qc queue to requeue errored batch entries on');
-  const t = await deps.pool.query<{ content_hash: string }>(
-    'SELECT content_hash FROM tickets WHERE id = $1',
-    [req.ticket_id],
-  );
-  const contentHash = t.rows[0]?.content_hash;
+  const contentHash = await contentHashOf(deps.pool, req.ticket_id);
   if (!contentHash) {
     await setRequestState(deps.pool, req.custom_id, {
       state: 'failed',
@@ -55,7 +53,7 @@ export async function requeue(
     deps.catalog,
     { priority: BATCH_PRIORITY },
   );
-  await setQcStatus(deps.pool, [req.ticket_id], 'queued');
+  await transitionQcStatus(deps.pool, 'batchQueue', { ids: [req.ticket_id] });
   await setRequestState(deps.pool, req.custom_id, {
     state: 'requeued',
     resultType,
@@ -81,15 +79,12 @@ export async function ingestEntry(
     return requeue(scope, req, result.type, error);
   }
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
-  const existing = await deps.pool.query<{ id: number }>(
-    'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
-    [req.ticket_id, ctx.version],
-  );
-  if (existing.rows[0]) {
+  const existing = await resultIdFor(deps.pool, req.ticket_id, ctx.version);
+  if (existing !== undefined) {
     await setRequestState(deps.pool, req.custom_id, {
       state: 'graded',
       resultType: 'succeeded',
-      resultId: existing.rows[0].id,
+      resultId: existing,
     });
     return 'graded';
   }

@@ -1,10 +1,10 @@
 import { insertChunk, mappedCount, markPlanned, type RunRow } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
+import { type Selection, selectPage } from '../db/selection.js';
 import type { QcContext } from '../qc/context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
 import { BODY_ENVELOPE_BYTES, customIdFor, RequestSizer, sharedParams } from './params.js';
-import { type Selection, selectPage } from './select.js';
 
 const PAGE = 500;
 /** A custom_id as long as any chunk id this table will reach, for sizing before the id exists. */

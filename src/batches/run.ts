@@ -1,12 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeStaleRuns, getRun, insertRun, type RunRow, resumableRun } from '../db/batches.js';
-import { withBatchLock } from '../db/locks.js';
+import {
+  closeStaleRuns,
+  getRun,
+  insertRun,
+  liveChunkCount,
+  type RunRow,
+  resumableRun,
+} from '../db/batches.js';
+import { LOCKS, withAdvisoryLock } from '../db/locks.js';
+import type { Selection } from '../db/selection.js';
 import { qcContextOf } from '../qc/context.js';
 import { activeFileVersions, contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
 import { type Estimate, estimateCost } from './estimate.js';
 import { planRun, selectionOf } from './plan.js';
-import type { Selection } from './select.js';
 import { type TickReport, tick } from './tick.js';
 import { enqueueSelection } from './via-queue.js';
 
@@ -34,13 +41,8 @@ export interface RunReport {
   ticks: TickReport[];
 }
 
-async function liveChunks(deps: BatchDeps, runId: number): Promise<number> {
-  const r = await deps.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM batch_chunks WHERE run_id = $1
-       AND status IN ('prepared', 'submitting', 'in_progress', 'ended')`,
-    [runId],
-  );
-  return r.rows[0]?.n ?? 0;
+function liveChunks(deps: BatchDeps, runId: number): Promise<number> {
+  return liveChunkCount(deps.pool, runId);
 }
 
 /**
@@ -78,25 +80,36 @@ export async function runBatch(deps: BatchDeps, opts: RunOptions): Promise<RunRe
     return { run, enqueued, ticks: [] };
   }
 
-  const first = await withBatchLock(deps.pool, async () => {
-    await closeStaleRuns(deps.pool, ctx.version);
-    const resumable = await resumableRun(deps.pool, ctx.version);
-    const run =
-      resumable ??
-      (await insertRun(deps.pool, { ...fresh, contextFiles: await activeFileVersions(deps.pool) }));
-    if (resumable)
-      deps.logger.info({ runId: run.id }, 'resuming an interrupted batch run with its own options');
-    const mapped = run.planned_at
-      ? run.selected
-      : await planRun(deps, run, await contextOfRun(deps.pool, run));
-    const ticks = [await tick(deps)];
-    return {
-      run: (await getRun(deps.pool, run.id)) ?? run,
-      resumed: Boolean(resumable),
-      mapped,
-      ticks,
-    } satisfies RunReport;
-  });
+  const first = await withAdvisoryLock(
+    deps.pool,
+    LOCKS.batch,
+    async () => {
+      await closeStaleRuns(deps.pool, ctx.version);
+      const resumable = await resumableRun(deps.pool, ctx.version);
+      const run =
+        resumable ??
+        (await insertRun(deps.pool, {
+          ...fresh,
+          contextFiles: await activeFileVersions(deps.pool),
+        }));
+      if (resumable)
+        deps.logger.info(
+          { runId: run.id },
+          'resuming an interrupted batch run with its own options',
+        );
+      const mapped = run.planned_at
+        ? run.selected
+        : await planRun(deps, run, await contextOfRun(deps.pool, run));
+      const ticks = [await tick(deps)];
+      return {
+        run: (await getRun(deps.pool, run.id)) ?? run,
+        resumed: Boolean(resumable),
+        mapped,
+        ticks,
+      } satisfies RunReport;
+    },
+    { mode: 'try' },
+  );
   if (!first) return { busy: true, ticks: [] };
 
   const pollMs = opts.pollMs ?? 30_000;
@@ -104,7 +117,7 @@ export async function runBatch(deps: BatchDeps, opts: RunOptions): Promise<RunRe
     await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(
       () => undefined,
     );
-    const t = await withBatchLock(deps.pool, () => tick(deps));
+    const t = await withAdvisoryLock(deps.pool, LOCKS.batch, () => tick(deps), { mode: 'try' });
     if (t) first.ticks.push(t);
   }
   return first;
@@ -112,5 +125,5 @@ export async function runBatch(deps: BatchDeps, opts: RunOptions): Promise<RunRe
 
 /** The poller: one pass, unless another process is already making one. */
 export async function pollBatches(deps: BatchDeps): Promise<TickReport | undefined> {
-  return withBatchLock(deps.pool, () => tick(deps));
+  return withAdvisoryLock(deps.pool, LOCKS.batch, () => tick(deps), { mode: 'try' });
 }

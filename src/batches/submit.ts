@@ -1,9 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { type ChunkRow, getRun, type RunRow, requestsOf, updateChunk } from '../db/batches.js';
-import type { Queryable } from '../db/pool.js';
+import {
+  type ChunkRow,
+  getRun,
+  type RunRow,
+  requestsOf,
+  settlePendingRequests,
+  updateChunk,
+} from '../db/batches.js';
+import { ticketsById } from '../db/tickets.js';
 import { toError } from '../logger.js';
 import { qcContextOf } from '../qc/context.js';
-import { Ticket } from '../ticket/schema.js';
 import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
@@ -25,21 +31,9 @@ function refused(err: unknown): 'invalid' | 'retry' | 'unknown' {
   return 'unknown';
 }
 
-async function ticketsById(db: Queryable, ids: number[]): Promise<Map<number, Ticket>> {
-  const r = await db.query<{ id: number; ticket: unknown }>(
-    'SELECT id, ticket FROM tickets WHERE id = ANY($1::bigint[])',
-    [ids],
-  );
-  return new Map(r.rows.map((row) => [row.id, Ticket.parse(row.ticket)]));
-}
-
 async function abandon(deps: BatchDeps, chunk: ChunkRow, why: string): Promise<void> {
   await updateChunk(deps.pool, chunk.id, { status: 'abandoned', error: why });
-  await deps.pool.query(
-    `UPDATE batch_requests SET state = 'superseded', error = $2, updated_at = now()
-     WHERE chunk_id = $1 AND state = 'pending'`,
-    [chunk.id, why],
-  );
+  await settlePendingRequests(deps.pool, chunk.id, 'superseded', why);
   deps.logger.warn({ chunkId: chunk.id }, `batch chunk abandoned: ${why}`);
 }
 
@@ -86,10 +80,11 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
     const verdict = refused(raw);
     if (verdict === 'invalid') {
       await updateChunk(deps.pool, chunk.id, { status: 'failed', error: err.message });
-      await deps.pool.query(
-        `UPDATE batch_requests SET state = 'failed', error = $2, updated_at = now()
-         WHERE chunk_id = $1 AND state = 'pending'`,
-        [chunk.id, `batch create refused: ${err.message}`],
+      await settlePendingRequests(
+        deps.pool,
+        chunk.id,
+        'failed',
+        `batch create refused: ${err.message}`,
       );
     } else if (verdict === 'retry') {
       await updateChunk(deps.pool, chunk.id, { status: 'prepared', error: err.message });

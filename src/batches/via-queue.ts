@@ -1,9 +1,9 @@
-import { markPlanned, type RunRow } from '../db/batches.js';
-import { setQcStatus } from '../db/tickets.js';
+import { markPlanned, markRunFinished, type RunRow } from '../db/batches.js';
+import { transitionQcStatus } from '../db/qc-status.js';
+import { type Selection, selectPage } from '../db/selection.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
 import { BATCH_PRIORITY } from './ingest.js';
-import { type Selection, selectPage } from './select.js';
 
 /**
  * `batch run --via queue`: the selection as low-priority jobs on the realtime
@@ -36,17 +36,13 @@ export async function enqueueSelection(
         { priority: BATCH_PRIORITY },
       );
     }
-    await setQcStatus(
-      deps.pool,
-      page.map((t) => t.id),
-      'queued',
-    );
+    await transitionQcStatus(deps.pool, 'batchQueue', { ids: page.map((t) => t.id) });
     added += page.length;
     remaining -= page.length;
     afterId = page.at(-1)?.id ?? afterId;
     deps.logger.info({ runId: run.id, added }, 'batch run: jobs added to the qc queue');
   }
   await markPlanned(deps.pool, run.id, added);
-  await deps.pool.query('UPDATE batch_runs SET finished_at = now() WHERE id = $1', [run.id]);
+  await markRunFinished(deps.pool, run.id);
   return added;
 }

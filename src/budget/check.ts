@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { claimPeriod, periodState, resumeRolledOver } from '../db/budget.js';
 import { insertEvents } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { type BudgetNotify, defaultBudgetNotify } from './notify.js';
@@ -37,32 +38,6 @@ const money = (n: number) => `$${n.toFixed(2)}`;
 const label = (p: PeriodSpend) =>
   p.kind === 'day' ? `daily budget (${p.startsOn})` : `monthly budget (${p.startsOn.slice(0, 7)})`;
 
-async function claim(
-  pool: Pool,
-  p: PeriodSpend,
-  column: 'warned_at' | 'paused_at',
-): Promise<boolean> {
-  await pool.query(
-    `INSERT INTO budget_periods (period, starts_on, limit_usd) VALUES ($1, $2, $3)
-     ON CONFLICT (period, starts_on) DO UPDATE SET limit_usd = EXCLUDED.limit_usd`,
-    [p.kind, p.startsOn, p.limitUsd],
-  );
-  const r = await pool.query(
-    `UPDATE budget_periods SET ${column} = now() WHERE period = $1 AND starts_on = $2 AND ${column} IS NULL`,
-    [p.kind, p.startsOn],
-  );
-  return (r.rowCount ?? 0) > 0;
-}
-
-async function state(pool: Pool, p: PeriodSpend) {
-  const r = await pool.query<{ paused: boolean; resumed: boolean }>(
-    `SELECT paused_at IS NOT NULL AS paused, resumed_at IS NOT NULL AS resumed
-     FROM budget_periods WHERE period = $1 AND starts_on = $2`,
-    [p.kind, p.startsOn],
-  );
-  return r.rows[0] ?? { paused: false, resumed: false };
-}
-
 export async function checkBudget(deps: BudgetDeps): Promise<BudgetCheck> {
   const { pool, queue, logger } = deps;
   const now = deps.now?.() ?? new Date();
@@ -93,7 +68,7 @@ export async function checkBudget(deps: BudgetDeps): Promise<BudgetCheck> {
   for (const p of [spend.day, spend.month]) {
     if (!p.limitUsd || p.share === null) continue;
     const used = `${money(p.spendUsd)} of ${money(p.limitUsd)} (${Math.round(100 * p.share)}%)`;
-    if (p.share >= WARN_SHARE && p.share < 1 && (await claim(pool, p, 'warned_at'))) {
+    if (p.share >= WARN_SHARE && p.share < 1 && (await claimPeriod(pool, p, 'warned_at'))) {
       actions.push('warned');
       await tell(
         'warn',
@@ -103,13 +78,13 @@ export async function checkBudget(deps: BudgetDeps): Promise<BudgetCheck> {
       );
     }
     if (p.share < 1) continue;
-    const s = await state(pool, p);
+    const s = await periodState(pool, p);
     if (s.resumed) continue; // an admin chose to run on for this period
     mustStop = true;
-    if (await claim(pool, p, 'paused_at')) {
+    if (await claimPeriod(pool, p, 'paused_at')) {
       await queue.pause();
       actions.push('paused');
-      await claim(pool, p, 'warned_at'); // no separate 80% notice after the stop itself
+      await claimPeriod(pool, p, 'warned_at'); // no separate 80% notice after the stop itself
       await tell(
         'error',
         'paused',
@@ -129,20 +104,14 @@ export async function checkBudget(deps: BudgetDeps): Promise<BudgetCheck> {
 
   if (!mustStop) {
     // Periods that paused the queue and have since rolled over: lift their stop.
-    const r = await pool.query<{ period: string }>(
-      `UPDATE budget_periods SET resumed_at = now(), resumed_by = 'rollover'
-       WHERE paused_at IS NOT NULL AND resumed_at IS NULL
-         AND NOT ((period = 'day' AND starts_on = $1::date) OR (period = 'month' AND starts_on = $2::date))
-       RETURNING period`,
-      [spend.day.startsOn, spend.month.startsOn],
-    );
-    if (r.rowCount) {
+    const rolled = await resumeRolledOver(pool, {
+      day: spend.day.startsOn,
+      month: spend.month.startsOn,
+    });
+    if (rolled.length > 0) {
       await queue.resume();
       actions.push('resumed');
-      logger.info(
-        { periods: r.rows.map((x) => x.period) },
-        'budget period rolled over; qc queue resumed',
-      );
+      logger.info({ periods: rolled }, 'budget period rolled over; qc queue resumed');
       await insertEvents(pool, [
         { agent: 'budget', kind: 'budget', category: 'resumed', details: { by: 'rollover' } },
       ]);

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { audit } from '../db/audit.js';
+import { resumeOpenPauses } from '../db/budget.js';
 import { insertEvents } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
@@ -42,13 +43,7 @@ export async function recordResume(
   note?: string,
 ): Promise<string[]> {
   return withTransaction(pool, async (c) => {
-    const r = await c.query<{ period: string; starts_on: string }>(
-      `UPDATE budget_periods SET resumed_at = now(), resumed_by = $1
-       WHERE paused_at IS NOT NULL AND resumed_at IS NULL
-       RETURNING period, to_char(starts_on, 'YYYY-MM-DD') AS starts_on`,
-      [actor.name],
-    );
-    const periods = r.rows.map((x) => `${x.period} ${x.starts_on}`);
+    const periods = await resumeOpenPauses(c, actor.name);
     await audit(c, {
       actor: actor.name,
       role: actor.role,

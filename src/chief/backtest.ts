@@ -1,6 +1,7 @@
 import { QC_FILES } from '../context/files.js';
 import { type ContextSnapshot, snapshotOf } from '../context/store.js';
 import type { Queryable } from '../db/pool.js';
+import { recentlyPassed } from '../db/results.js';
 import { getTicket } from '../db/tickets.js';
 import type { LlmCall } from '../llm/call.js';
 import { toError } from '../logger.js';
@@ -62,16 +63,8 @@ export function notBacktested(agent: string, file: string): NotBacktested {
   };
 }
 
-async function controlTickets(db: Queryable, exclude: number[]): Promise<number[]> {
-  const r = await db.query<{ ticket_id: number }>(
-    `SELECT ticket_id FROM (
-       SELECT DISTINCT ON (ticket_id) ticket_id, graded_at FROM qc_results
-       WHERE outcome = 'pass' AND NOT (ticket_id = ANY($1::bigint[]))
-       ORDER BY ticket_id, graded_at DESC) x
-     ORDER BY graded_at DESC, ticket_id DESC LIMIT $2`,
-    [exclude, CONTROL_SAMPLE],
-  );
-  return r.rows.map((x) => x.ticket_id);
+function controlTickets(db: Queryable, exclude: number[]): Promise<number[]> {
+  return recentlyPassed(db, exclude, CONTROL_SAMPLE);
 }
 
 export async function runBacktest(args: {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { Ticket } from '../ticket/schema.js';
+import { ticketsWithLatestVerdict } from '../db/results.js';
 import type { Candidate, CandidateEvent } from './detect.js';
 
 /**
@@ -84,28 +84,16 @@ export async function gatherEvidence(
   for (const e of events) byTicket.set(e.ticketId, [...(byTicket.get(e.ticketId) ?? []), e]);
   // The most recent tickets are the most relevant to the file as it is now.
   const ids = [...byTicket.keys()].slice(-MAX_EVIDENCE_TICKETS);
-  const rows = await db.query<{
-    id: number;
-    external_id: string;
-    ticket: Ticket;
-    verdict: {
-      outcome: string;
-      score: number;
-      summary: string;
-      missing_information: string[];
-      criteria: { criterion: string; result: string; evidence: string; missing: string }[];
-    } | null;
-  }>(
-    `SELECT t.id, t.external_id, t.ticket, r.verdict
-     FROM tickets t
-     LEFT JOIN LATERAL (SELECT verdict FROM qc_results WHERE ticket_id = t.id
-                        ORDER BY graded_at DESC, id DESC LIMIT 1) r ON true
-     WHERE t.id = ANY($1::bigint[])`,
-    [ids],
-  );
+  const rows = await ticketsWithLatestVerdict<{
+    outcome: string;
+    score: number;
+    summary: string;
+    missing_information: string[];
+    criteria: { criterion: string; result: string; evidence: string; missing: string }[];
+  }>(db, ids);
   const tickets: TicketEvidence[] = [];
   for (const id of ids) {
-    const row = rows.rows.find((r) => r.id === id);
+    const row = rows.find((r) => r.id === id);
     if (!row) continue;
     const t = row.ticket;
     const v = row.verdict;

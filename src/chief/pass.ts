@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import { budgetPaused } from '../budget/control.js';
 import type { ContextStore } from '../context/store.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
+import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import { type Pool, withTransaction } from '../db/pool.js';
-import { insertProposal } from '../db/proposals.js';
+import { insertProposal, lastRefusalCoverage } from '../db/proposals.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
@@ -23,7 +24,6 @@ import { categoryKind, targetOf } from './target.js';
  */
 
 export const CHIEF_AGENT = 'chief-of-staff';
-const LOCK_KEY = 7_242_005;
 
 export interface ChiefSettings {
   model: string;
@@ -60,21 +60,10 @@ export interface PassResult {
 }
 
 export async function runChiefPass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> {
-  const lock = await deps.pool.connect();
-  try {
-    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-      LOCK_KEY,
-    ]);
-    if (!got.rows[0]?.ok)
-      return { skipped: 'another pass is running', candidates: 0, proposals: [] };
-    try {
-      return await pass(deps, signal);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
-    }
-  } finally {
-    lock.release();
-  }
+  const done = await withAdvisoryLock(deps.pool, LOCKS.chiefPass, () => pass(deps, signal), {
+    mode: 'try',
+  });
+  return done ?? { skipped: 'another pass is running', candidates: 0, proposals: [] };
 }
 
 async function pass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> {
@@ -111,12 +100,7 @@ async function pass(deps: ChiefDeps, signal?: AbortSignal): Promise<PassResult> 
 
 /** A refused pair is retried only once a failure newer than the refusal's coverage arrives. */
 async function refusedWithNothingNew(deps: ChiefDeps, c: Candidate, newest: Date) {
-  const r = await deps.pool.query<{ covered_until: Date }>(
-    `SELECT covered_until FROM prompt_proposals WHERE agent = $1 AND category = $2
-       AND status = 'refused' ORDER BY id DESC LIMIT 1`,
-    [c.agent, c.category],
-  );
-  const until = r.rows[0]?.covered_until;
+  const until = await lastRefusalCoverage(deps.pool, c.agent, c.category);
   return until !== undefined && until.getTime() >= newest.getTime();
 }
 

@@ -136,7 +136,7 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
         const { batchDepsOf } = await import('../batches/deps.js');
         const { formatEstimate } = await import('../batches/estimate.js');
         const { runBatch } = await import('../batches/run.js');
-        const { parseDateOption } = await import('../batches/select.js');
+        const { parseDateOption } = await import('../db/selection.js');
         const rt = createRuntime(config, { name: 'batch-run' });
         const redis = opts.dryRun
           ? undefined

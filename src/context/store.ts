@@ -1,17 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  activeVersionKey,
+  type ContextFile,
+  insertActiveVersion,
+  loadActiveFiles,
+  seedVersions,
+} from '../db/context-versions.js';
 import type { Pool, Queryable } from '../db/pool.js';
-import { withTransaction } from '../db/pool.js';
 import { sha256Hex } from '../ticket/hash.js';
 import { readContextDir } from './files.js';
 import { buildVocabulary, type Vocabulary } from './vocab.js';
 
-export interface ContextFile {
-  file: string;
-  version: number;
-  content: string;
-  sha256: string;
-}
+export { type ContextFile, loadActiveFiles };
 
 /** The active version of every context file, and the vocabulary they define. */
 export interface ContextSnapshot {
@@ -40,27 +41,10 @@ export function snapshotOf(files: ContextFile[]): ContextSnapshot {
  */
 export async function seedContext(pool: Pool, dir: string): Promise<string[]> {
   const onDisk = await readContextDir(dir);
-  const seeded: string[] = [];
-  await withTransaction(pool, async (c) => {
-    await c.query('LOCK TABLE context_versions IN SHARE ROW EXCLUSIVE MODE');
-    for (const [file, content] of onDisk) {
-      const r = await c.query(
-        `INSERT INTO context_versions (file, version, content, sha256, author, note, active)
-         SELECT $1, 1, $2, $3, 'seed', 'seeded from context/', true
-         WHERE NOT EXISTS (SELECT 1 FROM context_versions WHERE file = $1)`,
-        [file, content, sha256Hex(content)],
-      );
-      if (r.rowCount) seeded.push(file);
-    }
-  });
-  return seeded;
-}
-
-export async function loadActiveFiles(db: Queryable): Promise<ContextFile[]> {
-  const r = await db.query<ContextFile>(
-    'SELECT file, version, content, sha256 FROM context_versions WHERE active ORDER BY file',
+  return seedVersions(
+    pool,
+    [...onDisk].map(([file, content]) => ({ file, content, sha256: sha256Hex(content) })),
   );
-  return r.rows;
 }
 
 /**
@@ -71,22 +55,7 @@ export async function activateNewVersion(
   db: Queryable,
   args: { file: string; content: string; author: string; note?: string },
 ): Promise<ContextFile> {
-  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`context:${args.file}`]);
-  const next = await db.query<{ v: number }>(
-    'SELECT COALESCE(MAX(version), 0) + 1 AS v FROM context_versions WHERE file = $1',
-    [args.file],
-  );
-  const version = next.rows[0]?.v ?? 1;
-  await db.query('UPDATE context_versions SET active = false WHERE file = $1 AND active', [
-    args.file,
-  ]);
-  const sha256 = sha256Hex(args.content);
-  await db.query(
-    `INSERT INTO context_versions (file, version, content, sha256, author, note, active)
-     VALUES ($1, $2, $3, $4, $5, $6, true)`,
-    [args.file, version, args.content, sha256, args.author, args.note ?? null],
-  );
-  return { file: args.file, version, content: args.content, sha256 };
+  return insertActiveVersion(db, { ...args, sha256: sha256Hex(args.content) });
 }
 
 /** Writes the active versions back to the context directory (for version control). */
@@ -111,14 +80,8 @@ export class ContextStore {
   constructor(private readonly db: Queryable) {}
 
   async active(): Promise<ContextSnapshot> {
-    // The version is part of the key, not only the content: the QC prompt names
-    // each file's version, so restoring a version whose text equals the active
-    // one's still changes the QC context version every process must agree on.
-    const r = await this.db.query<{ shas: string | null }>(
-      `SELECT string_agg(file || ':' || version || ':' || sha256, ',' ORDER BY file) AS shas
-       FROM context_versions WHERE active`,
-    );
-    const shas = r.rows[0]?.shas ?? '';
+    // Keyed on every active file's version, not only its content (see activeVersionKey).
+    const shas = await activeVersionKey(this.db);
     if (!shas) throw new Error('no context versions: run `ticket-qc migrate` to seed context/');
     if (!this.cached || shas !== this.cachedShas) {
       this.cached = snapshotOf(await loadActiveFiles(this.db));

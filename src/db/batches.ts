@@ -239,3 +239,31 @@ export async function finishRuns(db: Queryable): Promise<number[]> {
   );
   return r.rows.map((x) => x.id);
 }
+
+/** Chunks of a run not yet settled (prepared, submitting, in progress or ended). */
+export async function liveChunkCount(db: Queryable, runId: number): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM batch_chunks WHERE run_id = $1
+       AND status IN ('prepared', 'submitting', 'in_progress', 'ended')`,
+    [runId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Settles a chunk's still-pending requests (abandoned: superseded; refused: failed). */
+export async function settlePendingRequests(
+  db: Queryable,
+  chunkId: number,
+  state: 'superseded' | 'failed',
+  error: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE batch_requests SET state = $3, error = $2, updated_at = now()
+     WHERE chunk_id = $1 AND state = 'pending'`,
+    [chunkId, error, state],
+  );
+}
+
+export async function markRunFinished(db: Queryable, runId: number): Promise<void> {
+  await db.query('UPDATE batch_runs SET finished_at = now() WHERE id = $1', [runId]);
+}

@@ -143,3 +143,26 @@ export async function shadowRows(db: Queryable, r: Range, limit = 5_000): Promis
   );
   return res.rows;
 }
+
+/** The (agent, purpose, model) that cost most in the range: what to change to spend less. */
+export async function costDriver(
+  db: Queryable,
+  r: Range,
+): Promise<
+  | { agent: string; purpose: string | null; model: string | null; n: number; cost: string }
+  | undefined
+> {
+  const driver = await db.query<{
+    agent: string;
+    purpose: string | null;
+    model: string | null;
+    n: number;
+    cost: string;
+  }>(
+    `SELECT agent, purpose, model, count(*)::int AS n, sum(cost_usd) AS cost FROM agent_events
+     WHERE kind = 'llm_call' AND occurred_at >= $1 AND occurred_at < $2
+     GROUP BY 1, 2, 3 ORDER BY sum(cost_usd) DESC LIMIT 1`,
+    [r.since, r.until],
+  );
+  return driver.rows[0];
+}

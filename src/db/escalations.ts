@@ -161,3 +161,15 @@ export async function updateEscalation(
     return true;
   });
 }
+
+/** An escalation raised by a verdict; once per (result, rule). */
+export async function insertEscalation(
+  db: Queryable,
+  e: { resultId: number; ticketId: number; rule: string; reason: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO escalations (result_id, ticket_id, rule, reason) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (result_id, rule) DO NOTHING`,
+    [e.resultId, e.ticketId, e.rule, e.reason],
+  );
+}

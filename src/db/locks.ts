@@ -1,27 +1,121 @@
-import type { Pool } from './pool.js';
-
-/** One key for every batch pass: planning, submitting, polling, ingesting. */
-const BATCH_LOCK_KEY = 7_242_020;
+import type { Pool, PoolClient, Queryable } from './pool.js';
 
 /**
- * Runs `fn` holding a session-level advisory lock, or returns undefined at
- * once when another process holds it. Two submitters could each see a chunk
- * as `prepared` and create it twice; two collectors would grade twice. A
- * killed holder's connection closes, and PostgreSQL releases the lock.
+ * Every PostgreSQL advisory lock the system takes, in one place. A lock key
+ * is the SQL expression PostgreSQL locks on and its one parameter. The fixed
+ * keys are distinct numbers; the per-item keys hash a text whose prefix names
+ * the lock, so two registry entries never produce the same text. (A hashed key
+ * equal to a fixed number is a 1-in-2^32 chance per item, and would only make
+ * two unrelated pieces of work wait for each other, never run together.)
+ *
+ * The numbers and hash functions are those the processes used before this
+ * registry existed, so a rolling deploy keeps old and new processes
+ * excluding each other.
  */
-export async function withBatchLock<T>(pool: Pool, fn: () => Promise<T>): Promise<T | undefined> {
-  const client = await pool.connect();
+export interface LockKey {
+  /** For logs and tests. */
+  readonly name: string;
+  /** The bigint PostgreSQL locks on, computed from `$1`. */
+  readonly expr: '$1::bigint' | 'hashtextextended($1, 0)' | 'hashtext($1)';
+  readonly param: number | string;
+}
+
+const fixed = (name: string, id: number): LockKey => ({ name, expr: '$1::bigint', param: id });
+
+export const LOCKS = {
+  /** Serialises `migrate` runs: every process may migrate at start, one applies the files. */
+  migrate: fixed('migrate', 7_242_019),
+  /**
+   * Serialises Message Batches passes (planning, submitting, polling,
+   * ingesting): two submitters could each see a chunk `prepared` and create it
+   * twice; two collectors would grade twice.
+   */
+  batch: fixed('batch', 7_242_020),
+  /** Serialises chief-of-staff passes across every chief process: one proposal per repeated failure. */
+  chiefPass: fixed('chief-pass', 7_242_005),
+  /**
+   * Serialises work on one ticket (source, external id) from the upsert of a
+   * version until its job is scheduled, so two versions arriving together
+   * cannot schedule the older one last. The reconciler takes it too.
+   */
+  ticket: (source: string, externalId: string): LockKey => ({
+    name: 'ticket',
+    expr: 'hashtextextended($1, 0)',
+    param: `ticket:${source}:${externalId}`,
+  }),
+  /**
+   * Serialises new versions of one context file (approvals, restores), held
+   * for the writer's transaction: two approvals cannot both take version N+1.
+   */
+  contextFile: (file: string): LockKey => ({
+    name: 'context-file',
+    expr: 'hashtext($1)',
+    param: `context:${file}`,
+  }),
+} as const;
+
+export interface LockOptions {
+  /** `wait` blocks until the lock is free; `try` returns undefined at once when it is held. */
+  mode: 'wait' | 'try';
+}
+
+function isPool(db: Pool | PoolClient): db is Pool {
+  return 'totalCount' in db;
+}
+
+/**
+ * Runs `fn` holding a session-level advisory lock. Given a pool, the lock is
+ * taken on a client of its own, handed to `fn`; given a client, on that
+ * client. With `mode: 'try'`, returns undefined without running `fn` when
+ * another session holds the lock. A killed holder's connection closes and
+ * PostgreSQL releases the lock; a pool client that failed (or could not
+ * unlock) is destroyed rather than returned, which releases it too.
+ */
+export async function withAdvisoryLock<T>(
+  db: Pool | PoolClient,
+  key: LockKey,
+  fn: (client: PoolClient) => Promise<T>,
+  opts: LockOptions,
+): Promise<T | undefined> {
+  const own = isPool(db);
+  const client = own ? await db.connect() : db;
+  let broken = false;
   try {
-    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-      BATCH_LOCK_KEY,
-    ]);
-    if (!got.rows[0]?.ok) return undefined;
+    const sql =
+      opts.mode === 'wait'
+        ? `SELECT pg_advisory_lock(${key.expr}) IS NULL AS locked`
+        : `SELECT pg_try_advisory_lock(${key.expr}) AS locked`;
+    const got = await client.query<{ locked: boolean }>(sql, [key.param]);
+    if (opts.mode === 'try' && !got.rows[0]?.locked) return undefined;
     try {
-      return await fn();
+      return await fn(client);
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [BATCH_LOCK_KEY]).catch(() => undefined);
+      await client.query(`SELECT pg_advisory_unlock(${key.expr})`, [key.param]).catch(() => {
+        // A connection that cannot unlock is destroyed below, which releases the lock.
+        broken = true;
+      });
     }
+  } catch (err) {
+    broken = true;
+    throw err;
   } finally {
-    client.release();
+    if (own) client.release(broken);
   }
+}
+
+/** `withAdvisoryLock` in `wait` mode: always runs `fn`. */
+export async function withAdvisoryLockWait<T>(
+  db: Pool | PoolClient,
+  key: LockKey,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  return (await withAdvisoryLock(db, key, fn, { mode: 'wait' })) as T;
+}
+
+/**
+ * Takes a transaction-level advisory lock inside the caller's transaction;
+ * PostgreSQL releases it at COMMIT or ROLLBACK.
+ */
+export async function lockForTransaction(tx: Queryable, key: LockKey): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(${key.expr})`, [key.param]);
 }

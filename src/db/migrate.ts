@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { LOCKS, withAdvisoryLockWait } from './locks.js';
 import { type Pool, withDefaultUser } from './pool.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-// A fixed advisory-lock key so concurrent `migrate` runs serialize.
-const LOCK_KEY = 7_242_019;
 
 export interface MigrationResult {
   applied: string[];
@@ -17,9 +16,7 @@ export interface MigrationResult {
  */
 export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+  return withAdvisoryLockWait(pool, LOCKS.migrate, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
     const done = new Set(
@@ -43,10 +40,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<Migrati
       applied.push(file);
     }
     return { applied, alreadyApplied: done.size };
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
-    client.release();
-  }
+  });
 }
 
 /** Create the database named in the URL if it does not exist (for demo / first run). */

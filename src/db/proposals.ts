@@ -116,3 +116,59 @@ export async function listProposals(
   );
   return r.rows;
 }
+
+/** How far the newest refused proposal of a pair covered its failures, if any was refused. */
+export async function lastRefusalCoverage(
+  db: Queryable,
+  agent: string,
+  category: string,
+): Promise<Date | undefined> {
+  const r = await db.query<{ covered_until: Date }>(
+    `SELECT covered_until FROM prompt_proposals WHERE agent = $1 AND category = $2
+       AND status = 'refused' ORDER BY id DESC LIMIT 1`,
+    [agent, category],
+  );
+  return r.rows[0]?.covered_until;
+}
+
+export async function markApproved(
+  db: Queryable,
+  id: number,
+  d: { reviewer: string; note: string | null; createdVersion: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE prompt_proposals SET status = 'approved', decided_by = $2, decision_note = $3,
+       decided_at = now(), created_version = $4 WHERE id = $1`,
+    [id, d.reviewer, d.note, d.createdVersion],
+  );
+}
+
+export async function markRejected(
+  db: Queryable,
+  id: number,
+  d: { reviewer: string; note: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE prompt_proposals SET status = 'rejected', decided_by = $2, decision_note = $3,
+       decided_at = now() WHERE id = $1`,
+    [id, d.reviewer, d.note],
+  );
+}
+
+/**
+ * Supersedes the pending proposals of a file (their diffs were computed
+ * against text that is no longer active), except `exceptId`; returns their ids.
+ */
+export async function supersedePending(
+  db: Queryable,
+  file: string,
+  note: string,
+  exceptId?: number,
+): Promise<number[]> {
+  const r = await db.query<{ id: number }>(
+    `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(), decision_note = $2
+     WHERE file = $1 AND status = 'pending' AND ($3::bigint IS NULL OR id <> $3) RETURNING id`,
+    [file, note, exceptId ?? null],
+  );
+  return r.rows.map((x) => x.id);
+}

@@ -68,7 +68,119 @@ export async function getTicket(db: Queryable, id: number): Promise<StoredTicket
   };
 }
 
-export async function setQcStatus(db: Queryable, ids: number[], status: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query('UPDATE tickets SET qc_status = $2 WHERE id = ANY($1::bigint[])', [ids, status]);
+export async function contentHashOf(db: Queryable, id: number): Promise<string | undefined> {
+  const r = await db.query<{ content_hash: string }>(
+    'SELECT content_hash FROM tickets WHERE id = $1',
+    [id],
+  );
+  return r.rows[0]?.content_hash;
+}
+
+/** A ticket reference from a person: our id, or the help desk's external id (latest version). */
+export async function findTicketRef(db: Queryable, ref: string): Promise<number | undefined> {
+  const r = await db.query<{ id: number }>(
+    `SELECT id FROM tickets WHERE ($1 ~ '^[0-9]+$' AND id = $1::bigint) OR external_id = $1
+     ORDER BY (id::text = $1) DESC, ticket_updated_at DESC, id DESC LIMIT 1`,
+    [ref],
+  );
+  return r.rows[0]?.id;
+}
+
+export async function ticketsById(
+  db: Queryable,
+  ids: readonly number[],
+): Promise<Map<number, Ticket>> {
+  const r = await db.query<{ id: number; ticket: unknown }>(
+    'SELECT id, ticket FROM tickets WHERE id = ANY($1::bigint[])',
+    [ids],
+  );
+  return new Map(r.rows.map((row) => [row.id, Ticket.parse(row.ticket)]));
+}
+
+/**
+ * Upserts many ticket versions in one statement (unnest over column arrays):
+ * the same row, key and hash as `upsertTicket`. The rows must be distinct
+ * versions: ON CONFLICT DO UPDATE refuses to touch a row twice in one statement.
+ */
+export async function upsertTicketRows(
+  db: Queryable,
+  rows: readonly { ticket: Ticket; hash: string }[],
+): Promise<
+  { id: number; source: string; external_id: string; content_hash: string; inserted: boolean }[]
+> {
+  const r = await db.query<{
+    id: number;
+    source: string;
+    external_id: string;
+    content_hash: string;
+    inserted: boolean;
+  }>(
+    `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                          $7::jsonb[], $8::timestamptz[])
+     ON CONFLICT (source, external_id, content_hash) DO UPDATE SET source = EXCLUDED.source
+     RETURNING id, source, external_id, content_hash, (xmax = 0) AS inserted`,
+    [
+      rows.map((x) => x.ticket.source),
+      rows.map((x) => x.ticket.externalId),
+      rows.map((x) => x.hash),
+      rows.map((x) => x.ticket.status),
+      rows.map((x) => x.ticket.assignee?.name ?? x.ticket.assignee?.email ?? null),
+      rows.map((x) => x.ticket.subject),
+      rows.map((x) => JSON.stringify(x.ticket)),
+      rows.map((x) => x.ticket.updatedAt),
+    ],
+  );
+  return r.rows;
+}
+
+/** A version the reconciler may have to schedule. */
+export interface WaitingVersion {
+  id: number;
+  source: string;
+  external_id: string;
+  content_hash: string;
+  received_ms: number;
+}
+
+// Latest versions in a grading status, stored or queued, without a result for
+// the context version. qc_status narrows the scan to the small set of
+// not-yet-graded rows (partial index).
+const WAITING = `
+  SELECT t.id, t.source, t.external_id, t.content_hash,
+         (extract(epoch FROM t.received_at) * 1000)::float8 AS received_ms
+  FROM tickets t
+  WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
+    AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
+    AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+                    AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))
+  ORDER BY t.id LIMIT $4`;
+
+/** One page (keyset on id) of the versions waiting to be graded for the context version. */
+export async function waitingVersions(
+  db: Queryable,
+  q: { gradeOn: readonly string[]; contextVersion: string; afterId: number; limit: number },
+): Promise<WaitingVersion[]> {
+  const r = await db.query<WaitingVersion>(WAITING, [
+    q.gradeOn,
+    q.contextVersion,
+    q.afterId,
+    q.limit,
+  ]);
+  return r.rows;
+}
+
+/** Re-checks one version under its ticket's lock: ingest may have stored a newer one meanwhile. */
+export async function isStillWaiting(
+  db: Queryable,
+  id: number,
+  q: { gradeOn: readonly string[]; contextVersion: string },
+): Promise<boolean> {
+  const r = await db.query(WAITING.replace('t.id > $3', 't.id = $3'), [
+    q.gradeOn,
+    q.contextVersion,
+    id,
+    1,
+  ]);
+  return (r.rowCount ?? 0) > 0;
 }

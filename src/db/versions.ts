@@ -1,66 +1,12 @@
 import { Ticket } from '../ticket/schema.js';
-import type { Pool, PoolClient } from './pool.js';
+import type { Pool, PoolClient, Queryable } from './pool.js';
+import { transitionQcStatus } from './qc-status.js';
 import { upsertTicket } from './tickets.js';
 
 /**
- * The PostgreSQL half of ingest. Work on one ticket is serialized by a
- * session advisory lock on (source, external id), held from the upsert until
- * its job is scheduled, so two versions arriving together cannot schedule the
- * older one last. The reconciler takes the same lock (without waiting).
+ * The PostgreSQL half of ingest, run under the ticket's advisory lock
+ * (`LOCKS.ticket`), held from the upsert until its job is scheduled.
  */
-
-function lockKey(source: string, externalId: string): string {
-  return `ticket:${source}:${externalId}`;
-}
-
-async function withLock<T>(
-  pool: Pool,
-  key: string,
-  wait: boolean,
-  fn: (client: PoolClient) => Promise<T>,
-): Promise<T | undefined> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    const sql = wait
-      ? 'SELECT pg_advisory_lock(hashtextextended($1, 0)) IS NULL AS locked'
-      : 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked';
-    const got = await client.query<{ locked: boolean }>(sql, [key]);
-    if (!wait && !got.rows[0]?.locked) return undefined;
-    try {
-      return await fn(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => {
-        // A connection that cannot unlock is destroyed below, which releases the lock.
-        broken = true;
-      });
-    }
-  } catch (err) {
-    broken = true;
-    throw err;
-  } finally {
-    client.release(broken);
-  }
-}
-
-export function withTicketLock<T>(
-  pool: Pool,
-  source: string,
-  externalId: string,
-  fn: (c: PoolClient) => Promise<T>,
-): Promise<T> {
-  return withLock(pool, lockKey(source, externalId), true, fn) as Promise<T>;
-}
-
-/** Undefined when another process holds the ticket right now (it will schedule it). */
-export function tryTicketLock<T>(
-  pool: Pool,
-  source: string,
-  externalId: string,
-  fn: (c: PoolClient) => Promise<T>,
-): Promise<T | undefined> {
-  return withLock(pool, lockKey(source, externalId), false, fn);
-}
 
 export interface StoredVersion {
   ticketId: number;
@@ -84,10 +30,10 @@ export interface VersionInput {
   skip: boolean;
 }
 
-// After the upsert, in one round trip: record the delivery, decide whether
-// this row is the ticket's latest version and already graded, supersede older
-// versions, and set this row's qc_status. (Data-modifying CTEs all run, read
-// or not; they touch disjoint rows.)
+// After the upsert, in one round trip: record the delivery, and decide whether
+// this row is the ticket's latest version and already graded. (Data-modifying
+// CTEs all run, read or not.) The qc_status transitions follow in the same
+// transaction, through transitionQcStatus.
 const AFTER_UPSERT = `
   WITH delivery AS (
     INSERT INTO webhook_deliveries (source, delivery_id, ticket_id, content_hash, new_version, body_sha256)
@@ -97,24 +43,11 @@ const AFTER_UPSERT = `
     RETURNING 1
   ), me AS (
     SELECT id, ticket_updated_at FROM tickets WHERE id = $4
-  ), state AS (
-    SELECT NOT EXISTS (SELECT 1 FROM tickets n, me
-                       WHERE n.source = $1 AND n.external_id = $2
-                         AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS latest,
-           EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = $4 AND r.context_version = $8) AS graded
-  ), older AS (
-    UPDATE tickets t SET qc_status = 'superseded' FROM state
-    WHERE state.latest AND t.source = $1 AND t.external_id = $2 AND t.id <> $4
-      AND t.qc_status IN ('stored', 'queued', 'skipped')
-    RETURNING 1
-  ), self AS (
-    UPDATE tickets t
-    SET qc_status = CASE WHEN NOT state.latest THEN 'superseded' WHEN $9::boolean THEN 'queued' ELSE 'skipped' END
-    FROM state
-    WHERE t.id = $4 AND t.qc_status IN ('stored', 'queued', 'skipped') AND NOT state.graded
-    RETURNING 1
   )
-  SELECT latest, graded FROM state`;
+  SELECT NOT EXISTS (SELECT 1 FROM tickets n, me
+                     WHERE n.source = $1 AND n.external_id = $2
+                       AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS latest,
+         EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = $4 AND r.context_version = $8) AS graded`;
 
 /** The ticket version and content hash a vendor delivery id was first accepted as, if any. */
 export async function seenDelivery(
@@ -176,10 +109,16 @@ export async function storeVersion(client: PoolClient, v: VersionInput): Promise
       up.inserted,
       v.bodySha256,
       v.contextVersion,
-      !v.skip,
     ]);
-    await client.query('COMMIT');
     const { latest = false, graded = false } = state.rows[0] ?? {};
+    // The latest version supersedes the others; this one is superseded when
+    // it is not the latest, else queued or skipped — unless already graded.
+    if (latest) await transitionQcStatus(client, 'supersede', { otherVersionsOf: up.id });
+    if (!graded) {
+      const self = !latest ? 'supersede' : v.skip ? 'skip' : 'schedule';
+      await transitionQcStatus(client, self, { ids: [up.id] });
+    }
+    await client.query('COMMIT');
     return {
       ticketId: up.id,
       contentHash: up.contentHash,
@@ -195,18 +134,12 @@ export async function storeVersion(client: PoolClient, v: VersionInput): Promise
 }
 
 /** The enqueue failed: the version waits in PostgreSQL for the reconciler. */
-export async function markWaiting(client: PoolClient | Pool, ticketId: number): Promise<void> {
-  await client.query(
-    `UPDATE tickets SET qc_status = 'stored' WHERE id = $1 AND qc_status = 'queued'`,
-    [ticketId],
-  );
+export async function markWaiting(client: Queryable, ticketId: number): Promise<void> {
+  await transitionQcStatus(client, 'wait', { ids: [ticketId] });
 }
 
-export async function markQueued(client: PoolClient | Pool, ticketId: number): Promise<void> {
-  await client.query(
-    `UPDATE tickets SET qc_status = 'queued' WHERE id = $1 AND qc_status IN ('stored', 'skipped')`,
-    [ticketId],
-  );
+export async function markQueued(client: Queryable, ticketId: number): Promise<void> {
+  await transitionQcStatus(client, 'reconcile', { ids: [ticketId] });
 }
 
 /** Deletes delivery records older than the retention, in bounded batches. */

@@ -1,9 +1,23 @@
 import { applyDiff } from '../context/diff.js';
 import { activateNewVersion, type ContextFile } from '../context/store.js';
 import { audit } from '../db/audit.js';
+import {
+  activeVersionForUpdate,
+  getVersion,
+  listVersions,
+  reactivateVersion,
+  type VersionRow,
+} from '../db/context-versions.js';
 import { insertEvents } from '../db/events.js';
+import { LOCKS, lockForTransaction } from '../db/locks.js';
 import { type Pool, withTransaction } from '../db/pool.js';
-import { getProposal, type Proposal } from '../db/proposals.js';
+import {
+  getProposal,
+  markApproved,
+  markRejected,
+  type Proposal,
+  supersedePending,
+} from '../db/proposals.js';
 
 /**
  * Team-lead decisions on proposals and context versions, shared by the CLI
@@ -78,11 +92,7 @@ export async function approveProposal(
   requireReviewer(d);
   return withTransaction(pool, async (db) => {
     const p = await lockPending(db, id);
-    const active = await db.query<{ version: number; content: string }>(
-      'SELECT version, content FROM context_versions WHERE file = $1 AND active FOR UPDATE',
-      [p.file],
-    );
-    const current = active.rows[0];
+    const current = await activeVersionForUpdate(db, p.file);
     if (!current || current.version !== p.baseVersion || !p.proposedContent || !p.diff) {
       throw new DecisionError(
         `context/${p.file} changed since proposal #${id} was made (base v${p.baseVersion}, ` +
@@ -101,15 +111,16 @@ export async function approveProposal(
       author: d.reviewer,
       note: `proposal #${id}${d.note ? `: ${d.note}` : ''}`,
     });
-    await db.query(
-      `UPDATE prompt_proposals SET status = 'approved', decided_by = $2, decision_note = $3,
-         decided_at = now(), created_version = $4 WHERE id = $1`,
-      [id, d.reviewer, d.note ?? null, version.version],
-    );
-    const sup = await db.query<{ id: number }>(
-      `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(),
-         decision_note = $2 WHERE file = $1 AND status = 'pending' AND id <> $3 RETURNING id`,
-      [p.file, `superseded by proposal #${id} (v${version.version})`, id],
+    await markApproved(db, id, {
+      reviewer: d.reviewer,
+      note: d.note ?? null,
+      createdVersion: version.version,
+    });
+    const superseded = await supersedePending(
+      db,
+      p.file,
+      `superseded by proposal #${id} (v${version.version})`,
+      id,
     );
     await decisionEvent(db, 'approved', p, d, { version: version.version });
     await auditOf(db, d, 'proposal.approve', `proposal:${id}`, {
@@ -119,7 +130,7 @@ export async function approveProposal(
     return {
       proposal: { ...p, status: 'approved' },
       version,
-      superseded: sup.rows.map((r) => r.id),
+      superseded,
     };
   });
 }
@@ -128,38 +139,14 @@ export async function rejectProposal(pool: Pool, id: number, d: Decider): Promis
   requireReviewer(d);
   return withTransaction(pool, async (db) => {
     const p = await lockPending(db, id);
-    await db.query(
-      `UPDATE prompt_proposals SET status = 'rejected', decided_by = $2, decision_note = $3,
-         decided_at = now() WHERE id = $1`,
-      [id, d.reviewer, d.note ?? null],
-    );
+    await markRejected(db, id, { reviewer: d.reviewer, note: d.note ?? null });
     await decisionEvent(db, 'rejected', p, d, {});
     await auditOf(db, d, 'proposal.reject', `proposal:${id}`, { file: p.file });
     return { ...p, status: 'rejected' };
   });
 }
 
-export interface VersionRow {
-  file: string;
-  version: number;
-  sha256: string;
-  author: string;
-  note: string | null;
-  active: boolean;
-  createdAt: Date;
-  activatedAt: Date | null;
-  activatedBy: string | null;
-}
-
-export async function listVersions(pool: Pool, file: string): Promise<VersionRow[]> {
-  const r = await pool.query<VersionRow>(
-    `SELECT file, version, sha256, author, note, active, created_at AS "createdAt",
-       activated_at AS "activatedAt", activated_by AS "activatedBy"
-     FROM context_versions WHERE file = $1 ORDER BY version DESC`,
-    [file],
-  );
-  return r.rows;
-}
+export { listVersions, type VersionRow };
 
 /**
  * Makes an earlier version of a file active again. The old row itself is
@@ -173,35 +160,23 @@ export async function restoreVersion(
 ): Promise<ContextFile> {
   requireReviewer(args);
   return withTransaction(pool, async (db) => {
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`context:${args.file}`]);
-    const old = await db.query<ContextFile & { active: boolean }>(
-      'SELECT file, version, content, sha256, active FROM context_versions WHERE file = $1 AND version = $2',
-      [args.file, args.version],
-    );
-    const row = old.rows[0];
+    await lockForTransaction(db, LOCKS.contextFile(args.file));
+    const row = await getVersion(db, args.file, args.version);
     if (!row) throw new DecisionError(`no version ${args.version} of ${args.file}`, 'not_found');
     if (row.active) {
       throw new DecisionError(`v${args.version} of ${args.file} is already active`, 'bad_request');
     }
-    const prev = await db.query<{ version: number }>(
-      'UPDATE context_versions SET active = false WHERE file = $1 AND active RETURNING version',
-      [args.file],
-    );
-    await db.query(
-      `UPDATE context_versions SET active = true, activated_at = now(), activated_by = $3
-       WHERE file = $1 AND version = $2`,
-      [args.file, args.version, args.reviewer],
-    );
+    const replaced = await reactivateVersion(db, {
+      file: args.file,
+      version: args.version,
+      by: args.reviewer,
+    });
     // Pending proposals were diffed against the text being replaced.
-    await db.query(
-      `UPDATE prompt_proposals SET status = 'superseded', decided_at = now(), decision_note = $2
-       WHERE file = $1 AND status = 'pending'`,
-      [args.file, `superseded: v${args.version} restored`],
-    );
+    await supersedePending(db, args.file, `superseded: v${args.version} restored`);
     const details = {
       file: args.file,
       restored: args.version,
-      replaced: prev.rows[0]?.version ?? null,
+      replaced,
       reviewer: args.reviewer,
       note: args.note ?? null,
     };

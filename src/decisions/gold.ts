@@ -1,7 +1,10 @@
 import type { Verdict } from '../context/verdict.js';
 import { audit } from '../db/audit.js';
+import { upsertReviewGold } from '../db/gold.js';
+import { overridesOfResult } from '../db/overrides.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
+import { resultVerdict } from '../db/results.js';
 import type { Gold } from '../import/jsonl.js';
 
 /**
@@ -43,22 +46,10 @@ export async function addReviewGold(
   args: { resultId: number; reviewer: string; role: string; via: 'web' | 'cli'; note?: string },
 ): Promise<Gold> {
   return withTransaction(pool, async (c) => {
-    const r = await c.query<{ ticket_id: number; verdict: Verdict }>(
-      'SELECT ticket_id, verdict FROM qc_results WHERE id = $1',
-      [args.resultId],
-    );
-    const row = r.rows[0];
+    const row = await resultVerdict(c, args.resultId);
     if (!row) throw new Error(`no result ${args.resultId}`);
-    const o = await c.query<{ criterion: string | null; corrected: string }>(
-      'SELECT criterion, corrected FROM overrides WHERE result_id = $1 ORDER BY created_at, id',
-      [args.resultId],
-    );
-    const gold = goldFromVerdict(row.verdict, o.rows, args.note);
-    await c.query(
-      `INSERT INTO gold_labels (ticket_id, gold, origin) VALUES ($1, $2, 'review')
-       ON CONFLICT (ticket_id) DO UPDATE SET gold = EXCLUDED.gold, origin = 'review', created_at = now()`,
-      [row.ticket_id, JSON.stringify(gold)],
-    );
+    const gold = goldFromVerdict(row.verdict, await overridesOfResult(c, args.resultId), args.note);
+    await upsertReviewGold(c, row.ticket_id, gold);
     await audit(c, {
       actor: args.reviewer,
       role: args.role,

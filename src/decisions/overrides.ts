@@ -1,9 +1,15 @@
 import { QC_AGENT } from '../context/files.js';
 import { ContextStore } from '../context/store.js';
-import { OUTCOMES, RESULTS, type Verdict } from '../context/verdict.js';
+import { OUTCOMES, RESULTS } from '../context/verdict.js';
 import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
+import { insertOverride, listOverrides, type Override } from '../db/overrides.js';
 import { type Pool, withTransaction } from '../db/pool.js';
+import { latestResultForUpdate } from '../db/results.js';
+import { findTicketRef } from '../db/tickets.js';
+
+export { listOverrides, type Override };
+
 import { DecisionError } from './decisions.js';
 
 /**
@@ -28,20 +34,6 @@ export interface OverrideInput {
   role?: string;
 }
 
-export interface Override {
-  id: number;
-  ticketId: number;
-  resultId: number;
-  criterion: string | null;
-  original: string;
-  corrected: string;
-  reason: string;
-  evidence: string | null;
-  reviewer: string;
-  eventId: number | null;
-  createdAt: Date;
-}
-
 export async function addOverride(pool: Pool, input: OverrideInput): Promise<Override> {
   if (!input.reviewer.trim()) throw new DecisionError('a reviewer name is required', 'bad_request');
   if (!input.reason.trim()) throw new DecisionError('a reason is required', 'bad_request');
@@ -61,12 +53,7 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
     throw new DecisionError(`an outcome verdict is one of ${OUTCOMES.join(', ')}`, 'bad_request');
   }
   return withTransaction(pool, async (db) => {
-    const r = await db.query<{ id: number; verdict: Verdict }>(
-      `SELECT id, verdict FROM qc_results WHERE ticket_id = $1
-       ORDER BY graded_at DESC, id DESC LIMIT 1 FOR UPDATE`,
-      [input.ticketId],
-    );
-    const result = r.rows[0];
+    const result = await latestResultForUpdate(db, input.ticketId);
     if (!result) throw new DecisionError(`ticket ${input.ticketId} has no QC result`, 'not_found');
     const original = criterion
       ? result.verdict.criteria.find((c) => c.criterion === criterion)?.result
@@ -94,26 +81,17 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
       { ...common, kind: 'override', category: criterion ?? 'override', details },
       { ...common, kind: 'failure', category: criterion ?? 'override', details },
     ]);
-    const row = await db.query<Override>(
-      `INSERT INTO overrides (ticket_id, result_id, criterion, original, corrected, reason,
-         evidence, reviewer, event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       RETURNING id, ticket_id AS "ticketId", result_id AS "resultId", criterion, original,
-         corrected, reason, evidence, reviewer, event_id AS "eventId", created_at AS "createdAt"`,
-      [
-        input.ticketId,
-        result.id,
-        criterion ?? null,
-        original,
-        input.verdict,
-        input.reason,
-        input.evidence ?? null,
-        input.reviewer,
-        failureId ?? null,
-      ],
-    );
-    const created = row.rows[0];
-    if (!created) throw new Error('insert into overrides returned no row');
+    const created = await insertOverride(db, {
+      ticketId: input.ticketId,
+      resultId: result.id,
+      criterion: criterion ?? null,
+      original,
+      corrected: input.verdict,
+      reason: input.reason,
+      evidence: input.evidence ?? null,
+      reviewer: input.reviewer,
+      eventId: failureId ?? null,
+    });
     await audit(db, {
       actor: input.reviewer,
       role: input.role ?? (input.via === 'web' ? 'reviewer' : 'operator'),
@@ -132,28 +110,9 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
   });
 }
 
-export async function listOverrides(
-  pool: Pool,
-  opts: { ticketId?: number; limit?: number } = {},
-): Promise<Override[]> {
-  const r = await pool.query<Override>(
-    `SELECT id, ticket_id AS "ticketId", result_id AS "resultId", criterion, original, corrected,
-       reason, evidence, reviewer, event_id AS "eventId", created_at AS "createdAt"
-     FROM overrides WHERE ($1::bigint IS NULL OR ticket_id = $1)
-     ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [opts.ticketId ?? null, opts.limit ?? 50],
-  );
-  return r.rows;
-}
-
 /** A ticket reference from a person: our id, or the help desk's external id (latest version). */
 export async function resolveTicketRef(pool: Pool, ref: string): Promise<number> {
-  const r = await pool.query<{ id: number }>(
-    `SELECT id FROM tickets WHERE ($1 ~ '^[0-9]+$' AND id = $1::bigint) OR external_id = $1
-     ORDER BY (id::text = $1) DESC, ticket_updated_at DESC, id DESC LIMIT 1`,
-    [ref],
-  );
-  const id = r.rows[0]?.id;
+  const id = await findTicketRef(pool, ref);
   if (id === undefined) throw new DecisionError(`no ticket "${ref}"`, 'not_found');
   return id;
 }

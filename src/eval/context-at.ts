@@ -1,4 +1,5 @@
 import { type ContextFile, type ContextSnapshot, snapshotOf } from '../context/store.js';
+import { allVersions, type HistoryRow } from '../db/context-versions.js';
 import type { Queryable } from '../db/pool.js';
 import { type QcContext, qcContextOf } from '../qc/context.js';
 
@@ -17,19 +18,7 @@ export class ContextVersionError extends Error {
   override name = 'ContextVersionError';
 }
 
-interface Row extends ContextFile {
-  id: number;
-  created_at: Date;
-  activated_at: Date | null;
-}
-
-async function allVersions(db: Queryable): Promise<Row[]> {
-  const r = await db.query<Row>(
-    `SELECT id, file, version, content, sha256, created_at, activated_at
-     FROM context_versions ORDER BY created_at, id`,
-  );
-  return r.rows;
-}
+type Row = HistoryRow;
 
 /** Every activation in order: each row when created, and again when a restore re-activated it. */
 function activations(rows: Row[]): Row[] {

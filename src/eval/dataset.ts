@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { goldRows } from '../db/gold.js';
 import type { Queryable } from '../db/pool.js';
 import { Gold, readJsonl } from '../import/jsonl.js';
 import { canonicalJson } from '../ticket/hash.js';
@@ -56,15 +57,11 @@ export function isDbDataset(name: string): boolean {
  */
 export async function loadDbDataset(db: Queryable, name: string, limit?: number): Promise<Dataset> {
   const origin = name.split(':')[1];
-  const r = await db.query<{ id: number; ticket: unknown; gold: unknown }>(
-    `SELECT t.id, t.ticket, g.gold FROM gold_labels g JOIN tickets t ON t.id = g.ticket_id
-     WHERE ($1::text IS NULL OR g.origin = $1) ORDER BY t.id LIMIT $2`,
-    [origin ?? null, limit ?? null],
-  );
+  const rows = await goldRows(db, origin, limit);
   const items: LabeledItem[] = [];
   const invalid: Dataset['invalid'] = [];
   const hash = createHash('sha256');
-  for (const row of r.rows) {
+  for (const row of rows) {
     const ticket = Ticket.safeParse(row.ticket);
     const gold = Gold.safeParse(row.gold);
     if (!ticket.success || !gold.success) {

@@ -1,5 +1,5 @@
+import type { RunRow } from '../db/eval-runs.js';
 import type { EvalReport } from './run.js';
-import type { RunRow } from './store.js';
 
 /** Plain-text renderings for the CLI: one run in detail, or runs side by side. */
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
+import { saveRun } from '../db/eval-runs.js';
 import { llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
@@ -9,7 +10,6 @@ import { type GradeSettings, gradeTicket } from '../qc/grade.js';
 import { resolveContext } from './context-at.js';
 import { isDbDataset, type LabeledItem, loadDataset, loadDbDataset } from './dataset.js';
 import { type EvalItem, type EvalSummary, summarize } from './metrics.js';
-import { saveRun } from './store.js';
 
 /**
  * `ticket-qc eval`: grade a labeled set with a chosen model and QC context

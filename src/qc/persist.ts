@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { isKnownCategory } from '../context/vocab.js';
+import { insertEscalation } from '../db/escalations.js';
 import { type AgentEvent, insertEvents, llmCallEvent } from '../db/events.js';
 import { type Pool, withTransaction } from '../db/pool.js';
+import { transitionQcStatus } from '../db/qc-status.js';
+import { insertResult } from '../db/results.js';
 import type { LlmCall } from '../llm/call.js';
 import type { QcContext } from './context.js';
 import type { GradeOutcome } from './grade.js';
@@ -34,31 +37,24 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
   const { outcome, ctx, ticketId } = args;
   const cost = outcome.calls.reduce((s, c) => s + c.costUsd, 0);
   return withTransaction(pool, async (db) => {
-    const inserted = await db.query<{ id: number }>(
-      `INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
-         tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id`,
-      [
-        ticketId,
-        ctx.version,
-        outcome.verdict.outcome,
-        outcome.verdict.score,
-        outcome.verdict.confidence.toFixed(3),
-        JSON.stringify(outcome.verdict),
-        outcome.model,
-        outcome.tier,
-        outcome.tierReason ?? null,
-        outcome.comparison
-          ? JSON.stringify({ ...outcome.comparison, other: outcome.comparison.other.criteria })
-          : null,
-        cost.toFixed(8),
-        args.latencyMs,
-        args.via ?? 'realtime',
-        args.jobId ?? null,
-      ],
-    );
-    const resultId = inserted.rows[0]?.id;
+    const resultId = await insertResult(db, {
+      ticketId,
+      contextVersion: ctx.version,
+      outcome: outcome.verdict.outcome,
+      score: outcome.verdict.score,
+      confidence: outcome.verdict.confidence.toFixed(3),
+      verdict: outcome.verdict,
+      model: outcome.model,
+      tier: outcome.tier,
+      tierReason: outcome.tierReason ?? null,
+      shadow: outcome.comparison
+        ? { ...outcome.comparison, other: outcome.comparison.other.criteria }
+        : null,
+      costUsd: cost.toFixed(8),
+      latencyMs: args.latencyMs,
+      via: args.via ?? 'realtime',
+      jobId: args.jobId ?? null,
+    });
     const common = { ticketId, contextVersion: ctx.version, jobId: args.jobId ?? null };
     const events: AgentEvent[] = outcome.calls.map((c: LlmCall) =>
       llmCallEvent(QC_AGENT, c, { ...common, resultId: resultId ?? null }),
@@ -98,11 +94,7 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
       },
     });
     for (const e of v.escalations) {
-      await db.query(
-        `INSERT INTO escalations (result_id, ticket_id, rule, reason) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (result_id, rule) DO NOTHING`,
-        [resultId, ticketId, e.rule, e.reason],
-      );
+      await insertEscalation(db, { resultId, ticketId, rule: e.rule, reason: e.reason });
       events.push({
         ...common,
         resultId,
@@ -131,7 +123,7 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
         });
       }
     }
-    await db.query(`UPDATE tickets SET qc_status = 'graded' WHERE id = $1`, [ticketId]);
+    await transitionQcStatus(db, 'grade', { ids: [ticketId] });
     return { resultId, duplicate: false, eventIds: await insertEvents(db, events) };
   });
 }

@@ -2,6 +2,8 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
 import type { Pool } from '../db/pool.js';
+import { transitionQcStatus } from '../db/qc-status.js';
+import { resultIdFor } from '../db/results.js';
 import { getTicket } from '../db/tickets.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
@@ -58,13 +60,10 @@ export function makeQcProcessor(deps: ProcessorDeps) {
 
     // Only the latest version of a ticket is graded: a newer one may have
     // arrived while this job waited (e.g. re-opened while Redis was down).
-    const newer = await deps.pool.query(
-      `UPDATE tickets t SET qc_status = 'superseded' WHERE t.id = $1 AND EXISTS (
-         SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
-           AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))`,
-      [data.ticketId],
-    );
-    if (newer.rowCount) {
+    const newer = await transitionQcStatus(deps.pool, 'supersedeAtGrade', {
+      ifNewerThan: data.ticketId,
+    });
+    if (newer.length > 0) {
       log.info('a newer version of this ticket exists; not grading this one');
       return {
         ticketId: data.ticketId,
@@ -74,15 +73,12 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       };
     }
 
-    const existing = await deps.pool.query<{ id: number }>(
-      'SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
-      [data.ticketId, ctx.version],
-    );
-    if (existing.rows[0]) {
+    const existing = await resultIdFor(deps.pool, data.ticketId, ctx.version);
+    if (existing !== undefined) {
       log.info('already graded for this context version; skipping');
       return {
         ticketId: data.ticketId,
-        resultId: existing.rows[0].id,
+        resultId: existing,
         duplicate: true,
         skipped: true,
         contextVersion: ctx.version,

@@ -1,8 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
+import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
-import { markQueued, tryTicketLock } from '../db/versions.js';
+import { isStillWaiting, waitingVersions } from '../db/tickets.js';
+import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { qcJobId } from '../queue/jobs.js';
 import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
@@ -33,25 +35,6 @@ export interface ReconcileStats {
   busy: number;
 }
 
-interface Candidate {
-  id: number;
-  source: string;
-  external_id: string;
-  content_hash: string;
-  received_ms: number;
-}
-
-// qc_status narrows the scan to the small set of not-yet-graded rows (partial index).
-const CANDIDATES = `
-  SELECT t.id, t.source, t.external_id, t.content_hash,
-         (extract(epoch FROM t.received_at) * 1000)::float8 AS received_ms
-  FROM tickets t
-  WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
-    AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
-    AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
-                    AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))
-  ORDER BY t.id LIMIT $4`;
-
 export async function reconcileOnce(
   deps: ReconcileDeps,
   opts: { batch?: number } = {},
@@ -61,14 +44,12 @@ export async function reconcileOnce(
   const batch = opts.batch ?? 500;
   let after = 0;
   for (;;) {
-    const rows = (
-      await deps.pool.query<Candidate>(CANDIDATES, [
-        deps.settings.gradeOn,
-        contextVersion,
-        after,
-        batch,
-      ])
-    ).rows;
+    const rows = await waitingVersions(deps.pool, {
+      gradeOn: deps.settings.gradeOn,
+      contextVersion,
+      afterId: after,
+      limit: batch,
+    });
     for (const t of rows) {
       stats.candidates++;
       const state = await deps.queue.getJobState(qcJobId(t.content_hash, contextVersion));
@@ -76,26 +57,29 @@ export async function reconcileOnce(
         stats.live++;
         continue;
       }
-      const done = await tryTicketLock(deps.pool, t.source, t.external_id, async (client) => {
-        // Re-check under the lock: ingest may have stored a newer version meanwhile.
-        const still = await client.query(CANDIDATES.replace('t.id > $3', 't.id = $3'), [
-          deps.settings.gradeOn,
-          contextVersion,
-          t.id,
-          1,
-        ]);
-        if (!still.rowCount) return false;
-        const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
-        await scheduleGrade(
-          deps.queue,
-          { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
-          { source: t.source, externalId: t.external_id },
-          deps.settings,
-          { delayMs: left },
-        );
-        await markQueued(client, t.id);
-        return true;
-      });
+      const done = await withAdvisoryLock(
+        deps.pool,
+        LOCKS.ticket(t.source, t.external_id),
+        async (client) => {
+          // Re-check under the lock: ingest may have stored a newer version meanwhile.
+          const still = await isStillWaiting(client, t.id, {
+            gradeOn: deps.settings.gradeOn,
+            contextVersion,
+          });
+          if (!still) return false;
+          const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
+          await scheduleGrade(
+            deps.queue,
+            { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
+            { source: t.source, externalId: t.external_id },
+            deps.settings,
+            { delayMs: left },
+          );
+          await markQueued(client, t.id);
+          return true;
+        },
+        { mode: 'try' },
+      );
       if (done === undefined) stats.busy++;
       else if (done) stats.enqueued++;
     }

@@ -1,13 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { LOCKS, withAdvisoryLockWait } from '../db/locks.js';
 import type { Pool, PoolClient } from '../db/pool.js';
-import {
-  latestVersion,
-  markWaiting,
-  seenDelivery,
-  storeVersion,
-  withTicketLock,
-} from '../db/versions.js';
+import { latestVersion, markWaiting, seenDelivery, storeVersion } from '../db/versions.js';
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import {
@@ -96,7 +91,7 @@ export async function ingestTicket(
 ): Promise<IngestOutcome> {
   const contextVersion = await deps.contextVersion();
   const { source, externalId } = input.ticket;
-  return withTicketLock(deps.pool, source, externalId, (client) =>
+  return withAdvisoryLockWait(deps.pool, LOCKS.ticket(source, externalId), (client) =>
     storeAndSchedule(deps, client, input, contextVersion),
   );
 }
@@ -107,7 +102,7 @@ export async function ingestDerived(
 ): Promise<IngestOutcome | Ignored> {
   const contextVersion = await deps.contextVersion();
   const { source, externalId, deliveryId } = input;
-  return withTicketLock(deps.pool, source, externalId, async (client) => {
+  return withAdvisoryLockWait(deps.pool, LOCKS.ticket(source, externalId), async (client) => {
     // A retry of a change already applied: answered as one, not applied again
     // to whatever the ticket has become since.
     const seen = deliveryId ? await seenDelivery(client, source, deliveryId) : undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
-import { withBatchLock } from '../../src/db/locks.js';
+import { LOCKS, withAdvisoryLock } from '../../src/db/locks.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
 
@@ -84,8 +84,11 @@ describe('batch run --via batches, end to end through the simulator', () => {
   it('a second pass while another process holds the batch lock does nothing and says so', async () => {
     h = await startHarness({ tickets: 3 });
     const deps = h.deps();
-    const inner = await withBatchLock(h.db.pool, () =>
-      runBatch(deps, { via: 'batches', trigger: 'schedule' }),
+    const inner = await withAdvisoryLock(
+      h.db.pool,
+      LOCKS.batch,
+      () => runBatch(deps, { via: 'batches', trigger: 'schedule' }),
+      { mode: 'try' },
     );
     expect(inner).toEqual({ busy: true, ticks: [] });
     expect((await h.db.pool.query('SELECT 1 FROM batch_runs')).rowCount).toBe(0);

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DETECT_SQL,
-  detectParams,
-  detectRepeats,
-  vocabularyPairs,
-} from '../../src/chief/detect.js';
+import { detectRepeats, vocabularyPairs } from '../../src/chief/detect.js';
 import { ContextStore } from '../../src/context/store.js';
 import type { Vocabulary } from '../../src/context/vocab.js';
+import { DETECT_SQL, detectParams } from '../../src/db/failures.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { storeExamples } from '../helpers/pipeline.js';
 import { DAY, seedFailures } from './helpers.js';

@@ -1,4 +1,4 @@
-import { type CostKey, type CostRow, costBy, type Range } from '../../db/costs.js';
+import { type CostKey, type CostRow, costBy, costDriver, type Range } from '../../db/costs.js';
 import type { Queryable } from '../../db/pool.js';
 import { int, printable, textTable, usd } from '../../format/display.js';
 
@@ -60,19 +60,7 @@ export async function costsReport(db: Queryable, by: CostKey, range: Range): Pro
     ],
   );
   // The driver is the (agent, purpose, model) that costs most: what to change to spend less.
-  const driver = await db.query<{
-    agent: string;
-    purpose: string | null;
-    model: string | null;
-    n: number;
-    cost: string;
-  }>(
-    `SELECT agent, purpose, model, count(*)::int AS n, sum(cost_usd) AS cost FROM agent_events
-     WHERE kind = 'llm_call' AND occurred_at >= $1 AND occurred_at < $2
-     GROUP BY 1, 2, 3 ORDER BY sum(cost_usd) DESC LIMIT 1`,
-    [range.since, range.until],
-  );
-  const d = driver.rows[0];
+  const d = await costDriver(db, range);
   const top = rows[0];
   const lines = [table, ''];
   if (top)

@@ -1,8 +1,36 @@
-import { type AgentEvent, insertEvents } from '../db/events.js';
-import { type Pool, withTransaction } from '../db/pool.js';
-import type { EvalItem, EvalSummary } from './metrics.js';
+import { type AgentEvent, insertEvents } from './events.js';
+import { type Pool, withTransaction } from './pool.js';
 
 /** eval_runs and eval_items: every run is kept, comparable by model and context version. */
+
+/** The columns of an eval item (eval/metrics.ts `EvalItem` is one). */
+export interface EvalItemRecord {
+  line: number;
+  externalId: string;
+  gold: { outcome: string };
+  outcome?: string;
+  score?: number;
+  model?: string;
+  criteria: Record<string, string>;
+  costUsd: number;
+  latencyMs: number;
+  error?: string;
+}
+
+/** The columns of an eval run's summary (eval/metrics.ts `EvalSummary` is one). */
+export interface EvalSummaryRecord {
+  items: number;
+  errors: number;
+  accuracy: number;
+  kappa: number | null;
+  criteriaKappa: number | null;
+  perCriterion: unknown;
+  confusion: unknown;
+  costUsd: number;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  tierUps: number;
+}
 
 export interface RunMeta {
   dataset: string;
@@ -16,7 +44,7 @@ export interface RunMeta {
 
 export async function saveRun(
   pool: Pool,
-  run: RunMeta & { summary: EvalSummary; items: readonly EvalItem[] },
+  run: RunMeta & { summary: EvalSummaryRecord; items: readonly EvalItemRecord[] },
   /** The run's model calls, stored in the same transaction (they need its id). */
   eventsOf: (runId: number) => AgentEvent[] = () => [],
 ): Promise<number> {

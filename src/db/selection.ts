@@ -1,5 +1,7 @@
-import type { Queryable } from '../db/pool.js';
 import { Ticket } from '../ticket/schema.js';
+import type { Queryable } from './pool.js';
+
+/** The Message Batches selection: which stored tickets a batch run grades. */
 
 export interface Selection {
   contextVersion: string;
