@@ -1,5 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { type ChunkRow, getRun, type RunRow, requestsOf, updateChunk } from '../db/batches.js';
+import {
+  type ChunkRow,
+  getRun,
+  pendingRequestCount,
+  type RunRow,
+  requestsOf,
+  updateChunk,
+} from '../db/batches.js';
 import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
@@ -89,11 +96,7 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   );
   for (const r of missing) tally[await requeue(scope, r, 'missing')]++;
 
-  const left = await deps.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM batch_requests WHERE chunk_id = $1 AND state = 'pending'`,
-    [chunk.id],
-  );
-  if ((left.rows[0]?.n ?? 0) === 0) {
+  if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {
     await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });
   }
   deps.logger.info({ chunkId: chunk.id, ...tally }, 'batch results ingested');

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { type ChunkRow, updateChunk } from '../db/batches.js';
+import { type ChunkRow, claimedBatchIds, customIdsOf, updateChunk } from '../db/batches.js';
 import type { BatchDeps } from './deps.js';
 
 type MessageBatch = Anthropic.Messages.Batches.MessageBatch;
@@ -33,25 +33,14 @@ export async function reconcileSubmitting(deps: BatchDeps, chunk: ChunkRow): Pro
     if (Date.parse(b.created_at) < startedAt - CLOCK_SKEW_MS) break;
     if (totalOf(b) === chunk.request_count) found.push(b);
   }
-  const claimed = new Set(
-    (
-      await deps.pool.query<{ id: string }>(
-        'SELECT anthropic_batch_id AS id FROM batch_chunks WHERE anthropic_batch_id = ANY($1::text[])',
-        [found.map((b) => b.id)],
-      )
-    ).rows.map((r) => r.id),
+  const claimed = await claimedBatchIds(
+    deps.pool,
+    found.map((b) => b.id),
   );
   let candidates = found.filter((b) => !claimed.has(b.id));
 
   if (candidates.length > 1) {
-    const ours = new Set(
-      (
-        await deps.pool.query<{ custom_id: string }>(
-          'SELECT custom_id FROM batch_requests WHERE chunk_id = $1',
-          [chunk.id],
-        )
-      ).rows.map((r) => r.custom_id),
-    );
+    const ours = await customIdsOf(deps.pool, chunk.id);
     const proven: MessageBatch[] = [];
     for (const b of candidates) {
       if (b.processing_status !== 'ended') continue;

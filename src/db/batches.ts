@@ -267,3 +267,30 @@ export async function settlePendingRequests(
 export async function markRunFinished(db: Queryable, runId: number): Promise<void> {
   await db.query('UPDATE batch_runs SET finished_at = now() WHERE id = $1', [runId]);
 }
+
+/** Requests of a chunk still waiting for their result. */
+export async function pendingRequestCount(db: Queryable, chunkId: number): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM batch_requests WHERE chunk_id = $1 AND state = 'pending'`,
+    [chunkId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Which of these Anthropic batch ids a chunk already claims. */
+export async function claimedBatchIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  const r = await db.query<{ id: string }>(
+    'SELECT anthropic_batch_id AS id FROM batch_chunks WHERE anthropic_batch_id = ANY($1::text[])',
+    [ids],
+  );
+  return new Set(r.rows.map((row) => row.id));
+}
+
+/** The custom_ids a chunk submitted. */
+export async function customIdsOf(db: Queryable, chunkId: number): Promise<Set<string>> {
+  const r = await db.query<{ custom_id: string }>(
+    'SELECT custom_id FROM batch_requests WHERE chunk_id = $1',
+    [chunkId],
+  );
+  return new Set(r.rows.map((row) => row.custom_id));
+}
