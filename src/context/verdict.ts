@@ -122,24 +122,66 @@ export function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
+/** The escalation rule a verdict gets when the rubric cannot judge the ticket. */
+export const CANNOT_JUDGE = 'cannot_judge';
+
 /**
  * Applies the rubric's arithmetic in code rather than trusting the model's:
  * weighted score (met 1, partial 0.5, missing 0, n/a excluded) and the
- * outcome policy (escalate > auto-fail > threshold).
+ * outcome policy (not a grade > escalate > auto-fail > threshold).
+ *
+ * "Not a grade" (rubric.md, How to score): `n/a` on a criterion that is
+ * never n/a (every auto-fail one), or fewer applicable criteria than the
+ * rubric's minimum. Such a verdict is escalated under `cannot_judge` with
+ * confidence 0 — which also sends it to the strong model — and can never
+ * pass: an all-`n/a` verdict used to become pass / 100.
  */
 export function applyPolicy(v: Verdict, vocab: Vocabulary, passThreshold = 70): Verdict {
   let got = 0;
   let total = 0;
+  let applicable = 0;
   let autoFailed = false;
+  const refusedNa: string[] = [];
   for (const c of vocab.criteria) {
     const r = v.criteria.find((x) => x.criterion === c.id)?.result ?? 'missing';
-    if (r === 'n/a') continue;
+    if (r === 'n/a') {
+      if (!c.naAllowed) refusedNa.push(c.id);
+      continue;
+    }
+    applicable++;
     total += c.weight;
     got += r === 'met' ? c.weight : r === 'partial' ? c.weight / 2 : 0;
     if (c.autoFail && r !== 'met') autoFailed = true;
   }
-  const score = total > 0 ? Math.round((100 * got) / total) : 100;
-  const outcome: Outcome =
-    v.escalations.length > 0 ? 'escalate' : autoFailed || score < passThreshold ? 'fail' : 'pass';
-  return { ...v, score, outcome };
+  const score = total > 0 ? Math.round((100 * got) / total) : 0;
+  const problems: string[] = [];
+  if (refusedNa.length > 0) {
+    problems.push(`n/a given for ${refusedNa.join(', ')}, which the rubric never allows`);
+  }
+  if (applicable < vocab.minApplicable) {
+    problems.push(
+      `only ${applicable} of ${vocab.criteria.length} criteria applicable; the rubric needs at least ${vocab.minApplicable}`,
+    );
+  }
+  if (problems.length === 0) {
+    const outcome: Outcome =
+      v.escalations.length > 0 ? 'escalate' : autoFailed || score < passThreshold ? 'fail' : 'pass';
+    return { ...v, score, outcome };
+  }
+  const reason = `Not a grade: ${problems.join('; ')}. A reviewer must grade this ticket.`;
+  const canEscalate = vocab.rules.some((r) => r.id === CANNOT_JUDGE);
+  const escalations =
+    canEscalate && !v.escalations.some((e) => e.rule === CANNOT_JUDGE)
+      ? [...v.escalations, { rule: CANNOT_JUDGE, reason }]
+      : v.escalations;
+  return {
+    ...v,
+    score,
+    // Without a cannot_judge rule in the context there is nobody to escalate
+    // to; failing is the closed side, passing never is.
+    outcome: escalations.length > 0 ? 'escalate' : 'fail',
+    escalations,
+    confidence: 0,
+    missing_information: [reason, ...v.missing_information].slice(0, 30),
+  };
 }
