@@ -6,9 +6,11 @@ import { createPool, type Pool } from './db/pool.js';
 import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
 import { PriceTable } from './llm/prices.js';
+import { redactingFetch } from './llm/redact-fetch.js';
 import { createLogger } from './logger.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { Shutdown } from './shutdown.js';
+import { Redactor } from './ticket/redact.js';
 
 /** The clients a process needs, created once by its entry point and passed in. */
 export interface Runtime {
@@ -55,6 +57,9 @@ export function createRuntime(
     apiKey: config.ANTHROPIC_API_KEY,
     baseURL: config.ANTHROPIC_BASE_URL,
     timeoutMs: config.ANTHROPIC_TIMEOUT,
+    ...(config.QC_REDACT.length > 0
+      ? { fetch: redactingFetch(new Redactor(config.QC_REDACT)) }
+      : {}),
   });
   const prices = new PriceTable(config.QC_PRICES);
   for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])
