@@ -1,8 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The review pages' Content-Security-Policy. The pages run no script of
- * their own (src/web/views has no <script>); Bull Board loads its bundle from
+ * The only inline script of the pages: the period filter's
+ * `onchange="this.form.submit()"` (src/web/routes/range.ts; a <noscript>
+ * button covers browsers without it). CSP allows exactly that handler by
+ * its hash ('unsafe-hashes' applies to event-handler attributes only).
+ */
+export const INLINE_HANDLERS = ['this.form.submit()'] as const;
+const hashOf = (js: string) => `'sha256-${createHash('sha256').update(js).digest('base64')}'`;
+
+/**
+ * The review pages' Content-Security-Policy. The pages have no <script> of
+ * their own, only the hashed handler above; Bull Board loads its bundle from
  * /review/queues/static ('self'), and its one inline <script> is a JSON data
  * block, which CSP does not execute or block. Styles: the views use <style>
  * blocks and style attributes with computed values (bar widths, chart
@@ -11,14 +21,15 @@ import type { FastifyRequest } from 'fastify';
  */
 export const REVIEW_CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  `script-src 'self' 'unsafe-hashes' ${INLINE_HANDLERS.map(hashOf).join(' ')}`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-  "base-uri 'none'",
+  // Bull Board's page sets <base href> to its own path, for its relative script URLs.
+  "base-uri 'self'",
 ].join('; ');
 
 /**
