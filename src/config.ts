@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedactKinds } from './ticket/redact.js';
 
 /**
  * Every environment variable the product reads, in one schema. Parsed once, at
@@ -126,6 +127,32 @@ export const ConfigSchema = z.object({
   ZENDESK_API_TOKEN: optionalString,
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
+
+  // Issue 10: privacy and login
+  /** Personal data replaced by placeholders before any model call: email,phone,card,iban,ip,secret or all. */
+  QC_REDACT: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const kinds = parseRedactKinds(text);
+      if (typeof kinds === 'string') {
+        ctx.addIssue({ code: 'custom', message: kinds });
+        return z.NEVER;
+      }
+      return kinds;
+    }),
+  /** Tickets (with results, escalations, overrides, events) older than this are erased daily; unset = kept. */
+  QC_RETENTION_TICKETS: duration.optional(),
+  /** agent_events older than this are deleted daily; unset = kept. */
+  QC_RETENTION_EVENTS: duration.optional(),
+  /** When the daily retention job runs (cron, in QC_TZ). */
+  QC_RETENTION_CRON: z.string().default('30 3 * * *'),
+  /** Failed logins per name before the backoff starts doubling (1 s, 2 s, 4 s … capped). */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).default(3),
+  LOGIN_MAX_BACKOFF: duration.default(15 * 60_000),
+  /** Failed logins per client IP, across every name, per LOGIN_IP_WINDOW. */
+  LOGIN_IP_LIMIT: z.coerce.number().int().min(1).default(30),
+  LOGIN_IP_WINDOW: duration.default(15 * 60_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

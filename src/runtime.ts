@@ -6,9 +6,11 @@ import { createPool, type Pool } from './db/pool.js';
 import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
 import { PriceTable } from './llm/prices.js';
+import { redactingFetch } from './llm/redact-fetch.js';
 import { createLogger } from './logger.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { Shutdown } from './shutdown.js';
+import { Redactor } from './ticket/redact.js';
 
 /** The clients a process needs, created once by its entry point and passed in. */
 export interface Runtime {
@@ -57,6 +59,9 @@ export function createRuntime(
     timeoutMs: config.ANTHROPIC_TIMEOUT,
     retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
     logger,
+    ...(config.QC_REDACT.length > 0
+      ? { fetch: redactingFetch(new Redactor(config.QC_REDACT)) }
+      : {}),
   });
   const prices = new PriceTable(config.QC_PRICES);
   for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])

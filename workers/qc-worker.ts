@@ -7,6 +7,7 @@ import { captureConsole } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
 import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
+import { startRetentionScheduler } from '../src/queue/retention.js';
 import { createRuntime } from '../src/runtime.js';
 
 /**
@@ -41,6 +42,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   });
   // The nightly batch and its poller: idempotent when every worker process registers them.
   const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
+  // Personal data: the daily retention job (QC_RETENTION_TICKETS / QC_RETENTION_EVENTS).
+  const retention = await startRetentionScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
   // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.
   const queue = quietQueue(new Queue(QC_QUEUE, { connection, prefix: config.QUEUE_PREFIX }));
   const budget = startBudgetChecks(budgetDepsOf(rt, queue), {
@@ -52,6 +55,7 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   rt.shutdown
     .add('stop taking jobs and finish those in flight', () => worker.close())
     .add('stop the batch scheduler worker', () => batch.close())
+    .add('stop the retention job', () => retention.close())
     .add('stop budget checks', () => budget.stop())
     .add('close the producer queue', () => queue.close())
     .add('close redis', async () => {

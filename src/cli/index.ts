@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
 import { registerBatchCommands } from './batch.js';
 import { registerChiefCommands } from './chief.js';
+import { registerEraseCommand } from './erase.js';
 import { registerReviewCommands } from './review.js';
 import { nonNegativeInt as int, withPool, withQcQueue } from './support.js';
 
@@ -167,6 +168,7 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
   registerBatchCommands(program, getConfig);
   registerChiefCommands(program, getConfig);
   registerReviewCommands(program, getConfig);
+  registerEraseCommand(program, getConfig);
   return program;
 }
 

@@ -44,6 +44,8 @@ export interface Criterion {
   title: string;
   weight: number;
   autoFail: boolean;
+  /** False when the criterion's text says "n/a: never"; auto-fail criteria are never n/a. */
+  naAllowed: boolean;
 }
 export interface EscalationRule {
   id: string;
@@ -78,9 +80,29 @@ export function parseRubric(md: string): Criterion[] {
       if (!Number.isFinite(weight) || weight < 0) {
         throw new ContextParseError(`rubric.md: \`${s.id}\` has no valid "Weight: N" line`);
       }
-      return { id: s.id, title: s.title, weight, autoFail: yes(field(s.body, 'Auto-fail')) };
+      const autoFail = yes(field(s.body, 'Auto-fail'));
+      const naNever = /^never\b/i.test(field(s.body, 'n/a') ?? '');
+      return { id: s.id, title: s.title, weight, autoFail, naAllowed: !autoFail && !naNever };
     }),
   );
+}
+
+/**
+ * The rubric's "Minimum applicable criteria: N" line: a verdict with fewer
+ * criteria that are not `n/a` is not a grade. Without the line the minimum
+ * is 1 — a score over no criteria is not a score — so a context that says
+ * nothing still never turns an all-`n/a` verdict into a pass.
+ */
+export function parseMinApplicable(md: string): number {
+  const raw = field(md, 'Minimum applicable criteria');
+  if (raw === undefined) return 1;
+  const n = Number(/^\d+/.exec(raw)?.[0]);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ContextParseError(
+      `rubric.md: "Minimum applicable criteria: ${raw}" is not a whole number ≥ 1`,
+    );
+  }
+  return n;
 }
 
 export function parseEscalation(md: string): EscalationRule[] {

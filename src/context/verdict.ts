@@ -133,8 +133,8 @@ const resultOf = (results: Results, id: string): CriterionResult =>
 
 /**
  * The rubric's score: weighted mean with met 1, partial 0.5, missing 0, `n/a`
- * left out (an absent result counts as missing), rounded half up; 100 when
- * every criterion is `n/a`.
+ * left out (an absent result counts as missing), rounded half up; 0 when no
+ * criterion applies (such a verdict is not a grade: see `applyPolicy`).
  */
 export function scoreOf(results: Results, criteria: readonly ScoredCriterion[]): number {
   let got = 0;
@@ -145,7 +145,7 @@ export function scoreOf(results: Results, criteria: readonly ScoredCriterion[]):
     total += c.weight;
     got += r === 'met' ? c.weight : r === 'partial' ? c.weight / 2 : 0;
   }
-  return total > 0 ? Math.round((100 * got) / total) : 100;
+  return total > 0 ? Math.round((100 * got) / total) : 0;
 }
 
 /**
@@ -172,9 +172,41 @@ export function outcomeOf(
   return { score, outcome };
 }
 
+/** The escalation rule a verdict gets when the rubric cannot judge the ticket. */
+export const CANNOT_JUDGE = 'cannot_judge';
+
+/**
+ * Why these results are not a grade (rubric.md, How to score): `n/a` on a
+ * criterion that is never n/a (every auto-fail one), or fewer applicable
+ * criteria than the rubric's minimum. Empty when they are a grade.
+ */
+export function notAGrade(results: Results, vocab: Vocabulary): string[] {
+  const refusedNa: string[] = [];
+  let applicable = 0;
+  for (const c of vocab.criteria) {
+    const r = resultOf(results, c.id);
+    if (r !== 'n/a') applicable++;
+    else if (!c.naAllowed) refusedNa.push(c.id);
+  }
+  const problems: string[] = [];
+  if (refusedNa.length > 0) {
+    problems.push(`n/a given for ${refusedNa.join(', ')}, which the rubric never allows`);
+  }
+  if (applicable < vocab.minApplicable) {
+    problems.push(
+      `only ${applicable} of ${vocab.criteria.length} criteria applicable; the rubric needs at least ${vocab.minApplicable}`,
+    );
+  }
+  return problems;
+}
+
 /**
  * Applies the rubric's arithmetic in code rather than trusting the model's:
  * `outcomeOf` over the verdict's criterion results (first result per id).
+ *
+ * A verdict that is not a grade (`notAGrade`) is escalated under
+ * `cannot_judge` with confidence 0 — which also sends it to the strong
+ * model — and can never pass: an all-`n/a` verdict used to become pass / 100.
  */
 export function applyPolicy(
   v: Verdict,
@@ -183,5 +215,24 @@ export function applyPolicy(
 ): Verdict {
   const results: Record<string, CriterionResult> = {};
   for (const c of [...v.criteria].reverse()) results[c.criterion] = c.result; // first one wins
-  return { ...v, ...outcomeOf(results, v.escalations.length > 0, vocab.criteria, passThreshold) };
+  const problems = notAGrade(results, vocab);
+  if (problems.length === 0) {
+    return { ...v, ...outcomeOf(results, v.escalations.length > 0, vocab.criteria, passThreshold) };
+  }
+  const reason = `Not a grade: ${problems.join('; ')}. A reviewer must grade this ticket.`;
+  const canEscalate = vocab.rules.some((r) => r.id === CANNOT_JUDGE);
+  const escalations =
+    canEscalate && !v.escalations.some((e) => e.rule === CANNOT_JUDGE)
+      ? [...v.escalations, { rule: CANNOT_JUDGE, reason }]
+      : v.escalations;
+  return {
+    ...v,
+    score: scoreOf(results, vocab.criteria),
+    // Without a cannot_judge rule in the context there is nobody to escalate
+    // to; failing is the closed side, passing never is.
+    outcome: escalations.length > 0 ? 'escalate' : 'fail',
+    escalations,
+    confidence: 0,
+    missing_information: [reason, ...v.missing_information].slice(0, 30),
+  };
 }

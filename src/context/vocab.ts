@@ -6,6 +6,7 @@ import {
   type Pattern,
   parseAgentCategories,
   parseEscalation,
+  parseMinApplicable,
   parsePatterns,
   parseRubric,
 } from './parse.js';
@@ -17,6 +18,8 @@ import {
  */
 export interface Vocabulary {
   criteria: Criterion[];
+  /** rubric.md's "Minimum applicable criteria": fewer non-n/a results is not a grade. */
+  minApplicable: number;
   rules: EscalationRule[];
   patterns: Pattern[];
   /** Agents other than the QC worker, with the categories their file declares. */
@@ -40,8 +43,17 @@ export function buildVocabulary(files: ReadonlyMap<string, string>): Vocabulary 
     agents[agent] = categories;
   }
   need(`agents/${QC_AGENT}.md`);
+  const rubric = need('rubric.md');
+  const criteria = parseRubric(rubric);
+  const minApplicable = parseMinApplicable(rubric);
+  if (minApplicable > criteria.length) {
+    throw new ContextParseError(
+      `rubric.md: minimum applicable criteria ${minApplicable} exceeds the ${criteria.length} criteria`,
+    );
+  }
   return {
-    criteria: parseRubric(need('rubric.md')),
+    criteria,
+    minApplicable,
     rules: parseEscalation(need('escalation.md')),
     patterns: parsePatterns(need('patterns.md')),
     agents,

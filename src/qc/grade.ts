@@ -15,6 +15,7 @@ import {
 } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
+import { truncateTicket, truncationNote } from '../ticket/truncate.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
 
@@ -336,6 +337,15 @@ async function grade(
       category: a.category,
       details: { kind: 'attribution', note: a.note },
     });
+  }
+  // The model saw a shortened ticket: the verdict says so (src/ticket/truncate.ts).
+  const { truncation } = truncateTicket(ticket);
+  if (truncation) {
+    const v = final.verdict;
+    final.verdict = {
+      ...v,
+      missing_information: [truncationNote(truncation), ...v.missing_information].slice(0, 30),
+    };
   }
   return {
     ...final,

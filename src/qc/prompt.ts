@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Ticket } from '../ticket/schema.js';
+import { truncateTicket } from '../ticket/truncate.js';
 
 /**
  * The per-ticket (uncached) part of a QC call. The ticket is data, delimited
@@ -7,7 +8,9 @@ import type { Ticket } from '../ticket/schema.js';
  * delimiter or pose as instructions.
  */
 export function ticketMessage(ticket: Ticket): Anthropic.MessageParam {
-  const { source: _source, ...rest } = ticket;
+  const { source: _source, ...whole } = ticket;
+  // Oversize tickets keep their start and end (src/ticket/truncate.ts).
+  const rest = truncateTicket(whole).ticket;
   const json = JSON.stringify(rest, null, 1).replace(/</g, '\\u003c');
   return {
     role: 'user',

@@ -9,6 +9,7 @@ import { html } from '../format/html.js';
 import { quietQueue } from '../queue/connection.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import { installGuard } from './auth/guard.js';
+import { REVIEW_CSP, servedOverHttps } from './auth/headers.js';
 import { registerLoginRoutes } from './auth/routes.js';
 import type { ReviewDeps } from './deps.js';
 import { ReviewError } from './errors.js';
@@ -81,10 +82,14 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
 
   installGuard(app, { pool, users: config.REVIEW_USERS, now, base });
   // One click approves a proposal or resumes a paused queue: no other site may frame these pages.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', async (req, reply) => {
     reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('content-security-policy', REVIEW_CSP);
     reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
+    if (servedOverHttps(req, config.TRUST_PROXY)) {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
   });
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -112,7 +117,18 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
   const notify = deps.notify ?? defaultBudgetNotify(config, logger);
   const common = { pool, base, now };
 
-  registerLoginRoutes(app, { pool, users: config.REVIEW_USERS, now, base });
+  registerLoginRoutes(app, {
+    pool,
+    users: config.REVIEW_USERS,
+    now,
+    base,
+    throttle: {
+      freeFailures: config.LOGIN_FREE_FAILURES,
+      maxBackoffMs: config.LOGIN_MAX_BACKOFF,
+      ipLimit: config.LOGIN_IP_LIMIT,
+      ipWindowMs: config.LOGIN_IP_WINDOW,
+    },
+  });
   registerEscalationRoutes(app, common);
   registerOverrideRoutes(app, common);
   registerTechnicianRoutes(app, common);

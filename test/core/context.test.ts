@@ -138,9 +138,10 @@ describe('context files', () => {
       outcome: 'fail',
     });
     expect(scoreOf({}, vocab.criteria)).toBe(0);
+    // Nothing applicable scores 0; applyPolicy refuses such a verdict as not a grade.
     expect(
       scoreOf(Object.fromEntries(vocab.criteria.map((c) => [c.id, 'n/a'])), vocab.criteria),
-    ).toBe(100);
+    ).toBe(0);
     // applyPolicy is the same rule over a model's verdict; the first result per criterion counts.
     const verdict = {
       outcome: 'pass',

@@ -195,7 +195,9 @@ export class BatchStore {
           ? 'schemaBreak'
           : roll < faults.schemaBreak + faults.noTool
             ? 'noTool'
-            : null;
+            : roll < faults.schemaBreak + faults.noTool + faults.allNa
+              ? 'allNa'
+              : null;
       return {
         type: 'succeeded',
         message: complete(this.engine, prepared, { fault: outputFault, serviceTier: 'batch' }),

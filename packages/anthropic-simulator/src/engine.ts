@@ -1,3 +1,4 @@
+import { allNaInput } from './all-na.js';
 import { newId } from './ids.js';
 import { effectiveNoise, type ModelInfo } from './models.js';
 import type { SimulatorOptions } from './options.js';
@@ -40,7 +41,7 @@ export interface Prepared {
   limitTokens: number;
 }
 
-export type OutputFault = 'schemaBreak' | 'noTool' | null;
+export type OutputFault = 'schemaBreak' | 'noTool' | 'allNa' | null;
 
 export function prepare(deps: EngineDeps, raw: unknown): Prepared {
   const { body, model } = validateMessagesRequest(raw);
@@ -71,6 +72,7 @@ function replyBlocks(deps: EngineDeps, p: Prepared, fault: OutputFault): OutputB
   const ctx = callContext(p.body, tool, p.model, noise, opts.seed);
   let input = deps.tools.get(tool.name)(ctx);
   if (fault === 'schemaBreak') input = breakInput(input, tool.input_schema as Schema);
+  if (fault === 'allNa') input = allNaInput(input);
   return [{ type: 'tool_use', id: newId.toolUse(), name: tool.name, input }];
 }
 

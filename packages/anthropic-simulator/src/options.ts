@@ -5,7 +5,14 @@ import { z } from 'zod';
  * take a deep-partial patch; `mergeOptions` applies it over the current value.
  */
 
-export const FAULT_KINDS = ['overloaded', 'serverError', 'hang', 'schemaBreak', 'noTool'] as const;
+export const FAULT_KINDS = [
+  'overloaded',
+  'serverError',
+  'hang',
+  'schemaBreak',
+  'noTool',
+  'allNa',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultOptions {
@@ -19,6 +26,8 @@ export interface FaultOptions {
   schemaBreak: number;
   /** Share answered with a text block only (stop_reason end_turn). */
   noTool: number;
+  /** Share whose `record_verdict` input marks every criterion `n/a` and claims pass, 100, high confidence. */
+  allNa: number;
   hangMs: number;
 }
 
@@ -76,7 +85,15 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   seed: 1,
   noise: 0.05,
   modelNoise: {},
-  faults: { overloaded: 0, serverError: 0, hang: 0, schemaBreak: 0, noTool: 0, hangMs: 600_000 },
+  faults: {
+    overloaded: 0,
+    serverError: 0,
+    hang: 0,
+    schemaBreak: 0,
+    noTool: 0,
+    allNa: 0,
+    hangMs: 600_000,
+  },
   rateLimits: { requestsPerMinute: 0, inputTokensPerMinute: 0, outputTokensPerMinute: 0 },
   cacheTtlMs: 300_000,
   cacheTtl1hMs: 3_600_000,
@@ -105,6 +122,7 @@ export const OptionsPatchSchema = z
         hang: share,
         schemaBreak: share,
         noTool: share,
+        allNa: share,
         hangMs: nonNegative,
       })
       .partial()

@@ -2,7 +2,7 @@ import { ERROR_STATUS, invalid } from './api-error.js';
 import type { Handler } from './context.js';
 import { isApiErrorType, isFaultKind } from './faults.js';
 import { sendJson } from './http.js';
-import { parseOptionsPatch, type SimulatorOptions } from './options.js';
+import { FAULT_KINDS, parseOptionsPatch, type SimulatorOptions } from './options.js';
 import { isObject } from './wire.js';
 
 /**
@@ -43,8 +43,7 @@ export const getOptions: Handler = (sim, ex) => {
 export const postFaults: Handler = (sim, ex) => {
   const body = isObject(ex.body) ? ex.body : {};
   const count = body.count ?? 1;
-  if (!isFaultKind(body.kind))
-    throw invalid('kind: one of overloaded, serverError, hang, schemaBreak, noTool');
+  if (!isFaultKind(body.kind)) throw invalid(`kind: one of ${FAULT_KINDS.join(', ')}`);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
     throw invalid('count: a whole number >= 0');
   sim.faults.inject(body.kind, count);

@@ -17,7 +17,8 @@ export const postMessage: Handler = async (sim, ex) => {
   if (fault === 'overloaded') throw new SimApiError('overloaded_error', 'Overloaded');
   if (fault === 'serverError') throw new SimApiError('api_error', 'Internal server error');
   if (fault === 'hang') await sim.waiters.wait(opts.faults.hangMs, ex.signal);
-  const outputFault = fault === 'schemaBreak' || fault === 'noTool' ? fault : null;
+  const outputFault =
+    fault === 'schemaBreak' || fault === 'noTool' || fault === 'allNa' ? fault : null;
   const message = complete(sim.engine, prepared, { fault: outputFault, serviceTier: 'standard' });
   sim.limiter.recordOutput(message.usage.output_tokens);
   sendJson(ex.res, 200, message, sim.limiter.headers());

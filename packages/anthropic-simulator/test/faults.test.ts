@@ -47,6 +47,23 @@ describe('fault injection', () => {
     expect(validateJson(input, verdictSchema()).length).toBeGreaterThan(0);
   });
 
+  it('allNa → a schema-valid verdict with every criterion n/a, claiming pass / 100', async () => {
+    sim = await startSimulator({ noise: 0 });
+    sim.injectFaults('allNa', 1);
+    const first = await client(sim).messages.create(qcRequest());
+    const input = (first.content[0] as Anthropic.ToolUseBlock).input as {
+      criteria: { result: string }[];
+      outcome: string;
+      score: number;
+    };
+    expect(validateJson(input, verdictSchema())).toEqual([]);
+    expect(new Set(input.criteria.map((c) => c.result))).toEqual(new Set(['n/a']));
+    expect([input.outcome, input.score]).toEqual(['pass', 100]);
+    const next = await client(sim).messages.create(qcRequest());
+    const again = (next.content[0] as Anthropic.ToolUseBlock).input as typeof input;
+    expect(again.criteria.some((c) => c.result !== 'n/a')).toBe(true);
+  });
+
   it('noTool → a text block only, stop_reason end_turn', async () => {
     sim = await startSimulator({ noise: 0 });
     sim.injectFaults('noTool', 1);

@@ -35,6 +35,6 @@ describe('score and outcome from the rubric in the prompt', () => {
       outcome: 'fail',
       autoFailed: ['no_secrets'],
     });
-    expect(scoreOf([['a', 'n/a']], rubric.weights)).toBe(100);
+    expect(scoreOf([['a', 'n/a']], rubric.weights)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ReviewUser } from '../../config.js';
 import { audit } from '../../db/audit.js';
+import { bumpLoginBurst, insertLoginBurst } from '../../db/login-audit.js';
 import type { Pool } from '../../db/pool.js';
 import { verifyPassword } from '../../decisions/password.js';
 import { html } from '../../format/html.js';
@@ -14,6 +15,7 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_MS,
 } from './sessions.js';
+import { AuditBursts, LoginThrottle, type ThrottleOptions, VerifyTimer } from './throttle.js';
 
 /** Login and logout. The only public route is the login form (GET and its POST). */
 
@@ -22,10 +24,21 @@ export interface LoginDeps {
   users: ReviewUser[];
   now: () => Date;
   base: string;
+  throttle?: Partial<ThrottleOptions>;
 }
 
-const MAX_FAILURES = 5;
-const LOCKOUT_MS = 15 * 60_000;
+const THROTTLE_DEFAULTS: ThrottleOptions = {
+  freeFailures: 3,
+  maxBackoffMs: 15 * 60_000,
+  ipLimit: 30,
+  ipWindowMs: 15 * 60_000,
+};
+
+/** Set after a successful sign-in: this browser has been that user before (signed, 90 days). */
+export const KNOWN_COOKIE = 'tqc_known';
+const KNOWN_MAX_AGE_S = 90 * 86_400;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Only a path inside the review pages: `next` must never send a reviewer
@@ -53,8 +66,26 @@ function storableName(name: string): string {
 
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
   const { base } = deps;
-  // Per address and name: enough to stop guessing, small enough to keep in memory.
-  const failures = new Map<string, { count: number; since: number }>();
+  const throttle = new LoginThrottle(
+    deps.users.map((u) => u.name),
+    { ...THROTTLE_DEFAULTS, ...deps.throttle },
+  );
+  const bursts = new AuditBursts();
+  const timer = new VerifyTimer();
+  /** One audit row per burst (per typed name, or per address once it is blocked). */
+  const auditFailure = async (key: string, actor: string, action: string, ip: string) => {
+    const at = deps.now();
+    const open = bursts.current(key, at.getTime());
+    if (open) {
+      await bumpLoginBurst(deps.pool, open.rowId, { count: open.count, ip, at });
+    } else {
+      bursts.opened(
+        key,
+        await insertLoginBurst(deps.pool, { actor, action, ip, at }),
+        at.getTime(),
+      );
+    }
+  };
   const cookie = (req: FastifyRequest, httpOnly = true) =>
     ({
       path: base,
@@ -97,40 +128,43 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     const b = req.body as { username?: string; password?: string; next?: string };
     const name = String(b.username ?? '').trim();
     const next = safeNext(b.next, base);
-    // Keyed on the bounded name: a flood of megabyte-long names must not fill memory.
-    const key = `${req.ip}|${storableName(name)}`;
+    // The bounded name: a flood of megabyte-long names must not fill memory.
+    const stored = storableName(name);
     const now = deps.now().getTime();
-    const f = failures.get(key);
-    if (f && f.count >= MAX_FAILURES && now - f.since < LOCKOUT_MS) {
-      return form(req, reply, next, 'Too many failed attempts. Wait 15 minutes and try again.');
-    }
-    const user = deps.users.find((u) => u.name === name);
-    const ok = await verifyPassword(String(b.password ?? ''), user?.passwordHash);
-    if (!ok || !user) {
-      // Bounded: a flood of made-up names must not grow this map without end.
-      if (failures.size > 10_000) {
-        for (const [k, v] of failures) if (now - v.since >= LOCKOUT_MS) failures.delete(k);
+    const known = req.unsignCookie(req.cookies[KNOWN_COOKIE] ?? '');
+    const knownDevice = known.valid && known.value === name && name !== '';
+    if (!knownDevice) {
+      // Checked before any scrypt: a held-back try costs nothing but this.
+      const wait = Math.max(throttle.ipWaitMs(req.ip, now), throttle.nameWaitMs(stored, now));
+      if (wait > 0) {
+        await auditFailure(`blocked|${req.ip}`, stored || '(empty)', 'login.blocked', req.ip);
+        const s = Math.ceil(wait / 1000);
+        reply.header('retry-after', String(s));
+        return form(req, reply, next, `Too many failed attempts. Try again in ${s} s.`);
       }
-      const fresh = !f || now - f.since >= LOCKOUT_MS;
-      failures.set(key, {
-        count: fresh ? 1 : (f?.count ?? 0) + 1,
-        since: fresh ? now : (f?.since ?? now),
-      });
-      await audit(deps.pool, {
-        actor: storableName(name) || '(empty)',
-        role: 'unknown',
-        via: 'web',
-        action: 'login.failed',
-        details: { ip: req.ip },
-      });
+    }
+    const user = throttle.isKnownName(name) ? deps.users.find((u) => u.name === name) : undefined;
+    let ok = false;
+    if (user) {
+      const started = performance.now();
+      ok = await verifyPassword(String(b.password ?? ''), user.passwordHash);
+      timer.observe(performance.now() - started);
+    } else {
+      // No scrypt for a name nobody has; answer after scrypt's usual time, which costs no CPU.
+      await sleep(timer.typicalMs);
+    }
+    if (!ok || !user) {
+      throttle.fail(stored, req.ip, now);
+      await auditFailure(`name|${stored}`, stored || '(empty)', 'login.failed', req.ip);
       return form(req, reply, next, 'Wrong name or password.');
     }
-    failures.delete(key);
+    throttle.succeed(stored);
     const s = await createSession(deps.pool, user.name, deps.now());
     const maxAge = Math.floor(SESSION_TTL_MS / 1000);
     reply.clearCookie(LOGIN_COOKIE, { path: base });
     reply.setCookie(SESSION_COOKIE, s.token, { ...cookie(req), maxAge });
     reply.setCookie(CSRF_COOKIE, s.csrf, { ...cookie(req, false), signed: false, maxAge });
+    reply.setCookie(KNOWN_COOKIE, user.name, { ...cookie(req), maxAge: KNOWN_MAX_AGE_S });
     await audit(deps.pool, {
       actor: user.name,
       role: user.role,

@@ -16,7 +16,8 @@ export interface Rubric {
 /**
  * met 1, partial 0.5, missing 0, `n/a` (or any other result) left out;
  * `round(100 · Σ weight·value / Σ weight)`, half up; weight 1 for a criterion
- * the rubric gives none; 100 when nothing is left to score.
+ * the rubric gives none; 0 when nothing is left to score (the product refuses
+ * such a verdict as not a grade).
  */
 export function scoreOf(
   results: Iterable<readonly [string, string]>,
@@ -31,7 +32,7 @@ export function scoreOf(
     num += w * value;
     den += w;
   }
-  return den === 0 ? 100 : Math.floor((100 * num) / den + 0.5 + 1e-9);
+  return den === 0 ? 0 : Math.floor((100 * num) / den + 0.5 + 1e-9);
 }
 
 /** escalate if any escalation; else fail on an auto-fail criterion partial/missing or a score below the pass mark; else pass. */

@@ -53,6 +53,8 @@ const RAW_SECRETS = [
   /\b\d{6}(?:-\d{6}){7}\b/,
   /\b\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}\b/,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  // rubric.md: a redaction placeholder for a secret or card number was a secret in clear.
+  /\[(?:SECRET|CARD)_\d+\]/,
 ];
 const PARTIAL =
   /\b((usual|standard|same) (password|pw)|password[^.\n]{0,30}\b(plus|followed by|and) the year|(sent|emailed|texted) (the |her |his |their )?(new )?(password|credentials)[^.\n]{0,30}\b(by|via|over|in) (plain )?(e-?mail|sms|text))\b/i;
