@@ -95,15 +95,19 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
   );
 
   // Lets an admin re-run the check after changing a budget, without waiting for the interval.
-  app.post('/queue/check-budget', { config: { reviewAdmin: true } }, async (_req, reply) => {
-    await checkBudget({
-      pool: d.pool,
-      queue: need(),
-      config: d.config,
-      logger: d.logger,
-      notify: d.notify,
-      now: d.now,
-    });
-    return reply.redirect(`${d.base}/queue`, 303);
-  });
+  r.post(
+    '/queue/check-budget',
+    { config: { reviewAdmin: true }, schema: { body: form({}) } },
+    async (_req, reply) => {
+      await checkBudget({
+        pool: d.pool,
+        queue: need(),
+        config: d.config,
+        logger: d.logger,
+        notify: d.notify,
+        now: d.now,
+      });
+      return reply.redirect(`${d.base}/queue`, 303);
+    },
+  );
 }
