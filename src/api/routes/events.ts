@@ -96,7 +96,7 @@ async function resolveTicket(pool: Pool, e: EventIn): Promise<number | null | un
 
 export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   /**
-   * Before the schema sees the body: the bearer token first (nothing is read
+   * Before the schema sees the body: the bearer token first (nothing is parsed
    * for a caller we do not know), then the raw bytes as JSON. The app keeps
    * every body as bytes for the webhooks' signatures.
    */
@@ -111,39 +111,36 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   };
 
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post(
-    '/events',
-    { preValidation: authenticateThenParse, schema: { body: Body } },
-    async (req, reply) => {
-      const list = 'events' in req.body ? req.body.events : [req.body];
-      const single = !('events' in req.body);
-      const vocab = (await deps.contexts.active()).vocab;
-      const issues: Issue[] = [];
-      const events: AgentEvent[] = [];
-      for (const [i, e] of list.entries()) {
-        const at = single ? '' : `events.${i}.`;
-        const problems = vocabularyIssues(e, vocab, at);
-        if (e.occurredAt && Date.parse(e.occurredAt) > deps.now() + 5 * 60_000) {
-          problems.push({ path: `${at}occurredAt`, message: 'in the future' });
-        }
-        const ticketId = problems.length ? null : await resolveTicket(deps.pool, e);
-        if (ticketId === undefined)
-          problems.push({
-            path: `${at}${e.ticketId ? 'ticketId' : 'ticket'}`,
-            message: 'no such ticket',
-          });
-        issues.push(...problems);
-        const { ticket: _ref, ticketId: _id, occurredAt, ...rest } = e;
-        events.push({
-          ...rest,
-          ticketId: ticketId ?? null,
-          ...(occurredAt ? { occurredAt: new Date(occurredAt) } : {}),
-        });
+  const route = { preValidation: authenticateThenParse, schema: { body: Body } };
+  r.post('/events', route, async (req, reply) => {
+    const list = 'events' in req.body ? req.body.events : [req.body];
+    const single = !('events' in req.body);
+    const vocab = (await deps.contexts.active()).vocab;
+    const issues: Issue[] = [];
+    const events: AgentEvent[] = [];
+    for (const [i, e] of list.entries()) {
+      const at = single ? '' : `events.${i}.`;
+      const problems = vocabularyIssues(e, vocab, at);
+      if (e.occurredAt && Date.parse(e.occurredAt) > deps.now() + 5 * 60_000) {
+        problems.push({ path: `${at}occurredAt`, message: 'in the future' });
       }
-      if (issues.length) throw invalidBody(issues, 'events refused: nothing was written');
-      const ids = await insertEvents(deps.pool, events);
-      for (const e of events) deps.metrics.events.inc({ agent: e.agent, kind: e.kind });
-      return reply.code(201).send({ ids });
-    },
-  );
+      const ticketId = problems.length ? null : await resolveTicket(deps.pool, e);
+      if (ticketId === undefined)
+        problems.push({
+          path: `${at}${e.ticketId ? 'ticketId' : 'ticket'}`,
+          message: 'no such ticket',
+        });
+      issues.push(...problems);
+      const { ticket: _ref, ticketId: _id, occurredAt, ...rest } = e;
+      events.push({
+        ...rest,
+        ticketId: ticketId ?? null,
+        ...(occurredAt ? { occurredAt: new Date(occurredAt) } : {}),
+      });
+    }
+    if (issues.length) throw invalidBody(issues, 'events refused: nothing was written');
+    const ids = await insertEvents(deps.pool, events);
+    for (const e of events) deps.metrics.events.inc({ agent: e.agent, kind: e.kind });
+    return reply.code(201).send({ ids });
+  });
 }

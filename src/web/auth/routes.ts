@@ -6,7 +6,7 @@ import { audit } from '../../db/audit.js';
 import type { Pool } from '../../db/pool.js';
 import { verifyPassword } from '../../decisions/password.js';
 import { html } from '../../format/html.js';
-import { form } from '../routes/inputs.js';
+import { form as formBody } from '../routes/inputs.js';
 import { page } from '../views/layout.js';
 import {
   CSRF_COOKIE,
@@ -50,7 +50,7 @@ const typed = z.preprocess((v) => (v === undefined || v === null ? '' : String(v
 
 /** `next` may be anything: safeNext decides, and falls back to the escalations. */
 const LoginQuery = z.object({ next: z.unknown().optional() });
-const LoginForm = form({ username: typed, password: typed, next: z.unknown().optional() });
+const LoginForm = formBody({ username: typed, password: typed, next: z.unknown().optional() });
 
 /** What is remembered or audited of a typed name: a wrong one may be any size the form allows. */
 const MAX_NAME = 128;
@@ -74,7 +74,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
       signed: true,
     }) as const;
 
-  const loginForm = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string) => {
+  const form = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string) => {
     const token = newToken();
     reply.setCookie(LOGIN_COOKIE, token, { ...cookie(req), sameSite: 'strict' });
     const body = html`<div class="login card"><h1>Sign in</h1>
@@ -99,71 +99,61 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
   };
 
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const open = { config: { reviewPublic: true } };
 
-  r.get(
-    '/login',
-    { config: { reviewPublic: true }, schema: { querystring: LoginQuery } },
-    async (req, reply) => loginForm(req, reply, safeNext(req.query.next, base)),
-  );
+  r.get('/login', { ...open, schema: { querystring: LoginQuery } }, async (req, reply) => {
+    return form(req, reply, safeNext(req.query.next, base));
+  });
 
-  r.post(
-    '/login',
-    { config: { reviewPublic: true }, schema: { body: LoginForm } },
-    async (req, reply) => {
-      const b = req.body;
-      const name = b.username.trim();
-      const next = safeNext(b.next, base);
-      // Keyed on the bounded name: a flood of megabyte-long names must not fill memory.
-      const key = `${req.ip}|${storableName(name)}`;
-      const now = deps.now().getTime();
-      const f = failures.get(key);
-      if (f && f.count >= MAX_FAILURES && now - f.since < LOCKOUT_MS) {
-        return loginForm(
-          req,
-          reply,
-          next,
-          'Too many failed attempts. Wait 15 minutes and try again.',
-        );
+  r.post('/login', { ...open, schema: { body: LoginForm } }, async (req, reply) => {
+    const b = req.body;
+    const name = b.username.trim();
+    const next = safeNext(b.next, base);
+    // Keyed on the bounded name: a flood of megabyte-long names must not fill memory.
+    const key = `${req.ip}|${storableName(name)}`;
+    const now = deps.now().getTime();
+    const f = failures.get(key);
+    if (f && f.count >= MAX_FAILURES && now - f.since < LOCKOUT_MS) {
+      return form(req, reply, next, 'Too many failed attempts. Wait 15 minutes and try again.');
+    }
+    const user = deps.users.find((u) => u.name === name);
+    const ok = await verifyPassword(b.password, user?.passwordHash);
+    if (!ok || !user) {
+      // Bounded: a flood of made-up names must not grow this map without end.
+      if (failures.size > 10_000) {
+        for (const [k, v] of failures) if (now - v.since >= LOCKOUT_MS) failures.delete(k);
       }
-      const user = deps.users.find((u) => u.name === name);
-      const ok = await verifyPassword(b.password, user?.passwordHash);
-      if (!ok || !user) {
-        // Bounded: a flood of made-up names must not grow this map without end.
-        if (failures.size > 10_000) {
-          for (const [k, v] of failures) if (now - v.since >= LOCKOUT_MS) failures.delete(k);
-        }
-        const fresh = !f || now - f.since >= LOCKOUT_MS;
-        failures.set(key, {
-          count: fresh ? 1 : (f?.count ?? 0) + 1,
-          since: fresh ? now : (f?.since ?? now),
-        });
-        await audit(deps.pool, {
-          actor: storableName(name) || '(empty)',
-          role: 'unknown',
-          via: 'web',
-          action: 'login.failed',
-          details: { ip: req.ip },
-        });
-        return loginForm(req, reply, next, 'Wrong name or password.');
-      }
-      failures.delete(key);
-      const s = await createSession(deps.pool, user.name, deps.now());
-      const maxAge = Math.floor(SESSION_TTL_MS / 1000);
-      reply.clearCookie(LOGIN_COOKIE, { path: base });
-      reply.setCookie(SESSION_COOKIE, s.token, { ...cookie(req), maxAge });
-      reply.setCookie(CSRF_COOKIE, s.csrf, { ...cookie(req, false), signed: false, maxAge });
+      const fresh = !f || now - f.since >= LOCKOUT_MS;
+      failures.set(key, {
+        count: fresh ? 1 : (f?.count ?? 0) + 1,
+        since: fresh ? now : (f?.since ?? now),
+      });
       await audit(deps.pool, {
-        actor: user.name,
-        role: user.role,
+        actor: storableName(name) || '(empty)',
+        role: 'unknown',
         via: 'web',
-        action: 'login',
+        action: 'login.failed',
         details: { ip: req.ip },
       });
-      return reply.redirect(next, 303);
-    },
-  );
+      return form(req, reply, next, 'Wrong name or password.');
+    }
+    failures.delete(key);
+    const s = await createSession(deps.pool, user.name, deps.now());
+    const maxAge = Math.floor(SESSION_TTL_MS / 1000);
+    reply.clearCookie(LOGIN_COOKIE, { path: base });
+    reply.setCookie(SESSION_COOKIE, s.token, { ...cookie(req), maxAge });
+    reply.setCookie(CSRF_COOKIE, s.csrf, { ...cookie(req, false), signed: false, maxAge });
+    await audit(deps.pool, {
+      actor: user.name,
+      role: user.role,
+      via: 'web',
+      action: 'login',
+      details: { ip: req.ip },
+    });
+    return reply.redirect(next, 303);
+  });
 
-  r.post('/logout', { schema: { body: form({}) } }, async (req, reply) => {
+  r.post('/logout', { schema: { body: formBody({}) } }, async (req, reply) => {
     if (req.reviewer) await deleteSession(deps.pool, req.reviewer.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: base });
     reply.clearCookie(CSRF_COOKIE, { path: base });
