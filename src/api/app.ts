@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -13,6 +14,7 @@ import type { Pool } from '../db/pool.js';
 import { qcContextOf } from '../qc/context.js';
 import { cachedContextVersion } from '../queue/intake.js';
 import { scheduleSettingsOf } from '../queue/schedule.js';
+import { clientErrorHandler, frameworkErrors, fromValidationError } from './client-errors.js';
 import {
   ApiError,
   errorBody,
@@ -86,7 +88,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     // One line per webhook (ours, with the outcome) instead of Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true }),
+    // 431, a malformed Content-Length, 414 and friends: the same error envelope as the routes'.
+    clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger),
+    frameworkErrors,
   });
+  // Route inputs (params, query, body) are zod schemas on the routes.
+  app.setValidatorCompiler(validatorCompiler);
 
   // Bodies stay raw bytes: signatures are computed over exactly what arrived.
   app.removeAllContentTypeParsers();
@@ -115,7 +122,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send(errorBody(new ApiError('not_found'))),
   );
   app.setErrorHandler((raw: FastifyError | Error, req, reply) => {
-    let err = raw instanceof ApiError ? raw : fromFastifyError(raw as FastifyError);
+    let err =
+      raw instanceof ApiError
+        ? raw
+        : (fromValidationError(raw) ?? fromFastifyError(raw as FastifyError));
     if (!err && isDatabaseUnavailable(raw))
       err = new ApiError('database_unavailable', undefined, [], 5, { cause: raw });
     if (!err && isDataException(raw))

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { gradesSince, llmCallTotals, watermarks } from '../db/fleet-metrics.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
 
@@ -65,36 +66,14 @@ export function registerDbMetrics(registry: Registry, pool: Pool, logger: Logger
   const label = (v: string | null) => v || 'unknown';
 
   async function refresh(): Promise<void> {
-    const marks = await pool.query<{ e: number; r: number }>(
-      'SELECT (SELECT coalesce(max(id), 0) FROM agent_events) AS e, (SELECT coalesce(max(id), 0) FROM qc_results) AS r',
-    );
-    const e = Number(marks.rows[0]?.e ?? 0);
-    const r = Number(marks.rows[0]?.r ?? 0);
+    const { events: e, results: r } = await watermarks(pool);
     if (eventsMark === undefined || resultsMark === undefined) {
       eventsMark = e;
       resultsMark = r;
       return;
     }
     if (e > eventsMark) {
-      const rows = await pool.query<{
-        model: string | null;
-        tier: string | null;
-        purpose: string | null;
-        n: number;
-        input: number;
-        output: number;
-        cache_creation: number;
-        cache_read: number;
-        usd: number;
-      }>(
-        `SELECT model, tier, purpose, count(*) AS n, sum(input_tokens) AS input, sum(output_tokens) AS output,
-                sum(cache_creation_input_tokens) AS cache_creation, sum(cache_read_input_tokens) AS cache_read,
-                sum(cost_usd)::float8 AS usd
-         FROM agent_events WHERE kind = 'llm_call' AND id > $1 AND id <= $2
-         GROUP BY model, tier, purpose`,
-        [eventsMark, e],
-      );
-      for (const x of rows.rows) {
+      for (const x of await llmCallTotals(pool, eventsMark, e)) {
         const m = { model: label(x.model), tier: label(x.tier) };
         calls.inc({ ...m, purpose: label(x.purpose) }, Number(x.n));
         for (const type of ['input', 'output', 'cache_creation', 'cache_read'] as const) {
@@ -106,21 +85,12 @@ export function registerDbMetrics(registry: Registry, pool: Pool, logger: Logger
       eventsMark = e;
     }
     if (r > resultsMark) {
-      const rows = await pool.query<{
-        id: number;
-        model: string;
-        tier: string;
-        outcome: string;
-        latency_ms: number;
-      }>(
-        `SELECT id, model, tier, outcome, latency_ms FROM qc_results WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
-        [resultsMark, r, MAX_RESULTS_PER_SCRAPE],
-      );
-      for (const x of rows.rows) {
+      const rows = await gradesSince(pool, resultsMark, r, MAX_RESULTS_PER_SCRAPE);
+      for (const x of rows) {
         grading.observe({ model: label(x.model), tier: label(x.tier) }, x.latency_ms / 1000);
         grades.inc({ outcome: x.outcome, tier: label(x.tier) });
       }
-      resultsMark = rows.rows.length === MAX_RESULTS_PER_SCRAPE ? (rows.rows.at(-1)?.id ?? r) : r;
+      resultsMark = rows.length === MAX_RESULTS_PER_SCRAPE ? (rows.at(-1)?.id ?? r) : r;
     }
   }
 

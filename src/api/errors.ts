@@ -22,8 +22,14 @@ export const ERRORS = {
   unauthorized: { status: 401, message: 'missing or wrong bearer token' },
   unknown_source: { status: 404, message: 'no adapter and no secret for this source' },
   not_found: { status: 404, message: 'no such route' },
+  request_timeout: { status: 408, message: 'the request took too long to arrive' },
   body_too_large: { status: 413, message: 'the body is larger than BODY_LIMIT_BYTES' },
+  uri_too_long: { status: 414, message: 'a part of the URL is longer than the server accepts' },
   unsupported_media_type: { status: 415, message: 'send Content-Type: application/json' },
+  headers_too_large: {
+    status: 431,
+    message: 'the request line and headers are larger than the server accepts',
+  },
   database_unavailable: {
     status: 503,
     message: 'PostgreSQL is unreachable; nothing was stored, retry later',
@@ -73,6 +79,8 @@ export function errorBody(err: ApiError): {
   };
 }
 
+export const CONTENT_LENGTH_MISMATCH = 'the body is not as long as its Content-Length header says';
+
 /** Fastify's own client errors (body limit, content type, …) mapped onto our codes. */
 export function fromFastifyError(err: {
   code?: string;
@@ -85,11 +93,16 @@ export function fromFastifyError(err: {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_TYPE':
       return new ApiError('unsupported_media_type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('bad_request', CONTENT_LENGTH_MISMATCH);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('uri_too_long');
     default:
       break;
   }
   if (err.statusCode === 413) return new ApiError('body_too_large');
   if (err.statusCode === 415) return new ApiError('unsupported_media_type');
+  if (err.statusCode === 414) return new ApiError('uri_too_long');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError('bad_request', err.message);
   }

@@ -11,4 +11,3 @@ export class ReviewError extends Error {
 }
 
 export const notFound = (what: string) => new ReviewError(404, `${what} not found`);
-export const badRequest = (message: string) => new ReviewError(400, message);

@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { Queue } from 'bullmq';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, validatorCompiler } from 'fastify-type-provider-zod';
 import { defaultBudgetNotify } from '../budget/notify.js';
 import { isDataException } from '../db/errors.js';
 import { DecisionError } from '../decisions/decisions.js';
@@ -36,6 +37,12 @@ export interface ReviewPluginOptions {
 }
 
 const DECISION_STATUS = { not_found: 404, not_pending: 409, stale: 409, bad_request: 400 } as const;
+
+/** A route schema refused the request: what the reviewer reads, each reason once. */
+function validationMessage(err: unknown): string | undefined {
+  if (!hasZodFastifySchemaValidationErrors(err)) return undefined;
+  return [...new Set(err.validation.map((i) => i.message))].join('; ');
+}
 
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof ReviewError) return err.statusCode;
@@ -79,6 +86,8 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
   );
   await app.register(formbody, { bodyLimit: 1_048_576 });
   await app.register(cookie, { secret: config.SESSION_SECRET });
+  // Route inputs are declared as zod schemas (routes/inputs.ts).
+  app.setValidatorCompiler(validatorCompiler);
 
   installGuard(app, { pool, users: config.REVIEW_USERS, now, base });
   // One click approves a proposal or resumes a paused queue: no other site may frame these pages.
@@ -100,7 +109,7 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
         ? 'Something went wrong; the error is in the server log.'
         : isDataException(err)
           ? 'A value in the request cannot be used here.'
-          : err.message;
+          : (validationMessage(err) ?? err.message);
     if (!(req.headers.accept ?? '').includes('text/html'))
       return reply.code(status).send({ error: message });
     const body = html`<h1>${status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Could not do that'}</h1>

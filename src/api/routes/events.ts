@@ -1,14 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { QC_AGENT } from '../../context/files.js';
 import type { ContextStore } from '../../context/store.js';
 import { isKnownCategory, type Vocabulary } from '../../context/vocab.js';
 import { type AgentEvent, insertEvents } from '../../db/events.js';
 import type { Pool } from '../../db/pool.js';
+import { latestTicketId, ticketExists } from '../../db/ticket-refs.js';
 import { header, safeEqual } from '../auth.js';
 import { ApiError, type Issue, invalidBody } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
-import { issuesOf } from '../sources/types.js';
 import { parseJson } from './webhooks.js';
 
 /**
@@ -88,33 +89,32 @@ function vocabularyIssues(e: EventIn, vocab: Vocabulary, at: string): Issue[] {
 }
 
 async function resolveTicket(pool: Pool, e: EventIn): Promise<number | null | undefined> {
-  if (e.ticketId) {
-    const r = await pool.query('SELECT 1 FROM tickets WHERE id = $1', [e.ticketId]);
-    return r.rowCount ? e.ticketId : undefined;
-  }
+  if (e.ticketId) return (await ticketExists(pool, e.ticketId)) ? e.ticketId : undefined;
   if (!e.ticket) return null;
-  const r = await pool.query<{ id: number }>(
-    `SELECT id FROM tickets WHERE source = $1 AND external_id = $2 ORDER BY ticket_updated_at DESC, id DESC LIMIT 1`,
-    [e.ticket.source, e.ticket.externalId],
-  );
-  return r.rows[0]?.id;
+  return latestTicketId(pool, e.ticket.source, e.ticket.externalId);
 }
 
 export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
-  app.post('/events', async (req, reply) => {
+  /**
+   * Before the schema sees the body: the bearer token first (nothing is parsed
+   * for a caller we do not know), then the raw bytes as JSON. The app keeps
+   * every body as bytes for the webhooks' signatures.
+   */
+  const authenticateThenParse = async (req: FastifyRequest) => {
     if (deps.tokens.length === 0) throw new ApiError('events_not_configured');
     const auth = header(req.headers, 'authorization');
     const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
     let ok = false;
     for (const t of deps.tokens) if (m?.[1] && safeEqual(m[1], t)) ok = true;
     if (!ok) throw new ApiError('unauthorized');
+    req.body = parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+  };
 
-    const parsed = Body.safeParse(
-      parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)),
-    );
-    if (!parsed.success) throw invalidBody(issuesOf(parsed.error));
-    const list = 'events' in parsed.data ? parsed.data.events : [parsed.data];
-    const single = !('events' in parsed.data);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const route = { preValidation: authenticateThenParse, schema: { body: Body } };
+  r.post('/events', route, async (req, reply) => {
+    const list = 'events' in req.body ? req.body.events : [req.body];
+    const single = !('events' in req.body);
     const vocab = (await deps.contexts.active()).vocab;
     const issues: Issue[] = [];
     const events: AgentEvent[] = [];

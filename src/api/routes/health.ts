@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { pingDatabase } from '../../db/health.js';
 import type { Pool } from '../../db/pool.js';
 import { toError } from '../../logger.js';
 import { withTimeout } from '../../queue/schedule.js';
@@ -38,7 +39,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
 
   app.get('/readyz', async (_req, reply) => {
     const [postgres, redis] = await Promise.all([
-      check(() => deps.pool.query('SELECT 1')),
+      check(() => pingDatabase(deps.pool)),
       deps.redis ? check(() => (deps.redis as Redis).ping()) : Promise.resolve('not configured'),
     ]);
     const ready = !deps.lifecycle.draining && postgres === 'ok' && redis === 'ok';

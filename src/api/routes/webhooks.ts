@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   type IngestDeps,
   type IngestOutcome,
@@ -27,7 +29,13 @@ export interface WebhookRouteDeps {
   now: () => number;
 }
 
-type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
+/**
+ * Only the URL is declared: the body is the vendor's, kept as raw bytes for the
+ * signature, and read (JSON, then the adapter's schema) only once that holds.
+ */
+const Params = z.object({ source: z.string() });
+
+type WebhookRequest = FastifyRequest<{ Params: z.infer<typeof Params> }>;
 
 /** A metrics label that an unauthenticated caller cannot multiply. */
 export function sourceLabel(sources: SourceRegistry, source: string | undefined): string {
@@ -45,9 +53,10 @@ export function parseJson(raw: Buffer): unknown {
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
-  app.post(
+  app.withTypeProvider<ZodTypeProvider>().post(
     '/webhooks/:source',
     {
+      schema: { params: Params },
       // Refuse before reading the body when the source cannot be accepted at all.
       onRequest: async (req: WebhookRequest) => {
         const { source } = req.params;

@@ -78,8 +78,10 @@ export function installGuard(app: FastifyInstance, deps: GuardDeps): void {
     return refuseAnonymous(req, reply, deps.base);
   });
 
-  // preHandler runs after the body is parsed, so a form's _csrf field is readable.
-  app.addHook('preHandler', async (req) => {
+  // preValidation runs after the body is parsed, so a form's _csrf field is readable,
+  // and before the route's schemas: a forged or unauthorised request is refused as
+  // such, whatever its fields say.
+  app.addHook('preValidation', async (req) => {
     const cfg = req.routeOptions.config;
     if (!SAFE_METHODS.has(req.method)) {
       const expected = cfg.reviewPublic ? signedCookie(req, LOGIN_COOKIE) : req.reviewer?.csrf;

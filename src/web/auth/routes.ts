@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ReviewUser } from '../../config.js';
 import { audit } from '../../db/audit.js';
 import { bumpLoginBurst, insertLoginBurst } from '../../db/login-audit.js';
 import type { Pool } from '../../db/pool.js';
 import { verifyPassword } from '../../decisions/password.js';
 import { html } from '../../format/html.js';
+import { form as formBody } from '../routes/inputs.js';
 import { page } from '../views/layout.js';
 import {
   CSRF_COOKIE,
@@ -54,6 +57,13 @@ function safeNext(next: unknown, base: string): string {
     ? next
     : `${base}/escalations`;
 }
+
+/** Whatever was typed, as text (a JSON client may send a number). */
+const typed = z.preprocess((v) => (v === undefined || v === null ? '' : String(v)), z.string());
+
+/** `next` may be anything: safeNext decides, and falls back to the escalations. */
+const LoginQuery = z.object({ next: z.unknown().optional() });
+const LoginForm = formBody({ username: typed, password: typed, next: z.unknown().optional() });
 
 /** What is remembered or audited of a typed name: a wrong one may be any size the form allows. */
 const MAX_NAME = 128;
@@ -119,14 +129,16 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
       );
   };
 
-  app.get('/login', { config: { reviewPublic: true } }, async (req, reply) => {
-    const q = req.query as { next?: string };
-    return form(req, reply, safeNext(q.next, base));
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const open = { config: { reviewPublic: true } };
+
+  r.get('/login', { ...open, schema: { querystring: LoginQuery } }, async (req, reply) => {
+    return form(req, reply, safeNext(req.query.next, base));
   });
 
-  app.post('/login', { config: { reviewPublic: true } }, async (req, reply) => {
-    const b = req.body as { username?: string; password?: string; next?: string };
-    const name = String(b.username ?? '').trim();
+  r.post('/login', { ...open, schema: { body: LoginForm } }, async (req, reply) => {
+    const b = req.body;
+    const name = b.username.trim();
     const next = safeNext(b.next, base);
     // The bounded name: a flood of megabyte-long names must not fill memory.
     const stored = storableName(name);
@@ -175,7 +187,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     return reply.redirect(next, 303);
   });
 
-  app.post('/logout', async (req, reply) => {
+  r.post('/logout', { schema: { body: formBody({}) } }, async (req, reply) => {
     if (req.reviewer) await deleteSession(deps.pool, req.reviewer.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: base });
     reply.clearCookie(CSRF_COOKIE, { path: base });

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest } from '../errors.js';
 import { type PageArgs, page } from '../views/layout.js';
 
-/** Small helpers every page route uses: render, read an id, read a form field, flash. */
+/** What every page route uses: render, with the flash a redirect asked for. */
 
 export function render(
   req: FastifyRequest,
@@ -15,29 +14,6 @@ export function render(
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(page({ ...a, reviewer: req.reviewer, base, flash: flashOf(req) }));
-}
-
-export function idParam(req: FastifyRequest, name = 'id'): number {
-  const v = (req.params as Record<string, string | undefined>)[name];
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw badRequest(`${name} must be a positive integer`);
-  return n;
-}
-
-export function field(req: FastifyRequest, name: string): string {
-  const b = req.body as Record<string, unknown> | undefined;
-  const v = b && typeof b === 'object' ? b[name] : undefined;
-  return typeof v === 'string' ? v.trim() : '';
-}
-
-/** The query string as single strings: `?ref=a&ref=b` parses to an array, which no page expects. */
-export function query(req: FastifyRequest): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
-    const first: unknown = Array.isArray(v) ? v[0] : v;
-    if (typeof first === 'string') out[k] = first;
-  }
-  return out;
 }
 
 /** Redirects carry a code, never text, so a crafted link cannot put words in our mouth. */
@@ -56,6 +32,8 @@ const FLASHES: Record<string, { text: string; error?: boolean }> = {
 };
 
 function flashOf(req: FastifyRequest): PageArgs['flash'] {
-  const code = query(req).done;
-  return code ? FLASHES[code] : undefined;
+  // Read as it came: the error page renders for requests whose query failed validation too.
+  const raw = (req.query as Record<string, unknown> | undefined)?.done;
+  const code: unknown = Array.isArray(raw) ? raw[0] : raw;
+  return typeof code === 'string' ? FLASHES[code] : undefined;
 }

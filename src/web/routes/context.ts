@@ -1,30 +1,41 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { unifiedDiff } from '../../context/diff.js';
 import type { Pool } from '../../db/pool.js';
+import { activeContextFiles, versionWithPrevious } from '../../db/review-pages.js';
 import { listVersions, restoreVersion } from '../../decisions/decisions.js';
 import { badge, dateTime } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { notFound, ReviewError } from '../errors.js';
 import { diffHead, sideBySide } from '../views/diff.js';
 import { csrfField } from '../views/layout.js';
-import { field, query, render } from './common.js';
+import { render } from './common.js';
+import { field, form, one, pageQuery, text } from './inputs.js';
+
+const wholeNumber = { error: 'version must be a whole number' };
+const VersionsQuery = pageQuery({
+  file: text,
+  /** Absent: the newest version. */
+  version: one(z.coerce.number(wholeNumber).int(wholeNumber).optional()),
+});
+
+const required = { error: 'file and version are required' };
+const RestoreForm = form({
+  file: field.pipe(z.string().min(1, required)),
+  version: field.pipe(z.coerce.number<string>(required).int(required)),
+  note: field,
+});
 
 /** Context version history per file, each version's change, and restore (admins). */
 export function registerContextRoutes(app: FastifyInstance, d: { pool: Pool; base: string }): void {
-  app.get('/context', async (req, reply) => {
-    const r = await d.pool.query<{
-      file: string;
-      version: number;
-      versions: number;
-      author: string;
-      created_at: Date;
-    }>(
-      `SELECT file, version, author, created_at, (SELECT count(*)::int FROM context_versions c2 WHERE c2.file = c.file) AS versions
-       FROM context_versions c WHERE active ORDER BY file`,
-    );
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/context', { schema: { querystring: pageQuery() } }, async (req, reply) => {
+    const files = await activeContextFiles(d.pool);
     const body = html`<p class="small"><a href="${d.base}/proposals">← Proposals</a></p><h1>Context versions</h1>
       <p class="sub">The files the graders judge by. Every approval and restore makes a new version; none is ever rewritten.</p>
-      <section class="card"><table><thead><tr><th>File</th><th class="num">Active</th><th class="num">Versions</th><th>By</th><th>Since</th></tr></thead><tbody>${r.rows.map(
+      <section class="card"><table><thead><tr><th>File</th><th class="num">Active</th><th class="num">Versions</th><th>By</th><th>Since</th></tr></thead><tbody>${files.map(
         (
           f,
         ) => html`<tr><td><a href="${d.base}/context/versions?file=${encodeURIComponent(f.file)}"><code>${f.file}</code></a></td><td class="num">v${f.version}</td>
@@ -33,18 +44,14 @@ export function registerContextRoutes(app: FastifyInstance, d: { pool: Pool; bas
     return render(req, reply, d.base, { title: 'Context versions', active: 'proposals', body });
   });
 
-  app.get('/context/versions', async (req, reply) => {
-    const q = query(req);
-    const file = q.file ?? '';
+  r.get('/context/versions', { schema: { querystring: VersionsQuery } }, async (req, reply) => {
+    const file = req.query.file ?? '';
     const versions = await listVersions(d.pool, file);
     if (versions.length === 0) throw notFound(`context file ${file}`);
-    const shown = Number(q.version ?? versions[0]?.version);
-    const pair = await d.pool.query<{ version: number; content: string }>(
-      'SELECT version, content FROM context_versions WHERE file = $1 AND version IN ($2, $2 - 1) ORDER BY version',
-      [file, shown],
-    );
-    const after = pair.rows.find((x) => x.version === shown);
-    const before = pair.rows.find((x) => x.version === shown - 1);
+    const shown = req.query.version ?? Number(versions[0]?.version);
+    const pair = await versionWithPrevious(d.pool, file, shown);
+    const after = pair.find((x) => x.version === shown);
+    const before = pair.find((x) => x.version === shown - 1);
     const admin = req.reviewer?.role === 'admin';
     const body = html`<p class="small"><a href="${d.base}/context">← Context versions</a></p><h1><code>${file}</code></h1>
       <section class="card"><table><thead><tr><th class="num">Version</th><th>By</th><th>Note</th><th>When</th><th></th></tr></thead><tbody>${versions.map(
@@ -66,24 +73,25 @@ export function registerContextRoutes(app: FastifyInstance, d: { pool: Pool; bas
     return render(req, reply, d.base, { title: file, active: 'proposals', head: diffHead(), body });
   });
 
-  app.post('/context/restore', { config: { reviewAdmin: true } }, async (req, reply) => {
-    const who = req.reviewer;
-    if (!who) throw new ReviewError(401, 'login required');
-    const file = field(req, 'file');
-    const version = Number(field(req, 'version'));
-    if (!file || !Number.isInteger(version))
-      throw new ReviewError(400, 'file and version are required');
-    await restoreVersion(d.pool, {
-      file,
-      version,
-      reviewer: who.name,
-      role: who.role,
-      via: 'web',
-      note: field(req, 'note') || undefined,
-    });
-    return reply.redirect(
-      `${d.base}/context/versions?file=${encodeURIComponent(file)}&done=restored`,
-      303,
-    );
-  });
+  r.post(
+    '/context/restore',
+    { config: { reviewAdmin: true }, schema: { body: RestoreForm } },
+    async (req, reply) => {
+      const who = req.reviewer;
+      if (!who) throw new ReviewError(401, 'login required');
+      const { file, version, note } = req.body;
+      await restoreVersion(d.pool, {
+        file,
+        version,
+        reviewer: who.name,
+        role: who.role,
+        via: 'web',
+        note: note || undefined,
+      });
+      return reply.redirect(
+        `${d.base}/context/versions?file=${encodeURIComponent(file)}&done=restored`,
+        303,
+      );
+    },
+  );
 }

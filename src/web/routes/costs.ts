@@ -1,14 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { budgetSpend } from '../../budget/spend.js';
 import type { Config } from '../../config.js';
 import { costBy, dailyCost, quality, shadowRows } from '../../db/costs.js';
 import type { Pool } from '../../db/pool.js';
+import { qcGradingCost } from '../../db/review-pages.js';
 import { shadowAgreement } from '../../eval/agreement.js';
 import { int, pct, ratio, usd } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { budgetTable } from '../views/budget.js';
 import { stackedBars } from '../views/chart.js';
-import { query, render } from './common.js';
+import { render } from './common.js';
+import { DaysQuery } from './inputs.js';
 import { rangeOf, rangePicker, tile } from './range.js';
 
 /** Costs and quality: what the fleet spends, on what, and how good the cheap verdicts are. */
@@ -16,23 +19,19 @@ export function registerCostRoutes(
   app: FastifyInstance,
   d: { pool: Pool; base: string; now: () => Date; config: Config },
 ): void {
-  app.get('/costs', async (req, reply) => {
-    const { days, range } = rangeOf(query(req), d.now());
-    const [byAgent, byModelDaily, models, q, shadows, budget, qcOnly] = await Promise.all([
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/costs', { schema: { querystring: DaysQuery } }, async (req, reply) => {
+    const { days, range } = rangeOf(req.query.days, d.now());
+    const [byAgent, byModelDaily, models, q, shadows, budget, qcCost] = await Promise.all([
       dailyCost(d.pool, 'agent', range),
       dailyCost(d.pool, 'model', range),
       costBy(d.pool, 'model', range),
       quality(d.pool, range),
       shadowRows(d.pool, range),
       budgetSpend(d.pool, d.config, d.now()),
-      d.pool.query<{ cost: string | null }>(
-        `SELECT sum(cost_usd) AS cost FROM agent_events WHERE kind = 'llm_call' AND agent = 'qc-worker'
-         AND purpose NOT IN ('eval', 'backtest') AND occurred_at >= $1 AND occurred_at < $2`,
-        [range.since, range.until],
-      ),
+      qcGradingCost(d.pool, range),
     ]);
     const total = models.reduce((s, m) => s + m.costUsd, 0);
-    const qcCost = Number(qcOnly.rows[0]?.cost ?? 0);
     const prompt = models.reduce(
       (s, m) => s + m.inputTokens + m.cacheWriteTokens + m.cacheReadTokens,
       0,

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { listAudit } from '../../db/audit.js';
 import {
   ESCALATION_STATUSES,
@@ -11,7 +13,8 @@ import type { Pool } from '../../db/pool.js';
 import { AGE_FILTERS } from '../../format/age-filters.js';
 import { notFound } from '../errors.js';
 import { escalationDetail, escalationList } from '../views/escalations.js';
-import { field, idParam, query, render } from './common.js';
+import { render } from './common.js';
+import { choice, field, form, IdParams, one, pageQuery, text } from './inputs.js';
 
 export interface RouteDeps {
   pool: Pool;
@@ -19,19 +22,31 @@ export interface RouteDeps {
   now: () => Date;
 }
 
+const ListQuery = pageQuery({
+  status: choice(['active', 'all', ...ESCALATION_STATUSES], 'active'),
+  rule: text,
+  age: one(
+    z
+      .string()
+      .refine((k) => Object.hasOwn(AGE_FILTERS, k))
+      .catch(''),
+  ),
+});
+
+const NoteForm = form({ note: field });
+
 export function registerEscalationRoutes(app: FastifyInstance, d: RouteDeps): void {
-  app.get('/escalations', async (req, reply) => {
-    const q = query(req);
-    const statuses: string[] = ['active', 'all', ...ESCALATION_STATUSES];
-    const status = statuses.includes(q.status ?? '') ? (q.status as 'active') : 'active';
-    const ageKey = q.age && AGE_FILTERS[q.age] ? q.age : '';
-    const ageFilter: { olderThanMs?: number; newerThanMs?: number } = AGE_FILTERS[ageKey] ?? {};
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/escalations', { schema: { querystring: ListQuery } }, async (req, reply) => {
+    const { status, rule, age } = req.query;
+    const ageFilter: { olderThanMs?: number; newerThanMs?: number } = AGE_FILTERS[age] ?? {};
     const now = d.now();
     const rows = await listEscalations(
       d.pool,
       {
         status,
-        rule: q.rule || undefined,
+        rule: rule || undefined,
         olderThanMs: ageFilter.olderThanMs,
         newerThanMs: ageFilter.newerThanMs,
       },
@@ -42,40 +57,55 @@ export function registerEscalationRoutes(app: FastifyInstance, d: RouteDeps): vo
       base: d.base,
       rows,
       counts,
-      filter: { status, rule: q.rule ?? '', age: ageKey },
+      filter: { status, rule: rule ?? '', age },
       now,
     });
     return render(req, reply, d.base, { title: 'Escalations', active: 'escalations', body });
   });
 
-  app.get('/escalations/:id', async (req, reply) => {
-    const id = idParam(req);
-    const found = await getEscalation(d.pool, id);
-    if (!found) throw notFound(`escalation ${id}`);
-    const history = await listAudit(d.pool, { target: `escalation:${id}`, limit: 50 });
-    const body = escalationDetail({ base: d.base, reviewer: req.reviewer, ...found, history });
-    return render(req, reply, d.base, { title: `Escalation ${id}`, active: 'escalations', body });
-  });
+  r.get(
+    '/escalations/:id',
+    { schema: { params: IdParams, querystring: pageQuery() } },
+    async (req, reply) => {
+      const { id } = req.params;
+      const found = await getEscalation(d.pool, id);
+      if (!found) throw notFound(`escalation ${id}`);
+      const history = await listAudit(d.pool, { target: `escalation:${id}`, limit: 50 });
+      const body = escalationDetail({ base: d.base, reviewer: req.reviewer, ...found, history });
+      return render(req, reply, d.base, {
+        title: `Escalation ${id}`,
+        active: 'escalations',
+        body,
+      });
+    },
+  );
 
   for (const [path, to] of [
     ['acknowledge', 'acknowledged'],
     ['resolve', 'resolved'],
   ] as const) {
-    app.post(`/escalations/:id/${path}`, async (req, reply) => {
-      const id = idParam(req);
-      const note = field(req, 'note');
-      if (to === 'resolved' && !note)
-        return reply.redirect(`${d.base}/escalations/${id}?done=note_required`, 303);
-      const who = req.reviewer;
-      if (!who) throw notFound('session');
-      const changed = await updateEscalation(
-        d.pool,
-        id,
-        to,
-        { name: who.name, role: who.role, via: 'web' },
-        note,
-      );
-      return reply.redirect(`${d.base}/escalations/${id}?done=${changed ? to : 'unchanged'}`, 303);
-    });
+    r.post(
+      `/escalations/:id/${path}`,
+      { schema: { params: IdParams, body: NoteForm } },
+      async (req, reply) => {
+        const { id } = req.params;
+        const { note } = req.body;
+        if (to === 'resolved' && !note)
+          return reply.redirect(`${d.base}/escalations/${id}?done=note_required`, 303);
+        const who = req.reviewer;
+        if (!who) throw notFound('session');
+        const changed = await updateEscalation(
+          d.pool,
+          id,
+          to,
+          { name: who.name, role: who.role, via: 'web' },
+          note,
+        );
+        return reply.redirect(
+          `${d.base}/escalations/${id}?done=${changed ? to : 'unchanged'}`,
+          303,
+        );
+      },
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { checkBudget } from '../../budget/check.js';
 import { pauseQueue, resumeQueue } from '../../budget/control.js';
@@ -7,12 +8,16 @@ import type { BudgetNotify } from '../../budget/notify.js';
 import { budgetSpend } from '../../budget/spend.js';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
+import { openBudgetPauses } from '../../db/review-pages.js';
 import { int } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { ReviewError } from '../errors.js';
 import { budgetTable } from '../views/budget.js';
 import { csrfField } from '../views/layout.js';
-import { field, render } from './common.js';
+import { render } from './common.js';
+import { field, form, pageQuery } from './inputs.js';
+
+const NoteForm = form({ note: field });
 
 export interface QueueRouteDeps {
   pool: Pool;
@@ -30,13 +35,11 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
     if (!d.queue) throw new ReviewError(503, 'This process has no connection to the queue.');
     return d.queue;
   };
+  const r = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/queue', async (req, reply) => {
+  r.get('/queue', { schema: { querystring: pageQuery() } }, async (req, reply) => {
     const spend = await budgetSpend(d.pool, d.config, d.now());
-    const open = await d.pool.query<{ period: string; starts_on: string }>(
-      `SELECT period, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM budget_periods
-       WHERE paused_at IS NOT NULL AND resumed_at IS NULL`,
-    );
+    const open = await openBudgetPauses(d.pool);
     const q = d.queue;
     const paused = q ? await q.isPaused() : false;
     const counts = q
@@ -46,7 +49,7 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
     const state = !q
       ? html`<p class="muted">No queue connection in this process.</p>`
       : html`<div class="verdict ${paused ? 'bad' : 'good'}">qc queue: ${paused ? 'PAUSED' : 'running'}</div>
-        ${open.rows.length ? html`<p>Paused by the budget: ${open.rows.map((r) => `${r.period} ${r.starts_on}`).join(', ')}. It resumes by itself when the period rolls over, or when an admin resumes it (spending past the budget for the rest of the period).</p>` : ''}
+        ${open.length ? html`<p>Paused by the budget: ${open.map((p) => `${p.period} ${p.starts_on}`).join(', ')}. It resumes by itself when the period rolls over, or when an admin resumes it (spending past the budget for the rest of the period).</p>` : ''}
         <table><tbody>${Object.entries(counts).map(([k, v]) => html`<tr><td>${k}</td><td class="num">${int(v)}</td></tr>`)}</tbody></table>
         <div class="actions" style="margin-top:14px">${
           paused
@@ -63,40 +66,48 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
     return render(req, reply, d.base, { title: 'Queue', active: 'queues', body });
   });
 
-  app.post('/queue/pause', async (req, reply) => {
+  r.post('/queue/pause', { schema: { body: NoteForm } }, async (req, reply) => {
     const who = req.reviewer;
     if (!who) throw new ReviewError(401, 'login required');
     await pauseQueue(
       d.pool,
       need(),
       { name: who.name, role: who.role, via: 'web' },
-      field(req, 'note') || undefined,
+      req.body.note || undefined,
     );
     return reply.redirect(`${d.base}/queue?done=paused`, 303);
   });
 
-  app.post('/queue/resume', { config: { reviewAdmin: true } }, async (req, reply) => {
-    const who = req.reviewer;
-    if (!who) throw new ReviewError(401, 'login required');
-    await resumeQueue(
-      d.pool,
-      need(),
-      { name: who.name, role: who.role, via: 'web' },
-      field(req, 'note') || undefined,
-    );
-    return reply.redirect(`${d.base}/queue?done=resumed`, 303);
-  });
+  r.post(
+    '/queue/resume',
+    { config: { reviewAdmin: true }, schema: { body: NoteForm } },
+    async (req, reply) => {
+      const who = req.reviewer;
+      if (!who) throw new ReviewError(401, 'login required');
+      await resumeQueue(
+        d.pool,
+        need(),
+        { name: who.name, role: who.role, via: 'web' },
+        req.body.note || undefined,
+      );
+      return reply.redirect(`${d.base}/queue?done=resumed`, 303);
+    },
+  );
 
   // Lets an admin re-run the check after changing a budget, without waiting for the interval.
-  app.post('/queue/check-budget', { config: { reviewAdmin: true } }, async (_req, reply) => {
-    await checkBudget({
-      pool: d.pool,
-      queue: need(),
-      config: d.config,
-      logger: d.logger,
-      notify: d.notify,
-      now: d.now,
-    });
-    return reply.redirect(`${d.base}/queue`, 303);
-  });
+  r.post(
+    '/queue/check-budget',
+    { config: { reviewAdmin: true }, schema: { body: form({}) } },
+    async (_req, reply) => {
+      await checkBudget({
+        pool: d.pool,
+        queue: need(),
+        config: d.config,
+        logger: d.logger,
+        notify: d.notify,
+        now: d.now,
+      });
+      return reply.redirect(`${d.base}/queue`, 303);
+    },
+  );
 }

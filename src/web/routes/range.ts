@@ -4,13 +4,13 @@ import { html, type SafeHtml } from '../../format/html.js';
 /** The trailing-days selector shared by the Costs, Supervision and Technicians pages. */
 export const RANGES = [7, 14, 30, 90] as const;
 
+/** `chosen` is one of RANGES (the route's schema sees to it) or undefined for the page's default. */
 export function rangeOf(
-  q: Record<string, string | undefined>,
+  chosen: number | undefined,
   now: Date,
   fallback = 14,
 ): { days: number; range: Range } {
-  const n = Number(q.days);
-  const days = (RANGES as readonly number[]).includes(n) ? n : fallback;
+  const days = chosen ?? fallback;
   // Whole UTC days, today included, so the chart's first bar is a full day.
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 86_400_000;
   return { days, range: { since: new Date(end - days * 86_400_000), until: new Date(end) } };

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import { BUCKETS, spendByBucket, ticketSupervision } from '../../db/supervision.js';
 import { MIN_SAMPLE, routingVerdict } from '../../eval/agreement.js';
 import { badge, int, pct, ratio, usd } from '../../format/display.js';
 import { html } from '../../format/html.js';
-import { query, render } from './common.js';
+import { render } from './common.js';
+import { DaysQuery } from './inputs.js';
 import { rangeOf, rangePicker, tile } from './range.js';
 
 /**
@@ -16,8 +18,9 @@ export function registerSupervisionRoutes(
   app: FastifyInstance,
   d: { pool: Pool; base: string; now: () => Date; config: Config },
 ): void {
-  app.get('/supervision', async (req, reply) => {
-    const { days, range } = rangeOf(query(req), d.now(), 30);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/supervision', { schema: { querystring: DaysQuery } }, async (req, reply) => {
+    const { days, range } = rangeOf(req.query.days, d.now(), 30);
     const [spend, t] = await Promise.all([
       spendByBucket(d.pool, range),
       ticketSupervision(d.pool, range),

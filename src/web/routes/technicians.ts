@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from '../../db/pool.js';
 import { type Scorecard, scorecards } from '../../db/technicians.js';
 import { int, pct, ratio } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
-import { query, render } from './common.js';
+import { render } from './common.js';
+import { DaysQuery } from './inputs.js';
 import { rangeOf, rangePicker } from './range.js';
 
 /** Pass rate per week as a small line: is this technician getting better? */
@@ -27,8 +29,9 @@ export function registerTechnicianRoutes(
   app: FastifyInstance,
   d: { pool: Pool; base: string; now: () => Date },
 ): void {
-  app.get('/technicians', async (req, reply) => {
-    const { days, range } = rangeOf(query(req), d.now(), 30);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/technicians', { schema: { querystring: DaysQuery } }, async (req, reply) => {
+    const { days, range } = rangeOf(req.query.days, d.now(), 30);
     const cards = await scorecards(d.pool, range);
     const body = html`<h1>Technicians</h1><p class="sub">Scorecards from graded tickets, by assignee. Coach from the criteria they miss most.</p>
       ${rangePicker(`${d.base}/technicians`, days)}
