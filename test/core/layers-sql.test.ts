@@ -9,12 +9,6 @@ import { describe, expect, it } from 'vitest';
  * naming the files, when code (not a comment) holds an SQL statement.
  */
 
-// Still moving their SQL into db/ on other branches; each owner removes its line.
-const NOT_YET = [
-  'src/api/', // the HTTP engineer (routes/events.ts, health.ts, db-metrics.ts)
-  'src/web/', // the HTTP engineer (routes/*, auth/sessions.ts)
-];
-
 const STATEMENT =
   /\b(SELECT\b[\s\S]*?\bFROM|INSERT\s+INTO|UPDATE\s+\w+(\s+\w+)?\s+SET|DELETE\s+FROM|LOCK\s+TABLE|pg_(try_)?advisory)/;
 
@@ -40,7 +34,7 @@ describe('layers: SQL lives in src/db only', () => {
   it('no file outside src/db/ holds an SQL statement', () => {
     const offending = [...files('src'), ...files('workers')]
       .map((f) => f.split(path.sep).join('/'))
-      .filter((f) => !f.startsWith('src/db/') && !NOT_YET.some((p) => f.startsWith(p)))
+      .filter((f) => !f.startsWith('src/db/'))
       .filter((f) => STATEMENT.test(code(readFileSync(f, 'utf8'))));
     expect(offending, `SQL outside src/db/: move it into a per-table module`).toEqual([]);
   });
