@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { ticketForPrompt } from '../ticket/hygiene.js';
 import type { Ticket } from '../ticket/schema.js';
 
 /**
@@ -7,7 +8,8 @@ import type { Ticket } from '../ticket/schema.js';
  * delimiter or pose as instructions.
  */
 export function ticketMessage(ticket: Ticket): Anthropic.MessageParam {
-  const { source: _source, ...rest } = ticket;
+  // Machine output (stack dumps, logs, base64) is clipped: src/ticket/hygiene.ts.
+  const { source: _source, ...rest } = ticketForPrompt(ticket);
   const json = JSON.stringify(rest, null, 1).replace(/</g, '\\u003c');
   return {
     role: 'user',
