@@ -201,11 +201,14 @@ export function parseJournal(
   });
 }
 
+/** The record: the body, or `result` / `record` around it (a one-record query result too). */
 function unwrap(body: unknown): unknown {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as { result?: unknown; record?: unknown };
-    for (const inner of [b.result, b.record])
+    for (let inner of [b.result, b.record]) {
+      if (Array.isArray(inner) && inner.length === 1) inner = inner[0];
       if (inner && typeof inner === 'object' && !Array.isArray(inner)) return inner;
+    }
   }
   return body;
 }
