@@ -95,12 +95,32 @@ export function fill(p: Partial, latest: Ticket | undefined): TicketInput {
       filled.status = 'not sent';
     }
   }
+  let incoming = (p.ticket.comments ?? []) as Comment[];
+  if (p.missing.has('updatedAt') && latest) {
+    // Comments dated at receipt (the delivery had no times) that are already
+    // stored keep their stored time: a redelivery is the same version.
+    incoming = incoming.map((c) => {
+      if (c.at !== p.receivedAt) return c;
+      const known = latest.comments.find(
+        (x) => x.body.trim() === c.body.trim() && x.public === c.public,
+      );
+      return known ? { ...c, at: known.at } : c;
+    });
+    t.comments = incoming;
+  }
   if (p.mergeComments && latest) {
-    t.comments = mergeThread(latest.comments, (p.ticket.comments ?? []) as Comment[]);
+    t.comments = mergeThread(latest.comments, incoming);
     t.timeEntries = p.ticket.timeEntries?.length ? p.ticket.timeEntries : latest.timeEntries;
+  }
+  if (p.missing.has('createdAt') && latest) {
+    delete filled.createdAt;
+    t.createdAt = latest.createdAt;
+    if (latest.filled?.createdAt) filled.createdAt = latest.filled.createdAt;
   }
   if (p.missing.has('updatedAt')) {
     delete filled.updatedAt;
+    // The adapter dated the close at receipt: the stored close time wins below.
+    delete t.closedAt;
     const probe = { ...t, updatedAt: latest?.updatedAt ?? p.receivedAt } as TicketInput;
     const same = latest ? comparable(probe) : undefined;
     if (latest && same !== undefined && same === comparable(latest)) {
@@ -116,13 +136,9 @@ export function fill(p: Partial, latest: Ticket | undefined): TicketInput {
       filled.updatedAt = 'time of receipt';
     }
   }
-  if (p.missing.has('createdAt')) {
-    delete filled.createdAt;
-    if (latest) t.createdAt = latest.createdAt;
-    else {
-      t.createdAt = t.updatedAt;
-      filled.createdAt = 'same as updatedAt';
-    }
+  if (p.missing.has('createdAt') && !latest) {
+    t.createdAt = t.updatedAt;
+    filled.createdAt = 'same as updatedAt';
   }
   const closed = t.status === 'solved' || t.status === 'closed';
   if (closed && t.closedAt === undefined) t.closedAt = latest?.closedAt ?? t.updatedAt;
