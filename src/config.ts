@@ -153,6 +153,42 @@ export const ConfigSchema = z.object({
   /** Failed logins per client IP, across every name, per LOGIN_IP_WINDOW. */
   LOGIN_IP_LIMIT: z.coerce.number().int().min(1).default(30),
   LOGIN_IP_WINDOW: duration.default(15 * 60_000),
+  // Issue 14: vendor adapters
+  /** How long a ticket whose thread is missing waits for it before it is graded as it is. */
+  QC_NEEDS_THREAD_TIMEOUT: duration.default(6 * 3_600_000),
+  /** How often the API process re-fetches missing threads and releases expired waits. */
+  QC_THREAD_SWEEP_INTERVAL: duration.default(5 * 60_000),
+  /** Vendor custom fields the grader sees, per source: `jira=customfield_10010,customfield_10020;freshdesk=cf_site`. */
+  SOURCE_CUSTOM_FIELDS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const out: Record<string, string[]> = {};
+      for (const part of text
+        .split(';')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
+        const m = /^([a-z0-9_-]+)\s*=\s*(.*)$/.exec(part);
+        if (!m?.[1]) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not source=field,field` });
+          return z.NEVER;
+        }
+        out[m[1]] = (m[2] ?? '')
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean);
+      }
+      return out;
+    }),
+  /** How long a looked-up name (user, organisation, group) is reused. */
+  VENDOR_LOOKUP_TTL: duration.default(3_600_000),
+  FRESHDESK_DOMAIN: optionalString,
+  FRESHDESK_API_KEY: optionalString,
+  FRESHDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** https://<instance>.service-now.com: reference sys_ids are looked up there. */
+  SERVICENOW_INSTANCE_URL: optionalString.pipe(z.url().optional()),
+  SERVICENOW_USER: optionalString,
+  SERVICENOW_PASSWORD: optionalString,
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
 import { createMetrics } from '../src/api/metrics.js';
 import type { Lifecycle } from '../src/api/routes/health.js';
+import { startThreadSweep } from '../src/api/thread-sweep.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
 import { pruneDeliveries } from '../src/db/versions.js';
@@ -70,6 +71,13 @@ export async function runApiProcess(
     },
     config.QC_RECONCILE_INTERVAL,
   );
+  // Issue 14: tickets whose thread never came are graded after QC_NEEDS_THREAD_TIMEOUT.
+  const threads = startThreadSweep({
+    pool: rt.pool,
+    timeoutMs: config.QC_NEEDS_THREAD_TIMEOUT,
+    intervalMs: config.QC_THREAD_SWEEP_INTERVAL,
+    logger: rt.logger,
+  });
   const prune = setInterval(() => {
     pruneDeliveries(rt.pool, DELIVERY_RETENTION_DAYS).catch((err) =>
       rt.logger.warn({ err: toError(err).message }, 'pruning old webhook deliveries failed'),
@@ -91,6 +99,7 @@ export async function runApiProcess(
       clearInterval(prune);
       await reconciler.stop();
       await budget.stop();
+      await threads.stop();
     })
     .add('finish requests in flight and close the server', () => app.close())
     .add('close the queue and redis', async () => {

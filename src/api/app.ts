@@ -77,6 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secrets: config.webhookSecrets,
     zendeskApi: zendeskApiFromConfig(config),
     logger,
+    vendors: config,
+    fetch: deps.fetch ?? fetch,
+    db: deps.pool,
   });
 
   const app = Fastify({

@@ -5,6 +5,7 @@ import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
 import { withTimeout } from '../queue/schedule.js';
 import { registerDbMetrics } from './db-metrics.js';
+import { registerThreadMetrics } from './thread-sweep.js';
 
 /**
  * The API's Prometheus metrics, on a registry of its own (no global state, so
@@ -110,6 +111,9 @@ export function createMetrics(opts: {
       },
     });
   }
-  if (opts.pool) registerDbMetrics(registry, opts.pool, opts.logger);
+  if (opts.pool) {
+    registerDbMetrics(registry, opts.pool, opts.logger);
+    registerThreadMetrics(registry, opts.pool, opts.logger);
+  }
   return metrics;
 }

@@ -19,11 +19,13 @@ export const QC_STATUS = {
   skipped: 'skipped',
   /** Allowed by the schema; nothing sets it today. */
   failed: 'failed',
+  /** In a grading status, but the conversation was neither sent nor fetchable: waits for it (db/threads.ts, migration 014). */
+  needs_thread: 'needs_thread',
 } as const;
 export type QcStatus = (typeof QC_STATUS)[keyof typeof QC_STATUS];
 
 const ALL: readonly QcStatus[] = Object.values(QC_STATUS);
-const { stored, queued, graded, superseded, skipped } = QC_STATUS;
+const { stored, queued, graded, superseded, skipped, needs_thread } = QC_STATUS;
 
 /**
  * Every transition the system makes, written down once: the states a version
@@ -52,6 +54,12 @@ export const QC_TRANSITIONS = {
   supersedeAtGrade: { from: ALL, to: superseded },
   /** A result was saved: whatever the column said, the result row is the truth. */
   grade: { from: ALL, to: graded },
+  /** Ingest: the latest version arrived without its thread; it waits for a later webhook or fetch. */
+  holdForThread: { from: [stored, queued], to: needs_thread },
+  /** Ingest: a newer version of the ticket (with its thread, or not) ends older waits. */
+  endThreadWait: { from: [needs_thread], to: superseded },
+  /** API sweep: a wait past QC_NEEDS_THREAD_TIMEOUT is graded as it is (the reconciler queues it). */
+  releaseThreadWait: { from: [needs_thread], to: stored },
 } as const satisfies Record<string, { from: readonly QcStatus[]; to: QcStatus }>;
 export type QcTransition = keyof typeof QC_TRANSITIONS;
 

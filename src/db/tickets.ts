@@ -19,14 +19,27 @@ export interface UpsertResult {
 }
 
 /**
+ * The stable key a scorecard groups a technician by: the source's id for the
+ * person, else the e-mail, else the name — never the display string alone
+ * when something steadier is known.
+ */
+export function personKey(source: string, p: Ticket['assignee']): string | null {
+  if (!p) return null;
+  if (p.id) return `${source}:id:${p.id}`;
+  if (p.email) return `email:${p.email.toLowerCase()}`;
+  if (p.name && p.name !== 'unknown') return `${source}:name:${p.name}`;
+  return null;
+}
+
+/**
  * Stores a ticket version keyed by (source, external id, content hash).
  * Storing the same content twice is a no-op that returns the existing row.
  */
 export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<UpsertResult> {
   const hash = contentHash(ticket);
   const r = await db.query<{ id: number; inserted: boolean }>(
-    `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, assignee_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (source, external_id, content_hash) DO UPDATE SET source = EXCLUDED.source
      RETURNING id, (xmax = 0) AS inserted`,
     [
@@ -38,6 +51,7 @@ export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<Upser
       ticket.subject,
       JSON.stringify(ticket),
       ticket.updatedAt,
+      personKey(ticket.source, ticket.assignee),
     ],
   );
   const row = r.rows[0];

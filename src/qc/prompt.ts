@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { ticketForPrompt } from '../ticket/hygiene.js';
 import type { Ticket } from '../ticket/schema.js';
 import { truncateTicket } from '../ticket/truncate.js';
 
@@ -8,8 +9,9 @@ import { truncateTicket } from '../ticket/truncate.js';
  * delimiter or pose as instructions.
  */
 export function ticketMessage(ticket: Ticket): Anthropic.MessageParam {
-  const { source: _source, ...whole } = ticket;
-  // Oversize tickets keep their start and end (src/ticket/truncate.ts).
+  // Machine output (stack dumps, logs, base64) is clipped (src/ticket/hygiene.ts);
+  // oversize tickets keep their start and end (src/ticket/truncate.ts).
+  const { source: _source, ...whole } = ticketForPrompt(ticket);
   const rest = truncateTicket(whole).ticket;
   const json = JSON.stringify(rest, null, 1).replace(/</g, '\\u003c');
   return {

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { LOCKS, withAdvisoryLockWait } from '../db/locks.js';
 import type { Pool, PoolClient } from '../db/pool.js';
+import { endThreadWaits, holdForThread } from '../db/threads.js';
 import { latestVersion, markWaiting, seenDelivery, storeVersion } from '../db/versions.js';
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
@@ -52,7 +53,18 @@ export type Grading =
   | 'not_a_grading_status'
   | 'superseded'
   | 'already_graded'
-  | 'duplicate_delivery';
+  | 'duplicate_delivery'
+  /** The conversation is missing: held until a webhook or fetch brings it, or QC_NEEDS_THREAD_TIMEOUT. */
+  | 'needs_thread';
+
+/**
+ * The thread is missing, not merely partial: the source said it could not
+ * provide the whole conversation and provided none of it. Grading such a
+ * ticket can only end in `cannot_judge`, so it waits for its thread instead.
+ */
+export function threadMissing(t: Ticket): boolean {
+  return t.threadIncomplete && t.comments.length === 0;
+}
 
 export interface IngestOutcome {
   ticketId: number;
@@ -147,6 +159,18 @@ async function storeAndSchedule(
   if (v.duplicateDelivery) return out('duplicate_delivery');
   if (!v.latest) return out('superseded');
   if (v.graded) return out('already_graded');
+  // The latest version decides: older versions waiting for a thread wait no more.
+  await endThreadWaits(client, ticket.source, ticket.externalId, v.ticketId);
+  if (grading && threadMissing(ticket)) {
+    await holdForThread(client, v.ticketId);
+    if (deps.queue)
+      await withTimeout(
+        cancelPendingGrade(deps.queue, key),
+        timeoutMs,
+        'cancel pending grade',
+      ).catch(() => undefined);
+    return out('needs_thread');
+  }
   // Committed: from here on nothing may turn the answer into an error.
   if (!deps.queue) {
     if (grading) await markWaiting(client, v.ticketId).catch(() => undefined);

@@ -1,4 +1,5 @@
 export { canonicalJson, contentHash, normalizeTicket, sha256Hex } from './hash.js';
+export { clipMachineOutput, ticketForPrompt } from './hygiene.js';
 export {
   Comment,
   Person,

@@ -15,7 +15,9 @@ export const Person = z.object({
 export type Person = z.infer<typeof Person>;
 
 export const Comment = z.object({
+  /** A display name, or "unknown" when the source gave only an id (then in `authorId`). */
   author: z.string().max(200),
+  authorId: z.string().max(200).optional(),
   role: z.enum(['customer', 'agent', 'system']),
   public: z.boolean(),
   body: z.string().max(100_000),
@@ -64,7 +66,10 @@ export const Ticket = z.object({
   category: z.string().max(200).optional(),
   requester: Person.optional(),
   assignee: Person.optional(),
+  /** The organisation's display name, or "unknown" when only its id is known. */
   organization: z.string().max(200).optional(),
+  /** The source's id for the organisation, kept apart from its name. */
+  organizationId: z.string().max(200).optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
   closedAt: isoTime.optional(),
@@ -77,6 +82,12 @@ export const Ticket = z.object({
   triage: Triage.optional(),
   /** True when the source could not provide the full comment thread. */
   threadIncomplete: z.boolean().default(false),
+  /**
+   * Fields the source did not send that ticket-qc filled in, and how
+   * (e.g. `updatedAt: "time of receipt"`, `subject: "not sent"`), so neither
+   * the grader nor a reader mistakes a filled value for the vendor's.
+   */
+  filled: z.record(z.string().max(64), z.string().max(200)).optional(),
 });
 export type Ticket = z.infer<typeof Ticket>;
 export type TicketInput = z.input<typeof Ticket>;

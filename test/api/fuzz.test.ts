@@ -27,6 +27,8 @@ const BASE: Record<Source, string> = {
 
 // Values no required field accepts, whatever its type.
 const notAValue = fc.constantFrom<unknown>(null, {}, [], true, -1, 1.5, '', [1, 2]);
+// For fields a vendor may leave out or null (issue 14: filled, not refused): wrong types only.
+const wrongType = fc.constantFrom<unknown>({}, [], true, -1, 1.5, [1, 2]);
 // Strings that are never a status, a timestamp or a known event type.
 const garbage = fc.string({ maxLength: 30 }).map((s) => `~${s}`);
 
@@ -40,9 +42,9 @@ const REQUIRED: Record<
     [['id'], fc.constantFrom<unknown>(null, {}, [], true, 5, '')],
     [['detail'], fc.oneof(notAValue, garbage)],
     [['detail', 'id'], notAValue],
-    [['detail', 'status'], fc.oneof(notAValue, garbage)],
-    [['detail', 'created_at'], fc.oneof(notAValue, garbage)],
-    [['detail', 'updated_at'], fc.oneof(notAValue, garbage)],
+    [['detail', 'status'], fc.oneof(wrongType, garbage, fc.constant('')), false],
+    [['detail', 'created_at'], fc.oneof(wrongType, garbage, fc.constant('')), false],
+    [['detail', 'updated_at'], fc.oneof(wrongType, garbage, fc.constant('')), false],
     [['detail', 'tags'], fc.constantFrom<unknown>('vpn', {}, [1], 7), false],
   ],
   jira: [
@@ -60,16 +62,22 @@ const REQUIRED: Record<
   freshdesk: [
     [['freshdesk_webhook'], fc.oneof(notAValue, garbage)],
     [['freshdesk_webhook', 'ticket_id'], notAValue],
+    // Unknown labels and codes are stored as pending, flagged; only wrong types are refused.
     [
       ['freshdesk_webhook', 'ticket_status'],
-      fc.oneof(notAValue, garbage, fc.constantFrom<unknown>(0, 1)),
+      fc.constantFrom<unknown>({}, [], true, 1.5, '', [1, 2]),
+      false,
     ],
-    [['freshdesk_webhook', 'ticket_updated_at'], fc.oneof(notAValue, garbage)],
+    [['freshdesk_webhook', 'ticket_updated_at'], wrongType, false],
   ],
   servicenow: [
     [['sys_id'], notAValue],
-    [['state'], fc.oneof(notAValue, garbage, fc.constantFrom<unknown>('4', '5', '99'))],
-    [['sys_updated_on'], fc.oneof(notAValue, garbage)],
+    [
+      ['state'],
+      fc.oneof(garbage, fc.constantFrom<unknown>('4', '5', '99', [], true, -1, 1.5)),
+      false,
+    ],
+    [['sys_updated_on'], fc.oneof(garbage, fc.constantFrom<unknown>([], true, -1, 1.5)), false],
   ],
   generic: [
     [['externalId'], notAValue],

@@ -38,6 +38,10 @@ export const secretEnv: Record<string, string> = {
   WEBHOOK_SECRET_GENERIC: SECRETS.generic,
 };
 
+/** The vendor custom fields the fixtures and the guide's examples let through (SOURCE_CUSTOM_FIELDS). */
+export const CUSTOM_FIELDS =
+  'jira=customfield_10020,customfield_10030;freshdesk=cf_client_site,cf_billable,cf_asset,cf_sla_breached';
+
 export function fixture(path: string): string {
   return readFileSync(new URL(`../fixtures/webhooks/${path}`, import.meta.url), 'utf8');
 }
@@ -102,6 +106,7 @@ export async function startHarness(
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     QC_DEBOUNCE: '2s',
+    SOURCE_CUSTOM_FIELDS: CUSTOM_FIELDS,
     ...secretEnv,
     ...opts.env,
   });

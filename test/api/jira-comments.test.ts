@@ -260,8 +260,15 @@ describe('jira comment events', () => {
       'comment.created',
     ]);
 
+    // Without an issue object (Jira Server / Data Center) the issue id comes
+    // from comment.self; without that either, the comment cannot be placed.
     const noIssue = structuredClone(base);
     delete noIssue.issue;
+    noIssue.comment.self = noIssue.comment.self.replace('/issue/10207/', '/issue/99999/');
+    const r2a = await send(h, JSON.stringify(noIssue));
+    expect(r2a.statusCode, r2a.body).toBe(202);
+    expect(r2a.json().status).toBe('ignored');
+    delete noIssue.comment.self;
     const r2 = await send(h, JSON.stringify(noIssue));
     expect(r2.statusCode).toBe(400);
     expect(r2.json().error.issues.map((i: { path: string }) => i.path)).toEqual(['issue']);

@@ -33,12 +33,18 @@ const PRIORITIES: Record<string, TicketInput['priority']> = {
   urgent: 'urgent',
 };
 
-export function status(v: string | number, path: string): TicketInput['status'] {
+export function statusOrUndefined(v: string | number): TicketInput['status'] | undefined {
   // Custom statuses (codes 6+) are "waiting on …" states in Freshdesk's own defaults.
-  const s =
-    typeof v === 'number'
-      ? (lookup(STATUS_CODES, String(v)) ?? (v > 5 ? 'pending' : undefined))
-      : lookup(STATUS_NAMES, v.toLowerCase());
+  if (typeof v === 'number')
+    return lookup(STATUS_CODES, String(v)) ?? (v > 5 ? 'pending' : undefined);
+  const t = v.trim().toLowerCase();
+  // Placeholders render codes as text now and then ("4").
+  if (/^\d+$/.test(t)) return statusOrUndefined(Number(t));
+  return lookup(STATUS_NAMES, t);
+}
+
+export function status(v: string | number, path: string): TicketInput['status'] {
+  const s = statusOrUndefined(v);
   if (!s) throw invalidBody([{ path, message: `unknown Freshdesk status "${v}"` }]);
   return s;
 }

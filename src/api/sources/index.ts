@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
+import type { Queryable } from '../../db/pool.js';
+import { externalIdByIssueId } from '../../db/threads.js';
 import { freshdeskAdapter } from './freshdesk.js';
+import { type FreshdeskApiConfig, freshdeskApiFromConfig } from './freshdesk-api.js';
 import { genericAdapter } from './generic.js';
 import { jiraAdapter } from './jira.js';
 import { servicenowAdapter } from './servicenow.js';
+import { type ServiceNowApiConfig, servicenowApiFromConfig } from './servicenow-api.js';
 import type { SourceAdapter } from './types.js';
 import { zendeskAdapter } from './zendesk.js';
 import type { ZendeskApiOptions } from './zendesk-api.js';
@@ -22,16 +26,47 @@ export interface SourceRegistry {
   adapterFor(source: string): SourceAdapter | undefined;
 }
 
+/** The settings the vendor adapters read (Issue 14 block of the config). */
+export type VendorConfig = FreshdeskApiConfig &
+  ServiceNowApiConfig & {
+    SOURCE_CUSTOM_FIELDS: Record<string, string[]>;
+  };
+
 export function createSourceRegistry(opts: {
   secrets: Record<string, string[]>;
   zendeskApi?: ZendeskApiOptions | undefined;
   logger: Logger;
+  /** Vendor API credentials and custom-field allow-lists; without it, no lookups and no custom fields. */
+  vendors?: VendorConfig | undefined;
+  /** For vendor API lookups; tests point it at a stand-in server. */
+  fetch?: typeof fetch;
+  /** Where Jira Server comment events find the issue they belong to. */
+  db?: Queryable | undefined;
 }): SourceRegistry {
+  const v = opts.vendors;
+  const f = opts.fetch ?? fetch;
+  const allow = (source: string) => v?.SOURCE_CUSTOM_FIELDS[source] ?? [];
+  const { db } = opts;
   const vendors: Record<string, SourceAdapter> = {
-    zendesk: zendeskAdapter(opts.zendeskApi, opts.logger),
-    jira: jiraAdapter,
-    freshdesk: freshdeskAdapter,
-    servicenow: servicenowAdapter,
+    zendesk: zendeskAdapter({
+      api: opts.zendeskApi,
+      logger: opts.logger,
+      fetch: opts.fetch,
+      customFields: allow('zendesk'),
+      lookupTtlMs: v?.VENDOR_LOOKUP_TTL,
+    }),
+    jira: jiraAdapter({
+      customFields: allow('jira'),
+      findIssue: db ? (source, id) => externalIdByIssueId(db, source, id) : undefined,
+    }),
+    freshdesk: freshdeskAdapter({
+      api: v ? freshdeskApiFromConfig(v, f, opts.logger) : undefined,
+      customFields: allow('freshdesk'),
+    }),
+    servicenow: servicenowAdapter({
+      api: v ? servicenowApiFromConfig(v, f, opts.logger) : undefined,
+      customFields: allow('servicenow'),
+    }),
     generic: genericAdapter,
   };
   return {

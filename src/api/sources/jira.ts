@@ -22,9 +22,12 @@ import { adfToText, compact, lookup, scalar, toIsoTime, vendorId, vendorTime } f
  * comment's `created`, not even on edit.
  */
 
+// Cloud users have an accountId; Server / Data Center users a name and a key.
 const User = z
   .object({
     accountId: z.string().nullish(),
+    key: z.string().nullish(),
+    name: z.string().nullish(),
     accountType: z.string().nullish(),
     displayName: z.string().nullish(),
     emailAddress: z.string().nullish(),
@@ -94,14 +97,18 @@ const CommentPayload = z.object({
   timestamp: z.unknown().optional(),
   comment: z.object({
     id: vendorId.nullish(),
+    self: z.string().nullish(),
     author: User,
     body: RichText,
     created: vendorTime.nullish(),
     updated: vendorTime.nullish(),
     jsdPublic: z.boolean().nullish(),
   }),
-  issue: z.object({ id: vendorId, key: z.string().min(1).max(200).optional() }),
+  // Server / Data Center comment events carry no issue: its id is in comment.self.
+  issue: z.object({ id: vendorId, key: z.string().min(1).max(200).optional() }).optional(),
 });
+
+const ISSUE_IN_SELF = /\/rest\/api\/(?:2|3|latest)\/issue\/(\d+)\/comment\//;
 
 const IGNORED_EVENT =
   /^(jira:issue_deleted|worklog_|attachment_|issuelink_|sprint_|board_|version_|project_|user_)/;
@@ -143,20 +150,23 @@ type JiraUser = z.infer<typeof User>;
 const person = (u: JiraUser): Person | undefined =>
   u
     ? compact({
-        id: u.accountId ?? undefined,
+        id: u.accountId ?? u.key ?? u.name ?? undefined,
         name: u.displayName ?? undefined,
         email: u.emailAddress ?? undefined,
       })
     : undefined;
 const nameOf = (u: JiraUser) => u?.displayName ?? u?.emailAddress ?? 'unknown';
+const idOf = (u: JiraUser) => u?.accountId ?? u?.key ?? u?.name ?? undefined;
 
 /** A Jira comment in the canonical thread; `reporterId` is the issue reporter's account id. */
 function toComment(
   c: { author?: JiraUser; body: string; created: string; jsdPublic?: boolean | null | undefined },
   reporterId: string | null | undefined,
 ): Comment {
+  const authorId = !c.author?.displayName && !c.author?.emailAddress ? idOf(c.author) : undefined;
   return {
     author: nameOf(c.author),
+    ...(authorId ? { authorId } : {}),
     role:
       c.author?.accountType === 'app'
         ? 'system'
@@ -181,6 +191,14 @@ function findComment(thread: Comment[], c: Comment): number {
   return sameTime.length === 1 ? (sameTime[0] as number) : -1;
 }
 
+/** A select-list custom field (`{value}` / `{name}`) as its text. */
+function optionValue(v: unknown): string | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as { value?: unknown; name?: unknown };
+  const t = o.value ?? o.name;
+  return typeof t === 'string' ? t : undefined;
+}
+
 /** The event's `timestamp` (epoch milliseconds) as an ISO time, when it is one. */
 function eventTime(ts: unknown): string | undefined {
   if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > 253_402_300_799_999)
@@ -194,10 +212,30 @@ function eventTime(ts: unknown): string | undefined {
  * Nothing else about the ticket changes except `updatedAt`, which moves to the
  * comment's time when that is later; `threadIncomplete` stays as it was.
  */
-function commentEvent(body: unknown, source: string, deliveryId: string | undefined): MapResult {
+async function commentEvent(
+  body: unknown,
+  source: string,
+  deliveryId: string | undefined,
+  findIssue: JiraOptions['findIssue'],
+): Promise<MapResult> {
   const p = parseVendor(CommentPayload, body, 'Jira comment event');
   const event: CommentEventName = p.webhookEvent;
-  const externalId = p.issue.key ?? p.issue.id;
+  let externalId = p.issue ? (p.issue.key ?? p.issue.id) : undefined;
+  if (!externalId) {
+    const issueId = ISSUE_IN_SELF.exec(p.comment.self ?? '')?.[1];
+    if (!issueId)
+      throw invalidBody(
+        [{ path: 'issue', message: 'required, or an issue id in comment.self' }],
+        'not a Jira comment event we can read',
+      );
+    externalId = findIssue ? await findIssue(source, issueId) : undefined;
+    if (!externalId)
+      return {
+        kind: 'ignored',
+        reason: `${event} on issue ${issueId}, but no version of that issue is stored yet: the next issue event will carry the ticket`,
+      };
+  }
+  const issueKey: string = externalId;
   const c = p.comment;
   const created = c.created;
   if (!created) {
@@ -214,12 +252,12 @@ function commentEvent(body: unknown, source: string, deliveryId: string | undefi
   const label = `comment ${c.id ?? `of ${created}`}`;
   return {
     kind: 'derived',
-    externalId,
+    externalId: issueKey,
     deliveryId,
     apply(latest: Ticket | undefined) {
       if (!latest)
         return {
-          ignored: `${event} on ${externalId}, but no version of the issue is stored yet: the next issue event will carry the ticket`,
+          ignored: `${event} on ${issueKey}, but no version of the issue is stored yet: the next issue event will carry the ticket`,
         };
       const comment = toComment({ ...c, created }, latest.requester?.id);
       const thread = [...latest.comments];
@@ -228,7 +266,7 @@ function commentEvent(body: unknown, source: string, deliveryId: string | undefi
       if (event === 'comment_deleted') {
         if (i < 0)
           return {
-            ignored: `${label} is not in the stored thread of ${externalId}: nothing to remove`,
+            ignored: `${label} is not in the stored thread of ${issueKey}: nothing to remove`,
           };
         thread.splice(i, 1);
         changedAt = eventTime(p.timestamp);
@@ -252,70 +290,82 @@ function commentEvent(body: unknown, source: string, deliveryId: string | undefi
   };
 }
 
-export const jiraAdapter: SourceAdapter = {
-  auth: 'X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>',
-  verify: ({ headers, raw }, secrets) =>
-    verifyHexSignature(headers, 'x-hub-signature', raw, secrets),
-  async map(body, ctx): Promise<MapResult> {
-    const event = (body as { webhookEvent?: unknown } | null)?.webhookEvent;
-    const deliveryId = boundedDeliveryId(header(ctx.headers, 'x-atlassian-webhook-identifier'));
-    if (typeof event === 'string' && IGNORED_EVENT.test(event)) {
-      return { kind: 'ignored', reason: `${event} carries no new ticket version` };
-    }
-    if (typeof event === 'string' && (COMMENT_EVENTS as readonly string[]).includes(event))
-      return commentEvent(body, ctx.source, deliveryId);
-    const { issue } = parseVendor(Payload, body, 'Jira issue');
-    const f = issue.fields;
-    const status =
-      lookup(STATUS_BY_NAME, f.status.name.toLowerCase()) ??
-      lookup(STATUS_BY_CATEGORY, f.status.statusCategory?.key) ??
-      'open';
-    const comments: Comment[] = (f.comment?.comments ?? []).map((c) =>
-      toComment(c, f.reporter?.accountId),
-    );
-    const timeEntries: TimeEntry[] = (f.worklog?.worklogs ?? []).map((w) =>
-      compact({
-        minutes: Math.round(w.timeSpentSeconds / 60),
-        note: w.comment,
-        author: nameOf(w.author),
-        at: w.started ?? undefined,
-      }),
-    );
-    const customFields: Record<string, string | number | boolean | null> = {};
-    if (issue.key) customFields.key = issue.key;
-    if (f.resolution?.name) customFields.resolution = f.resolution.name;
-    for (const [k, v] of Object.entries(f)) {
-      if (!k.startsWith('customfield_')) continue;
-      const s = scalar(v);
-      if (s !== undefined && s !== null) customFields[k] = s;
-    }
-    const ticket: TicketInput = compact({
-      source: ctx.source,
-      externalId: issue.key ?? issue.id,
-      subject: f.summary ?? '',
-      description: f.description,
-      status,
-      priority: lookup(PRIORITY, f.priority?.name.toLowerCase()) ?? 'normal',
-      category: f.issuetype?.name.replace(/^\[System\]\s*/, '').toLowerCase(),
-      requester: person(f.reporter),
-      assignee: person(f.assignee),
-      createdAt: f.created,
-      updatedAt: f.updated,
-      closedAt: f.resolutiondate ?? undefined,
-      comments,
-      timeEntries,
-      tags: f.labels ?? [],
-      customFields,
-      // A webhook's comment list is the whole thread only when the field was sent.
-      threadIncomplete: !f.comment,
-    });
-    if (f.comment) return { kind: 'ticket', ticket, deliveryId };
-    // No thread in the event: keep the one stored (comment events keep it current).
-    return {
-      kind: 'derived',
-      externalId: ticket.externalId,
-      deliveryId,
-      apply: (latest) => (latest ? { ...ticket, comments: latest.comments } : ticket),
-    };
-  },
-};
+export interface JiraOptions {
+  /** The stored ticket's external id for a numeric Jira issue id (Server comment events). */
+  findIssue?: (source: string, issueId: string) => Promise<string | undefined>;
+  /** `customfield_*` ids the grader sees (SOURCE_CUSTOM_FIELDS). */
+  customFields?: readonly string[];
+}
+
+export function jiraAdapter(opts: JiraOptions = {}): SourceAdapter {
+  const allowed = new Set(opts.customFields ?? []);
+  return {
+    auth: 'X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>',
+    verify: ({ headers, raw }, secrets) =>
+      verifyHexSignature(headers, 'x-hub-signature', raw, secrets),
+    async map(body, ctx): Promise<MapResult> {
+      const event = (body as { webhookEvent?: unknown } | null)?.webhookEvent;
+      const deliveryId = boundedDeliveryId(header(ctx.headers, 'x-atlassian-webhook-identifier'));
+      if (typeof event === 'string' && IGNORED_EVENT.test(event)) {
+        return { kind: 'ignored', reason: `${event} carries no new ticket version` };
+      }
+      if (typeof event === 'string' && (COMMENT_EVENTS as readonly string[]).includes(event))
+        return commentEvent(body, ctx.source, deliveryId, opts.findIssue);
+      const { issue } = parseVendor(Payload, body, 'Jira issue');
+      const f = issue.fields;
+      const status =
+        lookup(STATUS_BY_NAME, f.status.name.toLowerCase()) ??
+        lookup(STATUS_BY_CATEGORY, f.status.statusCategory?.key) ??
+        'open';
+      const comments: Comment[] = (f.comment?.comments ?? []).map((c) =>
+        toComment(c, f.reporter?.accountId),
+      );
+      const timeEntries: TimeEntry[] = (f.worklog?.worklogs ?? []).map((w) =>
+        compact({
+          minutes: Math.round(w.timeSpentSeconds / 60),
+          note: w.comment,
+          author: nameOf(w.author),
+          at: w.started ?? undefined,
+        }),
+      );
+      const customFields: Record<string, string | number | boolean | null> = {};
+      if (issue.key) customFields.key = issue.key;
+      // Server comment events name the issue only by this id.
+      customFields.issue_id = issue.id;
+      if (f.resolution?.name) customFields.resolution = f.resolution.name;
+      for (const [k, v] of Object.entries(f)) {
+        if (!k.startsWith('customfield_') || !allowed.has(k)) continue;
+        const s = scalar(v) ?? optionValue(v);
+        if (s !== undefined && s !== null) customFields[k] = s;
+      }
+      const ticket: TicketInput = compact({
+        source: ctx.source,
+        externalId: issue.key ?? issue.id,
+        subject: f.summary ?? '',
+        description: f.description,
+        status,
+        priority: lookup(PRIORITY, f.priority?.name.toLowerCase()) ?? 'normal',
+        category: f.issuetype?.name.replace(/^\[System\]\s*/, '').toLowerCase(),
+        requester: person(f.reporter),
+        assignee: person(f.assignee),
+        createdAt: f.created,
+        updatedAt: f.updated,
+        closedAt: f.resolutiondate ?? undefined,
+        comments,
+        timeEntries,
+        tags: f.labels ?? [],
+        customFields,
+        // A webhook's comment list is the whole thread only when the field was sent.
+        threadIncomplete: !f.comment,
+      });
+      if (f.comment) return { kind: 'ticket', ticket, deliveryId };
+      // No thread in the event: keep the one stored (comment events keep it current).
+      return {
+        kind: 'derived',
+        externalId: ticket.externalId,
+        deliveryId,
+        apply: (latest) => (latest ? { ...ticket, comments: latest.comments } : ticket),
+      };
+    },
+  };
+}

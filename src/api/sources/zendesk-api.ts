@@ -2,6 +2,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { toError } from '../../logger.js';
 import type { Comment, Person } from '../../ticket/schema.js';
+import {
+  cached,
+  getJson,
+  type LookupCache,
+  type Named,
+  namedOf,
+  type VendorApiOptions,
+} from './lookup.js';
 import { compact, toIsoTime } from './util.js';
 
 /**
@@ -158,7 +166,8 @@ export async function fetchZendeskThread(
     const user = authorId ? users.get(authorId) : undefined;
     const role = !user ? 'system' : user.role === 'end-user' ? 'customer' : 'agent';
     comments.push({
-      author: user?.name ?? (authorId ? `user ${authorId}` : 'Zendesk'),
+      author: user?.name ?? (authorId ? 'unknown' : 'Zendesk'),
+      ...(authorId && !user?.name ? { authorId } : {}),
       role,
       public: c.public ?? true,
       body: c.plain_body ?? c.body ?? '',
@@ -166,4 +175,87 @@ export async function fetchZendeskThread(
     });
   }
   return { comments, people, complete };
+}
+
+/** A Zendesk API client for lookups: the same credentials as the thread fetch, a shared cache. */
+export function zendeskLookupApi(
+  o: ZendeskApiOptions,
+  fetchImpl: typeof fetch,
+  cache: LookupCache,
+  logger: Logger,
+): VendorApiOptions {
+  return {
+    vendor: 'zendesk',
+    baseUrl: o.baseUrl,
+    authorization: authorization(o),
+    fetch: fetchImpl,
+    cache,
+    logger,
+  };
+}
+
+/** Names of Zendesk users, by id: cached ones from the cache, the rest in one show_many call. */
+export async function lookupZendeskUsers(
+  api: VendorApiOptions,
+  ids: string[],
+): Promise<Map<string, Named | undefined>> {
+  const out = new Map<string, Named | undefined>();
+  const todo: string[] = [];
+  for (const id of new Set(ids)) {
+    const hit = api.cache.get(`user/${id}`);
+    if (hit) {
+      api.cache.hits++;
+      out.set(id, hit.value);
+    } else if (/^\d{1,20}$/.test(id)) todo.push(id);
+  }
+  if (todo.length > 0) {
+    api.cache.misses += todo.length;
+    const body = (await getJson(api, `api/v2/users/show_many.json?ids=${todo.join(',')}`)) as
+      | { users?: unknown[] }
+      | undefined;
+    const found = new Map<string, Named>();
+    for (const u of body?.users ?? []) {
+      const id = String((u as { id?: unknown }).id);
+      const named = namedOf(u, id);
+      if (named) found.set(id, named);
+    }
+    for (const id of todo) {
+      // An unanswered call is not cached: the next delivery asks again.
+      if (body) api.cache.set(`user/${id}`, found.get(id));
+      out.set(id, found.get(id));
+    }
+  }
+  return out;
+}
+
+/** The name of a Zendesk organization, cached. */
+export function lookupZendeskOrganization(
+  api: VendorApiOptions,
+  id: string,
+): Promise<Named | undefined> {
+  if (!/^\d{1,20}$/.test(id)) return Promise.resolve(undefined);
+  return cached(api, `organization/${id}`, async () => {
+    const body = (await getJson(api, `api/v2/organizations/${id}.json`)) as
+      | { organization?: unknown }
+      | undefined;
+    return namedOf(body?.organization, id);
+  });
+}
+
+/** The ticket as the Tickets API shows it: what a sparse event leaves out. */
+export async function fetchZendeskTicket(
+  api: VendorApiOptions,
+  id: string,
+): Promise<Record<string, unknown> | undefined> {
+  if (!/^\d{1,20}$/.test(id)) return undefined;
+  const body = (await getJson(api, `api/v2/tickets/${id}.json`)) as
+    | { ticket?: Record<string, unknown> }
+    | undefined;
+  return body?.ticket && typeof body.ticket === 'object' ? body.ticket : undefined;
+}
+
+/** Seeds the user cache from the users a thread fetch already returned. */
+export function rememberUsers(api: VendorApiOptions, people: Map<string, Person>): void {
+  for (const [id, p] of people)
+    if (p.name || p.email) api.cache.set(`user/${id}`, { id, name: p.name, email: p.email });
 }

@@ -9,6 +9,7 @@ import { budgetSpend } from '../../budget/spend.js';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import { openBudgetPauses } from '../../db/review-pages.js';
+import { needsThreadCounts } from '../../db/threads.js';
 import { int } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { ReviewError } from '../errors.js';
@@ -46,6 +47,8 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
       ? await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')
       : {};
     const admin = req.reviewer?.role === 'admin';
+    // Issue 14: tickets held until their conversation arrives (not graded, not escalated).
+    const waiting = Object.values(await needsThreadCounts(d.pool)).reduce((a, b) => a + b, 0);
     const state = !q
       ? html`<p class="muted">No queue connection in this process.</p>`
       : html`<div class="verdict ${paused ? 'bad' : 'good'}">qc queue: ${paused ? 'PAUSED' : 'running'}</div>
@@ -60,7 +63,8 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
         }</div>
         <p class="small"><a href="${d.base}/queues">Open Bull Board for jobs, retries and failures →</a></p>`;
     const body = html`<h1>Queue</h1><p class="sub">Grading stops when the queue is paused; tickets wait safely in PostgreSQL and Redis.</p>
-      <div class="grid g2"><section class="card"><h2>State</h2>${state}</section>
+      <div class="grid g2"><section class="card"><h2>State</h2>${state}
+      <p class="small">Waiting for their thread: <strong class="num" id="needs-thread">${int(waiting)}</strong> ticket(s), graded as they are after ${Math.round(d.config.QC_NEEDS_THREAD_TIMEOUT / 3_600_000)} h.</p></section>
       <section class="card"><h2>Budget</h2>${budgetTable([spend.day, spend.month])}
       <p class="small muted">At 80% of a budget a warning goes to the log and the notification webhook; at 100% the qc queue pauses.</p></section></div>`;
     return render(req, reply, d.base, { title: 'Queue', active: 'queues', body });
