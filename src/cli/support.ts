@@ -1,5 +1,6 @@
+import { userInfo } from 'node:os';
 import type { Queue } from 'bullmq';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 
@@ -44,3 +45,14 @@ export async function withQcQueue<T>(config: Config, fn: (queue: Queue) => Promi
     redis.disconnect();
   }
 }
+
+/** Who acts from a shell: a --reviewer named in REVIEW_USERS keeps that user's role. */
+export function actorOf(config: Config, name: string) {
+  const user = config.REVIEW_USERS.find((u) => u.name === name);
+  return { name, role: user?.role ?? 'operator', via: 'cli' as const };
+}
+
+export const reviewerOption = () =>
+  new Option('--reviewer <name>', 'who acts (recorded in the audit log)').default(
+    userInfo().username,
+  );

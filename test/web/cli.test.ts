@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerReviewCommands } from '../../src/cli/review.js';
+import { buildCli } from '../../src/cli/index.js';
 import type { Config } from '../../src/config.js';
 import { verifyPassword } from '../../src/decisions/password.js';
 import { usd } from '../../src/format/display.js';
@@ -33,8 +32,7 @@ afterAll(async () => {
 });
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command('ticket-qc').exitOverride();
-  registerReviewCommands(program, () => config);
+  const program = buildCli(() => config).exitOverride();
   return captureLog(() => program.parseAsync(['node', 'ticket-qc', ...args]));
 }
 

@@ -1,0 +1,25 @@
+import { type Command, Option } from 'commander';
+import type { Config } from '../config.js';
+import type { CostKey } from '../db/costs.js';
+import { withPool } from './support.js';
+
+/** `costs`: model calls, tokens and cost, grouped, with the biggest cost driver. */
+export function registerCostsCommand(program: Command, getConfig: () => Config): void {
+  program
+    .command('costs')
+    .description('model calls, tokens and cost, with the biggest cost driver')
+    .option('--since <date>', 'from this day (YYYY-MM-DD) or time (ISO), inclusive')
+    .option('--until <date>', 'through this day (YYYY-MM-DD) or up to this time (ISO)')
+    .addOption(
+      new Option('--by <key>', 'group rows by')
+        .choices(['agent', 'model', 'day', 'ticket'])
+        .default('agent'),
+    )
+    .action(async (o: { since?: string; until?: string; by: CostKey }) => {
+      const { costsReport, parseRange } = await import('./commands/costs.js');
+      const range = parseRange(o.since, o.until);
+      await withPool(getConfig(), async (pool) =>
+        console.log(await costsReport(pool, o.by, range)),
+      );
+    });
+}

@@ -1,0 +1,36 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Config } from '../config.js';
+import { nonNegativeInt as int, withQcQueue } from './support.js';
+
+/** `failed` and `failed retry`: QC jobs that ran out of attempts. */
+export function registerFailedCommands(program: Command, getConfig: () => Config): void {
+  const failed = program
+    .command('failed')
+    .description('list QC jobs that ran out of attempts, with their reason')
+    .option('--limit <n>', 'at most n jobs', int, 50)
+    .action(async (opts: { limit: number }) => {
+      const { failedJobsOf } = await import('../queue/failed.js');
+      const rows = await withQcQueue(getConfig(), (q) => failedJobsOf(q, opts.limit));
+      if (rows.length === 0) {
+        console.log('no failed jobs');
+        return;
+      }
+      for (const r of rows) {
+        console.log(
+          `${r.id}  ticket ${r.ticketId}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}`,
+        );
+      }
+    });
+  failed
+    .command('retry [id]')
+    .description('requeue one failed job by id, or all of them with --all')
+    .option('--all', 'retry every failed job')
+    .action(async (id: string | undefined, opts: { all?: boolean }) => {
+      if (!id && !opts.all) throw new InvalidArgumentError('give a job id or --all');
+      const { retryFailedIn } = await import('../queue/failed.js');
+      const n = await withQcQueue(getConfig(), (q) =>
+        retryFailedIn(q, opts.all ? 'all' : (id as string)),
+      );
+      console.log(`requeued ${n} job(s)`);
+    });
+}
