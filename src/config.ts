@@ -23,6 +23,12 @@ export function parseDurationMs(text: string): number {
 
 const rate = z.coerce.number().min(0).max(1);
 const usd = z.coerce.number().nonnegative();
+/** A duration that may be left unset; an empty value (`KEY=` in a .env file) counts as unset. */
+const optionalDuration = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  duration.optional(),
+);
+
 const optionalString = z
   .string()
   .optional()
@@ -142,9 +148,9 @@ export const ConfigSchema = z.object({
       return kinds;
     }),
   /** Tickets (with results, escalations, overrides, events) older than this are erased daily; unset = kept. */
-  QC_RETENTION_TICKETS: duration.optional(),
+  QC_RETENTION_TICKETS: optionalDuration,
   /** agent_events older than this are deleted daily; unset = kept. */
-  QC_RETENTION_EVENTS: duration.optional(),
+  QC_RETENTION_EVENTS: optionalDuration,
   /** When the daily retention job runs (cron, in QC_TZ). */
   QC_RETENTION_CRON: z.string().default('30 3 * * *'),
   /** Failed logins per name before the backoff starts doubling (1 s, 2 s, 4 s … capped). */

@@ -12,11 +12,14 @@ import type { Ticket } from './schema.js';
  *    KEEP_TAIL lines; the middle becomes one line saying how many were cut.
  * 2. A token of more than MAX_TOKEN characters without whitespace (base64,
  *    hex dumps, minified blobs) keeps its first 64 and last 16 characters.
- * 3. Any one text still longer than MAX_TEXT characters keeps its first
+ * 3. A custom field still longer than MAX_TEXT characters keeps its first
  *    two thirds and last third of MAX_TEXT, saying how much was cut.
  *
  * Prose is never touched by rules 1 and 2; the start and the end (where the
- * exception type and the "Caused by" usually are) always stay.
+ * exception type and the "Caused by" usually are) always stay. The ticket's
+ * own story (description, comments, time notes) is never capped here: a
+ * ticket too long as a whole is cut by src/ticket/truncate.ts, which keeps
+ * start and end and marks the ticket `truncated` so the verdict says so.
  */
 
 export const MAX_RUN_LINES = 12;
@@ -66,14 +69,14 @@ function clipRuns(text: string): string {
 }
 
 /** One text with machine output clipped by the rule above; unchanged when there is none. */
-export function clipMachineOutput(text: string): string {
+export function clipMachineOutput(text: string, opts: { cap?: boolean } = {}): string {
   if (text.length <= 200) return text;
   let t = clipRuns(text).replace(
     LONG_TOKEN,
     (tok) =>
       `${tok.slice(0, 64)}[… ${tok.length - 80} characters of encoded data cut by ticket-qc …]${tok.slice(-16)}`,
   );
-  if (t.length > MAX_TEXT) {
+  if (opts.cap && t.length > MAX_TEXT) {
     const head = Math.floor((MAX_TEXT * 2) / 3);
     const tail = MAX_TEXT - head;
     t = `${t.slice(0, head)}\n[… ${t.length - head - tail} characters cut by ticket-qc …]\n${t.slice(-tail)}`;
@@ -85,7 +88,7 @@ export function clipMachineOutput(text: string): string {
 export function ticketForPrompt(t: Ticket): Ticket {
   const customFields: Ticket['customFields'] = {};
   for (const [k, v] of Object.entries(t.customFields))
-    customFields[k] = typeof v === 'string' ? clipMachineOutput(v) : v;
+    customFields[k] = typeof v === 'string' ? clipMachineOutput(v, { cap: true }) : v;
   return {
     ...t,
     description: clipMachineOutput(t.description),

@@ -87,3 +87,16 @@ describe('prompt hygiene', () => {
     }
   });
 });
+
+describe('the length cap (rule 3)', () => {
+  it('caps a long custom field but never the ticket’s own prose, which truncate.ts handles whole', () => {
+    const prose = 'The customer explained the problem at length. '.repeat(200);
+    expect(prose.length).toBeGreaterThan(4_000);
+    expect(clipMachineOutput(prose)).toBe(prose);
+    const capped = clipMachineOutput(prose, { cap: true });
+    expect(capped.length).toBeLessThan(4_100);
+    expect(capped).toMatch(/characters cut by ticket-qc/);
+    expect(capped.startsWith(prose.slice(0, 100))).toBe(true);
+    expect(capped.endsWith(prose.slice(-100))).toBe(true);
+  });
+});

@@ -70,3 +70,13 @@ describe('config', () => {
     expect(r.stderr).toContain('QC_SHADOW_RATE');
   });
 });
+
+describe('optional durations', () => {
+  it('an empty value (KEY= in a .env file) is unset, a bad one is refused', () => {
+    const c = loadConfig({ QC_RETENTION_TICKETS: '', QC_RETENTION_EVENTS: ' ' });
+    expect(c.QC_RETENTION_TICKETS).toBeUndefined();
+    expect(c.QC_RETENTION_EVENTS).toBeUndefined();
+    expect(loadConfig({ QC_RETENTION_TICKETS: '30d' }).QC_RETENTION_TICKETS).toBe(30 * 86_400_000);
+    expect(() => loadConfig({ QC_RETENTION_TICKETS: 'soon' })).toThrow(ConfigError);
+  });
+});
