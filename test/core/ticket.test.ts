@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { contentHash, Ticket } from '../../src/ticket/index.js';
+import { contentHash } from '../../src/ticket/hash.js';
+import { Ticket } from '../../src/ticket/schema.js';
 
 const first = JSON.parse(
   readFileSync('examples/tickets.jsonl', 'utf8').split('\n')[0] ?? '{}',
