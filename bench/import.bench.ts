@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createBenchDb } from './db.js';
+import type { SummaryRow } from './report.js';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const EXAMPLES = process.env.TQC_EXAMPLES_FILE ?? 'examples/tickets.jsonl';
@@ -119,7 +120,7 @@ async function measure(mode: Mode, dbUrl: string): Promise<Measure> {
   return { mode, rows, bytes, ms, peakRssMb: (peakKb * 1024) / 2 ** 20 };
 }
 
-export async function run(): Promise<string> {
+export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }> {
   const db = await createBenchDb('import');
   try {
     const base = await measure('baseline', db.url);
@@ -128,7 +129,7 @@ export async function run(): Promise<string> {
     const row = (label: string, m: Measure) =>
       `| ${label} | ${m.rows.toLocaleString('en-US')} | ${(m.ms / 1000).toFixed(1)} s | ${Math.round((m.rows / m.ms) * 1000).toLocaleString('en-US')} | ${(m.ms / base.ms).toFixed(1)}× | ${Math.round(m.peakRssMb)} MB | ${(m.peakRssMb / base.peakRssMb).toFixed(2)}× |`;
     const perMillion = (full.ms / full.rows) * 1e6;
-    return [
+    const markdown = [
       `${ROWS.toLocaleString('en-US')} rows of \`{"ticket","gold"}\` JSONL (${(full.bytes / 2 ** 20).toFixed(0)} MiB, the example tickets with distinct externalIds), generated and piped into each process's standard input; the import is the real CLI, \`ticket-qc batch import --file -\`, into a fresh migrated database of its own (bench/db.ts). Time from the first byte piped to the process's exit (Node + tsx start-up included); peak memory is the process's VmHWM.`,
       '',
       '| pass | rows | time | rows/s | time vs baseline | peak RSS | RSS vs baseline |',
@@ -139,6 +140,25 @@ export async function run(): Promise<string> {
       '',
       `At this rate 1,000,000 rows take ${(perMillion / 1000).toFixed(0)} s (goal ≤ 120 s); peak RSS ${Math.round(full.peakRssMb)} MB (goal ≤ 300 MB). The input is streamed and upserted 500 rows per statement, two statements in flight.`,
     ].join('\n');
+    return {
+      markdown,
+      summary: [
+        {
+          figure: `import rows/s (${ROWS.toLocaleString('en-US')} rows, stdin)`,
+          value: Math.round((full.rows / full.ms) * 1000).toLocaleString('en-US'),
+          baseline: `${Math.round((base.rows / base.ms) * 1000).toLocaleString('en-US')} (parse only)`,
+          ratio: `${(base.ms / full.ms).toFixed(2)}×`,
+          goal: `1 M rows ≤ 120 s (here: ${(perMillion / 1000).toFixed(0)} s)`,
+        },
+        {
+          figure: 'import peak RSS',
+          value: `${Math.round(full.peakRssMb)} MB`,
+          baseline: `${Math.round(base.peakRssMb)} MB`,
+          ratio: `${(full.peakRssMb / base.peakRssMb).toFixed(2)}×`,
+          goal: '≤ 300 MB',
+        },
+      ],
+    };
   } finally {
     await db.drop();
   }
