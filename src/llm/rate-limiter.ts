@@ -47,6 +47,8 @@ export interface RateLimiterOptions {
   maxRequestsPerMinute?: number;
   /** Refill time our bucket holds (default 6 s). */
   burstMs?: number;
+  /** Share of the API's limits left unused, against timing jitter (default 0.02). */
+  headroom?: number;
   logger?: Logger | undefined;
   /** Injected sleep, for tests; must honour the signal. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -84,10 +86,12 @@ export class RateLimiter {
   readonly stats: RateLimiterStats = { acquired: 0, waited: 0, waitedMs: 0, rateLimited: 0 };
   readonly #estimates = new Map<string, Estimates>();
   readonly #burstMs: number;
+  readonly #headroom: number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: RateLimiterOptions) {
     this.#burstMs = opts.burstMs ?? 6_000;
+    this.#headroom = opts.headroom ?? 0.02;
     this.#sleep = opts.sleep ?? abortable;
   }
 
@@ -153,12 +157,18 @@ export class RateLimiter {
     usage?: { input: number; output: number },
   ): Promise<void> {
     const rpmCap = this.opts.maxRequestsPerMinute ?? 0;
-    let rl = num(headers, 'anthropic-ratelimit-requests-limit');
+    // Paced exactly at the limit, our bucket and the API's both sit near empty and the few ms
+    // between taking and arriving turn into 429s: keep a little headroom below the API's limits.
+    const api = (name: string) => {
+      const v = num(headers, `anthropic-ratelimit-${name}-limit`);
+      return v > 0 ? v * (1 - this.#headroom) : v;
+    };
+    let rl = api('requests');
     if (rpmCap > 0) rl = rl > 0 ? Math.min(rl, rpmCap) : rpmCap;
     const args = [
       rl,
-      num(headers, 'anthropic-ratelimit-input-tokens-limit'),
-      num(headers, 'anthropic-ratelimit-output-tokens-limit'),
+      api('input-tokens'),
+      api('output-tokens'),
       num(headers, 'anthropic-ratelimit-requests-remaining'),
       num(headers, 'anthropic-ratelimit-input-tokens-remaining'),
       num(headers, 'anthropic-ratelimit-output-tokens-remaining'),

@@ -18,6 +18,10 @@ import type { RateLimitOptions } from './options.js';
  * bucket when the answer is made (a request is refused while the output
  * bucket is empty). A limit of 0 means unlimited, reported in headers as
  * UNLIMITED so clients that read them keep working.
+ *
+ * Limits apply to each model separately, as the API documents ("rate limits
+ * are applied separately for each model"): Haiku calls do not spend Sonnet's
+ * buckets. `rateLimits` gives every model the same limits.
  */
 
 const MINUTE_MS = 60_000;
@@ -25,7 +29,8 @@ const UNLIMITED = 1_000_000_000;
 
 type Dimension = 'requests' | 'input' | 'output';
 
-export class RateLimiter {
+/** One model's buckets. */
+class ModelBuckets {
   /** Bucket levels; undefined = full. */
   #level: Record<Dimension, number | undefined> = {
     requests: undefined,
@@ -143,4 +148,40 @@ export class RateLimiter {
 
 function rfc3339(ms: number): string {
   return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The simulator's limits: one set of buckets per model id. */
+export class RateLimiter {
+  #models = new Map<string, ModelBuckets>();
+
+  constructor(
+    private readonly clock: SimClock,
+    private readonly limits: () => RateLimitOptions,
+  ) {}
+
+  #of(model: string): ModelBuckets {
+    let b = this.#models.get(model);
+    if (!b) {
+      b = new ModelBuckets(this.clock, this.limits);
+      this.#models.set(model, b);
+    }
+    return b;
+  }
+
+  /** Throws 429 when this request would pass one of its model's limits; otherwise takes it. */
+  admit(inputTokens: number, model = ''): void {
+    this.#of(model).admit(inputTokens);
+  }
+
+  recordOutput(outputTokens: number, model = ''): void {
+    this.#of(model).recordOutput(outputTokens);
+  }
+
+  headers(model = ''): Record<string, string> {
+    return this.#of(model).headers();
+  }
+
+  reset(): void {
+    this.#models.clear();
+  }
 }
