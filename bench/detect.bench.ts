@@ -1,6 +1,8 @@
 /**
  * The chief's detection query at 1 million and 10 million agent_events rows,
- * in a dedicated database (ticketqc_bench_detect, dropped afterwards).
+ * in a database of its own (bench/db.ts: uniquely named on the server of
+ * DATABASE_URL, dropped afterwards). BENCH_DETECT_SIZES (comma-separated row
+ * counts) runs smaller sizes on a busy machine.
  *
  * Rows are generated with INSERT … SELECT generate_series: a realistic mix
  * (about 55 % llm_call, 30 % verdict, 10 % failure, the rest escalations),
@@ -12,37 +14,19 @@
  * Baseline, measured in the same run: the naive form of the same question —
  * one GROUP BY over the window with index scans disabled, i.e. a full scan.
  */
-import pg from 'pg';
 import { vocabularyPairs } from '../src/chief/detect.js';
-import { ContextStore, seedContext } from '../src/context/store.js';
+import { ContextStore } from '../src/context/store.js';
 import { DETECT_SQL, detectParams } from '../src/db/failures.js';
-import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
+import { createBenchDb } from './db.js';
 
-const DB = 'ticketqc_bench_detect';
-const SIZES = [1_000_000, 10_000_000];
+const SIZES = (process.env.BENCH_DETECT_SIZES ?? '1000000,10000000')
+  .split(',')
+  .map((x) => Number(x.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0)
+  .sort((a, b) => a - b);
 const RUNS = 7;
 const BASELINE_RUNS = 3;
-
-function serverUrl(db: string): string {
-  const u = new URL(
-    process.env.BENCH_DATABASE_URL ??
-      process.env.TEST_DATABASE_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-  );
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl('postgres') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -87,13 +71,10 @@ async function load(
 }
 
 export async function run(): Promise<string> {
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
-  const pool = createPool(serverUrl(DB), { max: 2 });
+  const db = await createBenchDb('detect', { contextDir: 'context' });
+  const pool = createPool(db.url, { max: 2 });
   const rows: string[] = [];
   try {
-    await migrate(pool);
-    await seedContext(pool, 'context');
     const vocab = (await new ContextStore(pool).active()).vocab;
     const pairs = vocabularyPairs(vocab);
     // Failures are charged to every pair, half of them to the QC worker's own kinds.
@@ -154,13 +135,13 @@ export async function run(): Promise<string> {
       const d = median(detect);
       const b = median(baseline);
       rows.push(
-        `| ${(size / 1e6).toFixed(0)} M | ${window.rows[0]?.n.toLocaleString('en-US')} | ${found} | ${d.toFixed(1)} ms | ${b.toFixed(0)} ms | ${(b / d).toFixed(0)}× | ${node} | ${(loadMs / 1000).toFixed(0)} s + ${(indexMs / 1000).toFixed(0)} s |`,
+        `| ${size >= 1e6 ? `${size / 1e6} M` : size.toLocaleString('en-US')} | ${window.rows[0]?.n.toLocaleString('en-US')} | ${found} | ${d.toFixed(1)} ms | ${b.toFixed(0)} ms | ${(b / d).toFixed(0)}× | ${node} | ${(loadMs / 1000).toFixed(0)} s + ${(indexMs / 1000).toFixed(0)} s |`,
       );
       console.log(rows.at(-1));
     }
   } finally {
     await pool.end();
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await db.drop();
   }
   return [
     'Detection query (`src/chief/detect.ts`: one index range scan per vocabulary pair,',

@@ -4,7 +4,7 @@
  * Every benchmark reports ratios against a baseline measured in the same run.
  */
 import { readdir } from 'node:fs/promises';
-import { writeSection } from './report.js';
+import { load, type SummaryRow, writeSection } from './report.js';
 
 const available = (await readdir(new URL('.', import.meta.url)))
   .filter((f) => f.endsWith('.bench.ts'))
@@ -21,8 +21,12 @@ for (const name of names) {
 }
 for (const name of names) {
   console.log(`\n== bench ${name}`);
-  const mod = (await import(`./${name}.bench.ts`)) as { run: () => Promise<string> };
-  const markdown = await mod.run();
-  await writeSection(name, `npm run bench -- ${name}`, markdown);
+  const mod = (await import(`./${name}.bench.ts`)) as {
+    run: () => Promise<string | { markdown: string; summary: SummaryRow[] }>;
+  };
+  const loadAtStart = load();
+  const out = await mod.run();
+  const { markdown, summary } = typeof out === 'string' ? { markdown: out, summary: [] } : out;
+  await writeSection(name, `npm run bench -- ${name}`, markdown, summary, loadAtStart);
   console.log(markdown);
 }

@@ -91,7 +91,12 @@ export const ConfigSchema = z.object({
   QC_CONTEXT_DIR: z.string().default('context'),
   QC_MIN_CONFIDENCE: rate.default(0.6),
   QC_SHADOW_RATE: rate.default(0.02),
-  QC_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /**
+   * Jobs in flight per worker process: a ceiling, sized for I/O-bound work (see README,
+   * "Sizing"): the rate limiter decides how many calls actually go out.
+   */
+  QC_CONCURRENCY: z.coerce.number().int().positive().default(200),
+  /** Model requests (not jobs) per minute per model, across all workers; 0 = the API's limit. */
   QC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().nonnegative().default(0),
   QC_JOB_ATTEMPTS: z.coerce.number().int().positive().default(5),
   QC_FAILED_RETENTION: duration.default(7 * 86_400_000),
@@ -195,6 +200,14 @@ export const ConfigSchema = z.object({
   SERVICENOW_INSTANCE_URL: optionalString.pipe(z.url().optional()),
   SERVICENOW_USER: optionalString,
   SERVICENOW_PASSWORD: optionalString,
+  // Issue 13: speed
+  /**
+   * Pace model requests by the API's anthropic-ratelimit-* headers and retry-after, in buckets
+   * shared by every worker process through Redis (src/llm/rate-limiter.ts).
+   */
+  QC_RATE_PACING: z.stringbool().default(true),
+  /** Refill time the shared buckets hold: the largest burst after an idle spell. */
+  QC_RATE_LIMIT_BURST: duration.default(6_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

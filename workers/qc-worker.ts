@@ -39,6 +39,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     prefix: config.QUEUE_PREFIX,
     concurrency: config.QC_CONCURRENCY,
     ratePerMinute: config.QC_RATE_LIMIT_PER_MINUTE,
+    pace: config.QC_RATE_PACING,
+    rateBurstMs: config.QC_RATE_LIMIT_BURST,
   });
   // The nightly batch and its poller: idempotent when every worker process registers them.
   const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });

@@ -47,7 +47,7 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
     .description('stream a JSONL or CSV file of tickets into the database (rejects go to a file)')
     .requiredOption(
       '--file <path>',
-      'tickets: .jsonl ({"ticket","gold"} or bare tickets) or .csv (see src/batches/README.md)',
+      'tickets: .jsonl ({"ticket","gold"} or bare tickets) or .csv (see src/batches/README.md); - reads standard input (JSONL unless --format csv)',
     )
     .option('--source <source>', "store every row under this source (overrides the rows')")
     .option(

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { pipeline, Transform } from 'node:stream';
 import { type CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
 import { planColumns, recordToTicket } from './csv-columns.js';
-import { parseRow, type ReadOptions, type Row } from './jsonl.js';
+import { openInput, parseRow, type ReadOptions, type Row } from './jsonl.js';
 
 /**
  * Byte offsets of the newlines seen so far, so a record's byte position maps
@@ -56,17 +55,17 @@ const newlinesIn = (cells: string[]) =>
   cells.reduce((n, c) => n + (c.match(/\n/g)?.length ?? 0), 0);
 
 /**
- * Streams a CSV file (header row + one ticket per record, see
+ * Streams a CSV file (or standard input, for `-`: header row + one ticket per record, see
  * src/batches/README.md) as validated rows with the line each record starts on.
  * Broken records become rejects; an unclosed quote rejects the rest of the file.
  */
 export async function* readCsv(file: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
   const index = new LineIndex();
-  const input = createReadStream(file);
+  const { input, bytesRead } = openInput(file, opts);
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       index.observe(chunk);
-      opts.onBytes?.(input.bytesRead);
+      opts.onBytes?.(bytesRead());
       done(null, chunk);
     },
   });

@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool.js';
 import { Ticket } from '../ticket/schema.js';
 import { readCsv } from './csv.js';
-import { type ReadOptions, type Row, readJsonl } from './jsonl.js';
+import { type ReadOptions, type Row, readJsonl, STDIN } from './jsonl.js';
 import type { ImportCounts, Progress } from './progress.js';
 import { defaultRejectsPath, RejectsFile } from './rejects.js';
 import { type ImportItem, upsertMany } from './upsert.js';
@@ -18,7 +19,9 @@ export interface ImportOptions {
   format?: ImportFormat | undefined;
   /** Rows per upsert statement. */
   batchSize?: number;
-  /** Built by the caller from the file size (a bar on a TTY, log lines otherwise). */
+  /** What `-` reads (default process.stdin). */
+  stdin?: Readable;
+  /** Built by the caller from the file size (a bar on a TTY, log lines otherwise; 0 for a pipe). */
   progress?: (totalBytes: number) => Progress;
   logger?: Logger | undefined;
 }
@@ -39,6 +42,7 @@ export interface ImportSummary {
 }
 
 export function formatOf(file: string): ImportFormat {
+  if (file === STDIN) return 'jsonl';
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
@@ -46,7 +50,7 @@ export function formatOf(file: string): ImportFormat {
 }
 
 /**
- * Streams a JSONL or CSV file into `tickets` (and `gold_labels`): every row
+ * Streams a JSONL or CSV file (or standard input, `-`) into `tickets` (and `gold_labels`): every row
  * validated, good rows upserted in batches (idempotent: re-importing a file
  * stores nothing new), refused rows written to the rejects file with their
  * line number and reason. Never loads the file whole.
@@ -62,16 +66,20 @@ export async function importFile(
     const ok = Ticket.shape.source.safeParse(opts.source);
     if (!ok.success) throw new Error(`--source "${opts.source}": ${ok.error.issues[0]?.message}`);
   }
-  const size = (await stat(file).catch(() => undefined))?.size;
+  // Standard input has no size: progress then counts rows, not a percentage.
+  const size = file === STDIN ? 0 : (await stat(file).catch(() => undefined))?.size;
   if (size === undefined) throw new Error(`no such file: ${file}`);
 
-  const rejects = new RejectsFile(opts.rejectsPath ?? defaultRejectsPath(file));
+  const rejects = new RejectsFile(
+    opts.rejectsPath ?? (file === STDIN ? 'stdin.rejects.jsonl' : defaultRejectsPath(file)),
+  );
   const progress = opts.progress?.(size);
   const counts: ImportCounts = { rows: 0, stored: 0, rejected: 0 };
   let bytes = 0;
   let ignoredColumns: string[] = [];
   const readOpts: ReadOptions = {
     source: opts.source,
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
     onBytes: (b) => {
       bytes = b;
     },
@@ -123,7 +131,7 @@ export async function importFile(
     await flush();
     await Promise.all(inFlight);
     if (failure) throw failure.error;
-    progress?.update(size, counts);
+    progress?.update(Math.max(size, bytes), counts);
   } finally {
     await Promise.allSettled(inFlight);
     progress?.stop();

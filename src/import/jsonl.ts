@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { Ticket } from '../ticket/schema.js';
 
@@ -28,6 +29,32 @@ export interface ReadOptions extends RowOptions {
   onBytes?: (bytes: number) => void;
   /** CSV only: header columns the mapping does not know (they are ignored). */
   onIgnoredColumns?: (columns: string[]) => void;
+  /** What the file name `-` reads (default process.stdin). */
+  stdin?: Readable;
+}
+
+/** The file name that means standard input (`batch import --file -`). */
+export const STDIN = '-';
+
+/**
+ * The byte stream of `file`, or of standard input for `-`, with a running
+ * count of the bytes read (a pipe has no size, so progress counts bytes).
+ */
+export function openInput(
+  file: string,
+  opts: ReadOptions,
+): { input: Readable; bytesRead: () => number; close: () => void } {
+  if (file !== STDIN) {
+    const input = createReadStream(file);
+    return { input, bytesRead: () => input.bytesRead, close: () => input.destroy() };
+  }
+  const input = opts.stdin ?? process.stdin;
+  let bytes = 0;
+  input.on('data', (chunk: Buffer | string) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  });
+  // Standard input is not ours to destroy: stop reading it and let it go.
+  return { input, bytesRead: () => bytes, close: () => input.pause() };
 }
 
 /** The first few zod issues as `path: message`, so a reject says what to fix. */
@@ -61,12 +88,15 @@ export function parseRow(line: number, value: unknown, opts: RowOptions = {}): R
   return { line, ok: true, ticket: t.data };
 }
 
-/** Streams a JSONL file row by row; never loads it whole. Blank lines are skipped. */
+/**
+ * Streams a JSONL file (or standard input, for `-`) row by row; never loads
+ * it whole. Blank lines are skipped.
+ */
 export async function* readJsonl(file: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
-  const input = createReadStream(file, 'utf8');
+  const { input, bytesRead, close } = openInput(file, opts);
   if (opts.onBytes) {
     const onBytes = opts.onBytes;
-    input.on('data', () => onBytes(input.bytesRead));
+    input.on('data', () => onBytes(bytesRead()));
   }
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
@@ -86,6 +116,6 @@ export async function* readJsonl(file: string, opts: ReadOptions = {}): AsyncGen
   } finally {
     // A consumer that stops early (a --limit) must not leave the file open.
     rl.close();
-    input.destroy();
+    close();
   }
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CacheMonitor } from '../llm/cache-monitor.js';
+import { RateLimiter, withRateLimiter } from '../llm/rate-limiter.js';
 import { toError } from '../logger.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
@@ -11,8 +12,12 @@ export interface QcWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
-  /** Max jobs per minute across this worker (0 = unlimited). */
+  /** Max model requests per minute per model, across every process on this Redis (0 = the API's own limit). */
   ratePerMinute?: number;
+  /** Pace model requests by the API's rate-limit headers, shared through Redis (default true). */
+  pace?: boolean;
+  /** Refill time the shared buckets hold (QC_RATE_LIMIT_BURST). */
+  rateBurstMs?: number;
   random?: () => number;
   onGraded?: (r: JobResult) => void;
 }
@@ -28,9 +33,21 @@ export async function startupCacheCheck(rt: Runtime): Promise<void> {
 export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise<Worker> {
   await startupCacheCheck(rt);
   const monitor = new CacheMonitor(rt.logger);
+  // Issue 13: requests, not jobs, are rate-limited — every attempt of every call, in every process.
+  const limiter =
+    opts.pace === false
+      ? undefined
+      : new RateLimiter({
+          redis: opts.connection,
+          prefix: opts.prefix,
+          maxRequestsPerMinute: opts.ratePerMinute ?? 0,
+          ...(opts.rateBurstMs ? { burstMs: opts.rateBurstMs } : {}),
+          logger: rt.logger,
+        });
+  const llm = limiter ? { ...rt.llm, client: withRateLimiter(rt.llm.client, limiter) } : rt.llm;
   const processor = makeQcProcessor({
     pool: rt.pool,
-    llm: rt.llm,
+    llm,
     contexts: rt.contexts,
     settings: rt.settings,
     logger: rt.logger,
@@ -48,7 +65,6 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency,
-    ...(opts.ratePerMinute ? { limiter: { max: opts.ratePerMinute, duration: 60_000 } } : {}),
     // Long model calls must not be mistaken for a stalled worker.
     lockDuration: Math.max(60_000, rt.config.ANTHROPIC_TIMEOUT * 2),
     autorun: true,

@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/import/import.js';
@@ -63,6 +67,78 @@ describe('batch import (JSONL)', () => {
     await expect(importFile(db.pool, file, { source: 'Bad Source' })).rejects.toThrow(/--source/);
     await writeFile(path.join(dir, 'x.txt'), '');
     await expect(importFile(db.pool, path.join(dir, 'x.txt'))).rejects.toThrow(/--format/);
+  });
+});
+
+describe('batch import --file - (standard input)', () => {
+  it('the CLI streams rows piped to it; broken rows go to the rejects file named by --rejects', async () => {
+    const { file, broken } = await writeJsonlFixture(dir, 300, 50);
+    const rejectsPath = path.join(dir, 'piped.rejects.jsonl');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/index.ts',
+        'batch',
+        'import',
+        '--file',
+        '-',
+        '--rejects',
+        rejectsPath,
+      ],
+      {
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    createReadStream(file).pipe(child.stdin);
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/imported - \(jsonl\)/);
+    expect(out).toMatch(/rows read: +300/);
+    expect(out).toMatch(/stored: +294 \(/);
+    const ids = (await readFile(file, 'utf8')).split('\n').flatMap((l) => {
+      try {
+        const id = (JSON.parse(l) as ExampleRow).ticket?.externalId;
+        return typeof id === 'string' ? [id] : [];
+      } catch {
+        return [];
+      }
+    });
+    const stored = await db.pool.query<{ n: number }>(
+      'SELECT count(DISTINCT external_id)::int AS n FROM tickets WHERE external_id = ANY($1)',
+      [ids],
+    );
+    expect(stored.rows[0]?.n).toBe(294);
+    const rejects = await readRejects(rejectsPath);
+    expect(rejects.map((r) => r.line)).toEqual([...broken.keys()]);
+  });
+
+  it('reads a stream handed in as stdin; a CSV on standard input needs --format csv', async () => {
+    const rows = exampleRows()
+      .slice(0, 3)
+      .map((r, i) => ({ ...r, ticket: { ...r.ticket, externalId: `STDIN-${i}` } }));
+    const text = `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    const s = await importFile(db.pool, '-', { stdin: Readable.from([Buffer.from(text)]) });
+    expect(s).toMatchObject({ format: 'jsonl', rows: 3, stored: 3, rejected: 0 });
+    expect(await count("SELECT count(*) AS n FROM tickets WHERE external_id LIKE 'STDIN-%'")).toBe(
+      3,
+    );
+    const csv = `${CSV_HEADER.join(',')}\n${csvRecord({ ...(rows[0] as ExampleRow), ticket: { ...(rows[0] as ExampleRow).ticket, externalId: 'STDIN-CSV' } })}\n`;
+    const c = await importFile(db.pool, '-', {
+      format: 'csv',
+      stdin: Readable.from([Buffer.from(csv)]),
+    });
+    expect(c).toMatchObject({ format: 'csv', rows: 1, stored: 1, rejected: 0 });
   });
 });
 

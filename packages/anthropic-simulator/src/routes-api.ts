@@ -9,7 +9,7 @@ import { isObject } from './wire.js';
 
 export const postMessage: Handler = async (sim, ex) => {
   const prepared = prepare(sim.engine, ex.body);
-  sim.limiter.admit(prepared.limitTokens);
+  sim.limiter.admit(prepared.limitTokens, prepared.model.id);
   const opts = sim.options();
   const fault = sim.faults.next(opts.faults);
   const latency = opts.latencyMs + Math.floor(sim.jitter() * opts.latencyJitterMs);
@@ -20,8 +20,8 @@ export const postMessage: Handler = async (sim, ex) => {
   const outputFault =
     fault === 'schemaBreak' || fault === 'noTool' || fault === 'allNa' ? fault : null;
   const message = complete(sim.engine, prepared, { fault: outputFault, serviceTier: 'standard' });
-  sim.limiter.recordOutput(message.usage.output_tokens);
-  sendJson(ex.res, 200, message, sim.limiter.headers());
+  sim.limiter.recordOutput(message.usage.output_tokens, prepared.model.id);
+  sendJson(ex.res, 200, message, sim.limiter.headers(prepared.model.id));
 };
 
 export const countTokens: Handler = (sim, ex) => {

@@ -145,6 +145,29 @@ describe('fault injection', () => {
     expect((await outcome(api)).ok).toBe(true);
   });
 
+  it("refills continuously like the API's token bucket: retry-after is one refill, not the rest of a minute", async () => {
+    sim = await startSimulator({ noise: 0, rateLimits: { requestsPerMinute: 60 } });
+    const api = client(sim);
+    // The full bucket (60) goes first; real time passing meanwhile may refill one or two more.
+    let limited = await outcome(api);
+    let admitted = 0;
+    while (limited.ok && admitted < 120) {
+      admitted++;
+      limited = await outcome(api);
+    }
+    expect(admitted).toBeGreaterThanOrEqual(60);
+    expect(admitted).toBeLessThan(120);
+    if (limited.ok) return;
+    // 60 per minute refill one a second: the wait is about a second, not ~60 s.
+    expect(Number(limited.error.headers?.get('retry-after'))).toBe(1);
+    const reset = Date.parse(
+      limited.error.headers?.get('anthropic-ratelimit-requests-reset') ?? '',
+    );
+    expect(reset - sim.clock.now()).toBeGreaterThan(55_000);
+    sim.clock.advance(1_000);
+    expect((await outcome(api)).ok).toBe(true);
+  });
+
   it('answers 429 past the input-tokens-per-minute limit', async () => {
     sim = await startSimulator({ noise: 0 });
     const api = client(sim);
