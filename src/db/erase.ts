@@ -38,10 +38,11 @@ export interface EraseResult {
 async function selectTickets(db: Queryable, sel: EraseSelector): Promise<number[]> {
   const sql =
     sel.kind === 'customer'
-      ? // The requester, or the address anywhere in the ticket (a cc, a comment, a signature).
+      ? // The requester, or the whole address anywhere in the ticket (a cc, a comment, a
+        // signature) — never a longer address that contains it (jimbob@… for bob@…).
         `SELECT DISTINCT source, external_id FROM tickets
           WHERE lower(ticket->'requester'->>'email') = lower($1)
-             OR strpos(lower(ticket::text), lower($1)) > 0`
+             OR ticket::text ~* $2`
       : sel.kind === 'ticket'
         ? 'SELECT DISTINCT source, external_id FROM tickets WHERE source = $1 AND external_id = $2'
         : // Retention: the newest version of the ticket arrived before the window.
@@ -49,7 +50,7 @@ async function selectTickets(db: Queryable, sel: EraseSelector): Promise<number[
             HAVING max(received_at) < now() - make_interval(secs => $1::double precision / 1000)`;
   const params =
     sel.kind === 'customer'
-      ? [sel.email]
+      ? [sel.email, addressPattern(sel.email)]
       : sel.kind === 'ticket'
         ? [sel.source, sel.externalId]
         : [sel.olderThanMs];
@@ -71,7 +72,7 @@ export async function eraseTickets(
   return withTransaction(pool, async (db) => {
     const ids = await selectTickets(db, sel);
     if (ids.length === 0 && sel.kind === 'retention') return { ticketIds: [], counts: zero() };
-    const email = sel.kind === 'customer' ? sel.email : null;
+    const email = sel.kind === 'customer' ? addressPattern(sel.email) : null;
     const results = (
       await db.query<{ id: string }>('SELECT id FROM qc_results WHERE ticket_id = ANY($1)', [ids])
     ).rows.map((r) => Number(r.id));
@@ -98,7 +99,7 @@ export async function eraseTickets(
               details = jsonb_build_object('outcome', details->'outcome', 'erased', true)
         WHERE kind = 'llm_call'
           AND (ticket_id = ANY($1) OR result_id = ANY($2)
-               OR ($3::text IS NOT NULL AND strpos(lower(details::text), lower($3)) > 0))`,
+               OR ($3::text IS NOT NULL AND details::text ~* $3))`,
       [ids, results, email],
     );
     counts.costEventsDetached = detached.rowCount ?? 0;
@@ -106,7 +107,7 @@ export async function eraseTickets(
       `DELETE FROM agent_events
         WHERE kind <> 'llm_call'
           AND (ticket_id = ANY($1) OR result_id = ANY($2)
-               OR ($3::text IS NOT NULL AND strpos(lower(details::text), lower($3)) > 0))`,
+               OR ($3::text IS NOT NULL AND details::text ~* $3))`,
       [ids, results, email],
     );
     counts.events = events.rowCount ?? 0;
@@ -114,9 +115,9 @@ export async function eraseTickets(
       // Proposal evidence quotes tickets; the proposal itself stays reviewable.
       const scrubbed = await db.query(
         `UPDATE prompt_proposals
-            SET evidence = regexp_replace(evidence::text, $2, '[erased]', 'gi')::jsonb
-          WHERE strpos(lower(evidence::text), lower($1)) > 0`,
-        [email, escapeRegex(email)],
+            SET evidence = regexp_replace(evidence::text, $1, '[erased]', 'gi')::jsonb
+          WHERE evidence::text ~* $1`,
+        [email],
       );
       counts.proposalsScrubbed = scrubbed.rowCount ?? 0;
     }
@@ -150,6 +151,17 @@ const zero = (): EraseCounts => ({
   costEventsDetached: 0,
   proposalsScrubbed: 0,
 });
+
+/**
+ * The address as a whole token, case-insensitive (PostgreSQL ARE, used with
+ * `~*`): not preceded by a character an address can hold, and not followed
+ * by one — a dot only when it ends a sentence, so `bob@acme.com` matches
+ * "write to bob@acme.com." but neither `jimbob@acme.com` nor `bob@acme.com.au`.
+ */
+export function addressPattern(email: string): string {
+  // In JSON text a line break before the address reads `\n`: that `n` is no part of it.
+  return `(?:(?<![a-z0-9._%+-])|(?<=\\\\[nrt]))${escapeRegex(email)}(?![a-z0-9_%+-]|\\.[a-z0-9])`;
+}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

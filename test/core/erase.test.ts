@@ -173,6 +173,29 @@ describe('ticket-qc erase', () => {
     });
   });
 
+  it('--customer matches the whole address only: a longer address containing it is kept', async () => {
+    const [a, b, c] = await loadExamples(3);
+    const bob = await seed(a?.ticket as Ticket, 'B-1', 'bob@acme.example');
+    const jimbob = await seed(b?.ticket as Ticket, 'J-1', 'jimbob@acme.example');
+    const bobAu = await seed(c?.ticket as Ticket, 'A-1', 'bob@acme.example.au');
+    // An event of another customer that names him as the sentence's last word is his.
+    await db.pool.query(
+      `INSERT INTO agent_events (agent, kind, category, ticket_id, details)
+       VALUES ('qc-worker', 'failure', 'no_secrets', $1, $2)`,
+      [jimbob.ids[0], JSON.stringify({ note: 'forwarded to\nBOB@acme.example.' })],
+    );
+    await cli('erase', '--customer', 'bob@acme.example');
+    expect((await countsFor(bob.ids)).tickets).toBe(0);
+    expect(await countsFor(jimbob.ids)).toMatchObject({ tickets: 1, results: 1, escalations: 1 });
+    expect(await countsFor(bobAu.ids)).toMatchObject({ tickets: 1, results: 1, escalations: 1 });
+    expect(await anywhere('jimbob@acme.example')).toContain('tickets');
+    expect(await anywhere('bob@acme.example.au')).toContain('tickets');
+    const named = await db.pool.query<{ n: string }>(
+      `SELECT count(*) n FROM agent_events WHERE details::text ILIKE '%forwarded to%'`,
+    );
+    expect(Number(named.rows[0]?.n)).toBe(0);
+  });
+
   it('--ticket SOURCE:ID removes that ticket only', async () => {
     const [a] = await loadExamples(1);
     const one = await seed(a?.ticket as Ticket, 'T-1', 'x@y.example');
