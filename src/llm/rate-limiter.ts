@@ -82,6 +82,9 @@ const num = (h: Headers, name: string): number => {
   return Number.isFinite(v) && v >= 0 ? v : -1;
 };
 
+/** How long one pacing step may wait for Redis before the call goes ahead unpaced. */
+export const EVAL_TIMEOUT_MS = 500;
+
 export class RateLimiter {
   readonly stats: RateLimiterStats = { acquired: 0, waited: 0, waitedMs: 0, rateLimited: 0 };
   readonly #estimates = new Map<string, Estimates>();
@@ -95,8 +98,14 @@ export class RateLimiter {
     this.#sleep = opts.sleep ?? abortable;
   }
 
+  #lastDownLog = 0;
+
   /** Redis unreachable: the call goes ahead unpaced (the SDK still honours retry-after). */
   #redisDown(err: unknown): void {
+    // One line per 10 s, not one per model call, while Redis is away.
+    const now = Date.now();
+    if (now - this.#lastDownLog < 10_000) return;
+    this.#lastDownLog = now;
     this.opts.logger?.warn(
       { err: err instanceof Error ? err.message : String(err) },
       'rate limiter unavailable: calling without pacing',
@@ -112,16 +121,30 @@ export class RateLimiter {
     return this.#estimates.get(model) ?? { input: 0, output: 0 };
   }
 
+  /**
+   * One pacing step in Redis, bounded in time: a worker's connection queues
+   * commands while Redis is away (maxRetriesPerRequest: null), which would
+   * hold every model call — and the settling of calls already paid for —
+   * until Redis returns. Past EVAL_TIMEOUT_MS the step fails and the call
+   * goes ahead unpaced.
+   */
   async #eval(model: string, op: string, ...args: (string | number)[]): Promise<number> {
-    const r = await this.opts.redis.eval(
-      PACE_SCRIPT,
-      1,
-      this.key(model),
-      op,
-      this.#burstMs,
-      ...args,
-    );
-    return Number(r);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`rate limiter: Redis did not answer within ${EVAL_TIMEOUT_MS} ms`)),
+        EVAL_TIMEOUT_MS,
+      );
+    });
+    try {
+      const r = await Promise.race([
+        this.opts.redis.eval(PACE_SCRIPT, 1, this.key(model), op, this.#burstMs, ...args),
+        timeout,
+      ]);
+      return Number(r);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Waits until the model's buckets hold one request and the estimated tokens, then takes them. */

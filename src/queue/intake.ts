@@ -159,10 +159,13 @@ async function storeAndSchedule(
   if (v.duplicateDelivery) return out('duplicate_delivery');
   if (!v.latest) return out('superseded');
   if (v.graded) return out('already_graded');
-  // The latest version decides: older versions waiting for a thread wait no more.
+  // The latest version decides. Still without its thread, it takes over the
+  // wait — held first, so it inherits the first wait's start and a stream of
+  // thread-less updates cannot postpone the timeout — then older waits end.
+  const holding = grading && threadMissing(ticket);
+  if (holding) await holdForThread(client, v.ticketId);
   await endThreadWaits(client, ticket.source, ticket.externalId, v.ticketId);
-  if (grading && threadMissing(ticket)) {
-    await holdForThread(client, v.ticketId);
+  if (holding) {
     if (deps.queue)
       await withTimeout(
         cancelPendingGrade(deps.queue, key),

@@ -82,4 +82,27 @@ describe('needs thread', () => {
     expect(stats.enqueued).toBe(1);
     expect((await jobsOf(h)).map((j) => j.data.ticketId)).toContain(row?.id);
   });
+
+  it('thread-less updates keep the first wait’s start: the timeout cannot be postponed for ever', async () => {
+    const first = await deliver(h, 'zendesk', solved('7103'));
+    expect(first.json().grading).toBe('needs_thread');
+    const since = async () =>
+      (
+        await h.db.pool.query<{ qc_status: string; since: Date | null }>(
+          `SELECT qc_status, needs_thread_since AS since FROM tickets
+            WHERE source = 'zendesk' AND external_id = '7103' ORDER BY id`,
+        )
+      ).rows;
+    const [v1] = await since();
+    // A later thread-less update of the same ticket (another version).
+    const later = solved('7103')
+      .replace('7103-7239', '7103-7241')
+      .replace(/"updated_at":\s*"[^"]+"/, '"updated_at": "2026-10-05T11:41:55Z"')
+      .replace(/"time":\s*"[^"]+"/, `"time": "${new Date().toISOString()}"`);
+    const second = await deliver(h, 'zendesk', later);
+    expect(second.json()).toMatchObject({ newVersion: true, grading: 'needs_thread' });
+    const rows = await since();
+    expect(rows.map((r) => r.qc_status)).toEqual(['superseded', 'needs_thread']);
+    expect(rows[1]?.since?.toISOString()).toBe(v1?.since?.toISOString());
+  });
 });

@@ -116,4 +116,30 @@ describe('shared rate limiter', () => {
     expect(b.limiter.stats.waited).toBe(1);
     expect(statuses(sim)).toEqual([429, 200]);
   });
+
+  it('Redis away: calls go ahead unpaced instead of waiting for it (a worker connection queues commands)', async () => {
+    sim = await startSimulator({ noise: 0 });
+    // A worker's connection: no retry limit and an offline queue, so a command
+    // waits for ever while Redis is away. Port 1 never answers.
+    const dead = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+      retryStrategy: () => 1_000,
+    });
+    dead.on('error', () => undefined);
+    redises.push(dead);
+    const limiter = new RateLimiter({ redis: dead, prefix });
+    const client = withRateLimiter(
+      createAnthropic({
+        baseURL: sim.url,
+        timeoutMs: 30_000,
+        retry: { maxRetries: 0, maxWaitMs: 0 },
+      }),
+      limiter,
+    );
+    const r = await call(client);
+    expect(r.call.outcome).toBe('ok');
+    expect(statuses(sim)).toEqual([200]);
+    expect(limiter.stats.acquired).toBe(0);
+  });
 });
