@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { isKnownCategory } from '../context/vocab.js';
 import { type AgentEvent, insertEvents, llmCallEvent } from '../db/events.js';
+import { recordQcOutbox } from '../db/outbox.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import type { LlmCall } from '../llm/call.js';
 import type { QcContext } from './context.js';
@@ -132,6 +133,8 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
       }
     }
     await db.query(`UPDATE tickets SET qc_status = 'graded' WHERE id = $1`, [ticketId]);
+    // Issue 15: the write-back note for this result, committed with it.
+    await recordQcOutbox(db, { ticketId, resultId, contextVersion: ctx.version, via: args.via });
     return { resultId, duplicate: false, eventIds: await insertEvents(db, events) };
   });
 }
