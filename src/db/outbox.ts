@@ -1,3 +1,4 @@
+import type { Verdict } from '../context/verdict.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
 
@@ -214,13 +215,7 @@ export async function decideAndClaim(
     await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
       `writeback:${row.source}:${row.externalId}`,
     ]);
-    const prev = await c.query<OutboxRow>(
-      `${SELECT} WHERE source = $1 AND external_id = $2 AND kind = $3 AND id <> $4
-         AND status IN ('sending', 'delivered') AND fingerprint IS NOT NULL
-       ORDER BY id DESC LIMIT 1`,
-      [row.source, row.externalId, row.kind, row.id],
-    );
-    const previous = prev.rows[0];
+    const previous = await lastSent(c, row);
     // A retry of this very row keeps the decision it made the first time.
     if (row.noteKind && row.note) {
       await c.query(
@@ -251,4 +246,37 @@ export async function decideAndClaim(
     );
     return { action: 'send', noteKind, note, previous };
   });
+}
+
+/** The last note of this kind sent (or being sent) for the same help desk ticket. */
+export async function lastSent(
+  db: Queryable,
+  row: Pick<OutboxRow, 'source' | 'externalId' | 'kind' | 'id'>,
+): Promise<OutboxRow | undefined> {
+  const r = await db.query<OutboxRow>(
+    `${SELECT} WHERE source = $1 AND external_id = $2 AND kind = $3 AND id <> $4
+       AND status IN ('sending', 'delivered') AND fingerprint IS NOT NULL
+     ORDER BY id DESC LIMIT 1`,
+    [row.source, row.externalId, row.kind, row.id],
+  );
+  return r.rows[0];
+}
+
+/** What a QC note reports: the stored verdict. */
+export async function qcContentOf(db: Queryable, resultId: number): Promise<Verdict | undefined> {
+  const r = await db.query<{ verdict: Verdict }>('SELECT verdict FROM qc_results WHERE id = $1', [
+    resultId,
+  ]);
+  return r.rows[0]?.verdict;
+}
+
+export async function triageContentOf(
+  db: Queryable,
+  triageId: number,
+): Promise<{ missing: string[]; question: string | null } | undefined> {
+  const r = await db.query<{ missing: string[]; question: string | null }>(
+    'SELECT missing, question FROM triage_results WHERE id = $1',
+    [triageId],
+  );
+  return r.rows[0];
 }
