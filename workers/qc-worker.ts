@@ -7,6 +7,7 @@ import { startQcWorker } from '../src/qc/worker.js';
 import { createRedis } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { createRuntime } from '../src/runtime.js';
+import { startWriteback } from '../src/writeback/index.js';
 
 /**
  * How long a stopping worker waits for the jobs in flight: at least one whole
@@ -44,11 +45,18 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     intervalMs: 60_000,
     minGapMs: 10_000,
   });
+  // Issue 15: outbox → writeback queue → help desk (every source off unless WRITEBACK_<SOURCE>).
+  const writeback = await startWriteback(rt, {
+    connection,
+    producer: connection,
+    prefix: config.QUEUE_PREFIX,
+  });
   worker.on('completed', () => void budget.maybeCheck());
   void budget.maybeCheck();
   rt.shutdown
     .add('stop taking jobs and finish those in flight', () => worker.close())
     .add('stop the batch scheduler worker', () => batch.close())
+    .add('stop write-back (finish the notes in flight)', () => writeback.close())
     .add('stop budget checks', () => budget.stop())
     .add('close the producer queue', () => queue.close())
     .add('close redis', async () => {

@@ -4,6 +4,7 @@ import { registerBatchCommands } from './batch.js';
 import { registerChiefCommands } from './chief.js';
 import { registerReviewCommands } from './review.js';
 import { nonNegativeInt as int, withPool, withQcQueue } from './support.js';
+import { registerWritebackCommands } from './writeback.js';
 
 let loadConfigOrExit: typeof import('../config.js').loadConfigOrExit | undefined;
 
@@ -167,6 +168,7 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
   registerBatchCommands(program, getConfig);
   registerChiefCommands(program, getConfig);
   registerReviewCommands(program, getConfig);
+  registerWritebackCommands(program, getConfig);
   return program;
 }
 
