@@ -202,9 +202,8 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9_]+$/)
     .default('incident'),
-  /** The triage agent on each new ticket's creation state (recent tickets only). */
+  /** The triage agent (on QC_MODEL) on each new ticket's creation state (recent tickets only). */
   TRIAGE_ENABLED: z.stringbool().default(true),
-  TRIAGE_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
   /** A first version whose ticket was created longer ago than this is history: not triaged. */
   TRIAGE_MAX_AGE: duration.default(86_400_000),
   TRIAGE_POLL_INTERVAL: duration.default(5_000),

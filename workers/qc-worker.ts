@@ -7,6 +7,7 @@ import { startQcWorker } from '../src/qc/worker.js';
 import { createRedis } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { createRuntime } from '../src/runtime.js';
+import { startTriage } from '../src/triage/index.js';
 import { startWriteback } from '../src/writeback/index.js';
 
 /**
@@ -51,11 +52,18 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     producer: connection,
     prefix: config.QUEUE_PREFIX,
   });
+  // Issue 15: the triage agent on each new ticket's creation state (TRIAGE_ENABLED).
+  const triage = await startTriage(rt, {
+    connection,
+    producer: connection,
+    prefix: config.QUEUE_PREFIX,
+  });
   worker.on('completed', () => void budget.maybeCheck());
   void budget.maybeCheck();
   rt.shutdown
     .add('stop taking jobs and finish those in flight', () => worker.close())
     .add('stop the batch scheduler worker', () => batch.close())
+    .add('stop triage', () => triage.close())
     .add('stop write-back (finish the notes in flight)', () => writeback.close())
     .add('stop budget checks', () => budget.stop())
     .add('close the producer queue', () => queue.close())
