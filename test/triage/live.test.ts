@@ -116,7 +116,8 @@ describe('triage, live', () => {
       .requests()
       .find((r) => JSON.stringify(r.body ?? {}).includes('record_intake_check'));
     const system =
-      (call?.body as { system?: { text: string; cache_control?: unknown }[] }).system ?? [];
+      (call?.body as { system?: { text: string; cache_control?: unknown }[] } | undefined)
+        ?.system ?? [];
     expect(system.map((b) => /file="([^"]+)"/.exec(b.text)?.[1])).toEqual([
       'agents/triage.md',
       'standards.md',
