@@ -1,3 +1,9 @@
+export {
+  backtestTriage,
+  statusOfTriage,
+  type TriageBacktest,
+  type TriageBacktestTicket,
+} from './backtest.js';
 export { InvalidTriageError, runTriageCheck, type TriageDeps } from './check.js';
 export {
   INTAKE_FIELDS,
