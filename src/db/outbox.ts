@@ -280,3 +280,16 @@ export async function triageContentOf(
   );
   return r.rows[0];
 }
+
+/** For the demo's summary: notes of these ticket versions by kind and state. */
+export async function noteCounts(
+  db: Queryable,
+  ticketIds: number[],
+): Promise<{ kind: OutboxKind; status: OutboxStatus; n: number }[]> {
+  const r = await db.query<{ kind: OutboxKind; status: OutboxStatus; n: number }>(
+    `SELECT kind, status, count(*)::int AS n FROM writeback_outbox
+     WHERE ticket_id = ANY($1::bigint[]) GROUP BY kind, status ORDER BY kind, status`,
+    [ticketIds],
+  );
+  return r.rows;
+}

@@ -173,3 +173,31 @@ export async function keysOf(
   );
   return new Map(r.rows.map((x) => [x.id, { source: x.source, externalId: x.external_id }]));
 }
+
+/** For the demo's summary: what the triage agent's calls cost on these help desk tickets. */
+export async function triageSpend(
+  db: Queryable,
+  keys: { source: string; externalId: string }[],
+): Promise<{ calls: number; costUsd: number; cacheRead: number; input: number }> {
+  const r = await db.query<{
+    calls: number;
+    cost: string | null;
+    cache_read: number;
+    input: number;
+  }>(
+    `SELECT count(*)::int AS calls, sum(e.cost_usd) AS cost,
+       coalesce(sum(e.cache_read_input_tokens), 0)::int AS cache_read,
+       coalesce(sum(e.input_tokens + e.cache_read_input_tokens + e.cache_creation_input_tokens), 0)::int AS input
+     FROM agent_events e JOIN tickets t ON t.id = e.ticket_id
+     WHERE e.agent = 'triage' AND e.kind = 'llm_call'
+       AND (t.source, t.external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [keys.map((k) => k.source), keys.map((k) => k.externalId)],
+  );
+  const row = r.rows[0];
+  return {
+    calls: row?.calls ?? 0,
+    costUsd: Number(row?.cost ?? 0),
+    cacheRead: row?.cache_read ?? 0,
+    input: row?.input ?? 0,
+  };
+}

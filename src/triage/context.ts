@@ -6,13 +6,15 @@ import { canonicalJson, sha256Hex } from '../ticket/hash.js';
 
 /**
  * The triage agent's context: its own prompt (`agents/triage.md`, which the
- * chief may revise) and the standards, sent as cached system blocks like the
+ * chief may revise), the escalation rules and the standards, sent as cached system blocks like the
  * grader's; the ticket's creation state is the only uncached part.
  */
 
 export const TRIAGE_AGENT = 'triage';
 export const TRIAGE_FILE = 'agents/triage.md';
-export const TRIAGE_FILES = [TRIAGE_FILE, 'standards.md'] as const;
+// escalation.md: triage sets priority by the same rules QC escalates on (and it brings the
+// prefix past the cheap model's minimum cacheable size, so the prompt is actually cached).
+export const TRIAGE_FILES = [TRIAGE_FILE, 'escalation.md', 'standards.md'] as const;
 export const TRIAGE_TOOL = 'record_intake_check';
 
 /** What a technician needs from intake to start (context/agents/triage.md "Intake check"). */

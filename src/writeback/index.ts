@@ -10,7 +10,7 @@ import { type WritebackSettings, writebackSettingsOf } from './settings.js';
 import { startWritebackWorker } from './worker.js';
 
 export { type Delivered, deliverOutbox, dryRun } from './deliver.js';
-export { VendorError } from './http.js';
+export { basic, VendorError } from './http.js';
 export { loadTemplates, renderQcNote, renderTriageNote } from './note.js';
 export { startOutboxRelay } from './relay.js';
 export { type WritebackSettings, writebackSettingsOf } from './settings.js';
@@ -35,9 +35,11 @@ export async function startWriteback(
     prefix: string;
     fetch?: typeof fetch;
     concurrency?: number;
+    /** Instead of the config's (the demo writes the examples to the fake help desk). */
+    settings?: WritebackSettings;
   },
 ): Promise<WritebackLoops> {
-  const settings = writebackSettingsOf(rt.config);
+  const settings = opts.settings ?? writebackSettingsOf(rt.config);
   for (const p of settings.problems) rt.logger.error(p);
   const deps: DeliverDeps = {
     pool: rt.pool,

@@ -120,6 +120,7 @@ describe('triage, live', () => {
         ?.system ?? [];
     expect(system.map((b) => /file="([^"]+)"/.exec(b.text)?.[1])).toEqual([
       'agents/triage.md',
+      'escalation.md',
       'standards.md',
     ]);
     expect(system.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
@@ -154,6 +155,15 @@ describe('triage, live', () => {
       "SELECT id FROM writeback_outbox WHERE external_id = '9102'",
     );
     expect(outbox.rowCount).toBe(0);
+  });
+
+  it('the triage prompt is cached: later calls read the prefix from the cache', async () => {
+    const r = await db.pool.query<{ r: number; w: number }>(
+      `SELECT sum(cache_read_input_tokens)::int AS r, sum(cache_creation_input_tokens)::int AS w
+       FROM agent_events WHERE agent = 'triage' AND kind = 'llm_call'`,
+    );
+    expect(r.rows[0]?.w).toBeGreaterThan(0);
+    expect(r.rows[0]?.r).toBeGreaterThan(0);
   });
 
   it('history (a ticket created long ago) is skipped, never triaged', async () => {
