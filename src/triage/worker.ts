@@ -4,7 +4,7 @@ import { type Listener, listen } from '../db/listen.js';
 import { getTicket } from '../db/tickets.js';
 import { claimTriageRequests, setTriageRequest } from '../db/triage.js';
 import { toError } from '../logger.js';
-import { TRIAGE_QUEUE, TriageJobData, triageJobId } from '../queue/jobs.js';
+import { QC_QUEUE, TRIAGE_QUEUE, TriageJobData, triageJobId } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
 import { InvalidTriageError } from './check.js';
 import { triageContextOf } from './context.js';
@@ -45,6 +45,9 @@ export async function startTriage(
         'its cache_control breakpoint will not cache and each triage call pays full input price',
     );
   const queue = new Queue(TRIAGE_QUEUE, { connection: opts.producer, prefix: opts.prefix });
+  // A budget stop (or a person) pauses the qc queue: triage spends from the same budget, so it waits too.
+  const qc = new Queue(QC_QUEUE, { connection: opts.producer, prefix: opts.prefix });
+  qc.on('error', () => undefined);
   queue.on('error', () => undefined);
   const worker = new Worker(
     TRIAGE_QUEUE,
@@ -85,6 +88,7 @@ export async function startTriage(
   let running: Promise<number> | undefined;
   const once = async () => {
     let queued = 0;
+    if (await qc.isPaused()) return 0;
     for (;;) {
       const rows = await claimTriageRequests(rt.pool, 100);
       for (const r of rows) {
@@ -141,6 +145,7 @@ export async function startTriage(
       await running;
       await worker.close();
       await queue.close();
+      await qc.close();
     },
   };
 }

@@ -41,6 +41,7 @@ export async function startWriteback(
 ): Promise<WritebackLoops> {
   const settings = opts.settings ?? writebackSettingsOf(rt.config);
   for (const p of settings.problems) rt.logger.error(p);
+  for (const w of settings.warnings) rt.logger.warn(w);
   const deps: DeliverDeps = {
     pool: rt.pool,
     settings,

@@ -8,6 +8,8 @@ export interface WritebackSettings {
   targets: Partial<Record<string, Target>>;
   /** Why a source asked for write-back cannot have it (missing credentials): logged at start. */
   problems: string[];
+  /** What is on but incomplete (no echo identity): logged at start. */
+  warnings: string[];
   tags: { pass: string; fail: string; escalate: string };
   ratePerMinute: number;
   attempts: number;
@@ -97,6 +99,7 @@ function target(vendor: Vendor, parts: Part[], c: Config): { target?: Target; pr
 export function writebackSettingsOf(c: Config): WritebackSettings {
   const targets: Partial<Record<string, Target>> = {};
   const problems: string[] = [];
+  const warnings: string[] = [];
   const asked: [Vendor, Part[]][] = [
     ['zendesk', c.WRITEBACK_ZENDESK],
     ['jira', c.WRITEBACK_JIRA],
@@ -109,9 +112,22 @@ export function writebackSettingsOf(c: Config): WritebackSettings {
     if (r.target) targets[vendor] = r.target;
     if (r.problem) problems.push(r.problem);
   }
+  // Without our integration user's identity only the marker of a private note is recognised:
+  // the echo of a tag change would be stored as a version and graded again (to no new note).
+  const identity: [string, string | undefined][] = [
+    ['zendesk', c.ZENDESK_BOT_USER_ID],
+    ['jira', c.JIRA_BOT_ACCOUNT_ID],
+    ['freshdesk', c.FRESHDESK_BOT_EMAIL],
+  ];
+  for (const [source, id] of identity)
+    if (targets[source] && !id)
+      warnings.push(
+        `write-back is on for ${source} but its integration user is not set (${{ zendesk: 'ZENDESK_BOT_USER_ID', jira: 'JIRA_BOT_ACCOUNT_ID', freshdesk: 'FRESHDESK_BOT_EMAIL' }[source]}): the webhooks our tag changes cause will be graded again`,
+      );
   return {
     targets,
     problems,
+    warnings,
     tags: c.WRITEBACK_TAGS,
     ratePerMinute: c.WRITEBACK_RATE_PER_MINUTE,
     attempts: c.WRITEBACK_ATTEMPTS,

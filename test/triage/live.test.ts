@@ -1,10 +1,12 @@
 import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { type FakeHelpdesk, startFakeHelpdesk } from '@ticket-qc/fake-helpdesk';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { startTriage, type TriageLoops } from '../../src/triage/index.js';
@@ -164,6 +166,25 @@ describe('triage, live', () => {
     );
     expect(r.rows[0]?.w).toBeGreaterThan(0);
     expect(r.rows[0]?.r).toBeGreaterThan(0);
+  });
+
+  it('a budget stop (the qc queue paused) holds triage too, until it is lifted', async () => {
+    const qc = new Queue(QC_QUEUE, { connection: redis[1] as Redis, prefix });
+    await qc.pause();
+    try {
+      const { id } = await upsertTicket(db.pool, ticket('9104', 'Printer is broken.'));
+      expect(await triage.pass()).toBe(0);
+      const req = await db.pool.query<{ status: string }>(
+        "SELECT status FROM triage_requests WHERE external_id = '9104'",
+      );
+      expect(req.rows[0]?.status).toBe('pending');
+      await qc.resume();
+      await triage.pass();
+      expect((await triageRow(id)).missing.length).toBeGreaterThan(0);
+    } finally {
+      await qc.resume();
+      await qc.close();
+    }
   });
 
   it('history (a ticket created long ago) is skipped, never triaged', async () => {

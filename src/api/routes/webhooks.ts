@@ -76,7 +76,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 
       const body = parseJson(raw);
       const echo = ownEcho(source, body, deps.echo);
-      if (echo) return reply.code(202).send({ status: 'ignored', reason: echo });
+      if (echo) {
+        deps.metrics.accepted.inc({ source, grading: 'ignored' });
+        return reply.code(202).send({ status: 'ignored', reason: echo });
+      }
       const mapped = await adapter.map(body, { source, headers: req.headers, fetch: deps.fetch });
       const ignored = (reason: string) => {
         deps.metrics.accepted.inc({ source, grading: 'ignored' });
