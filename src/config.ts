@@ -169,7 +169,7 @@ export const ConfigSchema = z.object({
       }
       return { pass: t[0] as string, fail: t[1] as string, escalate: t[2] as string };
     }),
-  /** Requests per minute per source, shared by every writeback worker (0 = no limit). */
+  /** Notes (each with its tags) per minute per source, shared by every writeback worker (0 = no limit). */
   WRITEBACK_RATE_PER_MINUTE: z.coerce.number().int().nonnegative().default(60),
   WRITEBACK_ATTEMPTS: z.coerce.number().int().positive().default(8),
   /** First backoff after a 5xx or a network error; doubles per attempt. */

@@ -178,12 +178,16 @@ export async function countAttempt(db: Queryable, id: number): Promise<void> {
   );
 }
 
-/** `ticket-qc writeback retry`: a failed (or skipped) row goes round again. */
+/**
+ * `ticket-qc writeback retry`: a failed row goes round again (a new job id).
+ * Only failed rows: one still queued or waiting out a Retry-After has a live
+ * job, and a second job could post its note twice.
+ */
 export async function resetForRetry(db: Queryable, id: number): Promise<boolean> {
   const r = await db.query(
     `UPDATE writeback_outbox SET status = 'pending', retries = retries + 1, reason = NULL,
        vendor_status = NULL, vendor_answer = NULL, updated_at = now()
-     WHERE id = $1 AND status IN ('failed', 'queued', 'sending')`,
+     WHERE id = $1 AND status = 'failed'`,
     [id],
   );
   return (r.rowCount ?? 0) > 0;

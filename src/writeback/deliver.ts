@@ -12,6 +12,7 @@ import {
   triageContentOf,
 } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
+import { getTicket } from '../db/tickets.js';
 import type { HttpRequest, Send } from './http.js';
 import {
   markerOf,
@@ -59,13 +60,33 @@ export function offReason(s: WritebackSettings, row: OutboxRow, now: number): st
   return undefined;
 }
 
-async function contentOf(deps: DeliverDeps, row: OutboxRow): Promise<Content | string> {
+/**
+ * The id the vendor's API addresses the ticket by. ServiceNow's Table API
+ * takes the record's sys_id, while the ticket is known by its number
+ * (INC0010042): the adapter keeps the sys_id in customFields.
+ */
+async function recordIdOf(deps: DeliverDeps, row: OutboxRow): Promise<string | undefined> {
+  if (deps.settings.targets[row.source]?.vendor !== 'servicenow') return row.externalId;
+  if (/^[0-9a-f]{32}$/.test(row.externalId)) return row.externalId;
+  const sysId = (await getTicket(deps.pool, row.ticketId))?.ticket.customFields.sys_id;
+  return typeof sysId === 'string' && /^[0-9a-f]{32}$/.test(sysId) ? sysId : undefined;
+}
+
+/** Why there is nothing to send: skipped (nothing to say) or failed (cannot be addressed). */
+type NotSent = { skip: string } | { fail: string };
+
+async function contentOf(deps: DeliverDeps, row: OutboxRow): Promise<Content | NotSent> {
   const s = deps.settings;
   const marker = markerOf(row.id);
-  const base = { externalId: row.externalId };
+  const recordId = await recordIdOf(deps, row);
+  if (!recordId)
+    return {
+      fail: `no ServiceNow sys_id for ${row.externalId}: send sys_id in the business rule's payload`,
+    };
+  const base = { externalId: recordId };
   if (row.kind === 'qc') {
     const verdict = row.resultId ? await qcContentOf(deps.pool, row.resultId) : undefined;
-    if (!verdict) return 'the result is gone';
+    if (!verdict) return { skip: 'the result is gone' };
     const link =
       s.reviewBaseUrl && row.resultId
         ? `${s.reviewBaseUrl}/review/results/${row.resultId}`
@@ -90,8 +111,8 @@ async function contentOf(deps: DeliverDeps, row: OutboxRow): Promise<Content | s
     };
   }
   const triage = row.triageId ? await triageContentOf(deps.pool, row.triageId) : undefined;
-  if (!triage) return 'the triage result is gone';
-  if (triage.missing.length === 0) return 'triage found nothing missing';
+  if (!triage) return { skip: 'the triage result is gone' };
+  if (triage.missing.length === 0) return { skip: 'triage found nothing missing' };
   return {
     fingerprint: triageFingerprint(triage.missing),
     render: () => renderTriageNote(deps.templates.triage, { ...triage, marker }),
@@ -155,9 +176,13 @@ export async function deliverOutbox(deps: DeliverDeps, id: number): Promise<Deli
     return { status: 'off', reason: off };
   }
   const content = await contentOf(deps, row);
-  if (typeof content === 'string') {
-    await setOutboxStatus(deps.pool, id, 'skipped', { reason: content });
-    return { status: 'skipped', reason: content };
+  if ('fail' in content) {
+    await setOutboxStatus(deps.pool, id, 'failed', { reason: content.fail });
+    return { status: 'skipped', reason: content.fail };
+  }
+  if ('skip' in content) {
+    await setOutboxStatus(deps.pool, id, 'skipped', { reason: content.skip });
+    return { status: 'skipped', reason: content.skip };
   }
   const decision = await decideAndClaim(deps.pool, row, content.fingerprint, content.render);
   if (decision.action === 'skip')
@@ -201,7 +226,8 @@ export async function dryRun(
     { ...deps, send: async () => ({ status: 200, headers: new Headers(), text: '{}' }) },
     row,
   );
-  if (typeof content === 'string') return { requests: [], reason: content };
+  if ('fail' in content) return { requests: [], reason: content.fail };
+  if ('skip' in content) return { requests: [], reason: content.skip };
   const previous = await lastSent(deps.pool, row);
   if (previous?.fingerprint === content.fingerprint)
     return {

@@ -109,6 +109,26 @@ describe('write-back: the documented request per vendor', () => {
     expect(reqs[0]?.body).toEqual({ work_notes: row.note });
   });
 
+  it('ServiceNow: an incident known by its number is addressed by the sys_id the adapter kept', async () => {
+    const sysId = '9d385017c611228701d22104cc95c371';
+    const id = await storeVersion(h, 'servicenow', 'INC0010042', {
+      customFields: { sys_id: sysId },
+    });
+    await grade(h, id, verdictOf(h, 'pass', 88));
+    await settled(h, id, 'delivered');
+    const last = h.desk.requests({ vendor: 'servicenow' }).at(-1);
+    expect(last?.path).toBe(`/api/now/table/incident/${sysId}`);
+  });
+
+  it('ServiceNow: without a sys_id the note fails with the reason, nothing is sent', async () => {
+    const before = h.desk.requests({ vendor: 'servicenow' }).length;
+    const id = await storeVersion(h, 'servicenow', 'INC0010043');
+    await grade(h, id, verdictOf(h, 'pass', 88));
+    const row = await settled(h, id, 'failed');
+    expect(row.reason).toContain('no ServiceNow sys_id for INC0010043');
+    expect(h.desk.requests({ vendor: 'servicenow' })).toHaveLength(before);
+  });
+
   it('generic: the verdict JSON, POSTed with an HMAC of the exact body', async () => {
     const id = await storeVersion(h, 'generic', 'GEN-7');
     await grade(h, id, verdictOf(h, 'fail', 50));

@@ -117,7 +117,12 @@ export async function startWritebackHarness(
 let clock = Date.parse('2026-11-02T09:00:00Z');
 
 /** A stored ticket version for (source, externalId); each call is a new version. */
-export async function storeVersion(h: WritebackHarness, source: string, externalId: string) {
+export async function storeVersion(
+  h: WritebackHarness,
+  source: string,
+  externalId: string,
+  extra: Record<string, unknown> = {},
+) {
   clock += 60_000;
   const ticket = Ticket.parse({
     source,
@@ -127,6 +132,7 @@ export async function storeVersion(h: WritebackHarness, source: string, external
     status: 'solved',
     createdAt: '2026-11-02T08:00:00Z',
     updatedAt: new Date(clock).toISOString(),
+    ...extra,
   });
   return (await upsertTicket(h.db.pool, ticket)).id;
 }
