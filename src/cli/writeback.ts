@@ -58,18 +58,26 @@ export function registerWritebackCommands(program: Command, getConfig: () => Con
       });
     });
 
-  wb.command('retry [id]')
+  wb.command('retry [target]')
     .description(
-      'send a failed note again (a running worker picks it up); --failed for every failed one',
+      'send failed notes again (a running worker picks them up): an outbox ID, a SOURCE/EXTERNAL_ID ticket, or --failed for all',
     )
     .option('--failed', 'retry every failed row')
-    .action(async (id: string | undefined, opts: { failed?: boolean }) => {
-      if (!id && !opts.failed) throw new InvalidArgumentError('give an outbox id or --failed');
-      const { listOutbox, resetForRetry } = await import('../db/outbox.js');
+    .action(async (target: string | undefined, opts: { failed?: boolean }) => {
+      if (!target && !opts.failed)
+        throw new InvalidArgumentError('give an outbox id, SOURCE/EXTERNAL_ID, or --failed');
+      const { listOutbox, outboxOfTicket, resetForRetry } = await import('../db/outbox.js');
       const n = await withPool(getConfig(), async (pool) => {
-        const ids = id
-          ? [positiveInt(id)]
-          : (await listOutbox(pool, { status: 'failed', limit: 10_000 })).map((r) => r.id);
+        let ids: number[];
+        if (!target)
+          ids = (await listOutbox(pool, { status: 'failed', limit: 10_000 })).map((r) => r.id);
+        else if (/^\d+$/.test(target)) ids = [positiveInt(target)];
+        else {
+          const [source, externalId] = ticketArg(target);
+          ids = (await outboxOfTicket(pool, source, externalId))
+            .filter((r) => r.status === 'failed')
+            .map((r) => r.id);
+        }
         let done = 0;
         for (const x of ids) if (await resetForRetry(pool, x)) done++;
         return done;

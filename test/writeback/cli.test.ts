@@ -38,7 +38,7 @@ describe('ticket-qc writeback', () => {
     expect(status).toContain('You do not have access to this page.');
     expect(await cli('status', 'zendesk/6100')).toContain(`#${failed.id} qc failed`);
 
-    expect(await cli('retry', String(failed.id))).toContain('queued 1 note(s) again');
+    expect(await cli('retry', 'zendesk/6100')).toContain('queued 1 note(s) again');
     const row = await settled(h, id, 'delivered');
     expect(row.retries).toBe(1);
     expect(h.desk.notes('zendesk').filter((n) => n.ticket === '6100')).toHaveLength(1);
