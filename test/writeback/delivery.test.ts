@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jiraWiki } from '../../src/writeback/vendors/index.js';
 import {
   AUTH,
   grade,
@@ -63,7 +64,9 @@ describe('write-back: the documented request per vendor', () => {
       'content-type': JSON_CT,
       accept: JSON_CT,
     });
-    expect(reqs[0]?.body).toEqual({ body: row.note, public: false });
+    expect(reqs[0]?.body).toEqual({ body: jiraWiki(row.note ?? ''), public: false });
+    // Wiki markup: the marker's brackets would otherwise make a link.
+    expect((reqs[0]?.body as { body: string }).body).toContain(`\\[ticket-qc:note=${row.id}\\]`);
     expect(reqs[1]?.body).toEqual({ update: { labels: [{ add: 'qc_pass' }] } });
     expect(row.note).not.toContain('Not met');
   });

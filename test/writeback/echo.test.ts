@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownEcho } from '../../src/api/sources/echo.js';
 import { deliver, fixture, type Harness, startHarness } from '../api/helpers.js';
 
 /**
@@ -103,5 +104,19 @@ describe('echo webhooks of our own write-back', () => {
     body.event.comment.is_public = true;
     const res = await deliver(h, 'zendesk', JSON.stringify(body));
     expect(res.json().reason ?? '').not.toMatch(/echo/);
+  });
+});
+
+describe('echo without the integration user configured', () => {
+  it('the marker of a private note still recognises it (Jira escapes it in wiki markup)', () => {
+    const jira = JSON.parse(fixture('jira/echo-jira-comment_created.json'));
+    jira.comment.body = 'ticket-qc verdict: PASS, score 90/100\n\\[ticket-qc:note=12\\]';
+    expect(ownEcho('jira', jira, {})).toMatch(/marker/);
+    jira.comment.jsdPublic = true;
+    expect(ownEcho('jira', jira, {})).toBeUndefined();
+    const zd = JSON.parse(fixture('zendesk/echo-zendesk-comment_added.json'));
+    expect(ownEcho('zendesk', zd, {})).toBeUndefined(); // another tool's marker is not ours
+    zd.event.comment.body = 'ticket-qc verdict: FAIL\n[ticket-qc:note=7]';
+    expect(ownEcho('zendesk', zd, {})).toMatch(/marker/);
   });
 });

@@ -37,8 +37,8 @@ export function echoIdentityOf(c: Config): EchoIdentity {
   };
 }
 
-/** The marker every note of ours ends with (src/writeback/note.ts markerOf). */
-const MARKER = /\[ticket-qc:note=\d+\]/;
+/** The marker every note of ours ends with (src/writeback/note.ts markerOf); escaped in Jira wiki markup. */
+const MARKER = /\\?\[ticket-qc:note=\d+\\?\]/;
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj =>

@@ -5,6 +5,7 @@ import { servicenowSteps } from './servicenow.js';
 import type { Step, Target, Write } from './types.js';
 import { zendeskSteps } from './zendesk.js';
 
+export { jiraWiki } from './jira.js';
 export type { Part, Step, Target, Vendor, Write } from './types.js';
 
 export function stepsFor(t: Target, w: Write): Step[] {

@@ -22,7 +22,7 @@ export function jiraSteps(t: Target, w: Write): Step[] {
           method: 'POST',
           url: `${t.baseUrl}/rest/servicedeskapi/request/${key}/comment`,
           headers,
-          body: JSON.stringify({ body: w.note, public: false }),
+          body: JSON.stringify({ body: jiraWiki(w.note), public: false }),
         });
       },
     });
@@ -51,4 +51,14 @@ export function jiraSteps(t: Target, w: Write): Step[] {
       },
     });
   return steps;
+}
+
+/**
+ * The JSM comment body is wiki markup: `[…]` is a link, `{…}` a macro, `|` a
+ * table cell. Escaped with a backslash so the note (and text from the model
+ * inside it) shows as written.
+ * https://jira.atlassian.com/secure/WikiRendererHelpAction.jspa?section=all
+ */
+export function jiraWiki(text: string): string {
+  return text.replace(/[[\]{}|]/g, (c) => `\\${c}`);
 }
