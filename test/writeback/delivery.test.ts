@@ -66,7 +66,9 @@ describe('write-back: the documented request per vendor', () => {
     });
     expect(reqs[0]?.body).toEqual({ body: jiraWiki(row.note ?? ''), public: false });
     // Wiki markup: the marker's brackets would otherwise make a link.
-    expect((reqs[0]?.body as { body: string }).body).toContain(`\\[ticket-qc:note=${row.id}\\]`);
+    expect((reqs[0]?.body as { body: string } | undefined)?.body).toContain(
+      `\\[ticket-qc:note=${row.id}\\]`,
+    );
     expect(reqs[1]?.body).toEqual({ update: { labels: [{ add: 'qc_pass' }] } });
     expect(row.note).not.toContain('Not met');
   });
