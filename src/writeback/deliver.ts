@@ -13,7 +13,7 @@ import {
 } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
 import { getTicket } from '../db/tickets.js';
-import type { HttpRequest, Send } from './http.js';
+import { type HttpRequest, type Send, VendorError } from './http.js';
 import {
   markerOf,
   type NoteTemplates,
@@ -23,7 +23,7 @@ import {
   triageFingerprint,
 } from './note.js';
 import type { WritebackSettings } from './settings.js';
-import { stepsFor, type Target, type Write } from './vendors/index.js';
+import { type Step, stepsFor, type Target, type Write } from './vendors/index.js';
 
 /**
  * Delivers one outbox row: decide (new note, "updated" note, or nothing new
@@ -98,6 +98,7 @@ async function contentOf(deps: DeliverDeps, row: OutboxRow): Promise<Content | N
       write: (note, noteKind) => ({
         ...base,
         note,
+        marker,
         tags: {
           add: [tag[verdict.outcome]],
           // A changed verdict takes its old outcome tag away; a first note has none to remove.
@@ -119,6 +120,7 @@ async function contentOf(deps: DeliverDeps, row: OutboxRow): Promise<Content | N
     write: (note, noteKind) => ({
       ...base,
       note,
+      marker,
       tags: { add: [], remove: [] },
       json: genericJson(row, noteKind, note, undefined, { triage }),
     }),
@@ -193,6 +195,12 @@ export async function deliverOutbox(deps: DeliverDeps, id: number): Promise<Deli
   const done = new Set(row.stepsDone);
   for (const step of stepsFor(target, write)) {
     if (done.has(step.name)) continue;
+    // A retry of a step that may have landed (its answer lost: a timeout, a 5xx): look first.
+    if (row.attempts > 0 && step.landed && (await landed(deps, step, id))) {
+      await markStepDone(deps.pool, id, step.name);
+      done.add(step.name);
+      continue;
+    }
     await step.run(deps.send);
     await markStepDone(deps.pool, id, step.name);
     done.add(step.name);
@@ -209,6 +217,25 @@ export async function deliverOutbox(deps: DeliverDeps, id: number): Promise<Deli
     'written back to the help desk',
   );
   return { status: 'delivered', noteKind: decision.noteKind, steps: [...done] };
+}
+
+/**
+ * Whether an earlier attempt already wrote this step. The vendor refusing the
+ * look-up (no read permission) is not a reason to fail the note: it is sent.
+ */
+async function landed(deps: DeliverDeps, step: Step, id: number): Promise<boolean> {
+  try {
+    return (await step.landed?.(deps.send)) === true;
+  } catch (err) {
+    if (err instanceof VendorError && !err.retryable) {
+      deps.logger.warn(
+        { outboxId: id, step: step.name, err: err.message },
+        'cannot check whether an earlier attempt landed: sending',
+      );
+      return false;
+    }
+    throw err;
+  }
 }
 
 /**

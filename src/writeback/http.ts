@@ -86,3 +86,17 @@ export function basic(user: string, password: string): string {
 }
 
 export const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
+
+/** The `body` of each item of a JSON list (at top level, or under `key`): for marker look-ups. */
+export function bodiesOf(text: string, key?: string): string[] {
+  try {
+    const json = JSON.parse(text) as unknown;
+    const list = key ? (json as Record<string, unknown>)?.[key] : json;
+    if (!Array.isArray(list)) return [];
+    return list
+      .map((x) => (x && typeof x === 'object' ? (x as { body?: unknown }).body : undefined))
+      .filter((b): b is string => typeof b === 'string');
+  } catch {
+    return [];
+  }
+}

@@ -227,7 +227,15 @@ describe('write-back: vendor errors', () => {
     await grade(h, id, verdictOf(h, 'fail', 50));
     await settled(h, id, 'delivered');
     const reqs = h.desk.requests({ vendor: 'jira' });
-    expect(reqs.map((r) => r.status)).toEqual([429, 201, 204]);
+    // The retry first looks for the note (the 429 said it was not written), then posts it.
+    expect(reqs.map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 429',
+      'GET 200',
+      'POST 201',
+      'PUT 204',
+    ]);
+    expect(reqs[1]?.path).toBe('/rest/servicedeskapi/request/RL-1/comment');
+    expect(reqs[1]?.query).toEqual({ public: 'false', internal: 'true', limit: '100' });
     const waited = (reqs[1]?.at ?? 0) - (reqs[0]?.at ?? 0);
     expect(waited).toBeGreaterThanOrEqual(1_000);
     expect(h.desk.notes('jira')).toHaveLength(1);
@@ -248,6 +256,52 @@ describe('write-back: vendor errors', () => {
     ]);
     expect(row.stepsDone).toEqual(['note', 'tags']);
     expect(h.desk.notes('zendesk').filter((n) => n.ticket === '8801')).toHaveLength(1);
+  });
+
+  it('a lost answer (the note was written, the client saw a 504): the retry finds it and does not post again', async () => {
+    h.desk.fail({
+      vendor: 'zendesk',
+      method: 'PUT',
+      pathIncludes: '.json',
+      status: 504,
+      afterHandling: true,
+    });
+    const id = await storeVersion(h, 'zendesk', '8802');
+    await grade(h, id, verdictOf(h, 'fail', 50));
+    const row = await settled(h, id, 'delivered');
+    const reqs = h.desk.requests({ vendor: 'zendesk' }).filter((r) => r.path.includes('/8802'));
+    expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'PUT /api/v2/tickets/8802.json 504',
+      'GET /api/v2/tickets/8802/comments.json 200',
+      'PUT /api/v2/tickets/8802/tags 200',
+    ]);
+    expect(reqs[1]?.query).toEqual({ sort_order: 'desc' });
+    expect(h.desk.notes('zendesk').filter((n) => n.ticket === '8802')).toHaveLength(1);
+    expect(row.stepsDone).toEqual(['note', 'tags']);
+  });
+
+  it('the same for a ServiceNow work note, found in sys_journal_field', async () => {
+    const sysId = 'aa385017c611228701d22104cc95c3ff';
+    h.desk.fail({ vendor: 'servicenow', method: 'PATCH', status: 502, afterHandling: true });
+    const id = await storeVersion(h, 'servicenow', sysId);
+    await grade(h, id, verdictOf(h, 'fail', 50));
+    const row = await settled(h, id, 'delivered');
+    const reqs = h.desk
+      .requests({ vendor: 'servicenow' })
+      .filter(
+        (r) =>
+          r.rawBody.includes(sysId) ||
+          r.path.includes(sysId) ||
+          (r.query.sysparm_query ?? '').includes(sysId),
+      );
+    expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      `PATCH /api/now/table/incident/${sysId} 502`,
+      'GET /api/now/table/sys_journal_field 200',
+    ]);
+    expect(reqs[1]?.query.sysparm_query).toBe(
+      `element_id=${sysId}^element=work_notes^valueLIKE[ticket-qc:note=${row.id}]`,
+    );
+    expect(h.desk.notes('servicenow').filter((n) => n.ticket === sysId)).toHaveLength(1);
   });
 
   it('4xx: no retry; the row is on the failed list with the vendor answer', async () => {

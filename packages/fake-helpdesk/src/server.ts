@@ -119,6 +119,7 @@ export async function startFakeHelpdesk(opts: FakeHelpdeskOptions = {}): Promise
       const expected = opts.authorization?.[vendor];
       let reply: Reply;
       const fault = takeFault(vendor, method, path);
+      if (fault?.afterHandling) HANDLERS[vendor](state, { method, path, query, headers, body });
       if (fault) {
         reply = {
           status: fault.status,

@@ -30,6 +30,12 @@ export interface Fault {
   body?: unknown;
   /** How many requests it answers (default 1). */
   times?: number;
+  /**
+   * A lost answer: the help desk does the work (the note is stored) and the
+   * client gets this fault instead of the real answer — a timeout after the
+   * write, as far as the client can tell.
+   */
+  afterHandling?: boolean;
 }
 
 /** A note as the help desk would show it: `public` is what a customer could see. */

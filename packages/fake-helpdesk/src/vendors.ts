@@ -70,6 +70,16 @@ function zendesk(s: HelpdeskState, r: VendorRequest): Reply {
       },
     };
   }
+  const comments = /^\/api\/v2\/tickets\/(\d+)\/comments\.json$/.exec(r.path);
+  if (comments?.[1] && r.method === 'GET') {
+    const list = s.notes
+      .filter((n) => n.vendor === 'zendesk' && n.ticket === comments[1])
+      .map((n) => ({ id: Number(n.id), type: 'Comment', body: n.body, public: n.public }));
+    return {
+      status: 200,
+      body: { comments: r.query.sort_order === 'desc' ? list.reverse() : list, next_page: null },
+    };
+  }
   const tags = /^\/api\/v2\/tickets\/(\d+)\/tags$/.exec(r.path);
   if (tags?.[1] && (r.method === 'PUT' || r.method === 'DELETE')) {
     const id = tags[1];
@@ -89,6 +99,16 @@ function zendesk(s: HelpdeskState, r: VendorRequest): Reply {
 /** JSM request comment (201) and Jira edit issue with update.labels (204). */
 function jira(s: HelpdeskState, r: VendorRequest): Reply {
   const comment = /^\/rest\/servicedeskapi\/request\/([A-Za-z0-9_-]+)\/comment$/.exec(r.path);
+  if (comment?.[1] && r.method === 'GET') {
+    const values = s.notes
+      .filter((n) => n.vendor === 'jira' && n.ticket === comment[1])
+      .filter((n) => (n.public ? r.query.public !== 'false' : r.query.internal !== 'false'))
+      .map((n) => ({ id: n.id, body: n.body, public: n.public }));
+    return {
+      status: 200,
+      body: { size: values.length, start: 0, limit: 100, isLastPage: true, values },
+    };
+  }
   if (comment?.[1] && r.method === 'POST') {
     const b = obj(r.body);
     if (typeof b.body !== 'string' || b.body === '')
@@ -157,6 +177,19 @@ function freshdesk(s: HelpdeskState, r: VendorRequest): Reply {
       },
     };
   }
+  const conv = /^\/api\/v2\/tickets\/(\d+)\/conversations$/.exec(r.path);
+  if (conv?.[1] && r.method === 'GET')
+    return {
+      status: 200,
+      body: s.notes
+        .filter((n) => n.vendor === 'freshdesk' && n.ticket === conv[1])
+        .map((n) => ({
+          id: Number(n.id),
+          body: n.body,
+          private: !n.public,
+          ticket_id: Number(conv[1]),
+        })),
+    };
   const ticket = /^\/api\/v2\/tickets\/(\d+)$/.exec(r.path);
   if (ticket?.[1] && r.method === 'GET')
     return { status: 200, body: { id: Number(ticket[1]), tags: s.tagsOf('freshdesk', ticket[1]) } };
@@ -170,6 +203,21 @@ function freshdesk(s: HelpdeskState, r: VendorRequest): Reply {
 
 /** ServiceNow Table API PATCH: work_notes are internal, comments are customer-visible. */
 function servicenow(s: HelpdeskState, r: VendorRequest): Reply {
+  if (r.path === '/api/now/table/sys_journal_field' && r.method === 'GET') {
+    // sysparm_query=element_id=<sys_id>^element=work_notes^valueLIKE<text>
+    const q = Object.fromEntries(
+      (r.query.sysparm_query ?? '').split('^').map((c) => {
+        const m = /^([a-z_]+?)(=|LIKE)(.*)$/.exec(c);
+        return m ? [`${m[1]}${m[2]}`, m[3] ?? ''] : [c, ''];
+      }),
+    );
+    const result = s.notes
+      .filter((n) => n.vendor === 'servicenow' && n.ticket === q['element_id='])
+      .filter((n) => !q['element='] || n.field === q['element='])
+      .filter((n) => !q.valueLIKE || n.body.includes(q.valueLIKE))
+      .map((n) => ({ sys_id: n.id }));
+    return { status: 200, body: { result } };
+  }
   const rec = /^\/api\/now\/table\/([a-z_]+)\/([0-9a-f]{32}|[A-Za-z0-9]+)$/.exec(r.path);
   if (rec?.[2] && r.method === 'PATCH') {
     const b = obj(r.body);

@@ -1,4 +1,4 @@
-import { JSON_HEADERS } from '../http.js';
+import { bodiesOf, JSON_HEADERS } from '../http.js';
 import type { Step, Target, Write } from './types.js';
 
 /**
@@ -22,6 +22,16 @@ export function freshdeskSteps(t: Target, w: Write): Step[] {
           headers,
           body: JSON.stringify({ body: toHtml(w.note), private: true }),
         });
+      },
+      // GET /api/v2/tickets/{id}/conversations → [{"body","private",…}] (replies and notes).
+      // https://developers.freshdesk.com/api/#list_all_ticket_notes
+      landed: async (send) => {
+        const got = await send({
+          method: 'GET',
+          url: `${ticket}/conversations?per_page=100`,
+          headers: { authorization: t.authorization, accept: 'application/json' },
+        });
+        return bodiesOf(got.text).some((b) => b.includes(w.marker));
       },
     });
   if (t.parts.includes('tags') && (w.tags.add.length || w.tags.remove.length))

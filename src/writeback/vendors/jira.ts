@@ -1,4 +1,4 @@
-import { JSON_HEADERS } from '../http.js';
+import { bodiesOf, JSON_HEADERS } from '../http.js';
 import type { Step, Target, Write } from './types.js';
 
 /**
@@ -24,6 +24,18 @@ export function jiraSteps(t: Target, w: Write): Step[] {
           headers,
           body: JSON.stringify({ body: jiraWiki(w.note), public: false }),
         });
+      },
+      // GET /rest/servicedeskapi/request/{issueIdOrKey}/comment?public=false&internal=true
+      // → {"values":[{"body",…}]}: the internal comments only.
+      // https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-comment-get
+      landed: async (send) => {
+        const got = await send({
+          method: 'GET',
+          url: `${t.baseUrl}/rest/servicedeskapi/request/${key}/comment?public=false&internal=true&limit=100`,
+          headers: { authorization: t.authorization, accept: 'application/json' },
+        });
+        const mark = jiraWiki(w.marker);
+        return bodiesOf(got.text, 'values').some((b) => b.includes(mark) || b.includes(w.marker));
       },
     });
   if (t.parts.includes('tags') && (w.tags.add.length || w.tags.remove.length))

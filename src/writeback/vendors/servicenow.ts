@@ -28,6 +28,23 @@ export function servicenowSteps(t: Target, w: Write): Step[] {
           body: JSON.stringify(body),
         });
       },
+      // Journal entries live in sys_journal_field (element_id = the record's sys_id).
+      // GET /api/now/table/sys_journal_field?sysparm_query=element_id=…^element=work_notes^valueLIKE…
+      // https://www.servicenow.com/docs/bundle/yokohama-api-reference/page/integrate/inbound-rest/concept/c_TableAPI.html
+      landed: async (send) => {
+        const query = `element_id=${w.externalId}^element=work_notes^valueLIKE${w.marker}`;
+        const got = await send({
+          method: 'GET',
+          url: `${t.baseUrl}/api/now/table/sys_journal_field?sysparm_query=${encodeURIComponent(query)}&sysparm_limit=1&sysparm_fields=sys_id`,
+          headers: { authorization: t.authorization, accept: 'application/json' },
+        });
+        try {
+          const r = (JSON.parse(got.text) as { result?: unknown[] }).result;
+          return Array.isArray(r) && r.length > 0;
+        } catch {
+          return false;
+        }
+      },
     },
   ];
 }

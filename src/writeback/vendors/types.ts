@@ -21,6 +21,8 @@ export interface Target {
 export interface Write {
   externalId: string;
   note: string;
+  /** The marker the note ends with: how a retry finds a note whose answer was lost. */
+  marker: string;
   /** Tags/labels to add and to remove (an outcome that changed). */
   tags: { add: string[]; remove: string[] };
   /** Generic: the JSON posted. */
@@ -31,4 +33,9 @@ export interface Write {
 export interface Step {
   name: string;
   run(send: Send): Promise<void>;
+  /**
+   * On a retry: did an earlier attempt already take effect (the vendor wrote
+   * the note but its answer was lost)? Reads the ticket for our marker.
+   */
+  landed?(send: Send): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import { JSON_HEADERS } from '../http.js';
+import { bodiesOf, JSON_HEADERS } from '../http.js';
 import type { Step, Target, Write } from './types.js';
 
 /**
@@ -25,6 +25,16 @@ export function zendeskSteps(t: Target, w: Write): Step[] {
           headers,
           body: JSON.stringify({ ticket: { comment: { body: w.note, public: false } } }),
         });
+      },
+      // GET /api/v2/tickets/{id}/comments.json?sort_order=desc → {"comments":[{"body",…}]}: newest first.
+      // https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#list-comments
+      landed: async (send) => {
+        const got = await send({
+          method: 'GET',
+          url: `${ticket}/comments.json?sort_order=desc`,
+          headers: { authorization: t.authorization, accept: 'application/json' },
+        });
+        return bodiesOf(got.text, 'comments').some((b) => b.includes(w.marker));
       },
     });
   if (t.parts.includes('tags') && w.tags.remove.length)
