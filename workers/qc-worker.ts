@@ -32,6 +32,12 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     shutdownDeadlineMs: workerShutdownDeadlineMs(config),
   });
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  // Issue 15, started before the QC worker takes jobs (its start-up must not widen the window
+  // before the signal handlers are installed): outbox → writeback queue → help desk (every source
+  // off unless WRITEBACK_<SOURCE>), and the triage agent on new tickets (TRIAGE_ENABLED).
+  const loops = { connection, producer: connection, prefix: config.QUEUE_PREFIX };
+  const writeback = await startWriteback(rt, loops);
+  const triage = await startTriage(rt, loops);
   const worker = await startQcWorker(rt, {
     connection,
     prefix: config.QUEUE_PREFIX,
@@ -45,18 +51,6 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   const budget = startBudgetChecks(budgetDepsOf(rt, queue), {
     intervalMs: 60_000,
     minGapMs: 10_000,
-  });
-  // Issue 15: outbox → writeback queue → help desk (every source off unless WRITEBACK_<SOURCE>).
-  const writeback = await startWriteback(rt, {
-    connection,
-    producer: connection,
-    prefix: config.QUEUE_PREFIX,
-  });
-  // Issue 15: the triage agent on each new ticket's creation state (TRIAGE_ENABLED).
-  const triage = await startTriage(rt, {
-    connection,
-    producer: connection,
-    prefix: config.QUEUE_PREFIX,
   });
   worker.on('completed', () => void budget.maybeCheck());
   void budget.maybeCheck();
