@@ -96,3 +96,44 @@ CREATE TRIGGER triage_request_on_first_version AFTER INSERT ON tickets
 
 -- Triage cost and verdicts are agent_events rows with agent 'triage'; the
 -- purpose vocabulary gains 'triage' (a free-text column, no constraint to change).
+
+-- Installations seeded before issue 15: the active triage prompt gains its
+-- "Intake check" section (what the live triage agent checks) as a new version,
+-- as an approval would; a fresh database is seeded from context/ with it.
+DO $$
+DECLARE
+  cur context_versions%ROWTYPE;
+  section TEXT := '## Intake check
+
+Before the technician starts, check whether intake gathered what they need
+to begin without going back to the customer. Judge only the ticket as it
+arrived: the subject, the description and the customer''s own first
+messages. Record each field that is absent:
+
+- `affected_user` — who is affected: a name, a role, or how many people.
+- `device` — which device, system, application or mailbox is involved.
+- `impact` — what the user cannot do, and how badly work is blocked.
+- `steps_tried` — what the customer already tried (restart, another device…).
+- `contact_window` — when and how to reach the customer.
+
+If anything is missing, suggest exactly one short, polite question the
+technician can send the customer that asks for the missing facts together.
+Ask nothing that the ticket already answers, and never ask for a password.
+
+';
+  revised TEXT;
+BEGIN
+  SELECT * INTO cur FROM context_versions WHERE file = 'agents/triage.md' AND active;
+  IF NOT FOUND OR position('## Intake check' IN cur.content) > 0 THEN
+    RETURN;
+  END IF;
+  IF position('## Failure categories' IN cur.content) > 0 THEN
+    revised := replace(cur.content, '## Failure categories', section || '## Failure categories');
+  ELSE
+    revised := cur.content || E'\n\n' || section;
+  END IF;
+  UPDATE context_versions SET active = false WHERE id = cur.id;
+  INSERT INTO context_versions (file, version, content, sha256, author, note, active)
+  VALUES ('agents/triage.md', cur.version + 1, revised, encode(sha256(convert_to(revised, 'UTF8')), 'hex'),
+          'migration 015', 'issue 15: the triage agent runs live; its intake check', true);
+END $$;
