@@ -4,7 +4,7 @@
  *   workers/                      process wiring: which loops a process runs
  *   interfaces   src/api  src/web  src/cli
  *   supervision  src/chief  src/eval  src/budget  src/decisions
- *   pipeline     src/queue  src/qc  src/import  src/batches
+ *   pipeline     src/queue  src/qc  src/import  src/batches  src/writeback  src/triage
  *   foundations  src/config  src/logger  src/shutdown  src/runtime  src/format
  *                src/db  src/llm  src/ticket  src/context  src/notify
  *
@@ -13,7 +13,7 @@
  */
 const FOUNDATIONS =
   '^src/(config|logger|shutdown|runtime)\\.ts$|^src/(format|db|llm|ticket|context|notify)/';
-const PIPELINE = '^src/(queue|qc|import|batches)/';
+const PIPELINE = '^src/(queue|qc|import|batches|writeback|triage)/';
 const SUPERVISION = '^src/(chief|eval|budget|decisions)/';
 const INTERFACES = '^src/(api|web|cli)/';
 
@@ -62,10 +62,10 @@ module.exports = {
     },
     {
       name: 'queue-is-the-bottom-of-the-pipeline',
-      comment: 'queue/ knows jobs and Redis, not grading, import or batches.',
+      comment: 'queue/ knows jobs and Redis, not grading, import, batches, write-back or triage.',
       severity: 'error',
       from: { path: '^src/queue/' },
-      to: { path: '^src/(qc|import|batches)/' },
+      to: { path: '^src/(qc|import|batches|writeback|triage)/' },
     },
     {
       name: 'qc-knows-no-history-path',
@@ -116,6 +116,21 @@ module.exports = {
       comment: 'The Anthropic simulator is its own package: it imports nothing from the product.',
       severity: 'error',
       from: { path: '^packages/anthropic-simulator/' },
+      to: { path: '^(src|workers)/' },
+    },
+    {
+      name: 'writeback-reports-not-grades',
+      comment:
+        'writeback/ delivers stored results to the help desk; grading (qc, triage) hands it rows through the outbox in db/, never by import.',
+      severity: 'error',
+      from: { path: '^src/writeback/' },
+      to: { path: '^src/(qc|triage|import|batches)/' },
+    },
+    {
+      name: 'fake-helpdesk-stands-alone',
+      comment: 'The fake help desk is a test double: it imports nothing from the product.',
+      severity: 'error',
+      from: { path: '^packages/fake-helpdesk/' },
       to: { path: '^(src|workers)/' },
     },
     {

@@ -34,6 +34,26 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** `note,tags` → ['note', 'tags']; empty → [] (off). */
+const writebackParts = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const parts = s
+      .split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean);
+    const bad = parts.filter((p) => !['note', 'tags', 'post'].includes(p));
+    if (bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown part(s) ${bad.join(', ')}: note, tags, post`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(parts)] as ('note' | 'tags' | 'post')[];
+  });
+
 const ReviewUser = z.object({
   name: z.string().min(1),
   role: z.enum(['reviewer', 'admin']),
@@ -208,6 +228,62 @@ export const ConfigSchema = z.object({
   QC_RATE_PACING: z.stringbool().default(true),
   /** Refill time the shared buckets hold: the largest burst after an idle spell. */
   QC_RATE_LIMIT_BURST: duration.default(6_000),
+  // Issue 15: write-back and triage
+  /** Per source, what is written back: empty = off (the default); `note`, `tags`, or `note,tags`. */
+  WRITEBACK_ZENDESK: writebackParts,
+  WRITEBACK_JIRA: writebackParts,
+  WRITEBACK_FRESHDESK: writebackParts,
+  WRITEBACK_SERVICENOW: writebackParts,
+  /** The generic source: `post` (a signed POST of the verdict JSON to WRITEBACK_GENERIC_URL). */
+  WRITEBACK_GENERIC: writebackParts,
+  WRITEBACK_GENERIC_URL: optionalString.pipe(z.url().optional()),
+  WRITEBACK_GENERIC_SECRET: optionalString,
+  /** The three outcome tags/labels, in the order pass,fail,escalate. */
+  WRITEBACK_TAGS: z
+    .string()
+    .default('qc_pass,qc_fail,qc_escalated')
+    .transform((s, ctx) => {
+      const t = s.split(',').map((x) => x.trim());
+      if (t.length !== 3 || t.some((x) => !/^[a-z0-9_-]{1,64}$/.test(x))) {
+        ctx.addIssue({ code: 'custom', message: 'three tags pass,fail,escalate (a-z 0-9 _ -)' });
+        return z.NEVER;
+      }
+      return { pass: t[0] as string, fail: t[1] as string, escalate: t[2] as string };
+    }),
+  /** Notes (each with its tags) per minute per source, shared by every writeback worker (0 = no limit). */
+  WRITEBACK_RATE_PER_MINUTE: z.coerce.number().int().nonnegative().default(60),
+  WRITEBACK_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  /** First backoff after a 5xx or a network error; doubles per attempt. */
+  WRITEBACK_BACKOFF: duration.default(10_000),
+  /** A vendor's Retry-After longer than this is capped (and logged). */
+  WRITEBACK_MAX_RETRY_AFTER: duration.default(15 * 60_000),
+  WRITEBACK_TIMEOUT: duration.default(15_000),
+  /** Notes older than this when their turn comes are not sent (write-back turned on late). */
+  WRITEBACK_MAX_AGE: duration.default(86_400_000),
+  /** Write back grades of history (nightly batch, imports) too: off, so old tickets stay quiet. */
+  WRITEBACK_HISTORY: z.stringbool().default(false),
+  WRITEBACK_POLL_INTERVAL: duration.default(5_000),
+  /** Public URL of the review pages, for the link in the note (no link without it). */
+  REVIEW_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** Identity of our own integration user per vendor: its webhook echoes are ignored. */
+  ZENDESK_BOT_USER_ID: optionalString,
+  JIRA_BASE_URL: optionalString.pipe(z.url().optional()),
+  JIRA_EMAIL: optionalString,
+  JIRA_API_TOKEN: optionalString,
+  JIRA_BOT_ACCOUNT_ID: optionalString,
+  // Freshdesk and ServiceNow write-back use the same instance settings as the
+  // name lookups above (FRESHDESK_DOMAIN / FRESHDESK_API_BASE_URL,
+  // FRESHDESK_API_KEY; SERVICENOW_INSTANCE_URL, SERVICENOW_USER, SERVICENOW_PASSWORD).
+  FRESHDESK_BOT_EMAIL: optionalString,
+  SERVICENOW_TABLE: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .default('incident'),
+  /** The triage agent (on QC_MODEL) on each new ticket's creation state (recent tickets only). */
+  TRIAGE_ENABLED: z.stringbool().default(true),
+  /** A first version whose ticket was created longer ago than this is history: not triaged. */
+  TRIAGE_MAX_AGE: duration.default(86_400_000),
+  TRIAGE_POLL_INTERVAL: duration.default(5_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -257,4 +333,16 @@ export interface GradeSettings {
   shadowRate: number;
   maxTokens: number;
   cacheTtl?: '5m' | '1h';
+}
+
+/** The Freshdesk site (https://<domain>.freshdesk.com): FRESHDESK_API_BASE_URL, or built from FRESHDESK_DOMAIN. */
+export function freshdeskBaseUrl(c: {
+  FRESHDESK_DOMAIN?: string | undefined;
+  FRESHDESK_API_BASE_URL?: string | undefined;
+}): string | undefined {
+  const domain = c.FRESHDESK_DOMAIN?.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const url =
+    c.FRESHDESK_API_BASE_URL ??
+    (domain ? `https://${domain.includes('.') ? domain : `${domain}.freshdesk.com`}` : undefined);
+  return url?.replace(/\/+$/, '');
 }

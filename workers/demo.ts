@@ -16,6 +16,12 @@ import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { enqueueQc } from '../src/queue/enqueue.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { createRuntime } from '../src/runtime.js';
+import {
+  type DemoHelpdesk,
+  settledNotes,
+  startDemoHelpdesk,
+  triageExamples,
+} from './demo-helpdesk.js';
 
 export interface DemoOptions {
   file: string;
@@ -84,6 +90,7 @@ async function gradeExamples(
     new Queue(QC_QUEUE, { connection: producerRedis, prefix: config.QUEUE_PREFIX }),
   );
   let worker: Worker | undefined;
+  let helpdesk: DemoHelpdesk | undefined;
   try {
     worker = await startQcWorker(rt, {
       connection: workerRedis,
@@ -103,6 +110,23 @@ async function gradeExamples(
       }
     }
     const ticketIds = [...new Set((await upsertMany(rt.pool, items)).ids)];
+    // Issue 15: write-back to a stand-in help desk, and the triage agent on each example as it arrived.
+    helpdesk = await startDemoHelpdesk(rt, {
+      connection: workerRedis,
+      producer: producerRedis,
+      prefix: config.QUEUE_PREFIX,
+      source: items[0]?.ticket.source ?? 'examples',
+    });
+    out(`Fake help desk (Jira Service Management endpoints) listening on ${helpdesk.desk.url}.`);
+    const keys = [
+      ...new Map(
+        items.map((i) => [`${i.ticket.source}/${i.ticket.externalId}`, i.ticket]),
+      ).values(),
+    ];
+    const tri = await triageExamples(rt, keys);
+    out(
+      `Triage agent: ${tri.triaged} examples checked on their creation state (before the technician's work); ${tri.incomplete} with intake missing information${tri.failed ? `, ${tri.failed} failed` : ''}; ${tri.line}.`,
+    );
     const pending = await ungradedOf(rt.pool, ticketIds, ctx.version);
     for (const t of pending) {
       await enqueueQc(
@@ -135,14 +159,23 @@ async function gradeExamples(
       await new Promise((res) => setTimeout(res, 250));
     }
     const summary = await summarize(rt.pool, { ticketIds, contextVersion: ctx.version });
+    const notes = await settledNotes(rt, ticketIds, Date.now() + 60_000);
+    const posted = helpdesk.desk.notes();
+    const triageNotes = posted.filter((n) => n.body.startsWith('ticket-qc triage')).length;
+    const qcNotes = posted.filter((n) => n.body.startsWith('ticket-qc verdict')).length;
     out('');
     out(formatSummary(summary));
+    out('');
+    out(
+      `Write-back to the fake help desk: ${triageNotes} triage notes and ${qcNotes} QC notes posted as internal comments (${helpdesk.desk.requests().length} requests; ${posted.filter((n) => n.public).length} customer-visible)${notes.unsettled ? `, ${notes.unsettled} still in flight` : ''}${notes.failed ? `, ${notes.failed} failed (see \`ticket-qc writeback status\`)` : ''}.`,
+    );
     out('');
     out(
       'The results stay in PostgreSQL: try `npm run cli -- failed`, or query qc_results and agent_events.',
     );
     return 0;
   } finally {
+    await helpdesk?.close();
     await worker?.close();
     await queue.close();
     await workerRedis.quit().catch(() => workerRedis.disconnect());

@@ -9,6 +9,8 @@ import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { startRetentionScheduler } from '../src/queue/retention.js';
 import { createRuntime } from '../src/runtime.js';
+import { startTriage } from '../src/triage/index.js';
+import { startWriteback } from '../src/writeback/index.js';
 
 /**
  * How long a stopping worker waits for the jobs in flight: at least one whole
@@ -34,6 +36,12 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   // This process's stdout is a JSON log stream: library console output joins it.
   captureConsole(rt.logger);
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  // Issue 15, started before the QC worker takes jobs (its start-up must not widen the window
+  // before the signal handlers are installed): outbox → writeback queue → help desk (every source
+  // off unless WRITEBACK_<SOURCE>), and the triage agent on new tickets (TRIAGE_ENABLED).
+  const loops = { connection, producer: connection, prefix: config.QUEUE_PREFIX };
+  const writeback = await startWriteback(rt, loops);
+  const triage = await startTriage(rt, loops);
   const worker = await startQcWorker(rt, {
     connection,
     prefix: config.QUEUE_PREFIX,
@@ -58,6 +66,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     .add('stop taking jobs and finish those in flight', () => worker.close())
     .add('stop the batch scheduler worker', () => batch.close())
     .add('stop the retention job', () => retention.close())
+    .add('stop triage', () => triage.close())
+    .add('stop write-back (finish the notes in flight)', () => writeback.close())
     .add('stop budget checks', () => budget.stop())
     .add('close the producer queue', () => queue.close())
     .add('close redis', async () => {

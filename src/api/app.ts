@@ -26,6 +26,7 @@ import { createMetrics, type IngestMetrics } from './metrics.js';
 import { registerEventRoutes } from './routes/events.js';
 import { type Lifecycle, registerHealthRoutes } from './routes/health.js';
 import { registerWebhookRoutes, sourceLabel } from './routes/webhooks.js';
+import { echoIdentityOf } from './sources/echo.js';
 import { createSourceRegistry, zendeskApiFromConfig } from './sources/index.js';
 
 /** Header names whose values never reach a log line (on top of the logger's own list). */
@@ -163,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerWebhookRoutes(app, {
     sources,
     secrets: config.webhookSecrets,
+    echo: echoIdentityOf(config),
     metrics,
     fetch: deps.fetch ?? fetch,
     now,

@@ -9,12 +9,14 @@ import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
 import type { GradeSettings } from '../qc/grade.js';
+import { TRIAGE_FILE } from '../triage/index.js';
 import { type Backtest, type NotBacktested, notBacktested, runBacktest } from './backtest.js';
 import { type Candidate, candidateEvents, detectRepeats } from './detect.js';
 import { gatherEvidence } from './evidence.js';
 import { proposeRevision } from './propose.js';
 import { type Check, checkRevision } from './rules.js';
 import { categoryKind, targetOf } from './target.js';
+import { runTriageBacktest } from './triage-backtest.js';
 
 /**
  * One chief-of-staff pass: detect repeated failures, and for each pair ask
@@ -151,6 +153,19 @@ async function proposeFor(
       proposed: check.content,
       category: c.category,
       events,
+      ...(signal ? { signal } : {}),
+    });
+    backtest = bt.backtest;
+    calls.push(...bt.calls);
+  } else if (check.ok && target.file === TRIAGE_FILE) {
+    // Issue 15: the triage agent runs live, so its prompt is backtested on the tickets' creation state.
+    const bt = await runTriageBacktest({
+      db: deps.pool,
+      llm: deps.llm,
+      model: deps.settings.baseModel,
+      snapshot,
+      proposed: check.content,
+      ticketIds: events.map((e) => e.ticketId),
       ...(signal ? { signal } : {}),
     });
     backtest = bt.backtest;

@@ -13,6 +13,7 @@ import { registerProposals } from './proposals.js';
 import { registerQueueCommands } from './queue.js';
 import { registerReviewCommands } from './review.js';
 import { registerSetupCommands } from './setup.js';
+import { registerWritebackCommands } from './writeback.js';
 
 let loadConfigOrExit: typeof import('../config.js').loadConfigOrExit | undefined;
 
@@ -54,6 +55,7 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
   registerCostsCommand(program, getConfig);
   registerReviewCommands(program, getConfig);
   registerEraseCommand(program, getConfig);
+  registerWritebackCommands(program, getConfig);
   return program;
 }
 

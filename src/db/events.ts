@@ -8,7 +8,8 @@ export type Purpose =
   | 'backtest'
   | 'eval'
   | 'chief'
-  | 'batch';
+  | 'batch'
+  | 'triage';
 export type Tier = 'base' | 'strong';
 
 /** One measured model call: what agent_events stores as an `llm_call`. */

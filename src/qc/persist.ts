@@ -3,6 +3,7 @@ import { QC_AGENT } from '../context/files.js';
 import { isKnownCategory } from '../context/vocab.js';
 import { insertEscalation } from '../db/escalations.js';
 import { type AgentEvent, insertEvents, llmCallEvent } from '../db/events.js';
+import { recordQcOutbox } from '../db/outbox.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { insertResult } from '../db/results.js';
@@ -124,6 +125,8 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
       }
     }
     await transitionQcStatus(db, 'grade', { ids: [ticketId] });
+    // Issue 15: the write-back note for this result, committed with it.
+    await recordQcOutbox(db, { ticketId, resultId, contextVersion: ctx.version, via: args.via });
     return { resultId, duplicate: false, eventIds: await insertEvents(db, events) };
   });
 }

@@ -37,3 +37,38 @@ export function qcJobOptions(s: CatalogSettings): JobsOptions {
     removeOnFail: { age: Math.round(s.failedRetentionMs / 1000) },
   };
 }
+
+// Issue 15: write-back and triage.
+
+/** Delivers one write-back outbox row to the help desk. */
+export const WRITEBACK_QUEUE = 'writeback';
+export const WritebackJobData = z.object({ outboxId: z.number().int().positive() });
+export type WritebackJobData = z.infer<typeof WritebackJobData>;
+
+/** `wb-<outbox id>-<retry round>`: a `writeback retry` is a new job, a relay re-run is not. */
+export function writebackJobId(outboxId: number, round: number): string {
+  return `wb-${outboxId}-${round}`;
+}
+
+export function writebackJobOptions(s: { attempts: number; backoffMs: number }): JobsOptions {
+  return {
+    attempts: s.attempts,
+    backoff: { type: 'exponential', delay: s.backoffMs },
+    removeOnComplete: { age: 3_600, count: 1_000 },
+    // PostgreSQL holds the outcome (writeback_outbox); failed jobs are kept a week for debugging.
+    removeOnFail: { age: 7 * 86_400 },
+  };
+}
+
+/** Runs the triage agent on one ticket's creation state. */
+export const TRIAGE_QUEUE = 'triage';
+export const TriageJobData = z.object({
+  source: z.string().min(1),
+  externalId: z.string().min(1),
+  ticketId: z.number().int().positive(),
+});
+export type TriageJobData = z.infer<typeof TriageJobData>;
+
+export function triageJobId(ticketId: number): string {
+  return `triage-${ticketId}`;
+}

@@ -80,13 +80,24 @@ describe('the thin-triage week', () => {
     );
     const applied = applyPatch(current.rows[0]?.content ?? '', proposal?.diff ?? '');
     expect(applied).not.toBe(false);
-    const stored = await db.pool.query<{ proposed_content: string; backtest: { kind: string } }>(
-      'SELECT proposed_content, backtest FROM prompt_proposals WHERE id = $1',
-      [proposal?.id],
-    );
+    const stored = await db.pool.query<{
+      proposed_content: string;
+      backtest: {
+        kind: string;
+        tickets: { role: string; status: string; before?: { outcome: string } }[];
+      };
+    }>('SELECT proposed_content, backtest FROM prompt_proposals WHERE id = $1', [proposal?.id]);
     expect(applied).toBe(stored.rows[0]?.proposed_content);
     expect(applied).toContain('## Failure categories');
-    expect(stored.rows[0]?.backtest.kind).toBe('not_applicable');
+    // Issue 15: triage runs live, so its proposal is backtested on the cited tickets' creation state.
+    const bt = stored.rows[0]?.backtest;
+    expect(bt?.kind).toBe('regrade');
+    const triggers = bt?.tickets.filter((t) => t.role === 'trigger') ?? [];
+    expect(triggers.length).toBeGreaterThanOrEqual(5);
+    expect(bt?.tickets.filter((t) => t.status === 'error')).toEqual([]);
+    expect(
+      triggers.every((t) => ['complete', 'incomplete'].includes(t.before?.outcome ?? '')),
+    ).toBe(true);
 
     // The chief recorded its own model call and the proposal.
     const own = await db.pool.query<{ kind: string; purpose: string | null }>(

@@ -1,3 +1,4 @@
+import { intakeCheck } from './grading/intake.js';
 import { findTicketText } from './grading/ticket.js';
 import { gradeTicket } from './grading/verdict.js';
 import type { ModelInfo } from './models.js';
@@ -51,6 +52,8 @@ export const genericToolHandler: ToolHandler = (ctx) =>
   instanceOf(ctx.tool.input_schema, ctx.tool.input_schema as Schema);
 
 registerToolHandler('record_verdict', recordVerdictHandler);
+/** The triage agent's intake check (ticket-qc issue 15). */
+registerToolHandler('record_intake_check', intakeCheck);
 
 export class ToolRegistry {
   readonly #own = new Map<string, ToolHandler>();

@@ -10,6 +10,7 @@ import {
 } from '../../queue/intake.js';
 import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
+import { type EchoIdentity, ownEcho } from '../sources/echo.js';
 import type { SourceRegistry } from '../sources/index.js';
 import { validateTicket } from '../validate.js';
 
@@ -27,6 +28,8 @@ export interface WebhookRouteDeps {
   metrics: IngestMetrics;
   fetch: typeof fetch;
   now: () => number;
+  /** Our integration users: their changes come back as webhooks and are not new versions. */
+  echo?: EchoIdentity;
 }
 
 /**
@@ -81,6 +84,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       if (!auth.ok) throw new ApiError(auth.code);
 
       const body = parseJson(raw);
+      const echo = ownEcho(source, body, deps.echo);
+      if (echo) {
+        deps.metrics.accepted.inc({ source, grading: 'ignored' });
+        return reply.code(202).send({ status: 'ignored', reason: echo });
+      }
       const mapped = await adapter.map(body, { source, headers: req.headers, fetch: deps.fetch });
       const ignored = (reason: string) => {
         deps.metrics.accepted.inc({ source, grading: 'ignored' });
