@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,25 @@ describe('docker-compose.yml', () => {
       expect(svc?.command, name).toEqual([cmd]);
     }
     expect(s['qc-worker']?.deploy?.replicas).toBeGreaterThan(1);
+  });
+
+  it('the Dockerfile gives npm ci every workspace package.json, and the image every package', () => {
+    // No Docker engine here: the build is checked by reading it. `npm ci` refuses a
+    // workspace lock file unless each workspace's package.json is in place.
+    const docker = readFileSync('Dockerfile', 'utf8');
+    const ci = docker.indexOf('RUN npm ci');
+    expect(ci).toBeGreaterThan(0);
+    const workspaces = readdirSync('packages', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    expect(workspaces.length).toBeGreaterThan(0);
+    for (const w of workspaces) {
+      const copy = docker.indexOf(`COPY packages/${w}/package.json ./packages/${w}/`);
+      expect(copy, w).toBeGreaterThan(0);
+      expect(copy, w).toBeLessThan(ci);
+      expect(docker, w).toContain(`COPY packages/${w}/src ./packages/${w}/src`);
+    }
+    expect(docker).toContain('COPY --from=build /app/packages ./packages');
   });
 
   it('starts the app only after its dependencies are healthy and migrated', () => {
