@@ -45,6 +45,14 @@ export function spawnChild(
   command: string,
   args: string[],
   env: Record<string, string | undefined> = {},
+  opts: {
+    /**
+     * When to kill it: after the test that started it (default inside a
+     * test), or after the file (default in beforeAll; for a server that the
+     * file's afterAll still needs, even if a test started it).
+     */
+    until?: 'test' | 'file';
+  } = {},
 ): Child {
   const proc = spawn(command, args, {
     env: { ...process.env, ...env },
@@ -112,7 +120,7 @@ export function spawnChild(
       await exited;
     },
   };
-  (inTest ? perTest : perFile).add(child);
+  ((opts.until ?? (inTest ? 'test' : 'file')) === 'test' ? perTest : perFile).add(child);
   return child;
 }
 
