@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** A separate process: the test is whether the real binary exits at all. */
 const run = (args: string[], env: Record<string, string>, timeoutMs: number) =>
-  runToExit(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], env, timeoutMs);
+  runToExit(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], env, { timeoutMs });
 
 describe('ticket-qc demo', () => {
   it('exits non-zero with the reason when the runtime cannot be built (no price for QC_MODEL)', async () => {

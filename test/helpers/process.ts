@@ -52,9 +52,11 @@ export function spawnChild(
      * file's afterAll still needs, even if a test started it).
      */
     until?: 'test' | 'file';
+    cwd?: string;
   } = {},
 ): Child {
   const proc = spawn(command, args, {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -124,25 +126,19 @@ export function spawnChild(
   return child;
 }
 
-/** Runs a child to its exit and returns what it printed (a registered child, killed after `timeoutMs`). */
+/** Runs a child to its exit and returns what it printed (a registered child, SIGKILLed after `timeoutMs`). */
 export async function runToExit(
   command: string,
   args: string[],
   env: Record<string, string | undefined> = {},
-  timeoutMs = 30_000,
-): Promise<{
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}> {
-  const child = spawnChild(command, args, env);
+  opts: { timeoutMs?: number; cwd?: string } = {},
+): Promise<Exit & { stdout: string; stderr: string; timedOut: boolean }> {
+  const child = spawnChild(command, args, env, opts.cwd ? { cwd: opts.cwd } : {});
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
-  }, timeoutMs);
+  }, opts.timeoutMs ?? 30_000);
   const exit = await child.exited;
   clearTimeout(timer);
   return { ...exit, stdout: child.stdout(), stderr: child.stderr(), timedOut };
