@@ -1,13 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VENDOR_SOURCES } from '../../src/api/sources/index.js';
 import { Ticket } from '../../src/ticket/schema.js';
+import { runToExit } from '../helpers/process.js';
 import { deliver, type Harness, signedHeaders, startHarness } from './helpers.js';
 
 /**
@@ -391,10 +391,13 @@ describe('docs/integrations.md', () => {
     it.skipIf(!tools)('as written, delivers the ticket to a custom source name', async () => {
       if (!generic) throw new Error('no generic example');
       const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
-      const { stdout } = await promisify(execFile)('bash', ['-c', script.text], {
-        cwd: dir,
-        env: { ...process.env, QC_URL: url, QC_SECRET: HALOPSA_SECRET },
-      });
+      const { code, stdout, stderr } = await runToExit(
+        'bash',
+        ['-c', script.text],
+        { QC_URL: url, QC_SECRET: HALOPSA_SECRET },
+        { cwd: dir },
+      );
+      expect(code, stderr).toBe(0);
       const answer = JSON.parse(stdout);
       expect(answer).toMatchObject({ status: 'accepted', newVersion: true, grading: 'scheduled' });
       const want = Ticket.parse({ ...JSON.parse(generic.expected.text), source: 'halopsa' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvents } from '../../src/db/events.js';
-import { deliver, fixture, type Harness, startHarness } from './helpers.js';
+import { deliver, fixture, type Harness, startHarness, waitFor } from './helpers.js';
 
 /** POST /events (other agents, closed vocabularies), GET /metrics, GET /readyz, GET /healthz. */
 
@@ -162,8 +162,11 @@ describe('health and metrics', () => {
        VALUES ($1, 'v', 'pass', 90, 0.9, '{}', 'claude-haiku-4-5-20251001', 'base', 2400)`,
       [ticketId],
     );
-    await new Promise((r) => setTimeout(r, 1_100)); // one PostgreSQL read per second at most
-    const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+    // /metrics reads PostgreSQL once a second at most: scraped until that read saw the new rows.
+    const res = await waitFor('a scrape that read the new rows', async () => {
+      const r = await h.app.inject({ method: 'GET', url: '/metrics' });
+      return r.body.includes('ticketqc_grades_total{outcome="pass",tier="base"} 1') ? r : undefined;
+    });
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;
     expect(text).toContain('ticketqc_webhooks_received_total{source="servicenow"} 2');

@@ -34,6 +34,12 @@ afterEach(async () => {
   await h?.close();
 });
 
+/** No job waiting, delayed or running: nothing more can be graded. */
+async function queueDrained(h: Harness): Promise<boolean> {
+  const c = await h.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+  return Object.values(c).every((n) => n === 0);
+}
+
 async function send(id: string, n: number, status: string) {
   const res = await deliver(h, 'generic', genericVersion(id, n, status));
   expect(res.statusCode, res.body).toBe(202);
@@ -71,7 +77,8 @@ describe('debounce and latest version', () => {
       const r = await resultsByTicket(h);
       return r.size > 0 ? r : undefined;
     });
-    await new Promise((r) => setTimeout(r, 500)); // nothing else may follow
+    // Nothing else may follow: the queue holds no job still to run.
+    await waitFor('the queue to drain', async () => queueDrained(h));
     expect([...(await resultsByTicket(h)).entries()]).toEqual([[last?.ticketId, 1]]);
     expect(results.get(last?.ticketId ?? 0)).toBe(1);
     const qc = (await ticketRows(h)).map((r) => r.qc_status);
@@ -150,7 +157,7 @@ describe('duplicate deliveries', () => {
       await deliver(h, 'generic', body, { ...headers, 'x-delivery-id': 'delivery-3' })
     ).json();
     expect(late.grading).toBe('already_graded');
-    await new Promise((r) => setTimeout(r, 800));
+    await waitFor('the queue to drain', async () => queueDrained(h));
     expect([...(await resultsByTicket(h)).entries()]).toEqual([[id, 1]]);
   });
 });

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDurationMs } from '../../src/config.js';
+import { runToExit } from '../helpers/process.js';
 
 describe('config', () => {
   it('has defaults for everything', () => {
@@ -59,13 +59,16 @@ describe('config', () => {
     bad({ REVIEW_USERS: 'ana:superuser:hash' }, 'REVIEW_USERS');
   });
 
-  it('a bad value makes a command exit non-zero with a clear message', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'migrate'], {
-      env: { ...process.env, QC_SHADOW_RATE: 'often' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(r.status).not.toBe(0);
+  // A separate process: the real binary's exit status (loadConfigOrExit exits 78).
+  it('a bad value makes a command exit non-zero with a clear message', async () => {
+    const r = await runToExit(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'migrate'],
+      {
+        QC_SHADOW_RATE: 'often',
+      },
+    );
+    expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Invalid configuration');
     expect(r.stderr).toContain('QC_SHADOW_RATE');
   });

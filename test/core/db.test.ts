@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateNewVersion, ContextStore, seedContext } from '../../src/context/store.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
+import { runCli } from '../helpers/cli.js';
+import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { waitFor } from '../helpers/pipeline.js';
 import { adminUrl } from '../helpers/urls.js';
 
 let db: TestDb;
@@ -43,7 +45,10 @@ describe('database', () => {
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tqc-restart-test'",
     );
     await admin.end();
-    await new Promise((r) => setTimeout(r, 200));
+    // The pool notices the killed connection: waited for on its log line.
+    await waitFor('the idle client error', async () =>
+      warnings.join('\n').includes('postgres idle client error'),
+    );
     expect(warnings.join('\n')).toContain('postgres idle client error');
     const r = await pool.query<{ ok: number }>('SELECT 1 AS ok');
     expect(r.rows[0]?.ok).toBe(1);
@@ -61,15 +66,12 @@ describe('database', () => {
     expect(after.key).not.toBe(before.key);
 
     const dir = await mkdtemp(path.join(tmpdir(), 'tqc-export-'));
-    const out = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'context', 'export', '--dir', dir],
-      {
-        env: { ...process.env, DATABASE_URL: db.url },
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
+    const out = await runCli(testConfig({ DATABASE_URL: db.url }), [
+      'context',
+      'export',
+      '--dir',
+      dir,
+    ]);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toContain('exported 6 files');
     expect(await readFile(path.join(dir, 'rubric.md'), 'utf8')).toBe(rubric);

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { runToExit } from '../helpers/process.js';
 import { testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
@@ -18,27 +18,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function run(args: string[], env: Record<string, string>, timeoutMs: number) {
-  return new Promise<{ code: number | null; timedOut: boolean; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, timedOut, stderr });
-    });
-  });
-}
+/** A separate process: the test is whether the real binary exits at all. */
+const run = (args: string[], env: Record<string, string>, timeoutMs: number) =>
+  runToExit(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], env, { timeoutMs });
 
 describe('ticket-qc demo', () => {
   it('exits non-zero with the reason when the runtime cannot be built (no price for QC_MODEL)', async () => {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/db/migrate.js';
+import { checkPrerequisites } from './prerequisites.js';
 import { adminUrl, dbUrl } from './urls.js';
 
 /**
@@ -8,6 +9,9 @@ import { adminUrl, dbUrl } from './urls.js';
  * file clones it (CREATE DATABASE … TEMPLATE), which takes milliseconds.
  */
 export default async function setup(project: TestProject) {
+  // Everything `npm test` needs, checked in the first second: a missing piece
+  // fails the run here with the command that provides it (README "Quick start").
+  await checkPrerequisites();
   const template = `ticketqc_tpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Simulator } from '@ticket-qc/anthropic-simulator';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -15,6 +15,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { Ticket } from '../../src/ticket/schema.js';
 import { testConfig } from './config.js';
 import type { TestDb } from './db.js';
+import { type Child, type Exit, spawnTsx } from './process.js';
 import { cleanPrefix, testPrefix } from './redis.js';
 
 export interface LogLine {
@@ -140,40 +141,50 @@ export async function waitFor<T>(
   }
 }
 
+/** Messages requests the simulator has received and not yet answered. */
+export function inFlight(sim: Simulator): number {
+  return sim.requests().filter((r) => /^\/v1\/messages(\?|$)/.test(r.path) && r.status === null)
+    .length;
+}
+
 export const exampleText = () => readFileSync('examples/tickets.jsonl', 'utf8');
 
-/** A QC worker in its own process (workers/qc-worker.ts) on the test's DB, Redis prefix and simulator. */
+/**
+ * A QC worker in its own process (workers/qc-worker.ts) on the test's DB, Redis
+ * prefix and simulator — for tests about the process itself (signals, exit
+ * codes). Registered through test/helpers/process.ts, so it is killed after the
+ * test even when an assertion fails. `ready` resolves on its "qc worker
+ * started" log line (LOG_LEVEL info or lower).
+ */
 export function spawnWorker(
   p: Pipeline,
   dbUrl: string,
   simUrl: string,
   env: Record<string, string>,
 ): {
+  child: Child;
+  ready: Promise<void>;
   output: () => string;
   exited: Promise<number | null>;
   kill: (signal: NodeJS.Signals) => void;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/qc-worker.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      REDIS_URL: p.config.REDIS_URL,
-      QUEUE_PREFIX: p.config.QUEUE_PREFIX,
-      ANTHROPIC_BASE_URL: simUrl,
-      QC_SHADOW_RATE: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnTsx('workers/qc-worker.ts', [], {
+    DATABASE_URL: dbUrl,
+    REDIS_URL: p.config.REDIS_URL,
+    QUEUE_PREFIX: p.config.QUEUE_PREFIX,
+    ANTHROPIC_BASE_URL: simUrl,
+    QC_SHADOW_RATE: '0',
+    ...env,
   });
-  let output = '';
-  const collect = (d: Buffer) => {
-    output += d;
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  // Starting (tsx compiling the worker's module graph) takes seconds on a busy
+  // machine: waited for on the log line, with the test's own timeout as the cap.
+  const ready = child.waitForOutput('qc worker started', 55_000);
+  ready.catch(() => undefined); // a test that never awaits it still gets the child's exit
   return {
-    output: () => output,
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    kill: (signal) => child.kill(signal),
+    child,
+    ready,
+    output: child.output,
+    exited: child.exited.then((e: Exit) => e.code),
+    kill: child.kill,
   };
 }

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedJobsOf, retryFailedIn } from '../../src/queue/failed.js';
+import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, storeExamples, waitFor } from '../helpers/pipeline.js';
 
@@ -20,18 +20,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      REDIS_URL: p.config.REDIS_URL,
-      QUEUE_PREFIX: p.config.QUEUE_PREFIX,
-    },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-}
+/** `ticket-qc …` in-process, on the test's database, Redis and queue prefix. */
+const cli = (...args: string[]) => runCli(p.config, args);
 
 describe('ticket-qc failed', () => {
   it('lists jobs that ran out of attempts with their reason, and retry requeues them', async () => {
@@ -45,7 +35,7 @@ describe('ticket-qc failed', () => {
     expect(listed.map((j) => j.id).sort()).toEqual([...jobIds].sort());
     expect(listed.every((j) => /500/.test(j.reason))).toBe(true);
 
-    const out = cli('failed');
+    const out = await cli('failed');
     expect(out.status, out.stderr).toBe(0);
     for (const id of jobIds) expect(out.stdout).toContain(id);
     expect(out.stdout).toContain('Anthropic API 500');
@@ -53,15 +43,15 @@ describe('ticket-qc failed', () => {
     // The API recovers: one job retried by id, the rest with --all.
     sim.setOptions({ faults: { serverError: 0 } });
     expect(await retryFailedIn(p.queue, jobIds[0] as string)).toBe(1);
-    const all = cli('failed', 'retry', '--all');
+    const all = await cli('failed', 'retry', '--all');
     expect(all.status, all.stderr).toBe(0);
     expect(all.stdout).toContain('requeued 1 job(s)');
     await waitFor('both graded', async () => {
       const r = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results');
       return r.rows[0]?.n === 2;
     });
-    expect(cli('failed').stdout).toContain('no failed jobs');
-    const bad = cli('failed', 'retry', 'qc-nope');
+    expect((await cli('failed')).stdout).toContain('no failed jobs');
+    const bad = await cli('failed', 'retry', 'qc-nope');
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('no job qc-nope');
   });

@@ -42,8 +42,11 @@ describe('no valid verdict from any tier', () => {
     );
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/no valid verdict/);
-    // Long enough for BullMQ's first backoff (5 s) to have run a retry.
-    await new Promise((r) => setTimeout(r, 6_000));
+    // Failed for good, not delayed for a retry: a job BullMQ will retry waits
+    // out its backoff (5 s) in the delayed set; one in the failed set is never
+    // taken again. No need to wait out the backoff to know.
+    expect(await job.getState()).toBe('failed');
+    expect(await p.queue.getDelayedCount()).toBe(0);
     expect(await p.queue.getFailedCount()).toBe(1);
     const calls = await db.pool.query<{ purpose: string }>(
       "SELECT purpose FROM agent_events WHERE kind = 'llm_call' ORDER BY id",

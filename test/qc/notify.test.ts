@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { readJsonl } from '../../src/import/jsonl.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -43,14 +43,19 @@ describe('escalation notifications from the QC worker', () => {
           ids.push((await upsertTicket(db.pool, row.ticket)).id);
         }
       }
+      // Every post the worker starts, so the test can wait for all of them to settle.
+      const posts = vi.spyOn(p.rt.notifier, 'escalations');
       await p.startWorker();
       await p.enqueue(ids);
       await waitFor('both graded', async () => {
         const r = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results');
         return r.rows[0]?.n === 2;
       });
+      // Both jobs done: every notification they were going to post has been started…
+      await waitFor('both jobs completed', async () => (await p.queue.getCompletedCount()) === 2);
+      // …and once each has settled, the receiver has everything it will ever get.
+      await Promise.all(posts.mock.results.map((r) => r.value));
       await waitFor('a notification', async () => received.length > 0);
-      await new Promise((r) => setTimeout(r, 300));
       expect(received).toHaveLength(1);
       expect(received[0]?.text).toContain('EX-1073');
       expect(received[0]?.text).toContain('security_incident');

@@ -2,6 +2,7 @@ import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {
+  inFlight,
   type Pipeline,
   spawnWorker,
   startPipeline,
@@ -36,9 +37,10 @@ describe('graceful shutdown', () => {
       LOG_LEVEL: 'debug',
     });
 
+    await worker.ready;
     // Two jobs active, their model requests under way (the simulator answers after 1.5 s).
-    await waitFor('two active jobs', async () => (await p.queue.getActiveCount()) === 2, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('two active jobs', async () => (await p.queue.getActiveCount()) === 2);
+    await waitFor('two model requests in flight', async () => inFlight(sim) === 2);
     const graded = async () =>
       (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM qc_results')).rows[0]
         ?.n ?? 0;

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../helpers/prerequisites.js';
 
 /**
  * Debian's Chromium, headless, with a fresh profile directory of our own
@@ -19,7 +20,7 @@ export async function launchChromium(): Promise<{
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     viewport: { width: 1366, height: 860 },
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH, // checked in global setup (test/helpers/prerequisites.ts)
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli/index.js';
@@ -8,7 +6,7 @@ import { verifyPassword } from '../../src/decisions/password.js';
 import { usd } from '../../src/format/display.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
-import { captureLog } from '../helpers/cli.js';
+import { captureLog, runCli } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
@@ -154,14 +152,13 @@ describe('ticket-qc queue', () => {
 
 describe('ticket-qc review hash-password', () => {
   it('prints a REVIEW_USERS entry whose hash verifies', async () => {
-    const { stdout } = await promisify(execFile)(
-      'sh',
-      [
-        '-c',
-        'printf "correct horse battery\\n" | npx tsx src/cli/index.ts review hash-password --name dana --role admin',
-      ],
-      { env: { ...process.env, DATABASE_URL: db.url } },
+    // `printf "correct horse battery\n" | ticket-qc review hash-password --name dana --role admin`
+    const { stdout, status, stderr } = await runCli(
+      config,
+      ['review', 'hash-password', '--name', 'dana', '--role', 'admin'],
+      { stdin: 'correct horse battery\n' },
     );
+    expect(status, stderr).toBe(0);
     const [name, role, ...hash] = stdout.trim().split(':');
     expect([name, role]).toEqual(['dana', 'admin']);
     expect(await verifyPassword('correct horse battery', hash.join(':'))).toBe(true);
