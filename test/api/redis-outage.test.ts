@@ -119,7 +119,10 @@ describe('Redis killed during ingest', () => {
       const started = Date.now();
       const res = await deliver(h, 'generic', genericVersion(`T-OUT-${i}`, 1, 'closed'));
       expect(res.statusCode, res.body).toBe(202);
-      expect(Date.now() - started).toBeLessThan(3_000);
+      // Bounded by intake's 2 s Redis timeout, not by Redis coming back (it does not,
+      // here): a hang would last the whole outage. The slack is for a loaded machine;
+      // how fast is the ingest bench's business.
+      expect(Date.now() - started).toBeLessThan(15_000);
       accepted.add(res.json().ticketId);
       gradings.push(res.json().grading);
     }
