@@ -158,6 +158,10 @@ export const ConfigSchema = z.object({
   ZENDESK_API_TOKEN: optionalString,
   ZENDESK_EMAIL: optionalString,
   ZENDESK_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** How long a webhook may spend reading a Zendesk thread: inside Zendesk's ~10 s webhook timeout. */
+  ZENDESK_THREAD_DEADLINE: duration
+    .default(7_000)
+    .refine((ms) => ms >= 500 && ms <= 9_000, 'between 500ms and 9s (Zendesk gives up at ~10 s)'),
 
   // Issue 10: privacy and login
   /** Personal data replaced by placeholders before any model call: email,phone,card,iban,ip,secret or all. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THREAD_DEADLINE_MS } from '../../src/api/sources/zendesk-api.js';
+import { loadConfig } from '../../src/config.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { deliver, fixture, type Harness, startHarness, ticketRows } from './helpers.js';
 
@@ -15,6 +16,7 @@ import { deliver, fixture, type Harness, startHarness, ticketRows } from './help
  */
 
 const PAGE_DELAY_MS = 2_500;
+const DEADLINE_MS = 3_000;
 const ZENDESK_GIVES_UP_MS = 10_000;
 
 /** The status-changed event for another ticket id (and its own event id). */
@@ -96,6 +98,8 @@ describe('zendesk thread fetch deadline', () => {
         ZENDESK_API_BASE_URL: `http://127.0.0.1:${port}`,
         ZENDESK_API_TOKEN: 'zd-api-token',
         ZENDESK_EMAIL: 'qc-bot@msp.example',
+        // Shorter than the default so the test waits 3 s, not 7; the default is checked below.
+        ZENDESK_THREAD_DEADLINE: `${DEADLINE_MS}ms`,
       },
     });
   });
@@ -108,6 +112,8 @@ describe('zendesk thread fetch deadline', () => {
   it('is a named deadline well inside Zendesk’s ~10 s', () => {
     expect(THREAD_DEADLINE_MS).toBeLessThanOrEqual(8_000);
     expect(THREAD_DEADLINE_MS).toBeGreaterThanOrEqual(3_000);
+    expect(loadConfig({}).ZENDESK_THREAD_DEADLINE).toBe(THREAD_DEADLINE_MS);
+    expect(() => loadConfig({ ZENDESK_THREAD_DEADLINE: '12s' })).toThrow(/Zendesk gives up/);
   });
 
   it('a slow API: answered 202 before Zendesk gives up, stored with the pages read, thread-incomplete', async () => {
@@ -145,9 +151,7 @@ describe('zendesk thread fetch deadline', () => {
     );
     const warned = warnings.filter((w) => w.ticketId === '5801');
     expect(warned).toHaveLength(1);
-    expect(warned[0]?.reason).toBe(
-      `the ${THREAD_DEADLINE_MS} ms deadline for the whole thread passed`,
-    );
+    expect(warned[0]?.reason).toBe(`the ${DEADLINE_MS} ms deadline for the whole thread passed`);
     expect(warned[0]?.pagesRead).toBe(t.comments.length);
   });
 

@@ -35,6 +35,7 @@ export function zendeskApiFromConfig(c: {
   ZENDESK_API_TOKEN?: string | undefined;
   ZENDESK_EMAIL?: string | undefined;
   ZENDESK_API_BASE_URL?: string | undefined;
+  ZENDESK_THREAD_DEADLINE?: number | undefined;
 }): ZendeskApiOptions | undefined {
   if (!c.ZENDESK_API_TOKEN) return undefined;
   const baseUrl =
@@ -45,6 +46,7 @@ export function zendeskApiFromConfig(c: {
     baseUrl: baseUrl.replace(/\/+$/, ''),
     token: c.ZENDESK_API_TOKEN,
     email: c.ZENDESK_EMAIL,
+    ...(c.ZENDESK_THREAD_DEADLINE ? { deadlineMs: c.ZENDESK_THREAD_DEADLINE } : {}),
   };
 }
 
