@@ -48,7 +48,8 @@ describe('chief and review commands', () => {
     );
     expect(await cli('proposals', 'list')).toMatch(/#1\s+pending\s+triage\/insufficient_detail/);
     const shown = await cli('proposals', 'show', '1');
-    expect(shown).toContain('Backtest: not applicable.');
+    // Triage proposals are backtested since the triage agent runs live (issue 15).
+    expect(shown).toMatch(/Backtest with \S+: \d+ fixed, \d+ unchanged, \d+ regressed/);
     expect(shown).toContain('--- a/context/agents/triage.md');
     expect(shown).not.toContain('\u001b[');
     expect(await cli('proposals', 'approve', '1', '--reviewer', 'dana', '--note', 'ok')).toBe(
