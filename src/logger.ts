@@ -2,7 +2,7 @@ import { format } from 'node:util';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'apiKey',
   '*.apiKey',
   'ANTHROPIC_API_KEY',

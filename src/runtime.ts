@@ -27,7 +27,7 @@ export interface Runtime {
   notifier: Notifier;
 }
 
-export function gradeSettings(config: Config): GradeSettings {
+function gradeSettings(config: Config): GradeSettings {
   return {
     baseModel: config.QC_MODEL,
     strongModel: config.QC_STRONG_MODEL,

@@ -30,7 +30,7 @@ import { echoIdentityOf } from './sources/echo.js';
 import { createSourceRegistry, zendeskApiFromConfig } from './sources/index.js';
 
 /** Header names whose values never reach a log line (on top of the logger's own list). */
-export const SECRET_HEADERS = [
+const SECRET_HEADERS = [
   'authorization',
   'x-hub-signature',
   'x-signature',

@@ -13,12 +13,12 @@ export type AuthResult =
   | { ok: false; code: Extract<ErrorCode, `signature_${string}`> };
 
 const OK: AuthResult = { ok: true };
-export const MISSING: AuthResult = { ok: false, code: 'signature_missing' };
-export const INVALID: AuthResult = { ok: false, code: 'signature_invalid' };
-export const STALE: AuthResult = { ok: false, code: 'signature_stale' };
+const MISSING: AuthResult = { ok: false, code: 'signature_missing' };
+const INVALID: AuthResult = { ok: false, code: 'signature_invalid' };
+const STALE: AuthResult = { ok: false, code: 'signature_stale' };
 
 /** Signed timestamps further than this from our clock are refused (replays). */
-export const MAX_SKEW_MS = 5 * 60_000;
+const MAX_SKEW_MS = 5 * 60_000;
 
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   const ha = createHash('sha256').update(a).digest();

@@ -3,7 +3,7 @@
  * (what integrators match on), the HTTP status, and a default message. Client
  * input never produces a 500; only our own bugs do.
  */
-export const ERRORS = {
+const ERRORS = {
   invalid_json: { status: 400, message: 'the body is not valid JSON' },
   invalid_body: { status: 400, message: 'the body does not match the expected shape' },
   unstorable_value: { status: 400, message: 'a value cannot be stored' },
@@ -79,7 +79,7 @@ export function errorBody(err: ApiError): {
   };
 }
 
-export const CONTENT_LENGTH_MISMATCH = 'the body is not as long as its Content-Length header says';
+const CONTENT_LENGTH_MISMATCH = 'the body is not as long as its Content-Length header says';
 
 /** Fastify's own client errors (body limit, content type, …) mapped onto our codes. */
 export function fromFastifyError(err: {

@@ -48,7 +48,7 @@ export interface BatchDeps {
 /** A create call uploads up to 256 MB: it gets far longer than a Messages call. */
 const CREATE_TIMEOUT_MS = 10 * 60_000;
 
-export function batchLimits(config: Config): BatchDeps['limits'] {
+function batchLimits(config: Config): BatchDeps['limits'] {
   return {
     maxRequests: config.QC_BATCH_MAX_REQUESTS,
     maxBytes: config.QC_BATCH_MAX_BYTES,

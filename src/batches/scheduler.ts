@@ -8,8 +8,8 @@ import { batchDepsOf } from './deps.js';
 import { pollBatches, runBatch } from './run.js';
 
 export const BATCH_QUEUE = 'batch';
-export const NIGHTLY_SCHEDULER = 'batch-nightly';
-export const POLL_SCHEDULER = 'batch-poll';
+const NIGHTLY_SCHEDULER = 'batch-nightly';
+const POLL_SCHEDULER = 'batch-poll';
 
 export interface BatchScheduler {
   queue: Queue;

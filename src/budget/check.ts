@@ -16,7 +16,7 @@ import { budgetSpend, type PeriodSpend } from './spend.js';
  * so it fires once.
  */
 
-export const WARN_SHARE = 0.8;
+const WARN_SHARE = 0.8;
 
 export interface BudgetDeps {
   pool: Pool;

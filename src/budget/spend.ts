@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { currentPeriods, type Period, type PeriodKind, spendBetween } from '../db/budget.js';
 import type { Queryable } from '../db/pool.js';
 
-export { currentPeriods, type Period, type PeriodKind, spendBetween };
+export type { Period, PeriodKind };
 
 /**
  * Spend per budget period, from the observability table. Periods are
@@ -17,7 +17,7 @@ export interface PeriodSpend extends Period {
   share: number | null;
 }
 
-export function limitOf(config: Config, kind: PeriodKind): number | undefined {
+function limitOf(config: Config, kind: PeriodKind): number | undefined {
   const v = kind === 'day' ? config.QC_BUDGET_DAILY_USD : config.QC_BUDGET_MONTHLY_USD;
   // 0 would pause the fleet forever; read it as "no budget" rather than a trap.
   return v !== undefined && v > 0 ? v : undefined;

@@ -17,7 +17,7 @@ import { type Reference, referenceOf, type Side, sideOf, statusOf } from './refe
  * ticket is fixed, unchanged or regressed against its reference answer.
  */
 
-export const CONTROL_SAMPLE = 5;
+const CONTROL_SAMPLE = 5;
 const MAX_TRIGGER_TICKETS = 10;
 
 export interface BacktestTicket {
@@ -46,7 +46,7 @@ export interface NotBacktested {
   reason: string;
 }
 
-export function withRevision(snapshot: ContextSnapshot, file: string, content: string) {
+function withRevision(snapshot: ContextSnapshot, file: string, content: string) {
   const files = [...snapshot.files.values()].map((f) =>
     f.file === file ? { ...f, version: f.version + 1, content, sha256: `proposed:${f.sha256}` } : f,
   );

@@ -9,7 +9,7 @@ import type { Candidate, CandidateEvent } from './detect.js';
  * id stays covered either way.
  */
 
-export const MAX_EVIDENCE_TICKETS = 10;
+const MAX_EVIDENCE_TICKETS = 10;
 const EXCERPT_CHARS = 600;
 
 export interface FailureNote {

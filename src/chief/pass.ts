@@ -25,7 +25,7 @@ import { runTriageBacktest } from './triage-backtest.js';
  * One pass at a time across every chief process (a session advisory lock).
  */
 
-export const CHIEF_AGENT = 'chief-of-staff';
+const CHIEF_AGENT = 'chief-of-staff';
 
 export interface ChiefSettings {
   model: string;

@@ -15,9 +15,9 @@ import { buildVocabulary, type Vocabulary } from '../context/vocab.js';
  */
 
 /** Context files are prompt prefix: every byte is paid on every call. */
-export const MAX_FILE_BYTES = 64 * 1024;
+const MAX_FILE_BYTES = 64 * 1024;
 /** A revision may grow a file, not balloon it. */
-export const MAX_GROWTH_FACTOR = 2;
+const MAX_GROWTH_FACTOR = 2;
 const GROWTH_SLACK_BYTES = 4 * 1024;
 
 export type RefusalCode =
@@ -40,7 +40,7 @@ interface IdSets {
 }
 
 /** The ids a file defines, by kind; throws when the loader could not read the file. */
-export function idsOf(file: string, content: string): IdSets {
+function idsOf(file: string, content: string): IdSets {
   const none = { criterion: [], rule: [], pattern: [], category: [] };
   if (file === 'rubric.md') return { ...none, criterion: parseRubric(content).map((c) => c.id) };
   if (file === 'escalation.md') return { ...none, rule: parseEscalation(content).map((r) => r.id) };

@@ -14,7 +14,7 @@ import { type ChiefDeps, type PassResult, runChiefPass } from './pass.js';
  */
 
 export const CHIEF_QUEUE = 'chief';
-export const CHIEF_SCHEDULER_ID = 'chief-pass';
+const CHIEF_SCHEDULER_ID = 'chief-pass';
 
 export interface ChiefScheduler {
   queue: Queue;

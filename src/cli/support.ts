@@ -10,7 +10,7 @@ import type { Pool } from '../db/pool.js';
  * BullMQ load when a command runs (test/core/cli-startup.test.ts).
  */
 
-export function intArg(min: 0 | 1): (v: string) => number {
+function intArg(min: 0 | 1): (v: string) => number {
   const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
   return (v) => {
     const n = Number(v);

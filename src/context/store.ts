@@ -12,7 +12,7 @@ import { sha256Hex } from '../ticket/hash.js';
 import { readContextDir } from './files.js';
 import { buildVocabulary, type Vocabulary } from './vocab.js';
 
-export { type ContextFile, loadActiveFiles };
+export type { ContextFile };
 
 /** The active version of every context file, and the vocabulary they define. */
 export interface ContextSnapshot {

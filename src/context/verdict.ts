@@ -173,14 +173,14 @@ export function outcomeOf(
 }
 
 /** The escalation rule a verdict gets when the rubric cannot judge the ticket. */
-export const CANNOT_JUDGE = 'cannot_judge';
+const CANNOT_JUDGE = 'cannot_judge';
 
 /**
  * Why these results are not a grade (rubric.md, How to score): `n/a` on a
  * criterion that is never n/a (every auto-fail one), or fewer applicable
  * criteria than the rubric's minimum. Empty when they are a grade.
  */
-export function notAGrade(results: Results, vocab: Vocabulary): string[] {
+function notAGrade(results: Results, vocab: Vocabulary): string[] {
   const refusedNa: string[] = [];
   let applicable = 0;
   for (const c of vocab.criteria) {

@@ -158,7 +158,7 @@ const zero = (): EraseCounts => ({
  * by one — a dot only when it ends a sentence, so `bob@acme.com` matches
  * "write to bob@acme.com." but neither `jimbob@acme.com` nor `bob@acme.com.au`.
  */
-export function addressPattern(email: string): string {
+function addressPattern(email: string): string {
   // In JSON text a line break before the address reads `\n`: that `n` is no part of it.
   return `(?:(?<![a-z0-9._%+-])|(?<=\\\\[nrt]))${escapeRegex(email)}(?![a-z0-9_%+-]|\\.[a-z0-9])`;
 }

@@ -13,7 +13,7 @@ export interface Selection {
 }
 
 /** A request for a ticket that failed this many times is not selected again. */
-export const MAX_FAILED_ATTEMPTS = 3;
+const MAX_FAILED_ATTEMPTS = 3;
 
 /**
  * The WHERE clause of "historical tickets without a result for the active
@@ -39,14 +39,6 @@ const WHERE = `
       AND b.context_version = $1 AND b.state = 'failed') < ${MAX_FAILED_ATTEMPTS}`;
 
 const args = (s: Selection) => [s.contextVersion, s.statuses, s.since ?? null, s.until ?? null];
-
-export async function countSelection(db: Queryable, s: Selection): Promise<number> {
-  const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM tickets t WHERE ${WHERE}`,
-    args(s),
-  );
-  return r.rows[0]?.n ?? 0;
-}
 
 /** One page of the selection in id order, with the tickets (keyset: id > afterId). */
 export async function selectPage(

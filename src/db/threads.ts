@@ -65,21 +65,6 @@ export interface ThreadWait {
   since: string;
 }
 
-/** The tickets waiting for their thread, oldest first: what a re-fetch pass works through. */
-export async function threadWaits(db: Queryable, limit = 100): Promise<ThreadWait[]> {
-  const r = await db.query<{ id: number; source: string; external_id: string; since: Date }>(
-    `SELECT id, source, external_id, needs_thread_since AS since FROM tickets
-     WHERE qc_status = 'needs_thread' ORDER BY needs_thread_since, id LIMIT $1`,
-    [limit],
-  );
-  return r.rows.map((x) => ({
-    id: Number(x.id),
-    source: x.source,
-    externalId: x.external_id,
-    since: x.since.toISOString(),
-  }));
-}
-
 /** How many tickets wait for their thread, per source: for /metrics and the review pages. */
 export async function needsThreadCounts(db: Queryable): Promise<Record<string, number>> {
   const r = await db.query<{ source: string; n: number }>(

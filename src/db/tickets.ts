@@ -23,7 +23,7 @@ export interface UpsertResult {
  * person, else the e-mail, else the name — never the display string alone
  * when something steadier is known.
  */
-export function personKey(source: string, p: Ticket['assignee']): string | null {
+function personKey(source: string, p: Ticket['assignee']): string | null {
   if (!p) return null;
   if (p.id) return `${source}:id:${p.id}`;
   if (p.email) return `email:${p.email.toLowerCase()}`;

@@ -129,25 +129,6 @@ export async function saveTriage(
   });
 }
 
-export async function triageResultOf(
-  db: Queryable,
-  ticketId: number,
-): Promise<
-  { id: number; missing: string[]; question: string | null; contextVersion: string } | undefined
-> {
-  const r = await db.query<{
-    id: number;
-    missing: string[];
-    question: string | null;
-    contextVersion: string;
-  }>(
-    `SELECT id, missing, question, context_version AS "contextVersion" FROM triage_results
-     WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1`,
-    [ticketId],
-  );
-  return r.rows[0];
-}
-
 /** Recently triaged tickets with complete intake: the control sample of a triage backtest. */
 export async function completeTriageSample(
   db: Queryable,

@@ -18,7 +18,7 @@ import type { Gold } from '../import/jsonl.js';
 type Outcome = Gold['outcome'];
 type Result = Gold['criteria'][string];
 
-export function goldFromVerdict(
+function goldFromVerdict(
   v: Verdict,
   overrides: { criterion: string | null; corrected: string }[],
   note?: string,

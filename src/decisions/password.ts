@@ -41,7 +41,7 @@ interface Parsed {
   key: Buffer;
 }
 
-export function parseHash(stored: string): Parsed | undefined {
+function parseHash(stored: string): Parsed | undefined {
   const [kind, log2n, r, p, salt, key] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !key) return undefined;
   const n = { log2n: Number(log2n), r: Number(r), p: Number(p) };

@@ -5,11 +5,7 @@ import { cohenKappa, confusionOf } from './kappa.js';
 /** The statistics behind the quality numbers: agreement, Cohen's κ, Wilson intervals, the routing verdict. */
 
 /** Wilson score interval for a proportion (95% by default): honest at small n and near 0 or 1. */
-export function wilson(
-  successes: number,
-  n: number,
-  z = 1.96,
-): { low: number; high: number } | null {
+function wilson(successes: number, n: number, z = 1.96): { low: number; high: number } | null {
   if (n <= 0) return null;
   const p = successes / n;
   const z2 = z * z;
@@ -64,8 +60,8 @@ export function shadowAgreement(rows: ShadowRow[]): {
 }
 
 export const MIN_SAMPLE = 30;
-export const ACCEPT_WORKS = 0.8;
-export const REJECT_FAILS = 0.4;
+const ACCEPT_WORKS = 0.8;
+const REJECT_FAILS = 0.4;
 
 export interface RoutingVerdict {
   verdict: 'works' | 'does not work' | 'inconclusive';

@@ -29,11 +29,6 @@ export function dateTime(d: Date | string | null | undefined): string {
   return `${x.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function day(d: Date | string): string {
-  const x = typeof d === 'string' ? new Date(d) : d;
-  return x.toISOString().slice(0, 10);
-}
-
 /** "3 h ago", "2 d ago": how long something has waited is what a lead triages by. */
 export function age(d: Date | string, now: Date = new Date()): string {
   const x = typeof d === 'string' ? new Date(d) : d;

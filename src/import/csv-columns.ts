@@ -54,7 +54,7 @@ const COLUMNS: Record<string, Target> = {
 };
 
 /** Required in the header (source may come from `--source` instead). */
-export const REQUIRED_COLUMNS = ['externalId', 'subject', 'status', 'createdAt', 'updatedAt'];
+const REQUIRED_COLUMNS = ['externalId', 'subject', 'status', 'createdAt', 'updatedAt'];
 
 const squash = (name: string) => name.toLowerCase().replace(/[\s_.-]/g, '');
 

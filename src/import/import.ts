@@ -41,7 +41,7 @@ export interface ImportSummary {
   ms: number;
 }
 
-export function formatOf(file: string): ImportFormat {
+function formatOf(file: string): ImportFormat {
   if (file === STDIN) return 'jsonl';
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';

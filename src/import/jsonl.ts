@@ -58,7 +58,7 @@ export function openInput(
 }
 
 /** The first few zod issues as `path: message`, so a reject says what to fix. */
-export function describeZod(error: z.ZodError, prefix = ''): string {
+function describeZod(error: z.ZodError, prefix = ''): string {
   const parts = error.issues.slice(0, 3).map((i) => {
     const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
     return `${path || '(root)'}: ${i.message}`;

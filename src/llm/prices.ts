@@ -43,7 +43,7 @@ function row(
 }
 
 /** Keyed by model family; dated ids and aliases resolve through `familyOf`. */
-export const DEFAULT_PRICES: Record<string, PriceRow> = {
+const DEFAULT_PRICES: Record<string, PriceRow> = {
   'claude-haiku-4-5': row([1, 1.25, 2, 0.1, 5], 4096),
   'claude-sonnet-4-5': row([3, 3.75, 6, 0.3, 15], 1024),
   'claude-sonnet-4-6': row([3, 3.75, 6, 0.3, 15], 1024),
@@ -56,7 +56,7 @@ export const DEFAULT_PRICES: Record<string, PriceRow> = {
 };
 
 /** `claude-haiku-4-5-20251001` → `claude-haiku-4-5`. */
-export function familyOf(model: string): string {
+function familyOf(model: string): string {
   return model.replace(/-\d{8}$/, '').replace(/-latest$/, '');
 }
 

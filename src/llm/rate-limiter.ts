@@ -83,7 +83,7 @@ const num = (h: Headers, name: string): number => {
 };
 
 /** How long one pacing step may wait for Redis before the call goes ahead unpaced. */
-export const EVAL_TIMEOUT_MS = 500;
+const EVAL_TIMEOUT_MS = 500;
 
 export class RateLimiter {
   readonly stats: RateLimiterStats = { acquired: 0, waited: 0, waitedMs: 0, rateLimited: 0 };

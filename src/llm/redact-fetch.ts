@@ -36,7 +36,7 @@ function redactBlock(block: unknown, r: Redactor, table: RedactTable): unknown {
  * string literal, on the decoded text, and re-encoded with `<` escaped, so
  * an escape such as `\n` never hides a value and the layout stays the same.
  */
-export function redactData(text: string, r: Redactor, table: RedactTable): string {
+function redactData(text: string, r: Redactor, table: RedactTable): string {
   return text.replace(DATA, (_m, open: string, _tag: string, inner: string, close: string) => {
     let json = false;
     try {
@@ -60,7 +60,7 @@ function redactJsonText(json: string, r: Redactor, table: RedactTable): string {
 }
 
 /** A Messages request body (`messages` only), redacted with a fresh table. */
-export function redactMessagesParams(params: Json, r: Redactor): Json {
+function redactMessagesParams(params: Json, r: Redactor): Json {
   if (!Array.isArray(params.messages)) return params;
   const table = newRedactTable();
   return {

@@ -61,7 +61,7 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
  * when it sends one, else 408, 409, 429 and 5xx. The SDK's rule, written once
  * here for the retry hook and for `classify`.
  */
-export function shouldRetry(status: number | undefined, headers: Headers | undefined): boolean {
+function shouldRetry(status: number | undefined, headers: Headers | undefined): boolean {
   const told = headers?.get('x-should-retry');
   if (told === 'true') return true;
   if (told === 'false') return false;
@@ -70,11 +70,11 @@ export function shouldRetry(status: number | undefined, headers: Headers | undef
 }
 
 /** The SDK's default backoff before retry number `retry` (1-based): 0.5 s doubling to 8 s, up to 25 % less. */
-export function backoffMs(retry: number, random = Math.random): number {
+function backoffMs(retry: number, random = Math.random): number {
   return Math.min(500 * 2 ** (retry - 1), 8_000) * (1 - random() * 0.25);
 }
 
-export function isRetryable(err: unknown): boolean {
+function isRetryable(err: unknown): boolean {
   if (err instanceof Anthropic.APIUserAbortError) return false;
   if (err instanceof Anthropic.APIConnectionError) return true; // includes timeouts
   if (err instanceof Anthropic.APIError) return shouldRetry(err.status, err.headers);

@@ -13,8 +13,8 @@ import { webhookSender } from './webhook.js';
  */
 
 export type { EscalationNotice, ProposalNotice } from './messages.js';
-export { escalationText, proposalText } from './messages.js';
-export { type WebhookMessage, webhookSender } from './webhook.js';
+
+export type { WebhookMessage } from './webhook.js';
 
 export interface Notifier {
   readonly enabled: boolean;

@@ -34,7 +34,7 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
  * Teams and Mattermost show the entities' text unchanged or decoded; neither
  * turns them into mentions or links.
  */
-export function inert(text: string): string {
+function inert(text: string): string {
   return text
     .replace(/[\r\n\u2028\u2029]+/g, ' ')
     .replace(/&/g, '&amp;')

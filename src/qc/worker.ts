@@ -23,7 +23,7 @@ export interface QcWorkerOptions {
 }
 
 /** Warns at start-up when the QC context is too short for the models to cache. */
-export async function startupCacheCheck(rt: Runtime): Promise<void> {
+async function startupCacheCheck(rt: Runtime): Promise<void> {
   const ctx = qcContextOf(await rt.contexts.active());
   for (const model of new Set([rt.settings.baseModel, rt.settings.strongModel])) {
     checkCacheable(ctx, model, rt.prices.get(model).minCacheTokens, rt.logger);

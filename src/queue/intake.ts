@@ -62,7 +62,7 @@ export type Grading =
  * provide the whole conversation and provided none of it. Grading such a
  * ticket can only end in `cannot_judge`, so it waits for its thread instead.
  */
-export function threadMissing(t: Ticket): boolean {
+function threadMissing(t: Ticket): boolean {
   return t.threadIncomplete && t.comments.length === 0;
 }
 

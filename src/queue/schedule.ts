@@ -41,7 +41,7 @@ export interface TicketKey {
 }
 
 /** The per-ticket debounce key (hex: safe in any Redis key). */
-export function debounceId(t: TicketKey): string {
+function debounceId(t: TicketKey): string {
   return `ticket-${sha256Hex(`${t.source}\n${t.externalId}`).slice(0, 40)}`;
 }
 

@@ -25,8 +25,8 @@ import type { Ticket } from './schema.js';
 export const MAX_RUN_LINES = 12;
 export const KEEP_HEAD = 6;
 export const KEEP_TAIL = 3;
-export const MAX_TOKEN = 200;
-export const MAX_TEXT = 4_000;
+const MAX_TOKEN = 200;
+const MAX_TEXT = 4_000;
 
 const MACHINE_LINE = new RegExp(
   [

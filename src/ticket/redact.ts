@@ -35,11 +35,11 @@ function placeholder(table: RedactTable, kind: RedactKind, value: string): strin
 }
 
 /** A placeholder as this module writes it; never redacted again. */
-export const PLACEHOLDER = /\[(?:EMAIL|PHONE|CARD|IBAN|IP|SECRET)_\d+\]/;
+const PLACEHOLDER = /\[(?:EMAIL|PHONE|CARD|IBAN|IP|SECRET)_\d+\]/;
 
 const digitsOf = (s: string) => s.replace(/\D/g, '');
 
-export function luhnValid(digits: string): boolean {
+function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = Number(digits[digits.length - 1 - i]);
@@ -53,7 +53,7 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** ISO 13616 mod-97 check on a compact IBAN. */
-export function ibanValid(compact: string): boolean {
+function ibanValid(compact: string): boolean {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) return false;
   const moved = compact.slice(4) + compact.slice(0, 4);
   let rest = 0;

@@ -33,14 +33,14 @@ export const TimeEntry = z.object({
 });
 export type TimeEntry = z.infer<typeof TimeEntry>;
 
-export const Triage = z.object({
+const Triage = z.object({
   /** Who triaged: an agent id such as `triage`, or a person's name. */
   by: z.string().max(200),
   kind: z.enum(['agent', 'person']).default('agent'),
   notes: z.string().max(20_000).default(''),
   at: isoTime.optional(),
 });
-export type Triage = z.infer<typeof Triage>;
+type Triage = z.infer<typeof Triage>;
 
 export const TICKET_STATUSES = [
   'new',

@@ -16,10 +16,10 @@
  */
 
 export const TICKET_MAX_CHARS = 48_000;
-export const FIELD_MAX_CHARS = 8_000;
-export const FIELD_KEEP_CHARS = 3_000;
-export const KEEP_FIRST_COMMENTS = 5;
-export const KEEP_LAST_COMMENTS = 15;
+const FIELD_MAX_CHARS = 8_000;
+const FIELD_KEEP_CHARS = 3_000;
+const KEEP_FIRST_COMMENTS = 5;
+const KEEP_LAST_COMMENTS = 15;
 
 export interface Truncation {
   omittedChars: number;

@@ -16,7 +16,7 @@ import { creationState } from './creation.js';
  * was complete, regresses if the revision now asks for anything.
  */
 
-export const TRIAGE_CONTROL_SAMPLE = 5;
+const TRIAGE_CONTROL_SAMPLE = 5;
 const MAX_TRIGGERS = 10;
 
 export interface TriageSide {

@@ -10,15 +10,14 @@ import { canonicalJson, sha256Hex } from '../ticket/hash.js';
  * grader's; the ticket's creation state is the only uncached part.
  */
 
-export const TRIAGE_AGENT = 'triage';
 export const TRIAGE_FILE = 'agents/triage.md';
 // escalation.md: triage sets priority by the same rules QC escalates on (and it brings the
 // prefix past the cheap model's minimum cacheable size, so the prompt is actually cached).
-export const TRIAGE_FILES = [TRIAGE_FILE, 'escalation.md', 'standards.md'] as const;
+const TRIAGE_FILES = [TRIAGE_FILE, 'escalation.md', 'standards.md'] as const;
 export const TRIAGE_TOOL = 'record_intake_check';
 
 /** What a technician needs from intake to start (context/agents/triage.md "Intake check"). */
-export const INTAKE_FIELDS = [
+const INTAKE_FIELDS = [
   'affected_user',
   'device',
   'impact',

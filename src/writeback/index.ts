@@ -9,12 +9,11 @@ import { type Relay, startOutboxRelay } from './relay.js';
 import { type WritebackSettings, writebackSettingsOf } from './settings.js';
 import { startWritebackWorker } from './worker.js';
 
-export { type Delivered, deliverOutbox, dryRun } from './deliver.js';
-export { basic, VendorError } from './http.js';
-export { loadTemplates, renderQcNote, renderTriageNote } from './note.js';
-export { startOutboxRelay } from './relay.js';
+export { type Delivered, dryRun } from './deliver.js';
+export { basic } from './http.js';
+export { loadTemplates } from './note.js';
+
 export { type WritebackSettings, writebackSettingsOf } from './settings.js';
-export { startWritebackWorker } from './worker.js';
 
 export interface WritebackLoops {
   settings: WritebackSettings;

@@ -16,7 +16,7 @@ export interface NoteTemplates {
   triage: string;
 }
 
-export const DEFAULT_TEMPLATES: NoteTemplates = {
+const DEFAULT_TEMPLATES: NoteTemplates = {
   qc: [
     '{{heading}}: {{outcome}}, score {{score}}/100',
     'Not met - {{criterion}}: {{missing}}',
@@ -54,7 +54,7 @@ const oneLine = (s: string, max = 300) => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
-export function renderTemplate(template: string, scalars: Scalars, lists: Lists): string {
+function renderTemplate(template: string, scalars: Scalars, lists: Lists): string {
   const out: string[] = [];
   for (const line of template.split(/\r?\n/)) {
     if (line.startsWith('#')) continue;
@@ -88,7 +88,7 @@ export interface QcNoteInput {
 }
 
 /** Criteria not met: missing, or partial (a partial criterion still lost points). */
-export function notMet(v: Verdict) {
+function notMet(v: Verdict) {
   return v.criteria.filter((c) => c.result === 'missing' || c.result === 'partial');
 }
 
@@ -136,7 +136,7 @@ export interface TriageNoteInput {
   marker: string;
 }
 
-export const FIELD_LABELS: Record<string, string> = {
+const FIELD_LABELS: Record<string, string> = {
   affected_user: 'who is affected (name or role)',
   device: 'which device, system or mailbox',
   impact: 'the impact (what they cannot do, how many are affected)',

@@ -21,7 +21,7 @@ import type { MessageResponse, MessagesRequest, OutputBlock, Usage } from './wir
 /** Tokens of the tool-use system prompt the API adds when tools are present (not cacheable here). */
 export const TOOL_OVERHEAD_TOKENS = { auto: 346, none: 346, any: 313, tool: 313 } as const;
 
-export const NO_TOOL_TEXT =
+const NO_TOOL_TEXT =
   'I have read the ticket. It looks broadly fine to me, but I would rather describe it than fill in the form.';
 
 export interface EngineDeps {

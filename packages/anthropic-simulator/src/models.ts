@@ -85,7 +85,7 @@ export function findModel(name: string): ModelInfo | undefined {
 }
 
 /** Default noise multiplier per class: stronger models disagree with the rules less often. */
-export const CLASS_NOISE_FACTOR: Record<ModelClass, number> = { haiku: 1, sonnet: 0.4, opus: 0.4 };
+const CLASS_NOISE_FACTOR: Record<ModelClass, number> = { haiku: 1, sonnet: 0.4, opus: 0.4 };
 
 export function effectiveNoise(
   model: ModelInfo,

@@ -105,7 +105,7 @@ const share = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
 
 /** Validates untrusted patches (the admin endpoint); unknown keys are refused. */
-export const OptionsPatchSchema = z
+const OptionsPatchSchema = z
   .object({
     port: z.number().int().min(0).max(65_535),
     host: z.string().min(1),

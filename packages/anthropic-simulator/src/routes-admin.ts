@@ -10,7 +10,7 @@ import { isObject } from './wire.js';
  * They need no API key and are not written to the request log.
  */
 
-export function publicOptions(options: SimulatorOptions) {
+function publicOptions(options: SimulatorOptions) {
   return { ...options, apiKey: options.apiKey ? '[set]' : null };
 }
 

@@ -24,7 +24,7 @@ function pointer(root: Schema, ref: string): unknown {
 }
 
 /** Follows $ref chains (local only) and turns boolean schemas into objects. */
-export function deref(schema: unknown, root: Schema): Schema {
+function deref(schema: unknown, root: Schema): Schema {
   let node: unknown = schema;
   for (let hop = 0; hop < MAX_REF_HOPS; hop++) {
     if (node === true || node === undefined) return {};
@@ -40,7 +40,7 @@ export function deref(schema: unknown, root: Schema): Schema {
 }
 
 /** Flattens allOf into one schema (properties and required are unioned). */
-export function mergeAllOf(schema: Schema, root: Schema): Schema {
+function mergeAllOf(schema: Schema, root: Schema): Schema {
   if (!Array.isArray(schema.allOf)) return schema;
   const { allOf, ...rest } = schema;
   let merged: Schema = { ...rest };
@@ -73,7 +73,7 @@ export function typesOf(schema: Schema): string[] {
   return [];
 }
 
-export function jsonType(value: unknown): string {
+function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';

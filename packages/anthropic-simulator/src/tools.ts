@@ -88,12 +88,12 @@ export function chooseTool(
   return choice.type === 'any' ? (handled ?? tools[0]) : handled;
 }
 
-export function systemText(body: MessagesRequest): string {
+function systemText(body: MessagesRequest): string {
   if (typeof body.system === 'string') return body.system;
   return (body.system ?? []).map((b) => b.text).join('\n\n');
 }
 
-export function isRepairTurn(body: MessagesRequest): boolean {
+function isRepairTurn(body: MessagesRequest): boolean {
   const last = body.messages.at(-1);
   if (last?.role !== 'user' || typeof last.content === 'string') return false;
   return last.content.some((b) => b.type === 'tool_result' && b.is_error === true);

@@ -49,7 +49,7 @@ const sameComment = (a: Comment, b: Comment) =>
   Date.parse(a.at) === Date.parse(b.at) && a.body.trim() === b.body.trim();
 
 /** The stored thread with the delivery's comments added where they are new, in time order. */
-export function mergeThread(stored: Comment[], incoming: Comment[]): Comment[] {
+function mergeThread(stored: Comment[], incoming: Comment[]): Comment[] {
   const out = [...stored];
   for (const c of incoming) {
     const i = out.findIndex((x) => sameComment(x, c));
@@ -79,7 +79,7 @@ export function partialTicket(p: Partial): MapResult {
   };
 }
 
-export function fill(p: Partial, latest: Ticket | undefined): TicketInput {
+function fill(p: Partial, latest: Ticket | undefined): TicketInput {
   const t: Record<string, unknown> = { ...p.ticket };
   const filled: Record<string, string> = { ...(p.ticket.filled ?? {}) };
   for (const f of p.missing) {

@@ -162,7 +162,7 @@ const JOURNAL_HEADER =
   /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) - (.+?) \((Work notes|Additional comments)\)\s*$/gm;
 
 /** A journal field (`getJournalEntry(-1)`): entries newest first, each under a dated header. */
-export function parseJournal(
+function parseJournal(
   text: string,
   isPublic: boolean,
   fallbackAt: string,

@@ -22,14 +22,14 @@ export interface GuardDeps {
   base: string;
 }
 
-export function sameToken(a: string | undefined, b: string | undefined): boolean {
+function sameToken(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b) return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function signedCookie(req: FastifyRequest, name: string): string | undefined {
+function signedCookie(req: FastifyRequest, name: string): string | undefined {
   const value = req.cookies[name];
   if (!value) return undefined;
   const u = req.unsignCookie(value);

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
  * button covers browsers without it). CSP allows exactly that handler by
  * its hash ('unsafe-hashes' applies to event-handler attributes only).
  */
-export const INLINE_HANDLERS = ['this.form.submit()'] as const;
+const INLINE_HANDLERS = ['this.form.submit()'] as const;
 const hashOf = (js: string) => `'sha256-${createHash('sha256').update(js).digest('base64')}'`;
 
 /**

@@ -38,7 +38,7 @@ const THROTTLE_DEFAULTS: ThrottleOptions = {
 };
 
 /** Set after a successful sign-in: this browser has been that user before (signed, 90 days). */
-export const KNOWN_COOKIE = 'tqc_known';
+const KNOWN_COOKIE = 'tqc_known';
 const KNOWN_MAX_AGE_S = 90 * 86_400;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -12,7 +12,7 @@ const obj = (v: unknown): Obj =>
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
-export function backtestSummary(p: Proposal): SafeHtml {
+function backtestSummary(p: Proposal): SafeHtml {
   const bt = obj(p.backtest);
   if (bt.kind !== 'regrade') return html`<span class="muted small">not backtested</span>`;
   const sum = obj(bt.summary);

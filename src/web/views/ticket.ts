@@ -45,7 +45,7 @@ export function ticketCard(t: Ticket): SafeHtml {
     }</section>`;
 }
 
-export function criteriaTable(v: Verdict, overridden: Map<string, string> = new Map()): SafeHtml {
+function criteriaTable(v: Verdict, overridden: Map<string, string> = new Map()): SafeHtml {
   return html`<table><thead><tr><th>Criterion</th><th>Result</th><th>Evidence</th><th>Missing</th></tr></thead><tbody>${v.criteria.map(
     (c) => html`<tr><td class="nowrap"><code>${c.criterion}</code></td>
       <td>${badge(c.result)}${overridden.has(c.criterion) ? html`<div class="small">→ ${badge(overridden.get(c.criterion) ?? '')} by a lead</div>` : ''}</td>

@@ -67,7 +67,7 @@ function tagsOf(text: string): string[] {
 }
 
 /** Freshdesk note bodies are HTML: escape, keep the lines. */
-export function toHtml(text: string): string {
+function toHtml(text: string): string {
   const esc = text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -26,7 +26,7 @@ const HEADING = /^##\s+`([a-z][a-z0-9_]*)`/;
 const QUOTED = /"([^"\n]{3,120})"|“([^”\n]{3,120})”/g;
 
 /** criterion id → phrases, read from every `## \`id\`` section of the system text. */
-export function readMetPhrases(system: string): Map<string, string[]> {
+function readMetPhrases(system: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current: string | undefined;
   for (const line of system.split(/\r?\n/)) {

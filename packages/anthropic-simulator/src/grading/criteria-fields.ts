@@ -84,7 +84,7 @@ export function priorityGap(
   return undefined;
 }
 
-export function priorityProblem(f: Facts): PriorityProblem | undefined {
+function priorityProblem(f: Facts): PriorityProblem | undefined {
   // Impact is judged from what the customer and the description say, not from the technician's notes.
   // What the technician found (a security incident behind "can't send mail") can justify urgent.
   const reported = [...f.statement, ...f.customerComments.map((c) => c.body)];

@@ -13,13 +13,13 @@ export const SYMPTOM =
 /** Symptom words that are rarely used in plain service requests ("I can't access X, please add me" is a request). */
 export const STRONG_SYMPTOM =
   /\b(errors?|fail(s|ed|ing|ure)?|not (working|loading|printing|connecting|sending|receiving|responding|syncing|opening|starting|booting|charging)|(doesn't|does not|won't|will not) (work|open|load|print|connect|send|sync|start|boot|turn on|charge)|broken|down|outage|slow(ness)?|crash(es|ed|ing)?|freez(e|es|ing)|frozen|hang(s|ing)|locked out|lockout|stuck|offline|bounce[sd]?|ndr|time[sd]? ?out|disconnect(s|ed|ing)?|drop(s|ping|ped)|flicker(s|ing)?|jam(s|med)?|blue screen|bsod|corrupt(ed)?|suspicious|phishing)\b/i;
-export const REQUEST =
+const REQUEST =
   /\b(please|pls|need(s|ed)?|request(s|ed|ing)?|could you|can you|would like|wants?|set ?up|install|create|add|remove|grant|provide|order|new (user|starter|hire|account|laptop|mailbox|employee)|onboard(ing)?|offboard(ing)?|unlock|enable|disable|help|how (do|can|to)|change|move|transfer|reset)\b/i;
 export const ACTION =
   /\b(checked|verified|replaced|reset|reinstalled|installed|updated|upgraded|downgraded|configured|reconfigured|restarted|rebooted|cleared|ran|tested|reviewed|removed|deleted|added|created|recreated|migrated|patched|assigned|enabled|disabled|unlocked|moved|applied|rolled back|remoted|connected|reconnected|found|identified|escalated|contacted|called|renewed|restored|repaired|rebuilt|mapped|granted|licensed|provisioned|scanned|cleaned|flushed|re-?registered|re-?enrolled|set up|sent|archived|increased|extended|swapped|reseated|deployed|imported|exported|renamed|shared|ordered|booked|logged|walked|explained|advised|showed|guided|answered|investigated|confirmed|inspected|examined|diagnosed|traced|revoked|blocked|isolated|quarantined|wiped|re-?imaged|imaged|joined|synced|synchroni[sz]ed|converted|adjusted|corrected|changed|modified|uninstalled|re-?created|re-?added|edited|documented|raised|opened|closed off|disconnected|unplugged|plugged|cleared)\b/gi;
 export const RESTART =
   /\b(reboot(ed|ing)?|restart(ed|ing)?|power[- ]?cycl(ed|ing)|reinstall(ed)?|turned (it )?off and on)\b/i;
-export const ALERT_SUBJECT =
+const ALERT_SUBJECT =
   /\b(alert|monitor(ing)?|backup job|warning|datto|rmm|ninja(one)?|n-able|automated|threshold|disk space|low disk|cpu|offline device|device offline|heartbeat|edr|detection|av detection|antivirus|failed job|job failed)\b/i;
 const AUTOMATED_SENDER =
   /\b(rmm|monitor(ing)?|alerts?|no-?reply|noreply|do-?not-?reply|backups?|datto|veeam|ninja(one)?|n-able|connectwise|automate|kaseya|system|sentinel(one)?|defender|huntress|acronis|sophos|watchguard|meraki|uptime|nagios|zabbix|prtg|auvik|scheduler|daemon|bot)\b/i;
@@ -29,11 +29,11 @@ const ALERT_SOURCE =
 const INTERNAL_TAG = /^(internal|maintenance|project|patching|housekeeping|msp-internal)$/i;
 const INTERNAL_SUBJECT =
   /^\s*(\[?internal\]?|maintenance|scheduled maintenance|planned (maintenance|work)|patch(ing)? (window|night|cycle)|monthly patching|housekeeping)\b/i;
-export const SERVICE_KIND =
+const SERVICE_KIND =
   /\b(new (user|starter|hire|employee|account|laptop|mailbox|phone|device)|onboard(ing)?|offboard(ing)?|leaver|leaving|starts? (on )?(monday|tuesday|wednesday|thursday|friday|next)|licen[cs]es?|install|installation|set ?up|how (do|can|to|should)|question|request for|access to|permissions?|add (me|him|her|them|[A-Z][a-z]+) to|remove (him|her|them|[A-Z][a-z]+) from|shared mailbox|distribution (list|group)|security group|forgot(ten)? (my |her |his |their )?password|password (reset|expired|has expired|change)|reset (my|her|his|their|the) (password|mfa)|mfa (reset|re-?registration|set ?up)|set up mfa|new phone for mfa|quote|order|purchase|invoice|billing|renewal|signature|display name|name change|rename|move (desk|office)|relocat\w*|change request|please (create|add|set|install|order|give|grant|enable|provide|update|change))\b/i;
 const SERVICE_CATEGORY = /\b(onboarding|offboarding|billing|admin|how-?to|request)\b/i;
 /** A fault repeating, not the closing "let us know if it happens again". */
-export const RECURRING =
+const RECURRING =
   /\b(happen(ed|ing|s)? again|(failed|dropped|crashed|froze|stopped|jammed|disconnected|broke) again|again (today|this (morning|week|afternoon))|(keeps|kept) (happening|dropping|failing|crashing|freezing|disconnecting|coming back)|recurring|recurr?(s|ed|ence)|repeated(ly)?|repeat (issue|fault|problem|ticket)|(second|third|fourth|fifth|2nd|3rd|4th|5th) time|(happens|occurs|drops|fails|crashes|freezes|disconnects)[^.\n]{0,20}\bevery (day|morning|night|week|hour|few (hours|days|minutes))|intermittent(ly)?|same (issue|problem|fault|error) as (last|before|previous)|back again)\b/i;
 const MERGED =
   /\b(merged (into|with)|duplicate of|dup(licate)? ticket|closed as (a )?duplicate|same as ticket)\b/i;
@@ -71,7 +71,7 @@ function conditional(hit: Hit): boolean {
   return /\bif\b[^.!?\n]{0,30}$/i.test(hit.source.slice(Math.max(0, hit.index - 40), hit.index));
 }
 
-export function findRecurring(texts: readonly string[]): Hit | undefined {
+function findRecurring(texts: readonly string[]): Hit | undefined {
   for (const source of texts) {
     const hit = findHit([source], RECURRING);
     if (!hit) continue;
