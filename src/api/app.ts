@@ -166,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     fetch: deps.fetch ?? fetch,
     now,
+    maxClockSkewMs: config.QC_MAX_CLOCK_SKEW,
     ingest: {
       pool: deps.pool,
       queue: deps.queue,

@@ -5,6 +5,10 @@
  */
 export const ERRORS = {
   invalid_json: { status: 400, message: 'the body is not valid JSON' },
+  invalid_utf8: {
+    status: 400,
+    message: 'the body is not valid UTF-8: nothing was stored (it would have been altered)',
+  },
   invalid_body: { status: 400, message: 'the body does not match the expected shape' },
   unstorable_value: { status: 400, message: 'a value cannot be stored' },
   bad_request: { status: 400, message: 'malformed request' },
