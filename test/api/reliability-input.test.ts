@@ -86,6 +86,8 @@ describe('invalid UTF-8 in a webhook body (defect 10)', () => {
     const res = await deliver(h, 'generic', text);
     expect(res.statusCode, res.body).toBe(202);
     const row = (await ticketRows(h, 'generic')).find((r) => r.external_id === 'UTF8-2');
-    expect((row?.ticket as { subject?: string } | undefined)?.subject).toBe('caf\u00e9 \u{1F600} \u4e2d');
+    expect((row?.ticket as { subject?: string } | undefined)?.subject).toBe(
+      'caf\u00e9 \u{1F600} \u4e2d',
+    );
   });
 });
