@@ -3,10 +3,11 @@ import { Queue } from 'bullmq';
 import { startBatchScheduler } from '../src/batches/scheduler.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
-import { captureConsole } from '../src/logger.js';
+import { captureConsole, toError } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
 import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
+import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { startRetentionScheduler } from '../src/queue/retention.js';
 import { createRuntime } from '../src/runtime.js';
 
@@ -34,6 +35,19 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   // This process's stdout is a JSON log stream: library console output joins it.
   captureConsole(rt.logger);
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  // Issue 10: an evicting Redis loses job payloads; refused unless QC_ALLOW_EVICTION.
+  try {
+    await checkEvictionPolicy(connection, {
+      allowEviction: config.QC_ALLOW_EVICTION,
+      logger: rt.logger,
+      role: 'worker',
+    });
+  } catch (err) {
+    rt.logger.fatal({ event: 'redis_eviction_refused' }, toError(err).message);
+    connection.disconnect();
+    await rt.pool.end();
+    throw err;
+  }
   const worker = await startQcWorker(rt, {
     connection,
     prefix: config.QUEUE_PREFIX,
@@ -76,5 +90,9 @@ export async function runWorkerProcess(config: Config): Promise<void> {
 
 // Run directly (`tsx workers/qc-worker.ts`, the compose services): start the process.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runWorkerProcess(loadConfigOrExit());
+  await runWorkerProcess(loadConfigOrExit()).catch((err: unknown) => {
+    // Already logged as JSON; exit without a stack trace on stdout.
+    if (!(err instanceof EvictionPolicyError)) throw err;
+    process.exitCode = 78;
+  });
 }

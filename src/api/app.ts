@@ -186,7 +186,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     now,
   });
-  registerHealthRoutes(app, { pool: deps.pool, redis: deps.redis, metrics, lifecycle });
+  registerHealthRoutes(app, {
+    pool: deps.pool,
+    redis: deps.redis,
+    metrics,
+    lifecycle,
+    allowEviction: config.QC_ALLOW_EVICTION,
+  });
   if (deps.extend) await app.register(async (scope) => deps.extend?.(scope));
   await app.ready();
   return app;

@@ -9,10 +9,10 @@ import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
-import { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { gradeAndSave } from './grade-and-save.js';
+import { payloadOrRebuild } from './lost-payload.js';
 
 export interface ProcessorDeps {
   pool: Pool;
@@ -43,10 +43,15 @@ export interface JobResult {
  */
 export function makeQcProcessor(deps: ProcessorDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
-    const parsed = QcJobData.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(`invalid qc job payload: ${parsed.error.message}`);
-    const data = parsed.data;
+    // Issue 10: a payload Redis lost is rebuilt from PostgreSQL by the job id.
+    const data = await payloadOrRebuild(
+      {
+        pool: deps.pool,
+        logger: deps.logger,
+        activeContextVersion: async () => qcContextOf(await deps.contexts.active()).version,
+      },
+      job,
+    );
     const log = deps.logger.child({
       queue: job.queueName,
       jobId: job.id,

@@ -6,9 +6,10 @@ import type { Pool } from '../db/pool.js';
 import { isStillWaiting, waitingVersions } from '../db/tickets.js';
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
-import { qcJobId } from '../queue/jobs.js';
+import { QcJobData, qcJobId } from '../queue/jobs.js';
 import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
 import { qcContextOf } from './context.js';
+import { isDeadJobReason } from './lost-payload.js';
 
 /**
  * The safety net under "nothing is lost": every accepted ticket version that
@@ -33,13 +34,30 @@ export interface ReconcileStats {
   enqueued: number;
   live: number;
   busy: number;
+  /** Failed jobs that were dead rather than poisoned (payload lost, stalled twice): removed and scheduled again. */
+  revived: number;
+}
+
+/**
+ * A failed job counts as live (a person looks at it with `ticket-qc failed`)
+ * unless it failed for a reason that says nothing about the ticket: its
+ * payload was lost (Redis evicted it) or its worker died twice while holding
+ * it. Such a job is removed so the version can be scheduled again.
+ */
+async function removeIfDead(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job) return true;
+  const payloadOk = QcJobData.safeParse(job.data).success;
+  if (payloadOk && !isDeadJobReason(job.failedReason)) return false;
+  await job.remove();
+  return true;
 }
 
 export async function reconcileOnce(
   deps: ReconcileDeps,
   opts: { batch?: number } = {},
 ): Promise<ReconcileStats> {
-  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0 };
+  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0, revived: 0 };
   const contextVersion = qcContextOf(await deps.contexts.active()).version;
   const batch = opts.batch ?? 500;
   let after = 0;
@@ -52,8 +70,12 @@ export async function reconcileOnce(
     });
     for (const t of rows) {
       stats.candidates++;
-      const state = await deps.queue.getJobState(qcJobId(t.content_hash, contextVersion));
-      if (state !== 'unknown') {
+      const jobId = qcJobId(t.content_hash, contextVersion);
+      const state = await deps.queue.getJobState(jobId);
+      if (state === 'failed' && (await removeIfDead(deps.queue, jobId))) {
+        // Dead, not poisoned (payload lost, stalled twice): scheduled afresh below.
+        stats.revived++;
+      } else if (state !== 'unknown') {
         stats.live++;
         continue;
       }
