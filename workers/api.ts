@@ -89,6 +89,7 @@ export async function runApiProcess(
       settings,
       logger: rt.logger,
       onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
+      attemptOrphanAfterMs: config.QC_ATTEMPT_ORPHAN_AFTER,
     },
     config.QC_RECONCILE_INTERVAL,
   );

@@ -1,10 +1,12 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
 import type { Pool } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { resultIdFor } from '../db/results.js';
 import { getTicket } from '../db/tickets.js';
+import { withAttemptScope } from '../llm/attempts.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
@@ -92,11 +94,16 @@ export function makeQcProcessor(deps: ProcessorDeps) {
 
     let graded: Awaited<ReturnType<typeof gradeAndSave>>;
     try {
-      graded = await gradeAndSave({ ...deps, logger: log }, ctx, stored, {
-        via: data.via,
-        jobId: job.id,
-        signal,
-      });
+      // Issue 10: the attempt rows of this job's paid calls name its ticket and job.
+      graded = await withAttemptScope(
+        { agent: QC_AGENT, ticketId: data.ticketId, jobId: job.id, contextVersion: ctx.version },
+        () =>
+          gradeAndSave({ ...deps, logger: log }, ctx, stored, {
+            via: data.via,
+            jobId: job.id,
+            signal,
+          }),
+      );
     } catch (raw) {
       const err = toError(raw);
       if (err instanceof LlmError && !err.retryable) {

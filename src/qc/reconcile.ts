@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
+import { pruneAttempts, recordOrphanedAttempts } from '../db/attempts.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
 import { isStillWaiting, waitingVersions } from '../db/tickets.js';
@@ -27,6 +28,11 @@ export interface ReconcileDeps {
   settings: ScheduleSettings;
   logger: Logger;
   onEnqueued?: (n: number) => void;
+  /**
+   * Issue 10: each pass also records paid calls whose attempt nobody claimed
+   * after this long (QC_ATTEMPT_ORPHAN_AFTER); undefined: not this reconciler's job.
+   */
+  attemptOrphanAfterMs?: number;
 }
 
 export interface ReconcileStats {
@@ -112,6 +118,17 @@ export async function reconcileOnce(
   return stats;
 }
 
+/** Paid calls of processes that died mid-call are recorded (src/db/attempts.ts). */
+async function recordOrphans(deps: ReconcileDeps, olderThanMs: number): Promise<void> {
+  const o = await recordOrphanedAttempts(deps.pool, olderThanMs);
+  if (o.answered + o.estimated > 0)
+    deps.logger.warn(
+      { event: 'orphaned_llm_calls_recorded', ...o },
+      'recorded paid model calls left unrecorded by a process that died (estimated ones are marked estimated)',
+    );
+  await pruneAttempts(deps.pool);
+}
+
 export interface Reconciler {
   /** Runs one pass now (waiting for a pass in progress first). */
   runNow(): Promise<ReconcileStats | undefined>;
@@ -125,8 +142,10 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): Reconc
   let stopped = false;
   const pass = (): Promise<ReconcileStats | undefined> => {
     current ??= reconcileOnce(deps)
-      .then((s) => {
+      .then(async (s) => {
         if (s.enqueued) deps.logger.info(s, 'reconciler queued waiting tickets');
+        if (deps.attemptOrphanAfterMs !== undefined)
+          await recordOrphans(deps, deps.attemptOrphanAfterMs);
         return s;
       })
       .catch((err) => {
