@@ -54,7 +54,7 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
     port,
     url,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
