@@ -288,6 +288,32 @@ export const ConfigSchema = z.object({
   /** A first version whose ticket was created longer ago than this is history: not triaged. */
   TRIAGE_MAX_AGE: duration.default(86_400_000),
   TRIAGE_POLL_INTERVAL: duration.default(5_000),
+  // Issue 10: reliability
+  /**
+   * Redis must run with `maxmemory-policy noeviction`: an evicted job loses its
+   * payload. Set to run anyway on an evicting Redis (a structured warning and
+   * the `qc_redis_eviction_allowed` metric instead of a refusal).
+   */
+  QC_ALLOW_EVICTION: z.stringbool().default(false),
+  /**
+   * A ticket's `updatedAt` may be this far in the future (the help desk's clock
+   * running ahead); further is refused with 400: such a version would supersede
+   * every later genuine update.
+   */
+  QC_MAX_CLOCK_SKEW: duration.default(5 * 60_000),
+  /**
+   * BullMQ's lock on a job being graded. The worker renews it every half of it
+   * while it lives, so a 60 s model call needs no longer lock; a killed
+   * worker's job is taken over after about QC_LOCK_DURATION + QC_STALLED_INTERVAL.
+   */
+  QC_LOCK_DURATION: duration.default(30_000),
+  QC_STALLED_INTERVAL: duration.default(15_000),
+  /**
+   * A model-call attempt not recorded as an llm_call after this long belongs
+   * to a process that died: the reconciler records it (its answer's cost, or
+   * an estimate marked as such). Longer than one call with all its retries.
+   */
+  QC_ATTEMPT_ORPHAN_AFTER: duration.default(10 * 60_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config, GradeSettings } from './config.js';
 import { ContextStore } from './context/store.js';
 import { createPool, type Pool } from './db/pool.js';
+import { attemptLog } from './llm/attempts.js';
 import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
 import { PriceTable } from './llm/prices.js';
@@ -70,6 +71,8 @@ export function createRuntime(
     client: anthropic,
     prices,
     logger,
+    // Issue 10: every paid call is recorded, even when this process dies mid-call.
+    attempts: attemptLog(pool, prices, { logger }),
   };
   const shutdown = new Shutdown(logger, opts.shutdownDeadlineMs);
   return {

@@ -13,6 +13,7 @@ import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
 import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
+import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { scheduleSettingsOf } from '../src/queue/schedule.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { registerReview } from '../src/web/plugin.js';
@@ -41,6 +42,26 @@ export async function runApiProcess(
   // Owning the process: its stdout is a JSON log stream, library console output included.
   if (opts.signals !== false) captureConsole(rt.logger);
   const redis = createRedis(config.REDIS_URL, 'producer', rt.logger);
+  // Issue 10: an evicting Redis loses job payloads. Checked now when Redis
+  // answers within 2 s (refused unless QC_ALLOW_EVICTION), and on every /readyz.
+  const redisUp = await Promise.race([
+    once(redis, 'ready').then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 2_000).unref()),
+  ]).catch(() => false);
+  if (redisUp) {
+    try {
+      await checkEvictionPolicy(redis, {
+        allowEviction: config.QC_ALLOW_EVICTION,
+        logger: rt.logger,
+        role: 'api',
+      });
+    } catch (err) {
+      rt.logger.fatal({ event: 'redis_eviction_refused' }, toError(err).message);
+      redis.disconnect();
+      await rt.pool.end();
+      throw err;
+    }
+  }
   const queue = quietQueue(new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }));
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
@@ -68,6 +89,7 @@ export async function runApiProcess(
       settings,
       logger: rt.logger,
       onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
+      attemptOrphanAfterMs: config.QC_ATTEMPT_ORPHAN_AFTER,
     },
     config.QC_RECONCILE_INTERVAL,
   );
@@ -85,11 +107,6 @@ export async function runApiProcess(
   }, 3_600_000);
   prune.unref();
 
-  // Give Redis a moment so the first webhooks are queued at once; without it they wait for the reconciler.
-  await Promise.race([
-    once(redis, 'ready'),
-    new Promise((r) => setTimeout(r, 2_000).unref()),
-  ]).catch(() => undefined);
   const url = await app.listen({ host: config.HOST, port: config.PORT });
   rt.shutdown
     .add('stop accepting webhooks (503)', () => {
@@ -122,5 +139,9 @@ export async function runApiProcess(
 
 // Run directly (`tsx workers/api.ts`, the compose services): start the process.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runApiProcess(loadConfigOrExit());
+  await runApiProcess(loadConfigOrExit()).catch((err: unknown) => {
+    // Already logged as JSON; exit without a stack trace on stdout.
+    if (!(err instanceof EvictionPolicyError)) throw err;
+    process.exitCode = 78;
+  });
 }

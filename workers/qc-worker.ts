@@ -3,10 +3,11 @@ import { Queue } from 'bullmq';
 import { startBatchScheduler } from '../src/batches/scheduler.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
-import { captureConsole } from '../src/logger.js';
+import { captureConsole, toError } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
 import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
+import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { startRetentionScheduler } from '../src/queue/retention.js';
 import { createRuntime } from '../src/runtime.js';
 import { startTriage } from '../src/triage/index.js';
@@ -36,6 +37,19 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   // This process's stdout is a JSON log stream: library console output joins it.
   captureConsole(rt.logger);
   const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  // Issue 10: an evicting Redis loses job payloads; refused unless QC_ALLOW_EVICTION.
+  try {
+    await checkEvictionPolicy(connection, {
+      allowEviction: config.QC_ALLOW_EVICTION,
+      logger: rt.logger,
+      role: 'worker',
+    });
+  } catch (err) {
+    rt.logger.fatal({ event: 'redis_eviction_refused' }, toError(err).message);
+    connection.disconnect();
+    await rt.pool.end();
+    throw err;
+  }
   // Issue 15, started before the QC worker takes jobs (its start-up must not widen the window
   // before the signal handlers are installed): outbox → writeback queue → help desk (every source
   // off unless WRITEBACK_<SOURCE>), and the triage agent on new tickets (TRIAGE_ENABLED).
@@ -88,5 +102,9 @@ export async function runWorkerProcess(config: Config): Promise<void> {
 
 // Run directly (`tsx workers/qc-worker.ts`, the compose services): start the process.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runWorkerProcess(loadConfigOrExit());
+  await runWorkerProcess(loadConfigOrExit()).catch((err: unknown) => {
+    // Already logged as JSON; exit without a stack trace on stdout.
+    if (!(err instanceof EvictionPolicyError)) throw err;
+    process.exitCode = 78;
+  });
 }

@@ -168,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     fetch: deps.fetch ?? fetch,
     now,
+    maxClockSkewMs: config.QC_MAX_CLOCK_SKEW,
     ingest: {
       pool: deps.pool,
       queue: deps.queue,
@@ -187,7 +188,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     now,
   });
-  registerHealthRoutes(app, { pool: deps.pool, redis: deps.redis, metrics, lifecycle });
+  registerHealthRoutes(app, {
+    pool: deps.pool,
+    redis: deps.redis,
+    metrics,
+    lifecycle,
+    allowEviction: config.QC_ALLOW_EVICTION,
+  });
   if (deps.extend) await app.register(async (scope) => deps.extend?.(scope));
   await app.ready();
   return app;

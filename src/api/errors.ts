@@ -5,6 +5,10 @@
  */
 const ERRORS = {
   invalid_json: { status: 400, message: 'the body is not valid JSON' },
+  invalid_utf8: {
+    status: 400,
+    message: 'the body is not valid UTF-8: nothing was stored (it would have been altered)',
+  },
   invalid_body: { status: 400, message: 'the body does not match the expected shape' },
   unstorable_value: { status: 400, message: 'a value cannot be stored' },
   bad_request: { status: 400, message: 'malformed request' },
@@ -109,34 +113,4 @@ export function fromFastifyError(err: {
   return undefined;
 }
 
-// SQLSTATE: 08 connection exception, 57P admin shutdown / cannot connect
-// now, 53 insufficient resources (too many connections), 28 and 3D000
-// (credentials or database gone): all "try again later", none the client's fault.
-const UNAVAILABLE_SQLSTATE = /^(08|57P|53|28|3D000)/;
-const UNAVAILABLE_NODE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-
-/** True when the error means "PostgreSQL cannot be reached", not "the query is wrong". */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (
-    typeof code === 'string' &&
-    (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))
-  ) {
-    return true;
-  }
-  // node-postgres reports pool and socket trouble with plain messages.
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|terminating connection/i.test(
-    err.message,
-  );
-}
-
-export { isDataException } from '../db/errors.js';
+export { isDatabaseUnavailable, isDataException } from '../db/errors.js';

@@ -23,6 +23,8 @@ export interface IngestMetrics {
   enqueued: Counter<'via'>;
   enqueueDeferred: Counter;
   events: Counter<'agent' | 'kind'>;
+  /** 1 when Redis's maxmemory-policy may evict keys (set at start and by /readyz). */
+  redisEvictionUnsafe: Gauge;
 }
 
 export function createMetrics(opts: {
@@ -77,6 +79,11 @@ export function createMetrics(opts: {
       name: 'ticketqc_agent_events_received_total',
       help: 'Events written through POST /events, by agent and kind',
       labelNames: ['agent', 'kind'],
+      registers,
+    }),
+    redisEvictionUnsafe: new Gauge({
+      name: 'ticketqc_redis_eviction_unsafe',
+      help: 'Redis maxmemory-policy may evict keys (1) or is noeviction (0); queued jobs can lose their payload when 1',
       registers,
     }),
   };

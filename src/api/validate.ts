@@ -60,3 +60,26 @@ export function validateTicket(input: unknown, prefix: string): Ticket {
   if (issues.length) throw invalidBody(issues.slice(0, 50), 'the ticket cannot be stored');
   return parsed.data;
 }
+
+/**
+ * A version stamped in the future (the help desk's clock running ahead, or a
+ * forged value) would be the "latest" until that time and supersede every
+ * genuine update before it. Beyond `skewMs` of allowance it is refused (400
+ * invalid_body on `updatedAt`), nothing stored; QC_MAX_CLOCK_SKEW sets it.
+ */
+export function notInFuture(t: Ticket, prefix: string, nowMs: number, skewMs: number): Ticket {
+  const at = Date.parse(toIsoTime(t.updatedAt) ?? t.updatedAt);
+  if (Number.isFinite(at) && at > nowMs + skewMs) {
+    const path = [prefix, 'updatedAt'].filter(Boolean).join('.');
+    throw invalidBody(
+      [
+        {
+          path,
+          message: `is ${Math.round((at - nowMs) / 1000)} s in the future; more than the ${Math.round(skewMs / 1000)} s allowed for clock skew (QC_MAX_CLOCK_SKEW)`,
+        },
+      ],
+      'the ticket is dated in the future',
+    );
+  }
+  return t;
+}

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int, withQcQueue } from './support.js';
+import { nonNegativeInt as int, withPool, withQcQueue } from './support.js';
 
 /** `failed` and `failed retry`: QC jobs that ran out of attempts. */
 export function registerFailedCommands(program: Command, getConfig: () => Config): void {
@@ -28,9 +28,24 @@ export function registerFailedCommands(program: Command, getConfig: () => Config
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) throw new InvalidArgumentError('give a job id or --all');
       const { retryFailedIn } = await import('../queue/failed.js');
-      const n = await withQcQueue(getConfig(), (q) =>
-        retryFailedIn(q, opts.all ? 'all' : (id as string)),
-      );
-      console.log(`requeued ${n} job(s)`);
+      const { rebuildPayload } = await import('../qc/lost-payload.js');
+      const { qcContextOf } = await import('../qc/context.js');
+      const { ContextStore } = await import('../context/store.js');
+      const config = getConfig();
+      const out = await withPool(config, async (pool) => {
+        // A payload Redis lost is re-derived from PostgreSQL by the job id.
+        const version = qcContextOf(await new ContextStore(pool).active()).version;
+        return withQcQueue(config, (q) =>
+          retryFailedIn(q, opts.all ? 'all' : (id as string), (jobId) =>
+            rebuildPayload(pool, jobId, version),
+          ),
+        );
+      });
+      console.log(`requeued ${out.requeued} job(s)`);
+      if (out.rebuilt) console.log(`rebuilt ${out.rebuilt} lost payload(s) from PostgreSQL`);
+      if (out.removed)
+        console.log(
+          `removed ${out.removed} job(s) whose payload was lost and whose ticket no longer waits (the reconciler schedules any that still do)`,
+        );
     });
 }

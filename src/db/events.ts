@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { type Pool, type Queryable, withTransaction } from './pool.js';
 
 export type Purpose =
   | 'grade'
@@ -26,6 +26,8 @@ export interface LlmCall {
   outcome: 'ok' | 'invalid' | 'no_tool';
   requestId?: string | undefined;
   batch?: boolean;
+  /** The llm_attempts row written before the call (migration 013); its event claims it. */
+  attemptId?: number | undefined;
 }
 
 export type EventKind =
@@ -79,8 +81,40 @@ const COLUMNS = [
   'details',
 ] as const;
 
-/** Inserts events in one statement; returns their ids in order. */
+function attemptIdOf(e: AgentEvent): number | undefined {
+  const id = e.details?.attemptId;
+  return typeof id === 'number' ? id : undefined;
+}
+
+/**
+ * Inserts events in one statement; returns their ids in order. An llm_call
+ * carrying an attemptId claims that attempt in the same transaction; an
+ * attempt the reconciler already recorded (its caller looked dead) is not
+ * recorded twice: that event is dropped.
+ */
 export async function insertEvents(db: Queryable, events: AgentEvent[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  const attemptIds = events.map(attemptIdOf).filter((x): x is number => x !== undefined);
+  if (attemptIds.length === 0) return insertRows(db, events);
+  const claimAndInsert = async (tx: Queryable) => {
+    const r = await tx.query<{ id: number }>(
+      `UPDATE llm_attempts SET state = 'recorded', recorded_at = now()
+        WHERE id = ANY($1::bigint[]) AND state <> 'recorded' RETURNING id`,
+      [attemptIds],
+    );
+    const claimed = new Set(r.rows.map((x) => x.id));
+    return insertRows(
+      tx,
+      events.filter((e) => {
+        const id = attemptIdOf(e);
+        return id === undefined || claimed.has(id);
+      }),
+    );
+  };
+  return 'totalCount' in db ? withTransaction(db as Pool, claimAndInsert) : claimAndInsert(db);
+}
+
+async function insertRows(db: Queryable, events: AgentEvent[]): Promise<number[]> {
   if (events.length === 0) return [];
   const values: unknown[] = [];
   const rows: string[] = [];
@@ -137,6 +171,7 @@ export function llmCallEvent(
       outcome: call.outcome,
       ...(call.requestId ? { requestId: call.requestId } : {}),
       ...(call.batch ? { batch: true } : {}),
+      ...(call.attemptId !== undefined ? { attemptId: call.attemptId } : {}),
       ...extra.details,
     },
   };

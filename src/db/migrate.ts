@@ -51,6 +51,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   url.pathname = '/postgres';
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url.toString() });
+  // A server restart during these two statements fails them; it must not crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -41,6 +41,20 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
   pool.on('error', (err) => {
     opts.logger?.warn({ err: err.message }, 'postgres idle client error (will reconnect)');
   });
+  // The pool listens on idle clients only. A checked-out client that
+  // PostgreSQL terminates (restart, pg_terminate_backend: 57P01) while its
+  // holder awaits something else emits 'error' with nobody listening, and
+  // Node turns that into a crash. The holder's next query fails on its own
+  // (a 503 in the API, a deferred job in the worker); this listener only keeps
+  // the event from being fatal. It stays for the client's life.
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error & { code?: string }) => {
+      opts.logger?.warn(
+        { err: err.message, code: err.code },
+        'postgres connection lost while checked out (its holder gets the error)',
+      );
+    });
+  });
   return pool;
 }
 

@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { LlmCall, Purpose, Tier } from '../db/events.js';
+import type { AttemptLog } from './attempts.js';
 import { costOf, type PriceTable, type Usage } from './prices.js';
 import { classify } from './retry.js';
 
@@ -31,6 +32,8 @@ export interface LlmDeps {
   client: Anthropic;
   prices: PriceTable;
   logger?: Logger;
+  /** Issue 10: an attempt row around every paid call (./attempts.ts); absent in some tests. */
+  attempts?: AttemptLog;
 }
 
 export function callFromMessage(
@@ -76,6 +79,13 @@ export function toolUseOf(
  * No temperature/top_p/top_k: SDK 1.x models reject them.
  */
 export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolReply> {
+  const attempt = await deps.attempts?.begin({
+    model: req.model,
+    purpose: req.purpose,
+    tier: req.tier,
+    maxTokens: req.maxTokens,
+    input: [req.system, req.tools, req.messages],
+  });
   const started = performance.now();
   const { data: message, request_id } = await deps.client.messages
     .create(
@@ -90,8 +100,12 @@ export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolRep
       { signal: req.signal },
     )
     .withResponse()
-    .catch((err: unknown) => {
-      throw classify(err, req.signal);
+    .catch(async (err: unknown) => {
+      const e = classify(err, req.signal);
+      // An error status was not billed; a timeout or a cut connection may
+      // have been, so that attempt stays open and is recorded at its estimate.
+      if (e.status !== undefined) await attempt?.failed();
+      throw e;
     });
   const latencyMs = Math.round(performance.now() - started);
   const use = toolUseOf(message, req.toolName);
@@ -100,5 +114,9 @@ export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolRep
     outcome: use ? 'ok' : 'no_tool',
     ...(request_id ? { requestId: request_id } : {}),
   });
+  if (attempt) {
+    call.attemptId = attempt.id;
+    await attempt.answered(call);
+  }
   return { input: use?.input, toolUseId: use?.id, message, call };
 }

@@ -1,18 +1,20 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
+import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
 import type { Pool } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { resultIdFor } from '../db/results.js';
 import { getTicket } from '../db/tickets.js';
+import { withAttemptScope } from '../llm/attempts.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
-import { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { gradeAndSave } from './grade-and-save.js';
+import { payloadOrRebuild } from './lost-payload.js';
 
 export interface ProcessorDeps {
   pool: Pool;
@@ -43,10 +45,15 @@ export interface JobResult {
  */
 export function makeQcProcessor(deps: ProcessorDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
-    const parsed = QcJobData.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(`invalid qc job payload: ${parsed.error.message}`);
-    const data = parsed.data;
+    // Issue 10: a payload Redis lost is rebuilt from PostgreSQL by the job id.
+    const data = await payloadOrRebuild(
+      {
+        pool: deps.pool,
+        logger: deps.logger,
+        activeContextVersion: async () => qcContextOf(await deps.contexts.active()).version,
+      },
+      job,
+    );
     const log = deps.logger.child({
       queue: job.queueName,
       jobId: job.id,
@@ -87,11 +94,16 @@ export function makeQcProcessor(deps: ProcessorDeps) {
 
     let graded: Awaited<ReturnType<typeof gradeAndSave>>;
     try {
-      graded = await gradeAndSave({ ...deps, logger: log }, ctx, stored, {
-        via: data.via,
-        jobId: job.id,
-        signal,
-      });
+      // Issue 10: the attempt rows of this job's paid calls name its ticket and job.
+      graded = await withAttemptScope(
+        { agent: QC_AGENT, ticketId: data.ticketId, jobId: job.id, contextVersion: ctx.version },
+        () =>
+          gradeAndSave({ ...deps, logger: log }, ctx, stored, {
+            via: data.via,
+            jobId: job.id,
+            signal,
+          }),
+      );
     } catch (raw) {
       const err = toError(raw);
       if (err instanceof LlmError && !err.retryable) {

@@ -1,14 +1,16 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
+import { pruneAttempts, recordOrphanedAttempts } from '../db/attempts.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
 import { isStillWaiting, waitingVersions } from '../db/tickets.js';
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
-import { qcJobId } from '../queue/jobs.js';
+import { QcJobData, qcJobId } from '../queue/jobs.js';
 import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
 import { qcContextOf } from './context.js';
+import { isDeadJobReason } from './lost-payload.js';
 
 /**
  * The safety net under "nothing is lost": every accepted ticket version that
@@ -26,6 +28,11 @@ export interface ReconcileDeps {
   settings: ScheduleSettings;
   logger: Logger;
   onEnqueued?: (n: number) => void;
+  /**
+   * Issue 10: each pass also records paid calls whose attempt nobody claimed
+   * after this long (QC_ATTEMPT_ORPHAN_AFTER); undefined: not this reconciler's job.
+   */
+  attemptOrphanAfterMs?: number;
 }
 
 export interface ReconcileStats {
@@ -33,13 +40,30 @@ export interface ReconcileStats {
   enqueued: number;
   live: number;
   busy: number;
+  /** Failed jobs that were dead rather than poisoned (payload lost, stalled twice): removed and scheduled again. */
+  revived: number;
+}
+
+/**
+ * A failed job counts as live (a person looks at it with `ticket-qc failed`)
+ * unless it failed for a reason that says nothing about the ticket: its
+ * payload was lost (Redis evicted it) or its worker died twice while holding
+ * it. Such a job is removed so the version can be scheduled again.
+ */
+async function removeIfDead(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job) return true;
+  const payloadOk = QcJobData.safeParse(job.data).success;
+  if (payloadOk && !isDeadJobReason(job.failedReason)) return false;
+  await job.remove();
+  return true;
 }
 
 export async function reconcileOnce(
   deps: ReconcileDeps,
   opts: { batch?: number } = {},
 ): Promise<ReconcileStats> {
-  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0 };
+  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0, revived: 0 };
   const contextVersion = qcContextOf(await deps.contexts.active()).version;
   const batch = opts.batch ?? 500;
   let after = 0;
@@ -52,8 +76,12 @@ export async function reconcileOnce(
     });
     for (const t of rows) {
       stats.candidates++;
-      const state = await deps.queue.getJobState(qcJobId(t.content_hash, contextVersion));
-      if (state !== 'unknown') {
+      const jobId = qcJobId(t.content_hash, contextVersion);
+      const state = await deps.queue.getJobState(jobId);
+      if (state === 'failed' && (await removeIfDead(deps.queue, jobId))) {
+        // Dead, not poisoned (payload lost, stalled twice): scheduled afresh below.
+        stats.revived++;
+      } else if (state !== 'unknown') {
         stats.live++;
         continue;
       }
@@ -90,6 +118,17 @@ export async function reconcileOnce(
   return stats;
 }
 
+/** Paid calls of processes that died mid-call are recorded (src/db/attempts.ts). */
+async function recordOrphans(deps: ReconcileDeps, olderThanMs: number): Promise<void> {
+  const o = await recordOrphanedAttempts(deps.pool, olderThanMs);
+  if (o.answered + o.estimated > 0)
+    deps.logger.warn(
+      { event: 'orphaned_llm_calls_recorded', ...o },
+      'recorded paid model calls left unrecorded by a process that died (estimated ones are marked estimated)',
+    );
+  await pruneAttempts(deps.pool);
+}
+
 export interface Reconciler {
   /** Runs one pass now (waiting for a pass in progress first). */
   runNow(): Promise<ReconcileStats | undefined>;
@@ -103,8 +142,10 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): Reconc
   let stopped = false;
   const pass = (): Promise<ReconcileStats | undefined> => {
     current ??= reconcileOnce(deps)
-      .then((s) => {
+      .then(async (s) => {
         if (s.enqueued) deps.logger.info(s, 'reconciler queued waiting tickets');
+        if (deps.attemptOrphanAfterMs !== undefined)
+          await recordOrphans(deps, deps.attemptOrphanAfterMs);
         return s;
       })
       .catch((err) => {

@@ -7,6 +7,7 @@ import { QC_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
 import { checkCacheable, qcContextOf } from './context.js';
 import { type JobResult, makeQcProcessor } from './processor.js';
+import { deferWhileDatabaseDown } from './resilience.js';
 
 export interface QcWorkerOptions {
   connection: Redis;
@@ -61,12 +62,17 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
       opts.onGraded?.(result);
     },
   });
-  const worker = new Worker(QC_QUEUE, processor, {
+  const worker = new Worker(QC_QUEUE, deferWhileDatabaseDown(processor, { logger: rt.logger }), {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency,
-    // Long model calls must not be mistaken for a stalled worker.
-    lockDuration: Math.max(60_000, rt.config.ANTHROPIC_TIMEOUT * 2),
+    // The lock is renewed every lockDuration/2 by a timer while the worker
+    // lives, so a 60 s model call needs no 60 s lock (the event loop is free
+    // while it waits). A killed worker's job is taken over after about
+    // QC_LOCK_DURATION + QC_STALLED_INTERVAL; one stalled twice is failed and
+    // the reconciler requeues it (src/qc/reconcile.ts).
+    lockDuration: rt.config.QC_LOCK_DURATION,
+    stalledInterval: rt.config.QC_STALLED_INTERVAL,
     autorun: true,
   });
   worker.on('failed', (job, err) => {

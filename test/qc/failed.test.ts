@@ -42,7 +42,7 @@ describe('ticket-qc failed', () => {
 
     // The API recovers: one job retried by id, the rest with --all.
     sim.setOptions({ faults: { serverError: 0 } });
-    expect(await retryFailedIn(p.queue, jobIds[0] as string)).toBe(1);
+    expect((await retryFailedIn(p.queue, jobIds[0] as string)).requeued).toBe(1);
     const all = await cli('failed', 'retry', '--all');
     expect(all.status, all.stderr).toBe(0);
     expect(all.stdout).toContain('requeued 1 job(s)');

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { pingDatabase } from '../../db/health.js';
 import type { Pool } from '../../db/pool.js';
 import { toError } from '../../logger.js';
+import { evictionMessage, readEvictionPolicy, SAFE_POLICY } from '../../queue/redis-policy.js';
 import { withTimeout } from '../../queue/schedule.js';
 import type { IngestMetrics } from '../metrics.js';
 
@@ -23,6 +24,8 @@ export interface HealthRouteDeps {
   redis?: Redis | undefined;
   metrics: IngestMetrics;
   lifecycle: Lifecycle;
+  /** QC_ALLOW_EVICTION: an evicting Redis keeps /readyz ready (with a warning field). */
+  allowEviction?: boolean;
 }
 
 async function check(what: () => Promise<unknown>): Promise<'ok' | string> {
@@ -42,12 +45,33 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
       check(() => pingDatabase(deps.pool)),
       deps.redis ? check(() => (deps.redis as Redis).ping()) : Promise.resolve('not configured'),
     ]);
-    const ready = !deps.lifecycle.draining && postgres === 'ok' && redis === 'ok';
+    // Issue 10: Redis that may evict keys loses job payloads (src/queue/redis-policy.ts).
+    let evictionPolicy: string | undefined;
+    let evictionOk = true;
+    if (deps.redis && redis === 'ok') {
+      try {
+        const r = await withTimeout(readEvictionPolicy(deps.redis), 2_000, 'redis policy');
+        evictionPolicy = r.policies.join(',');
+        deps.metrics.redisEvictionUnsafe.set(r.safe ? 0 : 1);
+        evictionOk = r.safe || deps.allowEviction === true;
+      } catch (err) {
+        evictionPolicy = `unknown (${toError(err).message.slice(0, 100)})`;
+      }
+    }
+    const ready = !deps.lifecycle.draining && postgres === 'ok' && redis === 'ok' && evictionOk;
     if (!ready) reply.code(503).header('retry-after', '5');
     return {
       status: ready ? 'ready' : deps.lifecycle.draining ? 'shutting_down' : 'not_ready',
       postgres,
       redis,
+      ...(evictionPolicy !== undefined ? { redisMaxmemoryPolicy: evictionPolicy } : {}),
+      ...(evictionPolicy !== undefined && evictionPolicy !== SAFE_POLICY
+        ? {
+            redisWarning: evictionOk
+              ? 'Redis may evict queued jobs (allowed by QC_ALLOW_EVICTION)'
+              : evictionMessage(evictionPolicy.split(',')),
+          }
+        : {}),
     };
   });
 

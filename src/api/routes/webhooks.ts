@@ -12,7 +12,7 @@ import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type EchoIdentity, ownEcho } from '../sources/echo.js';
 import type { SourceRegistry } from '../sources/index.js';
-import { validateTicket } from '../validate.js';
+import { notInFuture, validateTicket } from '../validate.js';
 
 /**
  * POST /webhooks/:source — verify the signature over the exact raw bytes,
@@ -30,6 +30,8 @@ export interface WebhookRouteDeps {
   now: () => number;
   /** Our integration users: their changes come back as webhooks and are not new versions. */
   echo?: EchoIdentity;
+  /** How far in the future a ticket's updatedAt may be (QC_MAX_CLOCK_SKEW). */
+  maxClockSkewMs: number;
 }
 
 /**
@@ -45,14 +47,55 @@ export function sourceLabel(sources: SourceRegistry, source: string | undefined)
   return source && sources.adapterFor(source) ? source : 'unknown';
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * JSON in strict UTF-8. `Buffer.toString` would turn invalid bytes into
+ * U+FFFD without notice and the ticket would be graded on altered text: such
+ * a body is refused (400 invalid_utf8), with the offset of the first bad byte.
+ */
 export function parseJson(raw: Buffer): unknown {
-  let text = raw.toString('utf8');
+  let text: string;
+  try {
+    text = strictUtf8.decode(raw);
+  } catch {
+    throw new ApiError(
+      'invalid_utf8',
+      `the body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8(raw)}): nothing was stored`,
+    );
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (err) {
     throw new ApiError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The offset of the first byte that does not decode (for the error message only). */
+function firstInvalidUtf8(raw: Buffer): number {
+  let lo = 0;
+  let hi = raw.length;
+  // The longest valid prefix, by bisection: decode() is all-or-nothing.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  // The prefix may end inside the sequence that turned out bad: point at its first byte.
+  for (let back = 0; back < 4 && lo - back >= 0; back++) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, lo - back));
+      return lo - back;
+    } catch {
+      // an incomplete sequence at the end: one byte further back
+    }
+  }
+  return lo;
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
@@ -108,13 +151,20 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           bodySha256,
           derive: (latest) => {
             const t = mapped.apply(latest);
-            return 'ignored' in t ? t : validateTicket(t, prefix);
+            return 'ignored' in t
+              ? t
+              : notInFuture(validateTicket(t, prefix), prefix, deps.now(), deps.maxClockSkewMs);
           },
         });
         if ('ignored' in r) return ignored(r.ignored);
         out = r;
       } else {
-        const ticket = validateTicket(mapped.ticket, prefix);
+        const ticket = notInFuture(
+          validateTicket(mapped.ticket, prefix),
+          prefix,
+          deps.now(),
+          deps.maxClockSkewMs,
+        );
         externalId = ticket.externalId;
         out = await ingestTicket(deps.ingest, {
           ticket,

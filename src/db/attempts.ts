@@ -1,0 +1,168 @@
+import { insertEvents, type LlmCall, llmCallEvent } from './events.js';
+import { type Pool, type Queryable, withTransaction } from './pool.js';
+
+/**
+ * `llm_attempts` (migration 013): one row per paid model call, written before
+ * the request leaves and completed when it returns, so a call in flight on a
+ * process that dies is still recorded (src/llm/attempts.ts writes them; the
+ * llm_call event that records a call claims its attempt in the same
+ * transaction; the reconciler records orphans).
+ */
+
+export interface AttemptStart {
+  owner: string;
+  agent: string;
+  model: string;
+  purpose: string;
+  tier: string;
+  ticketId?: number | undefined;
+  jobId?: string | undefined;
+  contextVersion?: string | undefined;
+  estInputTokens: number;
+  maxOutputTokens: number;
+  estCostUsd: number;
+}
+
+export async function beginAttempt(db: Queryable, a: AttemptStart): Promise<number> {
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
+                               est_input_tokens, max_output_tokens, est_cost_usd)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+    [
+      a.owner,
+      a.agent,
+      a.model,
+      a.purpose,
+      a.tier,
+      a.ticketId ?? null,
+      a.jobId ?? null,
+      a.contextVersion ?? null,
+      a.estInputTokens,
+      a.maxOutputTokens,
+      a.estCostUsd.toFixed(8),
+    ],
+  );
+  return r.rows[0]?.id as number;
+}
+
+/** The answer arrived: its measured usage and cost replace the estimate. */
+export async function answerAttempt(db: Queryable, id: number, call: LlmCall): Promise<void> {
+  await db.query(
+    `UPDATE llm_attempts SET state = 'answered', answered_at = now(), call = $2
+      WHERE id = $1 AND state = 'open'`,
+    [id, JSON.stringify(call)],
+  );
+}
+
+/** The API answered with an error status: nothing was billed. */
+export async function failAttempt(db: Queryable, id: number): Promise<void> {
+  await db.query(`UPDATE llm_attempts SET state = 'failed' WHERE id = $1 AND state = 'open'`, [id]);
+}
+
+export interface OrphanStats {
+  /** Orphans whose answer had arrived: recorded at their measured cost. */
+  answered: number;
+  /** Orphans with no answer known: recorded at the estimate, marked `estimated`. */
+  estimated: number;
+  costUsd: number;
+}
+
+interface OrphanRow {
+  id: number;
+  agent: string;
+  model: string;
+  purpose: string;
+  tier: string;
+  ticket_id: number | null;
+  job_id: string | null;
+  context_version: string | null;
+  est_input_tokens: number;
+  max_output_tokens: number;
+  est_cost_usd: string;
+  owner: string;
+  started_at: Date;
+  call: LlmCall | null;
+}
+
+/**
+ * Records every attempt still unclaimed `olderThanMs` after it started: its
+ * process died between paying for the call and recording it. Safe to run
+ * from several processes at once (rows are claimed with SKIP LOCKED).
+ */
+export async function recordOrphanedAttempts(
+  pool: Pool,
+  olderThanMs: number,
+): Promise<OrphanStats> {
+  const stats: OrphanStats = { answered: 0, estimated: 0, costUsd: 0 };
+  for (;;) {
+    const n = await withTransaction(pool, async (tx) => {
+      const r = await tx.query<OrphanRow>(
+        `SELECT id, agent, model, purpose, tier, ticket_id, job_id, context_version, est_input_tokens,
+                max_output_tokens, est_cost_usd, owner, started_at, call
+           FROM llm_attempts
+          WHERE state IN ('open', 'answered') AND started_at < now() - $1 * interval '1 millisecond'
+          ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`,
+        [olderThanMs],
+      );
+      if (r.rows.length === 0) return 0;
+      const events = r.rows.map((a) => {
+        const common = {
+          ticketId: a.ticket_id,
+          jobId: a.job_id,
+          contextVersion: a.context_version,
+          occurredAt: a.started_at,
+        };
+        const origin = { attemptId: a.id, recoveredFrom: a.owner };
+        if (a.call) {
+          stats.answered++;
+          stats.costUsd += a.call.costUsd;
+          return llmCallEvent(a.agent, a.call, { ...common, details: origin });
+        }
+        const cost = Number(a.est_cost_usd);
+        stats.estimated++;
+        stats.costUsd += cost;
+        return llmCallEvent(
+          a.agent,
+          {
+            model: a.model,
+            purpose: a.purpose as LlmCall['purpose'],
+            tier: a.tier as LlmCall['tier'],
+            inputTokens: a.est_input_tokens,
+            outputTokens: a.max_output_tokens,
+            cacheCreationTokens: 0,
+            cacheReadTokens: 0,
+            costUsd: cost,
+            latencyMs: 0,
+            outcome: 'ok',
+          },
+          {
+            ...common,
+            latencyMs: null,
+            details: {
+              ...origin,
+              // The answer never reached us: input estimated from the request's
+              // size, output at max_tokens, no cache discount — an upper bound.
+              estimated: true,
+              outcome: 'unknown',
+            },
+          },
+        );
+      });
+      // insertEvents claims each attempt (details.attemptId) as it records it.
+      await insertEvents(tx, events);
+      return r.rows.length;
+    });
+    if (n < 200) break;
+  }
+  return stats;
+}
+
+/** Finished attempts are only bookkeeping: kept a week for the operator, then deleted. */
+export async function pruneAttempts(db: Queryable, olderThanDays = 7): Promise<number> {
+  const r = await db.query(
+    `DELETE FROM llm_attempts WHERE state IN ('failed', 'recorded')
+        AND started_at < now() - $1 * interval '1 day'`,
+    [olderThanDays],
+  );
+  return r.rowCount ?? 0;
+}

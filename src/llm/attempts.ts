@@ -1,0 +1,107 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { answerAttempt, beginAttempt, failAttempt } from '../db/attempts.js';
+import type { LlmCall } from '../db/events.js';
+import type { Pool } from '../db/pool.js';
+import { toError } from '../logger.js';
+import type { PriceTable } from './prices.js';
+
+/**
+ * Paid calls are never under-reported (issue 10): an `llm_attempts` row is
+ * written before each request leaves and completed when it returns; the
+ * llm_call event claims it; the reconciler records any attempt left
+ * unclaimed by a process that died (src/db/attempts.ts).
+ *
+ * What a call is for (ticket, job) is known to the job, not to the call:
+ * the processor sets it for everything it awaits with `withAttemptScope`.
+ */
+
+export interface AttemptScope {
+  agent: string;
+  ticketId?: number | undefined;
+  jobId?: string | undefined;
+  contextVersion?: string | undefined;
+}
+
+const scope = new AsyncLocalStorage<AttemptScope>();
+
+export function withAttemptScope<T>(s: AttemptScope, fn: () => Promise<T>): Promise<T> {
+  return scope.run(s, fn);
+}
+
+/** What callTool needs to know about the request. */
+export interface AttemptRequest {
+  model: string;
+  purpose: string;
+  tier: string;
+  maxTokens: number;
+  /** Everything sent as input (system, tools, messages): its size gives the estimate. */
+  input: unknown;
+}
+
+export interface Attempt {
+  id: number;
+  /** The answer arrived (the call is paid): its measured usage replaces the estimate. */
+  answered(call: LlmCall): Promise<void>;
+  /** The API answered with an error status: nothing billed. */
+  failed(): Promise<void>;
+}
+
+export interface AttemptLog {
+  begin(req: AttemptRequest): Promise<Attempt>;
+}
+
+/**
+ * An upper bound for a call whose answer never arrives: input tokens from the
+ * request's size at ~3 characters a token (real text runs nearer 4), priced at
+ * the dearest input rate (a cache write), and the whole max_tokens of output.
+ */
+export function estimateCall(
+  prices: PriceTable,
+  req: AttemptRequest,
+): { inputTokens: number; costUsd: number } {
+  const inputTokens = Math.ceil(JSON.stringify(req.input).length / 3);
+  const p = prices.get(req.model);
+  const inRate = Math.max(p.input, p.cacheWrite5m, p.cacheWrite1h);
+  const micro = inputTokens * inRate + req.maxTokens * p.output;
+  return { inputTokens, costUsd: Math.ceil((micro / 1e6) * 1e8) / 1e8 };
+}
+
+export function attemptLog(
+  pool: Pool,
+  prices: PriceTable,
+  opts: { logger?: Logger; owner?: string } = {},
+): AttemptLog {
+  const owner = opts.owner ?? `${hostname()}:${process.pid}`;
+  return {
+    async begin(req) {
+      const s = scope.getStore();
+      const est = estimateCall(prices, req);
+      // No row, no call: a call that cannot be recorded is not made.
+      const id = await beginAttempt(pool, {
+        owner,
+        agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
+        model: req.model,
+        purpose: req.purpose,
+        tier: req.tier,
+        ticketId: s?.ticketId,
+        jobId: s?.jobId,
+        contextVersion: s?.contextVersion,
+        estInputTokens: est.inputTokens,
+        maxOutputTokens: req.maxTokens,
+        estCostUsd: est.costUsd,
+      });
+      // After the call, a database error must not lose the answer: the row
+      // stays open and is recorded at its estimate if nothing claims it.
+      const quietly = (what: string) => (err: unknown) =>
+        opts.logger?.warn({ attemptId: id, err: toError(err).message }, what);
+      return {
+        id,
+        answered: (call) =>
+          answerAttempt(pool, id, call).catch(quietly('could not complete the attempt row')),
+        failed: () => failAttempt(pool, id).catch(quietly('could not close the attempt row')),
+      };
+    },
+  };
+}
