@@ -18,6 +18,7 @@ import { ContextStore, seedContext } from '../src/context/store.js';
 import { DETECT_SQL, detectParams } from '../src/db/failures.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
+import { COVERING } from '../src/decisions/lifecycle.js';
 
 const DB = 'ticketqc_bench_detect';
 const SIZES = [1_000_000, 10_000_000];
@@ -114,7 +115,12 @@ export async function run(): Promise<string> {
       });
       loaded = size;
       const now = new Date();
-      const params = detectParams(pairs, { now, windowMs: 7 * 86_400_000, threshold: 3 });
+      const params = detectParams(pairs, {
+        now,
+        windowMs: 7 * 86_400_000,
+        threshold: 3,
+        covering: COVERING,
+      });
       const window = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM agent_events WHERE kind = 'failure' AND occurred_at >= $1`,
         [params[2]],

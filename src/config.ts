@@ -189,6 +189,17 @@ export const ConfigSchema = z.object({
   SERVICENOW_INSTANCE_URL: optionalString.pipe(z.url().optional()),
   SERVICENOW_USER: optionalString,
   SERVICENOW_PASSWORD: optionalString,
+  // Issue 11: chief of staff
+  /** A proposal is offered only when its backtest fixes at least this many cited tickets… */
+  QC_CHIEF_MIN_FIXED: z.coerce.number().int().min(0).default(1),
+  /** …and regresses at most this many re-graded tickets; otherwise it is recorded as no_improvement. */
+  QC_CHIEF_MAX_REGRESSED: z.coerce.number().int().min(0).default(0),
+  /** Proposals offered to a lead per chief pass, the largest expected improvement first. */
+  QC_CHIEF_MAX_PROPOSALS: z.coerce.number().int().min(1).default(3),
+  /** Cron for `patterns mine` in the batch scheduler (empty: off). */
+  QC_PATTERNS_CRON: z.string().default(''),
+  /** Model that mines patterns from history (default: CHIEF_MODEL, a Sonnet-class model). */
+  PATTERNS_MODEL: optionalString,
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
