@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int } from './support.js';
+import { nonNegativeInt as int, withModelAccess } from './support.js';
 
 /**
  * The commands that run a process until SIGTERM (`serve`, `worker`, `simulator`)
@@ -37,7 +37,10 @@ export function registerProcessCommands(program: Command, getConfig: () => Confi
     .description('run a QC worker on the qc queue until SIGTERM')
     .action(async () => {
       const { runWorkerProcess } = await import('../../workers/qc-worker.js');
-      await runWorkerProcess(getConfig());
+      await withModelAccess(getConfig(), (config) => runWorkerProcess(config), {
+        refuse:
+          'a worker would retry the real API and fail every job; set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL to a simulator (`ticket-qc simulator`), or run `ticket-qc dev`',
+      });
     });
 
   program
