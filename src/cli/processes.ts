@@ -14,10 +14,31 @@ export function registerProcessCommands(program: Command, getConfig: () => Confi
     )
     .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
     .option('--limit <n>', 'grade only the first n tickets', int)
+    .option(
+      '--keep',
+      'then leave the simulator, a worker and the API with the review pages running, with a printed login',
+    )
+    .action(async (opts: { file: string; limit?: number; keep?: boolean }) => {
+      const { runDemo } = await import('../../workers/demo.js');
+      process.exitCode = await runDemo(getConfig(), {
+        file: opts.file,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.keep ? { keep: true } : {}),
+      });
+    });
+
+  program
+    .command('dev')
+    .description(
+      'a local playground: the demo, then the simulator, a worker and the API with the review pages keep running (a login is printed); Ctrl-C stops',
+    )
+    .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
+    .option('--limit <n>', 'grade only the first n tickets', int)
     .action(async (opts: { file: string; limit?: number }) => {
       const { runDemo } = await import('../../workers/demo.js');
       process.exitCode = await runDemo(getConfig(), {
         file: opts.file,
+        keep: true,
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       });
     });
