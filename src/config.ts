@@ -196,10 +196,6 @@ export const ConfigSchema = z.object({
   QC_CHIEF_MAX_REGRESSED: z.coerce.number().int().min(0).default(0),
   /** Proposals offered to a lead per chief pass, the largest expected improvement first. */
   QC_CHIEF_MAX_PROPOSALS: z.coerce.number().int().min(1).default(3),
-  /** Cron for `patterns mine` in the batch scheduler (empty: off). */
-  QC_PATTERNS_CRON: z.string().default(''),
-  /** Model that mines patterns from history (default: CHIEF_MODEL, a Sonnet-class model). */
-  PATTERNS_MODEL: optionalString,
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
