@@ -18,6 +18,7 @@ import { vocabularyPairs } from '../src/chief/detect.js';
 import { ContextStore } from '../src/context/store.js';
 import { DETECT_SQL, detectParams } from '../src/db/failures.js';
 import { createPool, type Pool } from '../src/db/pool.js';
+import { COVERING } from '../src/decisions/lifecycle.js';
 import { createBenchDb } from './db.js';
 
 const SIZES = (process.env.BENCH_DETECT_SIZES ?? '1000000,10000000')
@@ -95,7 +96,12 @@ export async function run(): Promise<string> {
       });
       loaded = size;
       const now = new Date();
-      const params = detectParams(pairs, { now, windowMs: 7 * 86_400_000, threshold: 3 });
+      const params = detectParams(pairs, {
+        now,
+        windowMs: 7 * 86_400_000,
+        threshold: 3,
+        covering: COVERING,
+      });
       const window = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM agent_events WHERE kind = 'failure' AND occurred_at >= $1`,
         [params[2]],

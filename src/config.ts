@@ -314,6 +314,13 @@ export const ConfigSchema = z.object({
    * an estimate marked as such). Longer than one call with all its retries.
    */
   QC_ATTEMPT_ORPHAN_AFTER: duration.default(10 * 60_000),
+  // Issue 11: chief of staff
+  /** A proposal is offered only when its backtest fixes at least this many cited tickets… */
+  QC_CHIEF_MIN_FIXED: z.coerce.number().int().min(0).default(1),
+  /** …and regresses at most this many re-graded tickets; otherwise it is recorded as no_improvement. */
+  QC_CHIEF_MAX_REGRESSED: z.coerce.number().int().min(0).default(0),
+  /** Proposals offered to a lead per chief pass, the largest expected improvement first. */
+  QC_CHIEF_MAX_PROPOSALS: z.coerce.number().int().min(1).default(3),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

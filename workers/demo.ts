@@ -28,6 +28,14 @@ export interface DemoOptions {
   limit?: number;
   timeoutMs?: number;
   out?: (line: string) => void;
+  /**
+   * `demo --keep` / `ticket-qc dev`: leave the simulator, a worker, the chief
+   * and the API with the review pages running, with a printed login, until
+   * SIGINT/SIGTERM (or until `until` settles, for tests).
+   */
+  keep?: boolean;
+  until?: Promise<unknown>;
+  onReady?: (r: { url: string; user: string; password: string }) => void;
 }
 
 /**
@@ -71,9 +79,69 @@ export async function runDemo(baseConfig: Config, opts: DemoOptions): Promise<nu
   try {
     const config: Config = sim ? { ...baseConfig, ANTHROPIC_BASE_URL: sim.url } : baseConfig;
     if (sim) out(`Simulator listening on ${sim.url}.`);
-    return await gradeExamples(config, opts, out, logger);
+    const graded = await gradeExamples(config, opts, out, logger);
+    if (!opts.keep) {
+      await graded.close();
+      return graded.code;
+    }
+    try {
+      await keepRunning(config, opts, out, graded.close);
+    } finally {
+      await graded.close();
+    }
+    return graded.code;
   } finally {
     await sim?.close();
+  }
+}
+
+/**
+ * The API with the review pages, next to the worker that is still running:
+ * a one-time admin login unless REVIEW_USERS is set, printed once.
+ */
+async function keepRunning(
+  config: Config,
+  opts: DemoOptions,
+  out: (line: string) => void,
+  closeWorker: () => Promise<void>,
+): Promise<void> {
+  const { randomBytes } = await import('node:crypto');
+  const { hashPassword } = await import('../src/decisions/password.js');
+  const { runApiProcess } = await import('./api.js');
+  const user = 'lead';
+  const password = randomBytes(9).toString('base64url');
+  const own = config.REVIEW_USERS.length === 0;
+  const apiConfig: Config = {
+    ...config,
+    LOG_LEVEL: 'warn',
+    SESSION_SECRET: config.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    REVIEW_USERS: own
+      ? [{ name: user, role: 'admin', passwordHash: await hashPassword(password) }]
+      : config.REVIEW_USERS,
+  };
+  const api = await runApiProcess(apiConfig, { signals: false });
+  const url = `${api.url}/review`;
+  out('');
+  out(`Review pages: ${url}/proposals`);
+  out(
+    own
+      ? `Log in as "${user}" with password ${password} (an admin for this session only).`
+      : 'Log in with one of REVIEW_USERS.',
+  );
+  out(
+    `Still running: the simulator (ANTHROPIC_BASE_URL=${config.ANTHROPIC_BASE_URL ?? 'the Anthropic API'}), a QC worker and the API. Ctrl-C stops them.`,
+  );
+  opts.onReady?.({ url, user, password: own ? password : '' });
+  try {
+    await (opts.until ??
+      new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      }));
+  } finally {
+    out('Stopping…');
+    await closeWorker();
+    await api.close();
   }
 }
 
@@ -82,7 +150,7 @@ async function gradeExamples(
   opts: DemoOptions,
   out: (line: string) => void,
   logger: Logger,
-): Promise<number> {
+): Promise<{ code: number; close: () => Promise<void> }> {
   const rt = createRuntime(config, { logger, name: 'demo' });
   const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
   const producerRedis = createRedis(config.REDIS_URL, 'producer', logger);
@@ -91,6 +159,17 @@ async function gradeExamples(
   );
   let worker: Worker | undefined;
   let helpdesk: DemoHelpdesk | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await helpdesk?.close();
+    await worker?.close();
+    await queue.close();
+    await workerRedis.quit().catch(() => workerRedis.disconnect());
+    await producerRedis.quit().catch(() => producerRedis.disconnect());
+    await rt.pool.end();
+  };
   try {
     worker = await startQcWorker(rt, {
       connection: workerRedis,
@@ -166,6 +245,9 @@ async function gradeExamples(
     out('');
     out(formatSummary(summary));
     out('');
+    out('');
+    await chiefPass(rt, out);
+    out('');
     out(
       `Write-back to the fake help desk: ${triageNotes} triage notes and ${qcNotes} QC notes posted as internal comments (${helpdesk.desk.requests().length} requests; ${posted.filter((n) => n.public).length} customer-visible)${notes.unsettled ? `, ${notes.unsettled} still in flight` : ''}${notes.failed ? `, ${notes.failed} failed (see \`ticket-qc writeback status\`)` : ''}.`,
     );
@@ -173,13 +255,23 @@ async function gradeExamples(
     out(
       'The results stay in PostgreSQL: try `npm run cli -- failed`, or query qc_results and agent_events.',
     );
-    return 0;
-  } finally {
-    await helpdesk?.close();
-    await worker?.close();
-    await queue.close();
-    await workerRedis.quit().catch(() => workerRedis.disconnect());
-    await producerRedis.quit().catch(() => producerRedis.disconnect());
-    await rt.pool.end();
+    return { code: 0, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
+}
+
+/** The loop the product exists for: repeated failures → one chief pass → what a lead reviews. */
+async function chiefPass(rt: ReturnType<typeof createRuntime>, out: (line: string) => void) {
+  const { runChiefPass } = await import('../src/chief/pass.js');
+  const { formatPass } = await import('../src/cli/proposal-format.js');
+  const { chiefDeps } = await import('./chief-of-staff.js');
+  out(
+    `Chief of staff: one pass over the failures just recorded (${rt.config.CHIEF_MODEL}; a pair fires at ${rt.config.QC_CHIEF_THRESHOLD} distinct tickets):`,
+  );
+  const pass = await runChiefPass(chiefDeps(rt));
+  out(formatPass(pass));
+  if (!pass.proposals.some((p) => p.status === 'pending'))
+    out('List everything the chief recorded with `npm run cli -- proposals list`.');
 }

@@ -81,7 +81,14 @@ export async function runBacktest(args: {
     throw new Error(`${args.file} is not a QC context file`);
   const before = qcContextOf(args.snapshot);
   const after = qcContextOf(withRevision(args.snapshot, args.file, args.proposed));
-  const triggers = [...new Set(args.events.map((e) => e.ticketId))].slice(-MAX_TRIGGER_TICKETS);
+  // One trigger per ticket (source, external id): its newest stored version.
+  const newest = new Map<string, number>();
+  for (const e of args.events) {
+    const k = e.ticketKey ?? String(e.ticketId);
+    newest.set(k, Math.max(newest.get(k) ?? 0, e.ticketId));
+  }
+  const byId = new Map<number, string>([...newest].map(([k, id]) => [id, k]));
+  const triggers = [...newest.values()].slice(-MAX_TRIGGER_TICKETS);
   const controls = await controlTickets(args.db, triggers);
   const calls: LlmCall[] = [];
   const tickets: BacktestTicket[] = [];
@@ -107,7 +114,10 @@ export async function runBacktest(args: {
     ['control', controls],
   ] as const) {
     for (const ticketId of ids) {
-      const events = args.events.filter((e) => e.ticketId === ticketId);
+      const key = byId.get(ticketId);
+      const events = args.events.filter(
+        (e) => e.ticketId === ticketId || (key !== undefined && e.ticketKey === key),
+      );
       let reference: Reference = referenceOf(args.category, events, before.vocab);
       let externalId = String(ticketId);
       try {

@@ -45,7 +45,10 @@ export interface Evidence {
   category: string;
   file: string;
   window: { from: string; to: string };
+  /** Failures counted once per ticket (a regrade repeats a ticket's failures, not the failure). */
   failureCount: number;
+  /** The failure events behind them. */
+  events?: number;
   ticketCount: number;
   tickets: TicketEvidence[];
 }
@@ -80,8 +83,17 @@ export async function gatherEvidence(
   events: CandidateEvent[],
   now: Date,
 ): Promise<Evidence> {
+  // One entry per ticket (source, external id), shown as its newest stored version.
+  const byKey = new Map<string, CandidateEvent[]>();
+  for (const e of events) {
+    const k = e.ticketKey ?? String(e.ticketId);
+    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+  }
   const byTicket = new Map<number, CandidateEvent[]>();
-  for (const e of events) byTicket.set(e.ticketId, [...(byTicket.get(e.ticketId) ?? []), e]);
+  for (const evs of byKey.values()) {
+    const latest = evs.reduce((a, b) => (b.ticketId > a.ticketId ? b : a));
+    byTicket.set(latest.ticketId, evs);
+  }
   // The most recent tickets are the most relevant to the file as it is now.
   const ids = [...byTicket.keys()].slice(-MAX_EVIDENCE_TICKETS);
   const rows = await ticketsWithLatestVerdict<{
@@ -135,7 +147,8 @@ export async function gatherEvidence(
       from: (c.mark && c.mark > c.windowStart ? c.mark : c.windowStart).toISOString(),
       to: now.toISOString(),
     },
-    failureCount: events.length,
+    failureCount: byTicket.size,
+    events: events.length,
     ticketCount: byTicket.size,
     tickets,
   };

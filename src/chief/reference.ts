@@ -47,8 +47,15 @@ export function referenceOf(
       if (to && criterion) return { kind: 'result', criterion, expected: to, source: 'override' };
       if (to) return { kind: 'outcome', expected: to, source: 'override' };
     }
-    if (d.kind === 'shadow_disagreement' && str(d.strong)) {
-      return { kind: 'result', criterion: category, expected: String(d.strong), source: 'shadow' };
+    // A shadow disagreement reaches a backtest only once settled (chief/pass.ts):
+    // the settled answer, not Sonnet's, is the reference.
+    if (d.kind === 'shadow_disagreement' && str(d.expected ?? d.strong)) {
+      return {
+        kind: 'result',
+        criterion: category,
+        expected: String(d.expected ?? d.strong),
+        source: 'shadow',
+      };
     }
     if (d.kind === 'low_confidence') return { kind: 'confident' };
     if (d.kind === 'schema_invalid') return { kind: 'valid_first_time' };

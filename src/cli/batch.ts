@@ -6,7 +6,7 @@ import { positiveInt } from './support.js';
 // Only commander here: each action imports what it runs, so `ticket-qc --help`
 // stays fast (test/core/cli-startup.test.ts).
 
-function printRun(r: RunReport, config: Config): void {
+function printRun(r: RunReport, config: Config, states?: Record<string, number>): void {
   if (!r.run) return;
   const t = r.ticks.reduce(
     (s, x) => ({
@@ -27,6 +27,16 @@ function printRun(r: RunReport, config: Config): void {
     `this pass: ${t.submitted} batch(es) submitted; ${t.graded} result(s) graded, ${t.requeued} sent to the realtime queue, ${t.failed} failed`,
   );
   for (const e of t.errors) console.log(`  error: ${e}`);
+  if (states) {
+    // What the run's tickets became, whoever collected them (this process or a worker's poller).
+    const n = (k: string) => states[k] ?? 0;
+    console.log(
+      `run #${r.run.id} so far: ${n('graded')} ticket(s) graded, ${n('requeued')} sent to the realtime queue, ${n('failed')} failed, ${n('pending')} still in batches` +
+        (n('graded') > t.graded
+          ? ` (${n('graded') - t.graded} collected by a worker's poller)`
+          : ''),
+    );
+  }
   if (t.inFlight > 0) {
     const every = Math.round(config.QC_BATCH_POLL_INTERVAL / 1000);
     console.log(
@@ -128,55 +138,75 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
         dryRun?: boolean;
         wait?: boolean;
       }) => {
-        const config = getConfig();
-        const { Queue } = await import('bullmq');
-        const { createRuntime } = await import('../runtime.js');
-        const { createRedis } = await import('../queue/connection.js');
-        const { QC_QUEUE } = await import('../queue/jobs.js');
-        const { batchDepsOf } = await import('../batches/deps.js');
-        const { formatEstimate } = await import('../batches/estimate.js');
-        const { runBatch } = await import('../batches/run.js');
-        const { parseDateOption } = await import('../db/selection.js');
-        const rt = createRuntime(config, { name: 'batch-run' });
-        const redis = opts.dryRun
-          ? undefined
-          : createRedis(config.REDIS_URL, 'producer', rt.logger);
-        const qcQueue = redis
-          ? new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX })
-          : undefined;
-        try {
-          const since = opts.since
-            ? await parseDateOption(rt.pool, opts.since, config.QC_TZ, 'since')
+        const { withModelAccess } = await import('./support.js');
+        const go = async (config: Config) => {
+          const { Queue } = await import('bullmq');
+          const { createRuntime } = await import('../runtime.js');
+          const { createRedis } = await import('../queue/connection.js');
+          const { QC_QUEUE } = await import('../queue/jobs.js');
+          const { batchDepsOf } = await import('../batches/deps.js');
+          const { formatEstimate } = await import('../batches/estimate.js');
+          const { runBatch } = await import('../batches/run.js');
+          const { parseDateOption } = await import('../db/selection.js');
+          const rt = createRuntime(config, { name: 'batch-run' });
+          const redis = opts.dryRun
+            ? undefined
+            : createRedis(config.REDIS_URL, 'producer', rt.logger);
+          const qcQueue = redis
+            ? new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX })
             : undefined;
-          const until = opts.until
-            ? await parseDateOption(rt.pool, opts.until, config.QC_TZ, 'until')
-            : undefined;
-          const report = await runBatch(batchDepsOf(rt, { qcQueue }), {
-            via: opts.via,
-            trigger: 'cli',
-            since,
-            until,
-            limit: opts.limit,
-            dryRun: Boolean(opts.dryRun),
-            wait: Boolean(opts.wait),
-            pollMs: config.QC_BATCH_POLL_INTERVAL,
+          try {
+            const since = opts.since
+              ? await parseDateOption(rt.pool, opts.since, config.QC_TZ, 'since')
+              : undefined;
+            const until = opts.until
+              ? await parseDateOption(rt.pool, opts.until, config.QC_TZ, 'until')
+              : undefined;
+            const report = await runBatch(batchDepsOf(rt, { qcQueue }), {
+              via: opts.via,
+              trigger: 'cli',
+              since,
+              until,
+              limit: opts.limit,
+              dryRun: Boolean(opts.dryRun),
+              wait: Boolean(opts.wait),
+              pollMs: config.QC_BATCH_POLL_INTERVAL,
+            });
+            if (report.estimate) console.log(formatEstimate(report.estimate, config.QC_MODEL));
+            else if (report.busy) {
+              console.log(
+                'another batch pass is running (the nightly job or another `batch run`); try again shortly',
+              );
+              process.exitCode = 75; // EX_TEMPFAIL
+            } else if (report.enqueued !== undefined) {
+              console.log(
+                `run #${report.run?.id}: ${report.enqueued} low-priority job(s) added to the qc queue`,
+              );
+            } else {
+              const { runRequestStates } = await import('../db/batches.js');
+              const states = report.run
+                ? await runRequestStates(rt.pool, report.run.id)
+                : undefined;
+              printRun(report, config, states);
+            }
+          } finally {
+            await qcQueue?.close();
+            await redis?.quit().catch(() => redis.disconnect());
+            await rt.pool.end();
+          }
+        };
+        // A dry run calls no model. Without --wait, a worker's poller collects later from the
+        // same API, which a simulator started for this command would no longer be.
+        if (opts.dryRun) await go(getConfig());
+        else
+          await withModelAccess(getConfig(), go, {
+            ...(opts.wait || opts.via === 'queue'
+              ? {}
+              : {
+                  refuse:
+                    'the batches would be collected later from the real API; set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL to a running simulator, or add --wait',
+                }),
           });
-          if (report.estimate) console.log(formatEstimate(report.estimate, config.QC_MODEL));
-          else if (report.busy) {
-            console.log(
-              'another batch pass is running (the nightly job or another `batch run`); try again shortly',
-            );
-            process.exitCode = 75; // EX_TEMPFAIL
-          } else if (report.enqueued !== undefined) {
-            console.log(
-              `run #${report.run?.id}: ${report.enqueued} low-priority job(s) added to the qc queue`,
-            );
-          } else printRun(report, config);
-        } finally {
-          await qcQueue?.close();
-          await redis?.quit().catch(() => redis.disconnect());
-          await rt.pool.end();
-        }
       },
     );
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { withModelAccess } from './support.js';
 
 /** `chief` and `chief run-once`: the chief of staff's loop, or one pass now. */
 
@@ -11,7 +12,10 @@ export function registerChiefCommands(program: Command, getConfig: () => Config)
     )
     .action(async () => {
       const { runChiefProcess } = await import('../../workers/chief-of-staff.js');
-      await runChiefProcess(getConfig());
+      await withModelAccess(getConfig(), (config) => runChiefProcess(config), {
+        refuse:
+          'the chief of staff would retry the real API and fail; set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL to a simulator (`ticket-qc simulator`), or run `ticket-qc dev`',
+      });
     });
   chief
     .command('run-once')
@@ -19,6 +23,9 @@ export function registerChiefCommands(program: Command, getConfig: () => Config)
     .action(async () => {
       const { runChiefOnce } = await import('../../workers/chief-of-staff.js');
       const { formatPass } = await import('./proposal-format.js');
-      console.log(formatPass(await runChiefOnce(getConfig())));
+      const r = await withModelAccess(getConfig(), (config) => runChiefOnce(config));
+      console.log(formatPass(r));
+      // Every model call failed and nothing was stored: that is not a quiet pass.
+      if ((r.errors?.length ?? 0) > 0 && r.proposals.length === 0) process.exitCode = 1;
     });
 }

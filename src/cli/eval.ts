@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int, withPool } from './support.js';
+import { nonNegativeInt as int, withModelAccess, withPool } from './support.js';
 
 /** `eval` and `eval runs`: grade a labeled set and compare runs. */
 export function registerEvalCommands(program: Command, getConfig: () => Config): void {
@@ -31,21 +31,38 @@ export function registerEvalCommands(program: Command, getConfig: () => Config):
       }) => {
         const { createRuntime } = await import('../runtime.js');
         const { runEval, formatReport } = await import('../eval/index.js');
-        const rt = createRuntime(getConfig(), { name: 'eval' });
-        try {
-          const report = await runEval(rt, {
-            dataset: opts.dataset,
-            model: opts.model,
-            contextVersion: opts.contextVersion,
-            limit: opts.limit,
-            concurrency: Math.max(1, opts.concurrency),
-          });
-          console.log(formatReport(report));
-        } finally {
-          await rt.pool.end();
-        }
+        await withModelAccess(getConfig(), async (config) => {
+          const rt = createRuntime(config, { name: 'eval' });
+          try {
+            const report = await runEval(rt, {
+              dataset: opts.dataset,
+              model: opts.model,
+              contextVersion: opts.contextVersion,
+              limit: opts.limit,
+              concurrency: Math.max(1, opts.concurrency),
+            });
+            console.log(formatReport(report));
+          } finally {
+            await rt.pool.end();
+          }
+        });
       },
     );
+  evalCmd
+    .command('compare <runA> <runB>')
+    .description(
+      'compare two runs over the same labeled set (two context versions or two models): per-ticket flips, McNemar exact test, paired bootstrap interval',
+    )
+    .action(async (a: string, b: string) => {
+      const { runWithItems, compareRuns, formatComparison } = await import('../eval/index.js');
+      await withPool(getConfig(), async (pool) => {
+        const A = await runWithItems(pool, int(a));
+        const B = await runWithItems(pool, int(b));
+        if (!A) throw new Error(`no evaluation run #${a} (see \`ticket-qc eval runs\`)`);
+        if (!B) throw new Error(`no evaluation run #${b} (see \`ticket-qc eval runs\`)`);
+        console.log(formatComparison(A.run, B.run, compareRuns(A.items, B.items)));
+      });
+    });
   evalCmd
     .command('runs')
     .description('stored evaluation runs, newest first, to compare models and context versions')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int } from './support.js';
+import { nonNegativeInt as int, withModelAccess } from './support.js';
 
 /**
  * The commands that run a process until SIGTERM (`serve`, `worker`, `simulator`)
@@ -14,10 +14,31 @@ export function registerProcessCommands(program: Command, getConfig: () => Confi
     )
     .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
     .option('--limit <n>', 'grade only the first n tickets', int)
+    .option(
+      '--keep',
+      'then leave the simulator, a worker and the API with the review pages running, with a printed login',
+    )
+    .action(async (opts: { file: string; limit?: number; keep?: boolean }) => {
+      const { runDemo } = await import('../../workers/demo.js');
+      process.exitCode = await runDemo(getConfig(), {
+        file: opts.file,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.keep ? { keep: true } : {}),
+      });
+    });
+
+  program
+    .command('dev')
+    .description(
+      'a local playground: the demo, then the simulator, a worker and the API with the review pages keep running (a login is printed); Ctrl-C stops',
+    )
+    .option('--file <path>', 'tickets to grade (JSONL)', 'examples/tickets.jsonl')
+    .option('--limit <n>', 'grade only the first n tickets', int)
     .action(async (opts: { file: string; limit?: number }) => {
       const { runDemo } = await import('../../workers/demo.js');
       process.exitCode = await runDemo(getConfig(), {
         file: opts.file,
+        keep: true,
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       });
     });
@@ -37,7 +58,10 @@ export function registerProcessCommands(program: Command, getConfig: () => Confi
     .description('run a QC worker on the qc queue until SIGTERM')
     .action(async () => {
       const { runWorkerProcess } = await import('../../workers/qc-worker.js');
-      await runWorkerProcess(getConfig());
+      await withModelAccess(getConfig(), (config) => runWorkerProcess(config), {
+        refuse:
+          'a worker would retry the real API and fail every job; set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL to a simulator (`ticket-qc simulator`), or run `ticket-qc dev`',
+      });
     });
 
   program

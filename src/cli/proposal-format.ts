@@ -1,6 +1,7 @@
 import type { Backtest, NotBacktested } from '../chief/backtest.js';
 import type { Evidence } from '../chief/evidence.js';
 import type { PassResult } from '../chief/pass.js';
+import { type Strength, strengthLines } from '../chief/strength.js';
 import { changedLines, colorDiff } from '../context/diff.js';
 import type { Proposal } from '../db/proposals.js';
 import { printable } from '../format/display.js';
@@ -11,7 +12,7 @@ export function formatProposalRow(p: Proposal): string {
   const lines = p.diff ? changedLines(p.diff) : { added: 0, removed: 0 };
   return [
     `#${p.id}`.padEnd(6),
-    p.status.padEnd(11),
+    p.status.padEnd(22),
     `${p.agent}/${p.category}`.padEnd(40),
     `context/${p.file} v${p.baseVersion}`.padEnd(34),
     `+${lines.added} -${lines.removed}`.padEnd(10),
@@ -44,15 +45,23 @@ export function formatProposal(p: Proposal, opts: { color: boolean }): string {
   const ev = p.evidence as unknown as Evidence;
   const out = [
     `Proposal #${p.id} — ${p.status}`,
-    `Failure: ${p.agent}/${p.category}: ${p.coveredEventIds.length} failures on ${p.ticketCount} tickets`,
+    `Failure: ${p.agent}/${p.category} on ${p.ticketCount} tickets (${p.coveredEventIds.length} failure events)`,
     `File: context/${p.file}, base version ${p.baseVersion}`,
     `Chief model: ${p.model ?? '-'}, cost $${Number(p.costUsd).toFixed(4)}, created ${p.createdAt.toISOString()}`,
   ];
   if (p.answer)
     out.push(
-      `Answer: ${p.answer === 'more_context' ? 'the agent needs more context' : 'its context needs a rewrite'}`,
+      `Answer: ${
+        p.answer === 'more_context'
+          ? 'the agent needs more context'
+          : p.answer === 'rewrite'
+            ? 'its context needs a rewrite'
+            : 'not a context problem (no change to the file would help)'
+      }`,
     );
-  if (p.refusalReason) out.push(`Refused: ${p.refusalReason}`);
+  if (p.refusalReason)
+    out.push(`${p.status === 'refused' ? 'Refused' : 'Not offered'}: ${p.refusalReason}`);
+  if (p.strength) out.push('', ...strengthLines(p.strength as unknown as Strength));
   if (p.decidedBy || p.decisionNote) {
     out.push(
       `Decision: ${p.status} by ${p.decidedBy ?? '-'} at ${p.decidedAt?.toISOString() ?? '-'}` +
@@ -84,13 +93,36 @@ export function formatProposal(p: Proposal, opts: { color: boolean }): string {
 
 export function formatPass(r: PassResult): string {
   if (r.skipped) return `skipped: ${r.skipped}`;
+  const offered = r.proposals.filter((p) => p.status === 'pending');
   const lines = [
-    `${r.candidates} repeated failure(s) found, ${r.proposals.length} proposal(s) made`,
+    `${r.candidates} repeated failure(s) found; ${offered.length} proposal(s) offered for review, ${r.proposals.length - offered.length} recorded without an offer`,
   ];
   for (const p of r.proposals) {
     lines.push(
-      `  #${p.id} ${p.status} ${p.agent}/${p.category} → context/${p.file}${p.reason ? ` (${p.reason})` : ''}`,
+      `  #${p.id} ${p.status} ${p.agent}/${p.category} → context/${p.file}${p.reason ? ` (${printable(p.reason, false)})` : ''}`,
     );
   }
+  for (const n of r.notices ?? []) {
+    lines.push(
+      `  system health #${n.id}: ${n.agent}/${n.category} on ${n.tickets} tickets is operational, not a context problem (no proposal)`,
+    );
+  }
+  if (r.unsettled?.length)
+    lines.push(
+      `  not proposed: ${r.unsettled.join(', ')} (only shadow disagreements nobody settled: Sonnet is not ground truth)`,
+    );
+  if (r.deferred)
+    lines.push(`  ${r.deferred} more pair(s) wait for the next pass (the per-pass limit)`);
+  for (const e of r.errors ?? []) lines.push(`  error: ${printable(e, false)}`);
+  if (offered.length)
+    lines.push(
+      `Review: \`ticket-qc proposals show ${offered[0]?.id}\` (or /review/proposals), then approve, reject or dismiss.`,
+    );
+  else if (r.proposals.length === 0 && !(r.notices ?? []).length && !(r.errors ?? []).length)
+    lines.push(
+      r.candidates === 0
+        ? `No (agent, category) failed on enough distinct tickets in the window: nothing to propose.`
+        : 'Nothing new to propose.',
+    );
   return lines.join('\n');
 }

@@ -11,18 +11,63 @@ import { nonNegativeInt as int, withPool } from './support.js';
 export function registerProposals(program: Command, getConfig: () => Config): void {
   const proposals = program
     .command('proposals')
-    .description('proposed context revisions: list, show, approve, reject, restore');
+    .description(
+      'proposed context revisions: list, show, approve, reject, dismiss, restore; system health notices',
+    );
   proposals
     .command('list')
     .description('proposals, newest first')
-    .option('--status <s>', 'pending | approved | rejected | refused | superseded')
+    .option(
+      '--status <s>',
+      'pending | approved | rejected | dismissed | refused | superseded | no_improvement | not_a_context_problem',
+    )
+    .option('--open', 'only proposals no lead has decided (pending first to act on)')
     .option('--limit <n>', 'at most n', int, 50)
-    .action(async (opts: { status?: ProposalStatus; limit: number }) => {
+    .action(async (opts: { status?: ProposalStatus; open?: boolean; limit: number }) => {
       const { listProposals } = await import('../db/proposals.js');
+      const { OPEN, PROPOSAL_STATES } = await import('../decisions/lifecycle.js');
       const { formatProposalRow } = await import('./proposal-format.js');
+      if (opts.status && !(PROPOSAL_STATES as readonly string[]).includes(opts.status))
+        throw new InvalidArgumentError(
+          `--status must be one of ${PROPOSAL_STATES.join(', ')} (got "${opts.status}")`,
+        );
       await withPool(getConfig(), async (pool) => {
-        const rows = await listProposals(pool, opts);
+        const rows = await listProposals(pool, {
+          limit: opts.limit,
+          ...(opts.status ? { status: opts.status } : opts.open ? { status: OPEN } : {}),
+        });
         console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
+      });
+    });
+  proposals
+    .command('health')
+    .description(
+      'system health: operational failures (invalid output, API faults, timeouts, budget stops) the chief sent to an operator instead of a proposal',
+    )
+    .option('--all', 'acknowledged notices too')
+    .option('--ack <id>', 'acknowledge notice <id>', int)
+    .option('--reviewer <name>', 'who acknowledges', process.env.USER ?? 'operator')
+    .action(async (opts: { all?: boolean; ack?: number; reviewer: string }) => {
+      const { acknowledgeNotice, listNotices } = await import('../db/notices.js');
+      await withPool(getConfig(), async (pool) => {
+        if (opts.ack !== undefined) {
+          const ok = await acknowledgeNotice(pool, opts.ack, opts.reviewer);
+          if (!ok) throw new InvalidArgumentError(`no open notice #${opts.ack}`);
+          console.log(`acknowledged notice #${opts.ack}`);
+          return;
+        }
+        const rows = await listNotices(pool, { open: !opts.all });
+        if (rows.length === 0) {
+          console.log('no operational notices: nothing for an operator to look at');
+          return;
+        }
+        for (const n of rows) {
+          console.log(
+            `#${n.id} ${n.agent}/${n.category}: ${n.failures} failures on ${n.tickets} tickets, ` +
+              `${n.firstAt.toISOString().slice(0, 16)} → ${n.lastAt.toISOString().slice(0, 16)}` +
+              (n.acknowledgedAt ? ` (acknowledged by ${n.acknowledgedBy})` : ''),
+          );
+        }
       });
     });
   proposals
@@ -51,15 +96,20 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
         const r = await approveProposal(pool, int(id), opts);
         console.log(
           `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
+            (r.rebased.length
+              ? `; still pending, rebased onto v${r.version.version}: ${r.rebased.map((x) => `#${x}`).join(', ')}`
+              : '') +
             (r.superseded.length
-              ? `; superseded ${r.superseded.map((x) => `#${x}`).join(', ')}`
+              ? `; closed (their change conflicts): ${r.superseded.map((x) => `#${x}`).join(', ')}`
               : ''),
         );
       });
     });
   proposals
     .command('reject <id>')
-    .description('reject; its failures stay covered, so the pair fires again only after N new ones')
+    .description(
+      'reject any open proposal; its tickets stay covered, so the pair fires again only after QC_CHIEF_THRESHOLD new tickets fail',
+    )
     .requiredOption('--reviewer <name>', 'who rejects')
     .option('--note <text>', 'why')
     .action(async (id: string, opts: { reviewer: string; note?: string }) => {
@@ -67,6 +117,20 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
       await withPool(getConfig(), async (pool) => {
         await rejectProposal(pool, int(id), opts);
         console.log(`rejected #${id}`);
+      });
+    });
+  proposals
+    .command('dismiss <id>')
+    .description(
+      'close any open proposal without judging its content (quiet like a rejection until new tickets fail)',
+    )
+    .requiredOption('--reviewer <name>', 'who dismisses')
+    .option('--note <text>', 'why')
+    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+      const { dismissProposal } = await import('../decisions/decisions.js');
+      await withPool(getConfig(), async (pool) => {
+        await dismissProposal(pool, int(id), opts);
+        console.log(`dismissed #${id}`);
       });
     });
   proposals

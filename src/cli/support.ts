@@ -56,3 +56,36 @@ export const reviewerOption = () =>
   new Option('--reviewer <name>', 'who acts (recorded in the audit log)').default(
     userInfo().username,
   );
+
+/**
+ * Commands that call a model behave like the demo without a key (issue 11):
+ * no ANTHROPIC_API_KEY and no ANTHROPIC_BASE_URL → a local simulator is
+ * started for the command and the first line says so; no key but a base URL
+ * → that URL is used and the first line says so. `refuse` (long-running
+ * processes) refuses instead of starting one.
+ */
+export async function withModelAccess<T>(
+  config: Config,
+  fn: (config: Config) => Promise<T>,
+  opts: { refuse?: string; out?: (line: string) => void } = {},
+): Promise<T> {
+  const out = opts.out ?? ((l: string) => console.log(l));
+  if (config.ANTHROPIC_API_KEY) return fn(config);
+  if (config.ANTHROPIC_BASE_URL) {
+    out(
+      `No ANTHROPIC_API_KEY set: calling the API at ANTHROPIC_BASE_URL (${config.ANTHROPIC_BASE_URL}), e.g. a local simulator.`,
+    );
+    return fn(config);
+  }
+  if (opts.refuse) throw new Error(`no ANTHROPIC_API_KEY set: ${opts.refuse}`);
+  const { startSimulator } = await import('@ticket-qc/anthropic-simulator');
+  const sim = await startSimulator({ seed: 7 });
+  out(
+    `No ANTHROPIC_API_KEY set: using the local Anthropic API simulator at ${sim.url} (offline and deterministic; its answers come from rules over context/, not a real model).`,
+  );
+  try {
+    return await fn({ ...config, ANTHROPIC_BASE_URL: sim.url });
+  } finally {
+    await sim.close();
+  }
+}

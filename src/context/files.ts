@@ -19,8 +19,27 @@ export const QC_FAILURE_KINDS = [
   'low_confidence',
   'shadow_disagreement',
   'override',
+  'invalid_output',
+  'api_error',
+  'timeout',
+  'budget_stop',
 ] as const;
 export type QcFailureKind = (typeof QC_FAILURE_KINDS)[number];
+
+/**
+ * Failures of the machinery, not of the context: a malformed answer (repaired
+ * or not), an API fault, a timeout, a budget stop. No prompt revision fixes
+ * them; they go to an operator notice, never to a proposal (issue 11).
+ */
+export const OPERATIONAL_KINDS: readonly QcFailureKind[] = [
+  'schema_invalid',
+  'invalid_output',
+  'api_error',
+  'timeout',
+  'budget_stop',
+];
+export const isOperational = (category: string): boolean =>
+  (OPERATIONAL_KINDS as readonly string[]).includes(category);
 
 export function agentOfFile(file: string): string | undefined {
   const m = /^agents\/([a-z0-9-]+)\.md$/.exec(file);

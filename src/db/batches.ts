@@ -294,3 +294,16 @@ export async function customIdsOf(db: Queryable, chunkId: number): Promise<Set<s
   );
   return new Set(r.rows.map((row) => row.custom_id));
 }
+
+/** A run's requests by state, whoever settled them (this process, a worker's poller, the nightly job). */
+export async function runRequestStates(
+  db: Queryable,
+  runId: number,
+): Promise<Record<string, number>> {
+  const r = await db.query<{ state: string; n: number }>(
+    `SELECT q.state, count(*)::int AS n FROM batch_requests q
+     JOIN batch_chunks c ON c.id = q.chunk_id WHERE c.run_id = $1 GROUP BY q.state`,
+    [runId],
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
+}

@@ -12,6 +12,7 @@ export interface EvalItemRecord {
   score?: number;
   model?: string;
   criteria: Record<string, string>;
+  escalations?: string[];
   costUsd: number;
   latencyMs: number;
   error?: string;
@@ -26,6 +27,8 @@ export interface EvalSummaryRecord {
   criteriaKappa: number | null;
   perCriterion: unknown;
   confusion: unknown;
+  byRule?: unknown;
+  autoFail?: unknown;
   costUsd: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
@@ -53,8 +56,10 @@ export async function saveRun(
     const r = await db.query<{ id: number }>(
       `INSERT INTO eval_runs (started_at, finished_at, dataset, dataset_sha256, model, strong_model,
          context_version, file_versions, items, errors, accuracy, kappa, criteria_kappa,
-         per_criterion, confusion, cost_usd, latency_p50_ms, latency_p95_ms, tier_ups)
-       VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         per_criterion, confusion, cost_usd, latency_p50_ms, latency_p95_ms, tier_ups, by_rule,
+         auto_fail)
+       VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+               $19, $20)
        RETURNING id`,
       [
         run.startedAt,
@@ -75,6 +80,8 @@ export async function saveRun(
         s.latencyP50Ms,
         s.latencyP95Ms,
         s.tierUps,
+        JSON.stringify(s.byRule ?? {}),
+        JSON.stringify(s.autoFail ?? {}),
       ],
     );
     const id = r.rows[0]?.id;
@@ -83,7 +90,7 @@ export async function saveRun(
       const chunk = run.items.slice(i, i + 500);
       const values: unknown[] = [];
       const rows = chunk.map((it, k) => {
-        const b = k * 11;
+        const b = k * 12;
         values.push(
           id,
           it.line,
@@ -96,12 +103,13 @@ export async function saveRun(
           it.costUsd.toFixed(8),
           it.latencyMs,
           it.error ?? null,
+          JSON.stringify(it.escalations ?? []),
         );
-        return `(${Array.from({ length: 11 }, (_, j) => `$${b + j + 1}`).join(', ')})`;
+        return `(${Array.from({ length: 12 }, (_, j) => `$${b + j + 1}`).join(', ')})`;
       });
       await db.query(
         `INSERT INTO eval_items (run_id, line, external_id, gold_outcome, outcome, score, model,
-           criteria, cost_usd, latency_ms, error) VALUES ${rows.join(', ')}`,
+           criteria, cost_usd, latency_ms, error, escalations) VALUES ${rows.join(', ')}`,
         values,
       );
     }
@@ -141,4 +149,50 @@ export async function listRuns(
     [opts.model ?? null, opts.limit ?? 20],
   );
   return r.rows;
+}
+
+export interface RunHead {
+  id: number;
+  dataset: string;
+  datasetSha256: string;
+  model: string;
+  contextVersion: string;
+  accuracy: string | null;
+  byRule: Record<string, unknown>;
+}
+
+/** One run and its items, for `eval compare`. */
+export async function runWithItems(
+  pool: Pool,
+  id: number,
+): Promise<
+  | {
+      run: RunHead;
+      items: {
+        externalId: string;
+        goldOutcome: string;
+        outcome: string | null;
+        escalations: string[];
+      }[];
+    }
+  | undefined
+> {
+  const r = await pool.query<RunHead>(
+    `SELECT id, dataset, dataset_sha256 AS "datasetSha256", model, context_version AS "contextVersion",
+       accuracy, by_rule AS "byRule" FROM eval_runs WHERE id = $1`,
+    [id],
+  );
+  const run = r.rows[0];
+  if (!run) return undefined;
+  const items = await pool.query<{
+    externalId: string;
+    goldOutcome: string;
+    outcome: string | null;
+    escalations: string[];
+  }>(
+    `SELECT external_id AS "externalId", gold_outcome AS "goldOutcome", outcome, escalations
+     FROM eval_items WHERE run_id = $1 ORDER BY line`,
+    [id],
+  );
+  return { run, items: items.rows };
 }

@@ -3,7 +3,8 @@ import type { Queryable } from './pool.js';
 
 /**
  * Scorecards per technician (the ticket's assignee), from the latest result
- * of each ticket version graded in the range: what a team lead coaches from.
+ * of each ticket graded in the range — once per ticket, however many
+ * versions or regrades it has: what a team lead coaches from.
  * A technician is the stable person key (`tickets.assignee_key`: source id,
  * else e-mail), not the display string: a renamed technician stays one card,
  * two namesakes stay two, and one known only by id is not "(unassigned)".
@@ -26,14 +27,18 @@ export interface Scorecard {
 }
 
 export async function scorecards(db: Queryable, r: Range): Promise<Scorecard[]> {
+  // One row per ticket (source, external id): its latest result in the range,
+  // whatever the number of versions or regrades under new context versions.
   const base = `WITH graded AS (
-      SELECT coalesce(t.assignee_key, CASE WHEN t.assignee IS NOT NULL AND t.assignee <> 'unknown'
+      SELECT DISTINCT ON (t.source, t.external_id)
+             coalesce(t.assignee_key, CASE WHEN t.assignee IS NOT NULL AND t.assignee <> 'unknown'
                                            THEN t.source || ':name:' || t.assignee END,
                       '(unassigned)') AS key,
              nullif(t.assignee, 'unknown') AS name, t.id AS ticket_id,
              q.outcome, q.score, q.verdict, q.graded_at
       FROM qc_results q JOIN tickets t ON t.id = q.ticket_id
-      WHERE q.graded_at >= $1 AND q.graded_at < $2)`;
+      WHERE q.graded_at >= $1 AND q.graded_at < $2
+      ORDER BY t.source, t.external_id, q.graded_at DESC, q.id DESC)`;
   const totals = await db.query<Omit<Scorecard, 'missed' | 'weeks'>>(
     `${base} SELECT key,
         CASE WHEN key = '(unassigned)' THEN key

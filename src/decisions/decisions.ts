@@ -1,4 +1,4 @@
-import { applyDiff } from '../context/diff.js';
+import { applyDiff, unifiedDiff } from '../context/diff.js';
 import { activateNewVersion, type ContextFile } from '../context/store.js';
 import { audit } from '../db/audit.js';
 import {
@@ -14,10 +14,14 @@ import { type Pool, withTransaction } from '../db/pool.js';
 import {
   getProposal,
   markApproved,
-  markRejected,
+  markClosed,
+  markSuperseded,
   type Proposal,
+  pendingOfFile,
+  rebaseProposal,
   supersedePending,
 } from '../db/proposals.js';
+import { type ProposalState, refusal } from './lifecycle.js';
 
 /**
  * Team-lead decisions on proposals and context versions, shared by the CLI
@@ -26,10 +30,11 @@ import {
  *
  * - approve: the proposed file becomes a new active version (workers pick it
  *   up on their next job, and the prompt-cache prefix changes with it);
- *   other pending proposals for the same file are superseded, since their
- *   diffs were computed against the old text.
- * - reject: the proposal keeps covering its failures, so the same pair fires
- *   again only after N new failures.
+ *   every other pending proposal for the same file is re-checked against the
+ *   new text: one whose change still applies cleanly is rebased onto it and
+ *   stays pending, the others are closed as superseded with the reason.
+ * - reject / dismiss: any open proposal (lifecycle.ts); it keeps covering
+ *   its tickets, so the same pair fires again only after N new tickets fail.
  * - restore: any earlier version of a file becomes the active one again
  *   (the same row, re-activated; who and when are recorded).
  */
@@ -75,23 +80,62 @@ function requireReviewer(d: Decider): void {
   if (!d.reviewer.trim()) throw new DecisionError('a reviewer name is required', 'bad_request');
 }
 
-async function lockPending(db: Parameters<typeof getProposal>[0], id: number): Promise<Proposal> {
+async function lockFor(
+  db: Parameters<typeof getProposal>[0],
+  id: number,
+  to: ProposalState,
+): Promise<Proposal> {
   const p = await getProposal(db, id, { forUpdate: true });
   if (!p) throw new DecisionError(`no proposal #${id}`, 'not_found');
-  if (p.status !== 'pending') {
-    throw new DecisionError(`proposal #${id} is ${p.status}, not pending`, 'not_pending');
-  }
+  const why = refusal('lead', id, p.status, to);
+  if (why) throw new DecisionError(why, 'not_pending');
   return p;
+}
+
+/**
+ * Re-checks the file's other pending proposals against the version just
+ * activated: a change that still applies is rebased (stays pending, same
+ * backtest, noted), one that does not is closed as superseded with why.
+ */
+async function recheckSiblings(
+  db: Parameters<typeof getProposal>[0],
+  approved: Proposal,
+  version: ContextFile,
+): Promise<{ rebased: number[]; superseded: number[] }> {
+  const out = { rebased: [] as number[], superseded: [] as number[] };
+  for (const s of await pendingOfFile(db, approved.file, approved.id)) {
+    const applied = s.diff ? applyDiff(version.content, s.diff) : false;
+    if (applied !== false && applied !== version.content) {
+      await rebaseProposal(db, s.id, {
+        baseVersion: version.version,
+        baseSha256: version.sha256,
+        proposedContent: applied,
+        diff: unifiedDiff(s.file, version.content, applied),
+        note: `rebased onto v${version.version} after proposal #${approved.id} was approved; its backtest ran on v${s.baseVersion}`,
+      });
+      out.rebased.push(s.id);
+    } else {
+      await markSuperseded(
+        db,
+        s.id,
+        applied === version.content
+          ? `closed: proposal #${approved.id} (v${version.version}) already makes this change`
+          : `closed: its diff conflicts with v${version.version} from proposal #${approved.id}; the pair fires again only if new tickets fail under v${version.version}`,
+      );
+      out.superseded.push(s.id);
+    }
+  }
+  return out;
 }
 
 export async function approveProposal(
   pool: Pool,
   id: number,
   d: Decider,
-): Promise<{ proposal: Proposal; version: ContextFile; superseded: number[] }> {
+): Promise<{ proposal: Proposal; version: ContextFile; superseded: number[]; rebased: number[] }> {
   requireReviewer(d);
   return withTransaction(pool, async (db) => {
-    const p = await lockPending(db, id);
+    const p = await lockFor(db, id, 'approved');
     const current = await activeVersionForUpdate(db, p.file);
     if (!current || current.version !== p.baseVersion || !p.proposedContent || !p.diff) {
       throw new DecisionError(
@@ -116,13 +160,8 @@ export async function approveProposal(
       note: d.note ?? null,
       createdVersion: version.version,
     });
-    const superseded = await supersedePending(
-      db,
-      p.file,
-      `superseded by proposal #${id} (v${version.version})`,
-      id,
-    );
-    await decisionEvent(db, 'approved', p, d, { version: version.version });
+    const { superseded, rebased } = await recheckSiblings(db, p, version);
+    await decisionEvent(db, 'approved', p, d, { version: version.version, superseded, rebased });
     await auditOf(db, d, 'proposal.approve', `proposal:${id}`, {
       file: p.file,
       version: version.version,
@@ -131,18 +170,43 @@ export async function approveProposal(
       proposal: { ...p, status: 'approved' },
       version,
       superseded,
+      rebased,
     };
   });
 }
 
-export async function rejectProposal(pool: Pool, id: number, d: Decider): Promise<Proposal> {
+/** Rejects any open proposal (pending, or closed by the system without a lead's word). */
+export function rejectProposal(pool: Pool, id: number, d: Decider): Promise<Proposal> {
+  return closeProposal(pool, id, 'rejected', d);
+}
+
+/** Dismisses any open proposal: closed, no verdict on its content; quiet like a rejection. */
+export function dismissProposal(pool: Pool, id: number, d: Decider): Promise<Proposal> {
+  return closeProposal(pool, id, 'dismissed', d);
+}
+
+async function closeProposal(
+  pool: Pool,
+  id: number,
+  status: 'rejected' | 'dismissed',
+  d: Decider,
+): Promise<Proposal> {
   requireReviewer(d);
   return withTransaction(pool, async (db) => {
-    const p = await lockPending(db, id);
-    await markRejected(db, id, { reviewer: d.reviewer, note: d.note ?? null });
-    await decisionEvent(db, 'rejected', p, d, {});
-    await auditOf(db, d, 'proposal.reject', `proposal:${id}`, { file: p.file });
-    return { ...p, status: 'rejected' };
+    const p = await lockFor(db, id, status);
+    await markClosed(db, id, { status, reviewer: d.reviewer, note: d.note ?? null });
+    await decisionEvent(db, status, p, d, { was: p.status });
+    await auditOf(
+      db,
+      d,
+      status === 'rejected' ? 'proposal.reject' : 'proposal.dismiss',
+      `proposal:${id}`,
+      {
+        file: p.file,
+        was: p.status,
+      },
+    );
+    return { ...p, status };
   });
 }
 
@@ -190,7 +254,7 @@ export async function restoreVersion(
 
 async function decisionEvent(
   db: Parameters<typeof insertEvents>[0],
-  decision: 'approved' | 'rejected',
+  decision: 'approved' | 'rejected' | 'dismissed',
   p: Proposal,
   d: Decider,
   extra: Record<string, unknown>,

@@ -14,7 +14,7 @@ import { type QcContext, qcContextOf } from '../qc/context.js';
  *   files swapped, to try a version before (or after) approving it.
  */
 
-class ContextVersionError extends Error {
+export class ContextVersionError extends Error {
   override name = 'ContextVersionError';
 }
 

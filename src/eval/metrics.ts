@@ -1,6 +1,7 @@
 import { OUTCOMES, RESULTS } from '../context/verdict.js';
 import type { Gold } from '../import/jsonl.js';
 import { type Confusion, confusionOf, kappaOf, percentile } from './kappa.js';
+import { type AutoFailScore, autoFailOf, type RuleScore, rulesOf } from './rules.js';
 
 /**
  * The numbers an evaluation reports. Accuracy counts a ticket the model
@@ -17,6 +18,8 @@ export interface EvalItem {
   score?: number;
   model?: string;
   criteria: Record<string, string>;
+  /** Escalation rules the grader raised. */
+  escalations?: string[];
   costUsd: number;
   latencyMs: number;
   tierUp: boolean;
@@ -39,6 +42,10 @@ export interface EvalSummary {
   criteriaKappa: number | null;
   perCriterion: Record<string, CriterionAgreement>;
   confusion: Confusion;
+  /** Escalation recall and precision per rule. */
+  byRule: Record<string, RuleScore>;
+  /** Auto-fail precision (and recall) per auto-fail criterion. */
+  autoFail: Record<string, AutoFailScore>;
   costUsd: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
@@ -47,7 +54,12 @@ export interface EvalSummary {
 
 const round4 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1e4) / 1e4);
 
-export function summarize(items: readonly EvalItem[], criteria: readonly string[]): EvalSummary {
+export function summarize(
+  items: readonly EvalItem[],
+  criteria: readonly string[],
+  autoFailCriteria: readonly string[] = [],
+  rules: readonly string[] = [],
+): EvalSummary {
   const graded = items.filter((i) => i.outcome !== undefined);
   const outcomePairs = graded.map((i) => [i.gold.outcome, i.outcome as string] as const);
   const correct = outcomePairs.filter(([g, p]) => g === p).length;
@@ -81,6 +93,8 @@ export function summarize(items: readonly EvalItem[], criteria: readonly string[
     criteriaKappa: round4(kappaOf(pooled, RESULTS)),
     perCriterion,
     confusion: confusionOf(outcomePairs, OUTCOMES),
+    byRule: rulesOf(items, rules),
+    autoFail: autoFailOf(graded, autoFailCriteria),
     costUsd: items.reduce((s, i) => s + i.costUsd, 0),
     latencyP50Ms: percentile(latencies, 50) ?? null,
     latencyP95Ms: percentile(latencies, 95) ?? null,

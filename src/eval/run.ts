@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
 import { saveRun } from '../db/eval-runs.js';
-import { llmCallEvent } from '../db/events.js';
+import { insertEvents, llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
@@ -47,6 +47,10 @@ export interface EvalReport extends EvalSummary {
   invalid: number;
 }
 
+export class EvalFailedError extends Error {
+  override name = 'EvalFailedError';
+}
+
 export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
   // Fail before any call: an unpriced model's calls would succeed and then not be costable.
   if (opts.model) deps.llm.prices.get(opts.model);
@@ -85,6 +89,7 @@ export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalRe
         score: out.verdict.score,
         model: out.model,
         criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
+        escalations: [...new Set(out.verdict.escalations.map((e) => e.rule))],
         costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
         latencyMs: Math.round(performance.now() - t0),
         tierUp: out.tier === 'strong',
@@ -114,9 +119,23 @@ export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalRe
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
 
+  if (items.every((i) => i.error !== undefined)) {
+    // Nothing was graded: a run with accuracy 0.000 would look like a result.
+    // What was paid for is still recorded; the run is not.
+    if (calls.length > 0)
+      await insertEvents(
+        deps.pool,
+        calls.map((c) => llmCallEvent(QC_AGENT, c, { contextVersion: ctx.version })),
+      );
+    throw new EvalFailedError(
+      `every one of the ${items.length} tickets failed to grade, so no run was stored; the first error: ${items[0]?.error ?? 'unknown'}`,
+    );
+  }
   const summary = summarize(
     items,
     ctx.vocab.criteria.map((c) => c.id),
+    ctx.vocab.criteria.filter((c) => c.autoFail).map((c) => c.id),
+    ctx.vocab.rules.map((r) => r.id),
   );
   const meta = {
     dataset: opts.dataset,

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import {
   type EscalationNotice,
   escalationText,
+  type OperationalNotice,
+  operationalText,
   type ProposalNotice,
   proposalText,
 } from './messages.js';
@@ -12,14 +14,16 @@ import { webhookSender } from './webhook.js';
  * and new proposals. Without a URL every method is a no-op. Never throws.
  */
 
-export type { EscalationNotice, ProposalNotice } from './messages.js';
-
-export type { WebhookMessage } from './webhook.js';
+export type { EscalationNotice, OperationalNotice, ProposalNotice } from './messages.js';
+export { escalationText, operationalText, proposalText } from './messages.js';
+export { type WebhookMessage, webhookSender } from './webhook.js';
 
 export interface Notifier {
   readonly enabled: boolean;
   escalations(e: EscalationNotice): Promise<boolean>;
   proposal(p: ProposalNotice): Promise<boolean>;
+  /** Optional so hand-made notifiers in tests stay valid. */
+  operational?(n: OperationalNotice): Promise<boolean>;
 }
 
 export function createNotifier(opts: {
@@ -34,6 +38,7 @@ export function createNotifier(opts: {
     escalations: (e) =>
       e.escalations.length === 0 ? Promise.resolve(false) : send({ text: escalationText(e) }),
     proposal: (p) => send({ text: proposalText(p) }),
+    operational: (n) => send({ text: operationalText(n) }),
   };
 }
 

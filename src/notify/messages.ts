@@ -21,6 +21,17 @@ export interface ProposalNotice {
   failures: number;
   answer?: string | undefined;
   backtest?: { fixed: number; unchanged: number; regressed: number } | undefined;
+  /** The chief's plain-language "why this is likely real". */
+  why?: string | undefined;
+}
+
+/** Operational failures that repeated: for whoever runs the fleet, not a context review. */
+export interface OperationalNotice {
+  id: number;
+  agent: string;
+  category: string;
+  tickets: number;
+  failures: number;
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -67,6 +78,15 @@ export function proposalText(p: ProposalNotice): string {
         ? ` (${p.answer === 'more_context' ? 'needs more context' : 'needs a rewrite'}).`
         : '.'),
     bt,
+    ...(p.why ? [`Why: ${inert(clip(p.why, 400))}`] : []),
     `Review with \`ticket-qc proposals show ${p.id}\`, then \`approve\` or \`reject\`.`,
+  ].join('\n');
+}
+
+export function operationalText(n: OperationalNotice): string {
+  return [
+    `:wrench: System health #${n.id}: ${n.failures} ${code(`${n.agent}/${n.category}`)} failures on ${n.tickets} tickets.`,
+    'This is operational (the model API, malformed answers, timeouts or the budget), not a context problem: no proposal was made.',
+    'Check `ticket-qc failed`, `ticket-qc costs` and the System health section of /review/proposals.',
   ].join('\n');
 }

@@ -5,6 +5,7 @@ import { insertEvents, llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { StoredTicket } from '../db/tickets.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
+import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import { type Notifier, notifyEscalations } from '../notify/index.js';
 import type { QcContext } from './context.js';
@@ -79,6 +80,24 @@ export async function gradeAndSave(
         'could not record the model calls of a failed grade',
       ),
     );
+    // An operational failure (issue 11): the chief sends repeats of it to an
+    // operator notice, never to a context proposal.
+    const category = operationalCategory(err);
+    if (category) {
+      await insertEvents(deps.pool, [
+        {
+          agent: QC_AGENT,
+          kind: 'failure',
+          category,
+          ticketId: stored.id,
+          contextVersion: ctx.version,
+          jobId: opts.jobId ?? null,
+          details: { kind: category, note: toError(err).message.slice(0, 300) },
+        },
+      ]).catch((e: unknown) =>
+        deps.logger.error({ err: toError(e).message }, 'could not record an operational failure'),
+      );
+    }
     throw err;
   }
   const latencyMs = Math.round(performance.now() - started);
@@ -98,6 +117,18 @@ export async function gradeAndSave(
     });
   }
   return { outcome, saved, latencyMs };
+}
+
+/** The operational failure kind of a grading error; undefined for a cancellation. */
+export function operationalCategory(
+  err: unknown,
+): 'invalid_output' | 'timeout' | 'api_error' | undefined {
+  if (err instanceof InvalidOutputError) return 'invalid_output';
+  const e = toError(err);
+  if (e.name === 'AbortError' || /aborted|cancel/i.test(e.message)) return undefined;
+  if (/timed? ?out|timeout/i.test(`${e.name} ${e.message}`)) return 'timeout';
+  if (err instanceof LlmError) return 'api_error';
+  return undefined;
 }
 
 /** llm_call events for calls that produced no stored result. */

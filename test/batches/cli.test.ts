@@ -83,6 +83,10 @@ describe('ticket-qc batch import|run|status', () => {
     expect(out).toMatch(
       /run #1: 15 ticket\(s\) mapped into message batches\nthis pass: 1 batch\(es\) submitted/,
     );
+    // Read from the run's requests, whoever collected them (issue 11, point 10).
+    expect(out).toMatch(
+      /run #1 so far: 15 ticket\(s\) graded, 0 sent to the realtime queue, 0 failed, 0 still in batches/,
+    );
     const text = await cli(h, 'batch', 'status');
     expect(text).toMatch(
       /#1 .* batches\/cli finished: 15 selected; batches: collected 1; requests: graded 15/,

@@ -44,7 +44,7 @@ describe('chief and review commands', () => {
       tickets.map((t) => ({ ticketId: t })),
     );
     expect(await cli('chief', 'run-once')).toMatch(
-      /1 repeated failure\(s\) found, 1 proposal\(s\) made\n {2}#1 pending triage\/insufficient_detail → context\/agents\/triage\.md/,
+      /1 repeated failure\(s\) found; 1 proposal\(s\) offered for review, 0 recorded without an offer\n {2}#1 pending triage\/insufficient_detail → context\/agents\/triage\.md/,
     );
     expect(await cli('proposals', 'list')).toMatch(/#1\s+pending\s+triage\/insufficient_detail/);
     const shown = await cli('proposals', 'show', '1');

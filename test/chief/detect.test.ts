@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectRepeats, vocabularyPairs } from '../../src/chief/detect.js';
+import { detectOperational, detectRepeats, vocabularyPairs } from '../../src/chief/detect.js';
 import { ContextStore } from '../../src/context/store.js';
 import type { Vocabulary } from '../../src/context/vocab.js';
 import { DETECT_SQL, detectParams } from '../../src/db/failures.js';
+import { COVERING } from '../../src/decisions/lifecycle.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { storeExamples } from '../helpers/pipeline.js';
 import { DAY, seedFailures } from './helpers.js';
@@ -79,7 +80,7 @@ describe('detection', () => {
     expect(await detectRepeats(db.pool, vocab, opts)).toEqual([]);
   });
 
-  it('a pending or decided proposal covers failures up to its watermark; refused covers nothing', async () => {
+  it('every proposal but a refused one covers failures up to its watermark', async () => {
     await fresh();
     await seedFailures(
       db,
@@ -89,8 +90,11 @@ describe('detection', () => {
       ['pending', false],
       ['rejected', false],
       ['approved', false],
+      ['dismissed', false],
+      ['no_improvement', false],
+      ['not_a_context_problem', false],
+      ['superseded', false],
       ['refused', true],
-      ['superseded', true],
     ] as const) {
       await db.pool.query('TRUNCATE prompt_proposals');
       await db.pool.query(
@@ -100,6 +104,75 @@ describe('detection', () => {
       );
       expect((await detectRepeats(db.pool, vocab, opts)).length, status).toBe(fires ? 1 : 0);
     }
+  });
+});
+
+describe('covered tickets', () => {
+  const keysOf = async (ids: number[]) =>
+    (
+      await db.pool.query<{ k: string }>(
+        `SELECT source || ' ' || external_id AS k FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        [ids],
+      )
+    ).rows.map((r) => r.k);
+
+  it('a rejection stays quiet through a regrade of its tickets; 3 new tickets fire it again', async () => {
+    await fresh();
+    const seen = tickets.slice(0, 3);
+    await db.pool.query(
+      `INSERT INTO prompt_proposals (agent, category, file, base_version, status, covered_until,
+         covered_tickets)
+       VALUES ('triage', 'insufficient_detail', 'agents/triage.md', 1, 'rejected', $1, $2)`,
+      [ago(3), await keysOf(seen)],
+    );
+    // The regrade: the same three tickets fail again, after the rejection's watermark.
+    await seedFailures(
+      db,
+      seen.map((t) => ({ ticketId: t, at: ago(1) })),
+    );
+    expect(await detectRepeats(db.pool, vocab, opts)).toEqual([]);
+    // Two new tickets: still below the threshold of new ones.
+    await seedFailures(
+      db,
+      tickets.slice(3, 5).map((t) => ({ ticketId: t, at: ago(1) })),
+    );
+    expect(await detectRepeats(db.pool, vocab, opts)).toEqual([]);
+    await seedFailures(db, [{ ticketId: tickets[5] as number, at: ago(0.5) }]);
+    const found = await detectRepeats(db.pool, vocab, opts);
+    expect(found.map((x) => [x.category, x.tickets])).toEqual([['insufficient_detail', 3]]);
+  });
+
+  it('a rejection of another file does not cover the pair', async () => {
+    await fresh();
+    const seen = tickets.slice(0, 3);
+    await db.pool.query(
+      `INSERT INTO prompt_proposals (agent, category, file, base_version, status, covered_until,
+         covered_tickets)
+       VALUES ('triage', 'insufficient_detail', 'agents/other.md', 1, 'rejected', $1, $2)`,
+      [ago(3), await keysOf(seen)],
+    );
+    await seedFailures(
+      db,
+      seen.map((t) => ({ ticketId: t, at: ago(1) })),
+    );
+    expect((await detectRepeats(db.pool, vocab, opts)).length).toBe(1);
+  });
+
+  it('operational categories never become candidates for a proposal', async () => {
+    await fresh();
+    await seedFailures(
+      db,
+      tickets.slice(0, 4).map((t) => ({
+        ticketId: t,
+        agent: 'qc-worker',
+        category: 'schema_invalid',
+        at: ago(1),
+        details: { kind: 'schema_invalid', issues: ['criteria: required'] },
+      })),
+    );
+    expect(await detectRepeats(db.pool, vocab, opts)).toEqual([]);
+    const ops = await detectOperational(db.pool, vocab, opts);
+    expect(ops.map((x) => [x.category, x.tickets])).toEqual([['schema_invalid', 4]]);
   });
 });
 
@@ -136,7 +209,7 @@ describe('the detection query plan', () => {
     await db.pool.query('ANALYZE agent_events');
     const plan = await db.pool.query<{ 'QUERY PLAN': unknown }>(
       `EXPLAIN (FORMAT JSON) ${DETECT_SQL}`,
-      detectParams(vocabularyPairs(vocab), opts),
+      detectParams(vocabularyPairs(vocab), { ...opts, covering: COVERING }),
     );
     const scans = nodesOn(plan.rows[0]?.['QUERY PLAN'], 'agent_events');
     expect(scans.length).toBeGreaterThan(0);

@@ -19,6 +19,8 @@ const proposal: Proposal = {
   status: 'pending',
   refusalReason: null,
   coveredEventIds: [1, 2, 3],
+  coveredTickets: ['test A-1', 'test A-2', 'test A-3'],
+  strength: null,
   coveredUntil: null,
   ticketCount: 3,
   evidence: {},

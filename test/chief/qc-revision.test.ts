@@ -177,7 +177,13 @@ describe('a QC context revision', () => {
         ticketId: t,
         agent: 'qc-worker',
         category: 'follow_up',
-        details: { kind: 'shadow_disagreement', base: 'met', strong: 'partial' },
+        details: {
+          kind: 'override',
+          criterion: 'follow_up',
+          from: 'met',
+          to: 'partial',
+          reviewer: 'dana',
+        },
       })),
     );
     const pass = await runChiefPass(deps);

@@ -7,6 +7,7 @@ import { rejectProposal } from '../../src/decisions/decisions.js';
 import { readJsonl } from '../../src/import/jsonl.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { dockTicket } from './fixtures.js';
 import { chiefHarness, proposalRows, seedFailures } from './helpers.js';
 
 /**
@@ -114,7 +115,7 @@ describe('the thin-triage week', () => {
     expect((await proposalRows(db)).length).toBe(before);
   });
 
-  it('rejection → no new proposal until 3 new failures on distinct tickets', async () => {
+  it('rejection → a regrade of its tickets stays quiet; 3 new tickets fire the pair again', async () => {
     const [proposal] = (await proposalRows(db)).filter((x) => x.agent === 'triage');
     await rejectProposal(db.pool, proposal?.id ?? 0, { reviewer: 'dana', note: 'too generic' });
     const { deps } = chiefHarness(db, sim.url);
@@ -124,10 +125,24 @@ describe('the thin-triage week', () => {
       ).length;
     await runChiefPass(deps);
     expect(await count()).toBe(1);
-    await seedFailures(db, [{ ticketId: ids[0] as number }, { ticketId: ids[1] as number }]);
+    // A regrade: the tickets the rejection saw fail again. Nothing new to a lead.
+    const seen = await db.pool.query<{ id: number }>(
+      `SELECT DISTINCT ticket_id AS id FROM agent_events
+       WHERE kind = 'failure' AND agent = 'triage' AND category = 'insufficient_detail'`,
+    );
+    expect(seen.rowCount).toBeGreaterThanOrEqual(3);
+    await seedFailures(
+      db,
+      seen.rows.map((r) => ({ ticketId: r.id })),
+    );
     await runChiefPass(deps);
     expect(await count()).toBe(1);
-    await seedFailures(db, [{ ticketId: ids[2] as number }]);
+    const fresh: number[] = [];
+    for (let i = 101; i <= 103; i++) fresh.push((await upsertTicket(db.pool, dockTicket(i))).id);
+    await seedFailures(db, [{ ticketId: fresh[0] as number }, { ticketId: fresh[1] as number }]);
+    await runChiefPass(deps);
+    expect(await count()).toBe(1);
+    await seedFailures(db, [{ ticketId: fresh[2] as number }]);
     await runChiefPass(deps);
     const rows = (await proposalRows(db)).filter((x) => x.agent === 'triage');
     expect(rows.map((x) => x.status)).toEqual(['rejected', 'pending']);

@@ -77,6 +77,82 @@ describe('ticket-qc eval', () => {
     expect(list.split('\n')).toHaveLength(3);
   });
 
+  it('reports escalation recall/precision per rule and auto-fail precision; compare of two runs', async () => {
+    const out = await cli(['eval', '--dataset', dataset, '--limit', '60']);
+    // The simulator decides from context/ rules (never from gold labels); the figures are its own.
+    expect(out.split('\n')[0]).toMatch(
+      /^No ANTHROPIC_API_KEY set: calling the API at ANTHROPIC_BASE_URL/,
+    );
+    expect(out).toMatch(
+      /escalation by rule \(recall = caught\/gold, precision = caught\/raised\):/,
+    );
+    expect(out).toMatch(
+      /^ {2}\w+\s+recall (\d\.\d{3}|-) \(\d+\/\d+\)\s+precision (\d\.\d{3}|-) \(\d+\/\d+\)/m,
+    );
+    expect(out).toMatch(/auto-fail criteria \(precision/);
+    expect(out).toMatch(/outcomes \(rows gold, columns graded\):/);
+    const runs = await db.pool.query<{ id: number; by_rule: Record<string, { gold: number }> }>(
+      'SELECT id, by_rule FROM eval_runs ORDER BY id DESC LIMIT 1',
+    );
+    const last = runs.rows[0];
+    expect(Object.keys(last?.by_rule ?? {}).length).toBeGreaterThan(0);
+    const stored = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM eval_items WHERE run_id = $1 AND jsonb_array_length(escalations) > 0',
+      [last?.id],
+    );
+    expect(stored.rows[0]?.n).toBeGreaterThan(0);
+
+    // Two runs of the same context and model: nothing flips, p = 1, the interval is 0…0.
+    const again = await cli(['eval', '--dataset', dataset, '--limit', '60']);
+    const id2 = /eval #(\d+)/.exec(again)?.[1];
+    const cmp = await cli(['eval', 'compare', String(last?.id), String(id2)]);
+    expect(cmp).toMatch(/60 tickets in both runs/);
+    expect(cmp).toMatch(/difference \+0\.0 pts/);
+    expect(cmp).toMatch(/95% interval of the difference: \+0\.0 pts … \+0\.0 pts/);
+    expect(cmp).toMatch(/McNemar exact test: 0 fixed by B, 0 broken by B, p = 1\.0000/);
+    expect(cmp).toMatch(/no ticket changed its outcome/);
+
+    // More noise on B: tickets flip, each one listed.
+    sim.setOptions({ noise: 0.4 });
+    const noisy = await cli(['eval', '--dataset', dataset, '--limit', '60']);
+    sim.setOptions({ noise: 0.05 });
+    const id3 = /eval #(\d+)/.exec(noisy)?.[1];
+    const cmp2 = await cli(['eval', 'compare', String(last?.id), String(id3)]);
+    expect(cmp2).toMatch(/per-ticket flips \(gold: A → B\):\n {2}(fixed|broke|changed)/);
+    await expect(cli(['eval', 'compare', String(last?.id), '99999'])).rejects.toThrow(
+      /no evaluation run #99999/,
+    );
+  });
+
+  it('every model call failing → an error, and no run that looks like a result', async () => {
+    const locked = await startSimulator({ apiKey: 'the-right-key' });
+    try {
+      const before = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM eval_runs');
+      const config = testConfig({
+        DATABASE_URL: db.url,
+        ANTHROPIC_BASE_URL: locked.url,
+        ANTHROPIC_API_KEY: 'a-wrong-key',
+      });
+      await expect(
+        captureLog(() =>
+          buildCli(() => config).parseAsync([
+            'node',
+            'ticket-qc',
+            'eval',
+            '--dataset',
+            dataset,
+            '--limit',
+            '5',
+          ]),
+        ),
+      ).rejects.toThrow(/every one of the 5 tickets failed to grade, so no run was stored/);
+      const after = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM eval_runs');
+      expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('raising the simulator noise lowers the measured kappa', async () => {
     const config = testConfig({ DATABASE_URL: db.url, ANTHROPIC_BASE_URL: sim.url });
     const rt = createRuntime(config, { logger: pino({ level: 'silent' }), pool: db.pool });

@@ -99,9 +99,9 @@ async function gradeWithFailingTierUp(status: number) {
   }>(
     "SELECT model, purpose, cost_usd, ticket_id, job_id FROM agent_events WHERE kind = 'llm_call'",
   );
-  const left = await db.pool.query<{ results: number; failures: number }>(
+  const left = await db.pool.query<{ results: number; failures: string | null }>(
     `SELECT (SELECT count(*) FROM qc_results)::int AS results,
-            (SELECT count(*) FROM agent_events WHERE kind = 'failure')::int AS failures`,
+            (SELECT string_agg(category, ',') FROM agent_events WHERE kind = 'failure') AS failures`,
   );
   return { id, config, err, calls: calls.rows, left: left.rows[0] };
 }
@@ -120,8 +120,9 @@ describe('a grade that fails after a paid call', () => {
       job_id: 'qc-paid-calls',
     });
     expect(Number(calls[0]?.cost_usd)).toBeGreaterThan(0);
-    // No result, so nothing else: no verdict, no failure events.
-    expect(left).toEqual({ results: 0, failures: 0 });
+    // No result, so no verdict and none of the grade's own failures; only the operational
+    // one (issue 11), which the chief sends to an operator notice, never to a proposal.
+    expect(left).toEqual({ results: 0, failures: 'api_error' });
   });
 
   it('tier-up refused (400) → the job fails at once, and the base call is recorded', async () => {
@@ -129,6 +130,6 @@ describe('a grade that fails after a paid call', () => {
     expect(err).toBeInstanceOf(UnrecoverableError);
     expect((err as Error).message).toMatch(/400/);
     expect(calls.map((c) => c.purpose)).toEqual(['grade']);
-    expect(left).toEqual({ results: 0, failures: 0 });
+    expect(left).toEqual({ results: 0, failures: 'api_error' });
   });
 });

@@ -232,9 +232,16 @@ describe('a ticket on the queue becomes a stored, costed, validated verdict', ()
     expect(job.attemptsMade).toBe(2);
     const left = await db.pool.query(
       `SELECT (SELECT count(*) FROM qc_results)::int AS results, (SELECT count(*) FROM escalations)::int AS esc,
-              (SELECT count(*) FROM agent_events)::int AS events`,
+              (SELECT count(*) FROM agent_events WHERE kind <> 'failure')::int AS events,
+              (SELECT string_agg(category, ',') FROM agent_events WHERE kind = 'failure') AS failures`,
     );
-    expect(left.rows[0]).toEqual({ results: 0, esc: 0, events: 0 });
+    // Only the operational failure of each attempt (issue 11: for an operator notice, never a proposal).
+    expect(left.rows[0]).toEqual({
+      results: 0,
+      esc: 0,
+      events: 0,
+      failures: 'api_error,api_error',
+    });
     const t = await db.pool.query<{ qc_status: string }>(
       'SELECT qc_status FROM tickets WHERE id = $1',
       [id],

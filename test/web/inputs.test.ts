@@ -75,7 +75,7 @@ describe('a value that fails a route schema', () => {
   it('form fields that fail: the error page, 400, nothing done', async () => {
     expectErrorPage(
       await post('/review/proposals/1/decide', { decision: 'maybe' }),
-      'decision must be approve or reject',
+      'decision must be approve, reject or dismiss',
     );
     expectErrorPage(
       await post('/review/context/restore', { file: 'rubric.md', version: 'two' }),

@@ -143,15 +143,54 @@ function extendSection(content: string, id: string, guidance: string, phrases: s
   return [...lines.slice(0, start), ...section, ...lines.slice(end)].join('\n');
 }
 
+/** Failure kinds and words that say the machinery failed, not the wording of a file. */
+const OPERATIONAL_KINDS = [
+  'schema_invalid',
+  'invalid_output',
+  'api_error',
+  'timeout',
+  'budget_stop',
+];
+const OPERATIONAL_WORDS =
+  /\b(timed? ?out|timeout|overloaded|rate[ _-]?limit|api error|server error|max_tokens|cut off|truncated before grading|malformed|invalid output|did not call)\b/i;
+
+/**
+ * A ticket whose evidence is operational: every failure on it is an
+ * operational kind, or what the failures and the verdict say is about the
+ * API, cut-off answers or a truncated ticket. Read from the request only.
+ */
+function operationalTicket(t: TicketEvidence): boolean {
+  const failures = t.failures ?? [];
+  if (failures.length > 0 && failures.every((f) => OPERATIONAL_KINDS.includes(f.kind ?? '')))
+    return true;
+  const said = [...failures.map((f) => f.note ?? ''), ...(t.verdict?.missing ?? [])].join(' ');
+  return OPERATIONAL_WORDS.test(said);
+}
+
 export function revise(r: Request): {
-  answer: 'more_context' | 'rewrite';
-  revised_file: string;
+  answer: 'more_context' | 'rewrite' | 'not_a_context_problem';
+  revised_file?: string;
   rationale: string;
 } {
   const ids = r.tickets
     .map((t) => t.externalId)
     .filter(Boolean)
     .join(', ');
+  const operational = r.tickets.filter(operationalTicket);
+  if (
+    OPERATIONAL_KINDS.includes(r.category) ||
+    (r.tickets.length > 0 && operational.length * 2 > r.tickets.length)
+  ) {
+    return {
+      answer: 'not_a_context_problem',
+      rationale: `${operational.length} of ${r.tickets.length} tickets (${operational
+        .map((t) => t.externalId)
+        .filter(Boolean)
+        .join(
+          ', ',
+        )}) failed for operational reasons (API faults, cut-off or malformed answers, truncated tickets), not because context/${r.file} is missing guidance: no wording change would fix them.`,
+    };
+  }
   if (r.agent !== 'qc-worker') {
     return {
       answer: 'more_context',

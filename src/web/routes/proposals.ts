@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listNotices } from '../../db/notices.js';
 import type { Pool } from '../../db/pool.js';
 import { getProposal, listProposals, type ProposalStatus } from '../../db/proposals.js';
-import { approveProposal, rejectProposal } from '../../decisions/decisions.js';
+import { approveProposal, dismissProposal, rejectProposal } from '../../decisions/decisions.js';
 import { notFound, ReviewError } from '../errors.js';
+import { systemHealthSection } from '../views/chief.js';
 import { diffHead } from '../views/diff.js';
 import { proposalDetail, proposalList } from '../views/proposals.js';
 import { render } from './common.js';
@@ -16,6 +18,9 @@ const STATUSES = [
   'rejected',
   'refused',
   'superseded',
+  'dismissed',
+  'no_improvement',
+  'not_a_context_problem',
 ] as const satisfies readonly ProposalStatus[];
 
 /** Absent means pending; any other value outside STATUSES means all of them. */
@@ -26,7 +31,9 @@ const ListQuery = pageQuery({
 const DecideForm = form({
   decision: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim() : ''),
-    z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
+    z.enum(['approve', 'reject', 'dismiss'], {
+      error: 'decision must be approve, reject or dismiss',
+    }),
   ),
   note: field,
 });
@@ -52,7 +59,12 @@ export function registerProposalRoutes(
     return render(req, reply, d.base, {
       title: 'Proposals',
       active: 'proposals',
-      body: proposalList(d.base, rows, status),
+      body: proposalList(
+        d.base,
+        rows,
+        status,
+        systemHealthSection(await listNotices(d.pool, { open: true })),
+      ),
     });
   });
 
@@ -91,6 +103,10 @@ export function registerProposalRoutes(
           throw new ReviewError(403, 'Only an admin may approve a proposal.');
         await approveProposal(d.pool, id, decider);
         return reply.redirect(`${d.base}/proposals/${id}?done=approved`, 303);
+      }
+      if (decision === 'dismiss') {
+        await dismissProposal(d.pool, id, decider);
+        return reply.redirect(`${d.base}/proposals/${id}?done=dismissed`, 303);
       }
       await rejectProposal(d.pool, id, decider);
       return reply.redirect(`${d.base}/proposals/${id}?done=rejected`, 303);

@@ -1,7 +1,9 @@
 import type { Proposal } from '../../db/proposals.js';
+import { OPEN } from '../../decisions/lifecycle.js';
 import { badge, dateTime, usd } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
 import type { Reviewer } from '../deps.js';
+import { evidenceStrength } from './chief.js';
 import { sideBySide } from './diff.js';
 import { csrfField } from './layout.js';
 
@@ -19,12 +21,17 @@ function backtestSummary(p: Proposal): SafeHtml {
   return html`<span class="small nowrap">${badge(`${s(sum.fixed)} fixed`, 'good')} ${badge(`${s(sum.unchanged)} same`, 'muted')} ${badge(`${s(sum.regressed)} regressed`, Number(sum.regressed) > 0 ? 'bad' : 'muted')}</span>`;
 }
 
-export function proposalList(base: string, rows: Proposal[], status: string): SafeHtml {
+export function proposalList(
+  base: string,
+  rows: Proposal[],
+  status: string,
+  health: SafeHtml | '' = '',
+): SafeHtml {
   const tab = (v: string, l: string) =>
     html`<a class="button ${v === status ? '' : 'secondary'}" style="${v === status ? '' : 'background:#fff;color:var(--accent)'}" href="${base}/proposals?status=${v}">${l}</a>`;
   return html`<h1>Proposals</h1><p class="sub">Revisions the chief of staff proposes after repeated failures. Approving one makes a new context version that workers use on their next ticket.</p>
     <div class="actions" style="margin-bottom:14px">${tab('pending', 'Pending')}${tab('approved', 'Approved')}${tab('rejected', 'Rejected')}${tab('all', 'All')}
-      <a class="button secondary" style="background:#fff;color:var(--accent)" href="${base}/context">Context versions</a></div>
+      <a class="button secondary" style="background:#fff;color:var(--accent)" href="${base}/context">Context versions</a></div>${health}
     <section class="card">${
       rows.length === 0
         ? html`<p class="muted">Nothing here.</p>`
@@ -73,21 +80,23 @@ function evidenceList(p: Proposal): SafeHtml {
 
 export function proposalDetail(base: string, reviewer: Reviewer | null, p: Proposal): SafeHtml {
   const isAdmin = reviewer?.role === 'admin';
-  const decide =
-    p.status !== 'pending'
-      ? html`<p>${badge(p.status)} ${p.decidedBy ? html`by <b>${p.decidedBy}</b>` : ''} ${dateTime(p.decidedAt)}${p.createdVersion ? html` — created <a href="${base}/context/versions?file=${p.file}"><code>${p.file}</code> v${p.createdVersion}</a>` : ''}</p>
+  const decide = !OPEN.includes(p.status)
+    ? html`<p>${badge(p.status)} ${p.decidedBy ? html`by <b>${p.decidedBy}</b>` : ''} ${dateTime(p.decidedAt)}${p.createdVersion ? html` — created <a href="${base}/context/versions?file=${p.file}"><code>${p.file}</code> v${p.createdVersion}</a>` : ''}</p>
         ${p.decisionNote || p.refusalReason ? html`<p class="quote">${p.decisionNote ?? p.refusalReason}</p>` : ''}`
-      : html`<form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}
+    : html`<form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}
           <label for="note">Note</label><textarea id="note" name="note" placeholder="Why"></textarea>
-          <div class="actions">${isAdmin ? html`<button class="good" name="decision" value="approve" type="submit">Approve</button>` : html`<span class="muted small">Only an admin can approve.</span>`}
-          <button class="danger" name="decision" value="reject" type="submit">Reject</button></div></form>`;
+          ${p.status !== 'pending' ? html`<p>${badge(p.status)} — not offered for approval${p.decisionNote || p.refusalReason ? html`: <span class="quote">${p.decisionNote ?? p.refusalReason}</span>` : ''}</p>` : ''}
+          <div class="actions">${p.status !== 'pending' ? '' : isAdmin ? html`<button class="good" name="decision" value="approve" type="submit">Approve</button>` : html`<span class="muted small">Only an admin can approve.</span>`}
+          <button class="danger" name="decision" value="reject" type="submit">Reject</button>
+          <button class="secondary" name="decision" value="dismiss" type="submit">Dismiss</button></div></form>`;
   return html`<p class="small"><a href="${base}/proposals">← Proposals</a></p>
     <h1>Proposal #${p.id}: <code>${p.file}</code> ${badge(p.status)}</h1>
     <p class="sub">After repeated <code>${p.agent}</code> / <code>${p.category}</code> failures on ${p.ticketCount} tickets · proposed ${dateTime(p.createdAt)} by ${p.model ?? 'the chief of staff'} · base v${p.baseVersion}</p>
     <div class="grid g2"><section class="card"><h2>Rationale</h2><p style="white-space:pre-wrap">${p.rationale ?? ''}</p>
-      ${p.answer ? html`<p class="small">${p.answer === 'more_context' ? 'The file lacked context the grader needed.' : 'The file needs a rewrite.'}</p>` : ''}</section>
+      ${p.answer ? html`<p class="small">${p.answer === 'more_context' ? 'The file lacked context the grader needed.' : p.answer === 'rewrite' ? 'The file needs a rewrite.' : 'Not a context problem: no change to the file would help.'}</p>` : ''}</section>
     <section class="card"><h2>Decision</h2>${decide}</section></div>
     <section class="card"><h2>Change</h2>${p.diff ? sideBySide(p.diff) : html`<p class="muted">No diff (refused: ${p.refusalReason ?? ''}).</p>`}</section>
     <section class="card"><h2>Backtest</h2>${backtestTable(p)}</section>
+    <section class="card"><h2>Evidence strength</h2>${evidenceStrength(p.strength)}</section>
     <section class="card"><h2>Evidence</h2>${evidenceList(p)}</section>`;
 }
