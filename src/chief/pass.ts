@@ -352,6 +352,16 @@ async function proposeFor(
   } else if (!check?.ok) {
     status = 'refused';
     reason = check ? `${check.code}: ${check.reason}` : 'no revision';
+  } else if (backtest?.kind === 'regrade' && target.file === TRIAGE_FILE) {
+    // A triage backtest re-runs the intake check on the tickets' creation state: it
+    // shows whether the revised prompt would ask for more, but cannot "fix" notes a
+    // person already wrote. Offered unless it regresses; the fixed count is shown as
+    // information, and the evidence strength says it was not a QC regrade.
+    const regressed = backtest.summary.regressed;
+    if (regressed > maxRegressed) {
+      status = 'no_improvement';
+      reason = `no_improvement: the intake-check backtest regressed ${regressed} ticket(s) (at most ${maxRegressed} allowed)`;
+    } else status = 'pending';
   } else if (backtest?.kind === 'regrade') {
     const fixed = backtest.tickets.filter((t) => t.role === 'trigger' && t.status === 'fixed');
     const regressed = backtest.summary.regressed;
@@ -368,6 +378,7 @@ async function proposeFor(
     involves: { kind, id: c.category },
     unadjudicated: q.unadjudicated,
     backtest,
+    intakeCheckOnly: target.file === TRIAGE_FILE && backtest?.kind === 'regrade',
   });
   const costUsd = calls.reduce((s, x) => s + x.costUsd, 0);
   const ticketKeys = [...new Set(events.map((e) => e.ticketKey ?? String(e.ticketId)))];

@@ -53,6 +53,8 @@ export function strengthOf(args: {
   involves: { kind: string; id: string };
   unadjudicated: number;
   backtest: Backtest | NotBacktested | null;
+  /** A triage proposal: its backtest re-ran the intake check, not a QC regrade. */
+  intakeCheckOnly?: boolean;
 }): Strength {
   const { events } = args;
   const keyOf = (e: CandidateEvent) => e.ticketKey ?? String(e.ticketId);
@@ -90,6 +92,10 @@ export function strengthOf(args: {
     );
   if (args.backtest?.kind === 'not_applicable')
     cautions.push("not backtested (another agent's prompt): judge it by the evidence");
+  if (args.intakeCheckOnly)
+    cautions.push(
+      'backtested on the intake check only: it shows what triage would ask for, not whether its notes would have been better',
+    );
   if (backtest && backtest.errors > 0)
     cautions.push(`${plural(backtest.errors, 'backtest ticket')} could not be graded`);
 

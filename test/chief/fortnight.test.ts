@@ -155,7 +155,7 @@ describe('a scripted fortnight', () => {
     );
     // The spurious kind: nothing but the QC worker's own reading, never backtested — and it says so.
     expect(asset.rows[0]?.strength.cautions.join(' | ')).toMatch(
-      /no team lead or gold label confirmed.*\| not backtested/,
+      /no team lead or gold label confirmed.*\| backtested on the intake check only/,
     );
   });
 
