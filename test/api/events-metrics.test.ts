@@ -134,7 +134,12 @@ describe('health and metrics', () => {
     });
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      postgres: 'ok',
+      redis: 'ok',
+      redisMaxmemoryPolicy: 'noeviction',
+    });
   });
 
   it('/metrics: webhooks by source and outcome, queue depth by state, tokens, cost and grading duration from the tables', async () => {
