@@ -2,7 +2,13 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { GradeSettings } from '../config.js';
 import { QC_AGENT } from '../context/files.js';
-import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
+import {
+  applyPolicy,
+  describeIssues,
+  type ToolVerdict,
+  type Verdict,
+  verdictFromTool,
+} from '../context/verdict.js';
 import {
   callFromMessage,
   callTool,
@@ -121,7 +127,11 @@ async function attempt(
       const parsed = ctx.schema.safeParse(reply.input);
       if (parsed.success) {
         return {
-          verdict: applyPolicy(parsed.data as Verdict, ctx.vocab, ctx.passThreshold),
+          verdict: applyPolicy(
+            verdictFromTool(parsed.data as ToolVerdict, ctx.vocab),
+            ctx.vocab,
+            ctx.passThreshold,
+          ),
           issues,
           calls,
         };
