@@ -102,7 +102,7 @@ async function gradeExamples(
         out(`  line ${row.line} rejected: ${row.reason}`);
       }
     }
-    const ticketIds = [...new Set((await upsertMany(rt.pool, items)).ids)];
+    const ticketIds = [...new Set((await upsertMany(rt.pool, items, 'realtime')).ids)];
     const pending = await ungradedOf(rt.pool, ticketIds, ctx.version);
     for (const t of pending) {
       await enqueueQc(
