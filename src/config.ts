@@ -208,8 +208,6 @@ export const ConfigSchema = z.object({
         .map((x) => x.trim())
         .filter(Boolean),
     ),
-  /** Repairs, tier-ups and shadows of batch-lane tickets: a second Message Batches round (batches) or the realtime API (realtime). */
-  QC_BATCH_FOLLOW_UP: z.enum(['batches', 'realtime']).default('batches'),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
