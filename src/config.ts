@@ -321,6 +321,25 @@ export const ConfigSchema = z.object({
   QC_CHIEF_MAX_REGRESSED: z.coerce.number().int().min(0).default(0),
   /** Proposals offered to a lead per chief pass, the largest expected improvement first. */
   QC_CHIEF_MAX_PROPOSALS: z.coerce.number().int().min(1).default(3),
+  // Issue 12: cost
+  /** Wilson lower bound of Haiku↔Sonnet outcome agreement a rule must reach before its second opinions are sampled. */
+  QC_SECOND_OPINION_THRESHOLD: rate.default(0.95),
+  /** Second opinions a rule needs (after its latest reset) before sampling may start. */
+  QC_SECOND_OPINION_MIN: z.coerce.number().int().min(1).default(30),
+  /** The agreement is measured over a rule's last N second opinions. */
+  QC_SECOND_OPINION_WINDOW: z.coerce.number().int().min(1).default(200),
+  /** Share of firings that still get a second opinion once a rule has earned it. */
+  QC_SECOND_OPINION_SAMPLE_RATE: rate.default(0.1),
+  /** Rules whose second opinion is always asked, earned or not (comma-separated ids). */
+  QC_SECOND_OPINION_ALWAYS: z
+    .string()
+    .default('security_incident,data_loss')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -362,6 +381,17 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
+/** Second opinions earned, not automatic: see src/qc/second-opinion.ts. */
+export interface SecondOpinionSettings {
+  threshold: number;
+  minSamples: number;
+  window: number;
+  sampleRate: number;
+  alwaysOn: readonly string[];
+  /** Normal quantile of the one-sided bound: 1.645 = 95 % confidence. */
+  z: number;
+}
+
 /** What a QC grading call is configured with: derived from the config by `gradeSettings`. */
 export interface GradeSettings {
   baseModel: string;
@@ -370,6 +400,8 @@ export interface GradeSettings {
   shadowRate: number;
   maxTokens: number;
   cacheTtl?: '5m' | '1h';
+  /** Issue 12: second opinions sampled once earned; absent = always asked. */
+  secondOpinion?: SecondOpinionSettings;
 }
 
 /** The Freshdesk site (https://<domain>.freshdesk.com): FRESHDESK_API_BASE_URL, or built from FRESHDESK_DOMAIN. */

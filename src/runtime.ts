@@ -28,13 +28,21 @@ export interface Runtime {
   notifier: Notifier;
 }
 
-function gradeSettings(config: Config): GradeSettings {
+export function gradeSettings(config: Config): GradeSettings {
   return {
     baseModel: config.QC_MODEL,
     strongModel: config.QC_STRONG_MODEL,
     minConfidence: config.QC_MIN_CONFIDENCE,
     shadowRate: config.QC_SHADOW_RATE,
     maxTokens: config.QC_MAX_OUTPUT_TOKENS,
+    secondOpinion: {
+      threshold: config.QC_SECOND_OPINION_THRESHOLD,
+      minSamples: config.QC_SECOND_OPINION_MIN,
+      window: config.QC_SECOND_OPINION_WINDOW,
+      sampleRate: config.QC_SECOND_OPINION_SAMPLE_RATE,
+      alwaysOn: config.QC_SECOND_OPINION_ALWAYS,
+      z: 1.645,
+    },
   };
 }
 

@@ -188,7 +188,7 @@ async function gradeExamples(
         out(`  line ${row.line} rejected: ${row.reason}`);
       }
     }
-    const ticketIds = [...new Set((await upsertMany(rt.pool, items)).ids)];
+    const ticketIds = [...new Set((await upsertMany(rt.pool, items, 'realtime')).ids)];
     // Issue 15: write-back to a stand-in help desk, and the triage agent on each example as it arrived.
     helpdesk = await startDemoHelpdesk(rt, {
       connection: workerRedis,

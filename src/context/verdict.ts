@@ -25,40 +25,64 @@ function enumOf(values: string[], what: string) {
 }
 
 /**
- * The verdict schema for one vocabulary: criterion, rule, pattern, agent and
- * category ids are enums read from the context files, so the model cannot
- * invent an id and failures land in closed categories.
+ * Length caps of the free text in a verdict, in characters. Tuned from the
+ * measured output on the examples (bench/cost.bench.ts prints the p99 of
+ * each field): roomy enough that a full sentence with a short quote fits,
+ * tight enough that the grader cannot pad.
+ */
+export const TEXT_CAPS = {
+  evidence: 200,
+  missing: 160,
+  missingInformation: 160,
+  reason: 300,
+  note: 200,
+  summary: 200,
+} as const;
+
+/**
+ * The record_verdict tool input for one vocabulary: criterion, rule,
+ * pattern, agent and category ids are enums read from the context files, so
+ * the model cannot invent an id and failures land in closed categories.
+ *
+ * Terse on purpose (issue 12): the model never writes what the code computes
+ * (outcome and score come from `applyPolicy`), results are one enum per
+ * criterion id, and evidence and "missing" text come only for criteria that
+ * are not met. `verdictFromTool` turns it into the stored `Verdict`.
  */
 export function buildVerdictSchema(vocab: Vocabulary) {
   const criterionIds = vocab.criteria.map((c) => c.id);
+  const criterion = enumOf(criterionIds, 'criteria');
   const agents = Object.keys(vocab.agents).sort();
   const categories = [...new Set(agents.flatMap((a) => vocab.agents[a] ?? []))].sort();
   const attribution =
     agents.length > 0
       ? z.object({
-          agent: enumOf(agents, 'agents').describe('the other agent at fault'),
-          category: enumOf(categories, 'categories').describe(
-            "one of the categories that agent's file declares",
-          ),
-          note: z.string().max(1000).describe('what that agent missed, in one sentence'),
+          agent: enumOf(agents, 'agents'),
+          category: enumOf(categories, 'categories').describe("one of that agent's categories"),
+          note: z.string().max(TEXT_CAPS.note).describe('what that agent missed'),
         })
       : z.never();
 
   return z
     .object({
-      outcome: z.enum(OUTCOMES).describe('escalate iff escalations is non-empty'),
-      score: z.number().int().min(0).max(100),
-      criteria: z
+      results: z
+        .object(Object.fromEntries(criterionIds.map((id) => [id, z.enum(RESULTS)])))
+        .strict()
+        .describe('one result per rubric criterion'),
+      notes: z
         .array(
           z.object({
-            criterion: enumOf(criterionIds, 'criteria'),
-            result: z.enum(RESULTS),
-            evidence: z.string().max(2000).describe('a short quote from the ticket, or empty'),
-            missing: z.string().max(2000).describe('what is missing, or empty'),
+            criterion,
+            evidence: z.string().max(TEXT_CAPS.evidence).describe('short quote, or empty'),
+            missing: z.string().max(TEXT_CAPS.missing).describe('what is missing'),
           }),
         )
-        .describe('exactly one entry per rubric criterion'),
-      missing_information: z.array(z.string().max(1000)).max(30),
+        .max(criterionIds.length)
+        .describe('only for criteria that are partial or missing'),
+      missing_information: z
+        .array(z.string().max(TEXT_CAPS.missingInformation))
+        .max(10)
+        .describe('gaps not already in notes; usually empty'),
       escalations: z
         .array(
           z.object({
@@ -66,7 +90,7 @@ export function buildVerdictSchema(vocab: Vocabulary) {
               vocab.rules.map((r) => r.id),
               'escalation rules',
             ),
-            reason: z.string().min(1).max(2000),
+            reason: z.string().min(1).max(TEXT_CAPS.reason),
           }),
         )
         .max(10),
@@ -80,18 +104,26 @@ export function buildVerdictSchema(vocab: Vocabulary) {
         )
         .max(20),
       confidence: z.number().min(0).max(1),
-      summary: z.string().min(1).max(4000),
+      summary: z.string().min(1).max(TEXT_CAPS.summary).describe('one sentence'),
     })
     .superRefine((v, ctx) => {
-      const seen = new Map<string, number>();
-      for (const c of v.criteria) seen.set(c.criterion, (seen.get(c.criterion) ?? 0) + 1);
-      for (const id of criterionIds) {
-        const n = seen.get(id) ?? 0;
-        if (n !== 1) {
+      const seen = new Set<string>();
+      for (const [i, n] of v.notes.entries()) {
+        if (seen.has(n.criterion)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['criteria'],
-            message: `criterion "${id}" must appear exactly once (found ${n})`,
+            path: ['notes', i, 'criterion'],
+            message: `criterion "${n.criterion}" has more than one note`,
+          });
+        }
+        seen.add(n.criterion);
+      }
+      for (const id of criterionIds) {
+        if (!Object.hasOwn(v.results, id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['results', id],
+            message: `criterion "${id}" needs a result`,
           });
         }
       }
@@ -107,6 +139,53 @@ export function buildVerdictSchema(vocab: Vocabulary) {
     });
 }
 export type VerdictSchema = ReturnType<typeof buildVerdictSchema>;
+
+/** What the model sends through record_verdict (see `buildVerdictSchema`). */
+export interface ToolVerdict {
+  results: Record<string, CriterionResult>;
+  notes: { criterion: string; evidence: string; missing: string }[];
+  missing_information: string[];
+  escalations: Verdict['escalations'];
+  attributions: Verdict['attributions'];
+  patterns: string[];
+  confidence: number;
+  summary: string;
+}
+
+/**
+ * The stored verdict of a tool input: one criterion row per rubric criterion
+ * in rubric order (evidence and missing text from the notes, empty for met
+ * and n/a), missing information = the notes' "missing" lines and then the
+ * model's own, deduplicated. Outcome and score are placeholders until
+ * `applyPolicy` computes them.
+ */
+export function verdictFromTool(t: ToolVerdict, vocab: Vocabulary): Verdict {
+  const notes = new Map(t.notes.map((n) => [n.criterion, n]));
+  const criteria = vocab.criteria.map((c) => {
+    const result = (Object.hasOwn(t.results, c.id) ? t.results[c.id] : undefined) ?? 'missing';
+    const note = result === 'met' || result === 'n/a' ? undefined : notes.get(c.id);
+    return {
+      criterion: c.id,
+      result,
+      evidence: note?.evidence ?? '',
+      missing: note?.missing ?? '',
+    };
+  });
+  const missingInformation = [
+    ...new Set([...criteria.map((c) => c.missing), ...t.missing_information].filter(Boolean)),
+  ].slice(0, 30);
+  return {
+    outcome: 'fail',
+    score: 0,
+    criteria,
+    missing_information: missingInformation,
+    escalations: t.escalations,
+    attributions: t.attributions,
+    patterns: t.patterns,
+    confidence: t.confidence,
+    summary: t.summary,
+  };
+}
 
 /** The JSON schema sent as the tool's input_schema; deterministic for a vocabulary. */
 export function verdictJsonSchema(schema: VerdictSchema): Record<string, unknown> {

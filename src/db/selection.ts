@@ -40,6 +40,15 @@ const WHERE = `
 
 const args = (s: Selection) => [s.contextVersion, s.statuses, s.since ?? null, s.until ?? null];
 
+/** How many ticket versions the selection holds (what a batch run would grade). */
+export async function countSelection(db: Queryable, s: Selection): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM tickets t WHERE ${WHERE}`,
+    args(s),
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 /** One page of the selection in id order, with the tickets (keyset: id > afterId). */
 export async function selectPage(
   db: Queryable,

@@ -38,9 +38,11 @@ function personKey(source: string, p: Ticket['assignee']): string | null {
 export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<UpsertResult> {
   const hash = contentHash(ticket);
   const r = await db.query<{ id: number; inserted: boolean }>(
+    // Webhooks and /events: the realtime lane. The same content arriving live
+    // moves a version imported into the batch lane to realtime (issue 12).
     `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, assignee_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (source, external_id, content_hash) DO UPDATE SET source = EXCLUDED.source
+     ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime'
      RETURNING id, (xmax = 0) AS inserted`,
     [
       ticket.source,
@@ -119,6 +121,8 @@ export async function ticketsById(
 export async function upsertTicketRows(
   db: Queryable,
   rows: readonly { ticket: Ticket; hash: string }[],
+  /** New versions go to this lane; a version already stored keeps its own (issue 12). */
+  lane: 'realtime' | 'batch' = 'batch',
 ): Promise<
   { id: number; source: string; external_id: string; content_hash: string; inserted: boolean }[]
 > {
@@ -129,8 +133,8 @@ export async function upsertTicketRows(
     content_hash: string;
     inserted: boolean;
   }>(
-    `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+    `INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, lane)
+     SELECT *, $9::text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                           $7::jsonb[], $8::timestamptz[])
      ON CONFLICT (source, external_id, content_hash) DO UPDATE SET source = EXCLUDED.source
      RETURNING id, source, external_id, content_hash, (xmax = 0) AS inserted`,
@@ -143,6 +147,7 @@ export async function upsertTicketRows(
       rows.map((x) => x.ticket.subject),
       rows.map((x) => JSON.stringify(x.ticket)),
       rows.map((x) => x.ticket.updatedAt),
+      lane,
     ],
   );
   return r.rows;
@@ -158,13 +163,16 @@ export interface WaitingVersion {
 }
 
 // Latest versions in a grading status, stored or queued, without a result for
-// the context version. qc_status narrows the scan to the small set of
-// not-yet-graded rows (partial index).
+// the context version, in the realtime lane: batch-lane versions (imports,
+// history) wait for `batch run` or the nightly job at half price (issue 12).
+// qc_status narrows the scan to the small set of not-yet-graded rows (partial
+// index).
 const WAITING = `
   SELECT t.id, t.source, t.external_id, t.content_hash,
          (extract(epoch FROM t.received_at) * 1000)::float8 AS received_ms
   FROM tickets t
   WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
+    AND t.lane = 'realtime'
     AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
     AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
                     AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))

@@ -6,6 +6,7 @@ import { insertEvents } from '../db/events.js';
 import { insertOverride, listOverrides, type Override } from '../db/overrides.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { latestResultForUpdate } from '../db/results.js';
+import { resetSecondOpinions, secondOpinionRulesOf } from '../db/second-opinions.js';
 import { findTicketRef } from '../db/tickets.js';
 
 export { listOverrides, type Override };
@@ -92,6 +93,13 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
       reviewer: input.reviewer,
       eventId: failureId ?? null,
     });
+    if (!criterion) {
+      // Issue 12: a reviewer overturning the outcome of a ticket where a
+      // second-opinion rule fired confirms a grader disagreement: those rules
+      // go back to always-on (their agreement history restarts).
+      const rules = await secondOpinionRulesOf(db, result.id);
+      await resetSecondOpinions(db, rules, `override of ticket ${input.ticketId}`, input.reviewer);
+    }
     await audit(db, {
       actor: input.reviewer,
       role: input.role ?? (input.via === 'web' ? 'reviewer' : 'operator'),

@@ -33,9 +33,9 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
   const tool: Anthropic.Tool = {
     name: VERDICT_TOOL,
     description:
-      'Record the QC verdict for the ticket: one result per rubric criterion with evidence ' +
-      'quoted from the ticket, escalations by rule id, attributions to other agents, matched ' +
-      'pattern ids, your confidence and a one-paragraph summary.',
+      'Record the QC verdict: a result per rubric criterion; a note (short quote, what is ' +
+      'missing) only for criteria not met; escalations by rule id; attributions; pattern ids; ' +
+      'confidence; a one-sentence summary. Outcome and score are computed from the results.',
     input_schema: verdictJsonSchema(schema) as Anthropic.Tool.InputSchema,
   };
   const texts = QC_FILES.map((file) => {

@@ -17,6 +17,7 @@ import {
   InvalidOutputError,
 } from './grade.js';
 import { type SaveResult, saveGrade } from './persist.js';
+import { secondOpinionRates } from './second-opinion.js';
 
 export interface GradeAndSaveDeps {
   pool: Pool;
@@ -50,12 +51,16 @@ export async function gradeAndSave(
   const started = performance.now();
   let outcome: GradeOutcome;
   try {
+    const rates = deps.settings.secondOpinion
+      ? await secondOpinionRates(deps.pool, deps.settings.secondOpinion)
+      : undefined;
     outcome = await gradeTicket(
       {
         llm: { ...deps.llm, logger: deps.logger },
         settings: deps.settings,
         logger: deps.logger,
         ...(deps.random ? { random: deps.random } : {}),
+        ...(rates ? { secondOpinionRate: rates } : {}),
       },
       ctx,
       stored.ticket,

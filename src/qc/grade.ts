@@ -2,7 +2,13 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { GradeSettings } from '../config.js';
 import { QC_AGENT } from '../context/files.js';
-import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
+import {
+  applyPolicy,
+  describeIssues,
+  type ToolVerdict,
+  type Verdict,
+  verdictFromTool,
+} from '../context/verdict.js';
 import {
   callFromMessage,
   callTool,
@@ -46,6 +52,15 @@ export interface GradeOutcome {
   calls: LlmCall[];
   failures: Failure[];
   comparison?: ShadowComparison;
+  /** Second-opinion rules the base verdict raised, and whether the strong model was asked (issue 12). */
+  secondOpinions?: SecondOpinionDecision[];
+}
+
+export interface SecondOpinionDecision {
+  rule: string;
+  sampled: boolean;
+  /** The probability it was asked with (1 = always-on). */
+  rate: number;
 }
 
 export type TierReason = 'schema_invalid' | 'low_confidence' | `second_opinion:${string}`;
@@ -71,6 +86,8 @@ export interface GradeDeps {
   settings: GradeSettings;
   logger?: Logger;
   random?: () => number;
+  /** Sample rate of each second-opinion rule (src/qc/second-opinion.ts); absent = always asked. */
+  secondOpinionRate?: (rule: string) => number;
 }
 
 /**
@@ -121,7 +138,11 @@ async function attempt(
       const parsed = ctx.schema.safeParse(reply.input);
       if (parsed.success) {
         return {
-          verdict: applyPolicy(parsed.data as Verdict, ctx.vocab, ctx.passThreshold),
+          verdict: applyPolicy(
+            verdictFromTool(parsed.data as ToolVerdict, ctx.vocab),
+            ctx.vocab,
+            ctx.passThreshold,
+          ),
           issues,
           calls,
         };
@@ -267,6 +288,7 @@ async function grade(
   }
 
   let reason: TierReason | undefined;
+  let secondOpinions: SecondOpinionDecision[] | undefined;
   if (!base.verdict) reason = 'schema_invalid';
   else if (base.verdict.confidence < s.minConfidence) {
     reason = 'low_confidence';
@@ -276,10 +298,9 @@ async function grade(
       details: { kind: 'low_confidence', model: s.baseModel, confidence: base.verdict.confidence },
     });
   } else {
-    const rule = base.verdict.escalations.find(
-      (e) => ctx.vocab.rules.find((r) => r.id === e.rule)?.secondOpinion,
-    );
-    if (rule) reason = `second_opinion:${rule.rule}`;
+    secondOpinions = decideSecondOpinions(deps, ctx, base.verdict, purpose);
+    const asked = secondOpinions.find((d) => d.sampled);
+    if (asked) reason = `second_opinion:${asked.rule}`;
   }
 
   let final: { verdict: Verdict; model: string; tier: Tier } | undefined = base.verdict
@@ -287,8 +308,10 @@ async function grade(
     : undefined;
   let comparison: ShadowComparison | undefined;
 
+  // A second opinion skipped by sampling is not a shadow either: the saving is the point.
   const wantShadow =
     !reason &&
+    !secondOpinions?.length &&
     (purpose === 'grade' || purpose === 'batch') &&
     (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
   if (reason || wantShadow) {
@@ -353,5 +376,33 @@ async function grade(
     calls,
     failures,
     ...(comparison ? { comparison } : {}),
+    ...(secondOpinions?.length ? { secondOpinions } : {}),
   };
+}
+
+/**
+ * Which second-opinion rules the base verdict raised and whether each is
+ * asked this time: always, unless the rule has earned sampling
+ * (`deps.secondOpinionRate` below 1). Evaluations and backtests always ask:
+ * they measure the whole grader.
+ */
+function decideSecondOpinions(
+  deps: GradeDeps,
+  ctx: QcContext,
+  verdict: Verdict,
+  purpose: string,
+): SecondOpinionDecision[] {
+  const rules = [
+    ...new Set(
+      verdict.escalations
+        .map((e) => e.rule)
+        .filter((id) => ctx.vocab.rules.find((r) => r.id === id)?.secondOpinion),
+    ),
+  ];
+  const offline = purpose === 'eval' || purpose === 'backtest';
+  const random = deps.random ?? Math.random;
+  return rules.map((rule) => {
+    const rate = offline ? 1 : Math.min(1, Math.max(0, deps.secondOpinionRate?.(rule) ?? 1));
+    return { rule, rate, sampled: rate >= 1 || random() < rate };
+  });
 }

@@ -7,6 +7,7 @@ import { recordQcOutbox } from '../db/outbox.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { insertResult } from '../db/results.js';
+import { insertSecondOpinions } from '../db/second-opinions.js';
 import type { LlmCall } from '../llm/call.js';
 import type { QcContext } from './context.js';
 import type { GradeOutcome } from './grade.js';
@@ -123,6 +124,27 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
           details: f.details,
         });
       }
+    }
+    if (outcome.secondOpinions?.length) {
+      const strongCost = outcome.calls
+        .filter((c) => c.tier === 'strong')
+        .reduce((n, c) => n + c.costUsd, 0);
+      const agreed =
+        outcome.comparison?.kind === 'tier_up' ? outcome.comparison.outcomeAgreed : null;
+      await insertSecondOpinions(
+        db,
+        outcome.secondOpinions.map((d) => ({
+          rule: d.rule,
+          ticketId,
+          resultId,
+          sampled: d.sampled,
+          outcomeAgreed: d.sampled ? agreed : null,
+          sampleRate: d.rate,
+          // One tier-up answers every rule raised: its cost is counted once.
+          strongCostUsd:
+            d.sampled && d === outcome.secondOpinions?.find((x) => x.sampled) ? strongCost : 0,
+        })),
+      );
     }
     await transitionQcStatus(db, 'grade', { ids: [ticketId] });
     // Issue 15: the write-back note for this result, committed with it.

@@ -5,9 +5,23 @@ import { isObject } from './wire.js';
  * ones included — and still claims pass, score 100 and high confidence. It
  * is what a confused or manipulated grader returns for a ticket it did not
  * really read; the product must never store it as a pass. Inputs without a
- * `criteria` array (other tools) are returned unchanged.
+ * `criteria` array or `results` object (other tools) are returned unchanged.
  */
 export function allNaInput(input: unknown): unknown {
+  if (isObject(input) && isObject(input.results)) {
+    // The terse shape (results by criterion id; the product computes outcome and score).
+    return {
+      ...input,
+      results: Object.fromEntries(Object.keys(input.results).map((id) => [id, 'n/a'])),
+      notes: [],
+      missing_information: [],
+      escalations: [],
+      attributions: [],
+      patterns: [],
+      confidence: 0.95,
+      summary: 'Every criterion is not applicable to this ticket.',
+    };
+  }
   if (!isObject(input) || !Array.isArray(input.criteria)) return input;
   return {
     ...input,

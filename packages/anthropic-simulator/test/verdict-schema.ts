@@ -50,3 +50,33 @@ export function verdictSchema(criteria: readonly string[] = CRITERIA): Anthropic
 }
 
 export type Verdict = z.infer<ReturnType<typeof verdictZod>>;
+
+/**
+ * The terse record_verdict schema the product sends since issue 12: results
+ * by criterion id, notes only for criteria not met, no outcome or score.
+ */
+export function terseVerdictSchema(
+  criteria: readonly string[] = CRITERIA,
+): Anthropic.Tool.InputSchema {
+  const result = z.enum(['met', 'partial', 'missing', 'n/a']);
+  const zod = z.object({
+    results: z.object(Object.fromEntries(criteria.map((id) => [id, result]))).strict(),
+    notes: z.array(
+      z.object({
+        criterion: z.enum(criteria as [string, ...string[]]),
+        evidence: z.string().max(200),
+        missing: z.string().max(160),
+      }),
+    ),
+    missing_information: z.array(z.string().max(160)).max(10),
+    escalations: z.array(z.object({ rule: z.enum(RULES), reason: z.string().max(300) })),
+    attributions: z.array(
+      z.discriminatedUnion('agent', ATTRIBUTIONS as [(typeof ATTRIBUTIONS)[number]]),
+    ),
+    patterns: z.array(z.enum(PATTERNS)),
+    confidence: z.number().min(0).max(1),
+    summary: z.string().min(1).max(200),
+  });
+  const { $schema: _drop, ...schema } = z.toJSONSchema(zod) as Record<string, unknown>;
+  return schema as Anthropic.Tool.InputSchema;
+}

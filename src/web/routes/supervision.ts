@@ -2,10 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
+import { ruleAgreement, secondOpinionSavings } from '../../db/second-opinions.js';
 import { BUCKETS, spendByBucket, ticketSupervision } from '../../db/supervision.js';
 import { MIN_SAMPLE, routingVerdict } from '../../eval/agreement.js';
 import { badge, int, pct, ratio, usd } from '../../format/display.js';
 import { html } from '../../format/html.js';
+import { policyFor } from '../../qc/second-opinion.js';
+import { gradeSettings } from '../../runtime.js';
+import { secondOpinionSection } from '../views/second-opinions.js';
 import { render } from './common.js';
 import { DaysQuery } from './inputs.js';
 import { rangeOf, rangePicker, tile } from './range.js';
@@ -21,10 +25,25 @@ export function registerSupervisionRoutes(
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/supervision', { schema: { querystring: DaysQuery } }, async (req, reply) => {
     const { days, range } = rangeOf(req.query.days, d.now(), 30);
-    const [spend, t] = await Promise.all([
+    const [spend, t, opinions, agreement] = await Promise.all([
       spendByBucket(d.pool, range),
       ticketSupervision(d.pool, range),
+      secondOpinionSavings(d.pool, range.since),
+      ruleAgreement(d.pool, d.config.QC_SECOND_OPINION_WINDOW),
     ]);
+    const so = gradeSettings(d.config).secondOpinion;
+    const policies = new Map(
+      so
+        ? opinions.map((o) => [
+            o.rule,
+            policyFor(
+              o.rule,
+              agreement.find((a) => a.rule === o.rule),
+              so,
+            ),
+          ])
+        : [],
+    );
     const total = BUCKETS.reduce((s, b) => s + spend[b].costUsd, 0);
     const supervised =
       spend['tier-ups'].costUsd + spend['shadow grading'].costUsd + spend['chief of staff'].costUsd;
@@ -68,7 +87,12 @@ export function registerSupervisionRoutes(
           <td class="num">${int(spend[b].calls)}</td><td class="num">${usd(spend[b].costUsd)}</td><td class="num">${pct(share)}</td>
           <td><div class="bar"><span style="width:${(100 * share).toFixed(1)}%"></span></div></td></tr>`;
         },
-      )}</tbody></table></section>`;
+      )}</tbody></table></section>
+      ${secondOpinionSection(opinions, policies, {
+        threshold: d.config.QC_SECOND_OPINION_THRESHOLD,
+        minSamples: d.config.QC_SECOND_OPINION_MIN,
+        sampleRate: d.config.QC_SECOND_OPINION_SAMPLE_RATE,
+      })}`;
     return render(req, reply, d.base, {
       title: 'Cost of supervision',
       active: 'supervision',

@@ -64,6 +64,7 @@ export function applyMetPhrases(
 ): Record<string, unknown> {
   const phrases = readMetPhrases(system);
   const v = verdict as VerdictShape;
+  if (phrases.size > 0 && isTerse(verdict)) return applyToTerse(verdict, phrases, ticketText);
   if (phrases.size === 0 || !Array.isArray(v.criteria)) return verdict;
   const f = buildFacts(parseTicket(ticketText));
   const texts = [
@@ -100,5 +101,51 @@ export function applyMetPhrases(
     score,
     outcome,
     missing_information: (v.missing_information ?? []).filter((m) => !dropped.includes(m)),
+  };
+}
+
+interface TerseShape {
+  results: Record<string, string>;
+  notes?: { criterion: string }[];
+}
+
+function isTerse(v: Record<string, unknown>): v is Record<string, unknown> & TerseShape {
+  return typeof v.results === 'object' && v.results !== null && !Array.isArray(v.results);
+}
+
+function ticketTexts(ticketText: string | undefined): string[] {
+  const f = buildFacts(parseTicket(ticketText));
+  return [
+    f.t.subject,
+    f.t.description,
+    ...f.t.comments.map((c) => c.body),
+    ...f.t.timeEntries.map((e) => e.note),
+  ];
+}
+
+/** The terse shape (results by id, notes for unmet criteria): no score or outcome to redo. */
+function applyToTerse(
+  verdict: Record<string, unknown> & TerseShape,
+  phrases: Map<string, string[]>,
+  ticketText: string | undefined,
+): Record<string, unknown> {
+  const texts = ticketTexts(ticketText);
+  const results = { ...verdict.results };
+  const nowMet = new Set<string>();
+  for (const [id, result] of Object.entries(results)) {
+    if (result === 'met') continue;
+    const hit = (phrases.get(id) ?? []).some((p) =>
+      findHit(texts, new RegExp(escapeRe(p), 'i'), { negatable: true }),
+    );
+    if (hit) {
+      results[id] = 'met';
+      nowMet.add(id);
+    }
+  }
+  if (nowMet.size === 0) return verdict;
+  return {
+    ...verdict,
+    results,
+    notes: (verdict.notes ?? []).filter((n) => !nowMet.has(n.criterion)),
   };
 }

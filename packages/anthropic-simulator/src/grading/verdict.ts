@@ -8,7 +8,7 @@ import { outcomeOf } from './score.js';
 import { findEscalations, findPatterns } from './signals.js';
 import { parseTicket } from './ticket.js';
 import { findAttributions } from './triage.js';
-import { readVocab, type Vocab } from './vocab.js';
+import { readVocab, resultsProperties, type Vocab } from './vocab.js';
 
 /**
  * Assembles a record_verdict input: judge every criterion the schema names,
@@ -115,14 +115,45 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
       : autoFailed.length > 0
         ? `failed on auto-fail criterion ${autoFailed.join(', ')}`
         : outcome;
-  const summary = [
+  const sentences = [
     `${name}${f.t.subject ? ` ("${f.t.subject.slice(0, 80)}")` : ''} scores ${score}/100 and is ${why}.`,
     `${counts.met} criteria met, ${counts.partial} partial, ${counts.missing} missing, ${counts['n/a']} not applicable.`,
     missingInformation.length > 0 ? `Main gap: ${missingInformation[0]}` : 'No gaps found.',
     patterns.length > 0 ? `Known patterns: ${patterns.join(', ')}.` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  ].filter(Boolean);
+  const terse = resultsProperties(req.schema) !== undefined;
+  if (terse) {
+    // The terse schema asks for one sentence and computes the score itself:
+    // say why, in the words a model would, and stop.
+    const gap = missingInformation[0];
+    const why = escalations.length
+      ? `Escalated for ${escalations.map((e) => e.rule).join(', ')}`
+      : autoFailed.length
+        ? `Fails on ${autoFailed.join(', ')}`
+        : gap
+          ? `Main gap: ${gap.replace(/\.$/, '')}`
+          : 'No gaps found';
+    const cap = summaryCap(req.schema);
+    const sentence = `${why}.`;
+    const verdict = {
+      results: Object.fromEntries([...results].map(([id, j]) => [id, j.result])),
+      notes: [...results]
+        .filter(([, j]) => j.result === 'partial' || j.result === 'missing')
+        .map(([criterion, j]) => ({ criterion, evidence: j.evidence, missing: j.missing })),
+      // Gaps beyond the criteria's own notes only.
+      missing_information: f.t.threadIncomplete
+        ? ['The comment thread is incomplete; some history could not be read.']
+        : [],
+      escalations,
+      attributions,
+      patterns,
+      confidence: confidenceOf(f, results, score, vocab.passThreshold, req, cannotJudge),
+      summary:
+        cap !== undefined && sentence.length > cap ? `${sentence.slice(0, cap - 1)}…` : sentence,
+    };
+    return conform(verdict, req.schema, req.schema) as Record<string, unknown>;
+  }
+  const summary = sentences.join(' ');
   const verdict = {
     outcome,
     score,
@@ -140,4 +171,10 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
     summary,
   };
   return conform(verdict, req.schema, req.schema) as Record<string, unknown>;
+}
+
+function summaryCap(schema: Schema): number | undefined {
+  const props = schema.properties as Record<string, { maxLength?: unknown }> | undefined;
+  const max = props?.summary?.maxLength;
+  return typeof max === 'number' ? max : undefined;
 }

@@ -99,12 +99,28 @@ export function readRubric(system: string): {
   return { weights, autoFail, headings };
 }
 
+/** The per-criterion properties of a terse schema's `results` object, if it has one. */
+export function resultsProperties(schema: Schema): Record<string, unknown> | undefined {
+  const node = prop(schema, schema, 'results');
+  if (node === undefined) return undefined;
+  const s = resolve(node, schema);
+  return isObject(s.properties) ? s.properties : undefined;
+}
+
 export function readVocab(schema: Schema, system: string): Vocab {
   const rubric = readRubric(system);
-  const fromSchema = strings(
-    enumValues(prop(schema, schema, 'criteria', '[]', 'criterion'), schema),
+  // Two shapes: `criteria: [{criterion, result, …}]`, or the terse `results: {<id>: result}`.
+  const terse = resultsProperties(schema);
+  const fromSchema = terse
+    ? Object.keys(terse)
+    : strings(enumValues(prop(schema, schema, 'criteria', '[]', 'criterion'), schema));
+  const firstResult = terse ? Object.values(terse)[0] : undefined;
+  const results = strings(
+    enumValues(
+      firstResult !== undefined ? firstResult : prop(schema, schema, 'criteria', '[]', 'result'),
+      schema,
+    ),
   );
-  const results = strings(enumValues(prop(schema, schema, 'criteria', '[]', 'result'), schema));
   const autoFail = rubric.autoFail;
   const criteria = fromSchema.length > 0 ? fromSchema : rubric.headings;
   // Without rubric text in the prompt, fall back to the one auto-fail criterion the product defines.

@@ -1,0 +1,215 @@
+/**
+ * `npm run bench -- cost`: what a ticket costs on the examples, per path,
+ * with the grading quality beside each figure (issue 12).
+ *
+ * Every path grades examples/tickets.jsonl through the real product code
+ * (`gradeTicket`: prompt, forced tool, validation, repair, tier-ups, shadows)
+ * and the real SDK, against the local Anthropic simulator (seed 7, its
+ * default noise). The simulator grades from the context/ rules, never from
+ * the gold labels, and is not tuned to move these numbers; its token counts
+ * come from @anthropic-ai/tokenizer over the exact prompt and the JSON it
+ * emits. Costs are those token counts at list prices (src/llm/prices.ts).
+ *
+ * Paths:
+ * - realtime, cached: the product as configured (prompt cache, 2 % shadows,
+ *   every second-opinion rule asked: a fresh install has no agreement yet);
+ * - realtime, rules earned: the same once every non-pinned second-opinion
+ *   rule has earned sampling (10 %); security and data loss stay always-on;
+ * - realtime, uncached: the same calls' tokens all billed as plain input
+ *   (a hand-written loop around the SDK without cache_control);
+ * - all-Sonnet: the strong model as the base model;
+ * - batch: the base call through Message Batches (half price), follow-ups
+ *   (repairs, tier-ups, shadows) priced as realtime calls — the path as
+ *   implemented; and "batch all the way", follow-ups at batch price too.
+ *
+ * The seed's production figure ($0.0119 a ticket, 62 tickets for $0.74 on
+ * Haiku) is the reference line; ratios are against it and against
+ * all-Sonnet, both in the same table.
+ */
+import { startSimulator } from '@ticket-qc/anthropic-simulator';
+import { readContextDir } from '../src/context/files.js';
+import { snapshotOf } from '../src/context/store.js';
+import type { LlmCall } from '../src/db/events.js';
+import { loadDataset } from '../src/eval/dataset.js';
+import { type EvalItem, summarize } from '../src/eval/metrics.js';
+import { createAnthropic } from '../src/llm/client.js';
+import { costOf, PriceTable } from '../src/llm/prices.js';
+import { qcContextOf } from '../src/qc/context.js';
+import { type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+
+const SEED_REFERENCE = 0.0119;
+const HAIKU = 'claude-haiku-4-5-20251001';
+const SONNET = 'claude-sonnet-4-6';
+const PINNED = ['security_incident', 'data_loss'];
+
+/** Deterministic draws (mulberry32) so the shadow samples are the same every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface PathRun {
+  items: EvalItem[];
+  calls: LlmCall[];
+}
+
+export async function run(): Promise<string> {
+  const sim = await startSimulator({ seed: 7 });
+  try {
+    const files = await readContextDir('context');
+    const ctx = qcContextOf(
+      snapshotOf(
+        [...files].map(([file, content]) => ({
+          file,
+          content,
+          sha256: file,
+          version: 1,
+        })) as never,
+      ),
+    );
+    const data = await loadDataset('examples/tickets.jsonl');
+    const prices = new PriceTable(undefined);
+    const llm = { client: createAnthropic({ baseURL: sim.url, timeoutMs: 60_000 }), prices };
+    const criteria = ctx.vocab.criteria.map((c) => c.id);
+
+    const grade = async (
+      baseModel: string,
+      secondOpinionRate?: (rule: string) => number,
+    ): Promise<PathRun> => {
+      const settings: GradeSettings = {
+        baseModel,
+        strongModel: SONNET,
+        minConfidence: 0.6,
+        shadowRate: 0.02,
+        maxTokens: 4096,
+      };
+      const random = prng(7);
+      const items: EvalItem[] = [];
+      const calls: LlmCall[] = [];
+      let next = 0;
+      const worker = async () => {
+        for (;;) {
+          const item = data.items[next++];
+          if (!item) return;
+          const out = await gradeTicket(
+            { llm, settings, random, ...(secondOpinionRate ? { secondOpinionRate } : {}) },
+            ctx,
+            item.ticket,
+            { purpose: 'grade' },
+          );
+          calls.push(...out.calls);
+          items.push({
+            line: item.line,
+            externalId: item.ticket.externalId,
+            gold: item.gold,
+            outcome: out.verdict.outcome,
+            score: out.verdict.score,
+            model: out.model,
+            criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
+            costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
+            latencyMs: 0,
+            tierUp: out.tier === 'strong',
+          });
+        }
+      };
+      // One at a time: the cache is warm from the second call on, as in a steady stream.
+      await worker();
+      return { items, calls };
+    };
+
+    const usage = (c: LlmCall) => ({
+      input_tokens: c.inputTokens,
+      output_tokens: c.outputTokens,
+      cache_creation_input_tokens: c.cacheCreationTokens,
+      cache_read_input_tokens: c.cacheReadTokens,
+    });
+    const priced = (calls: LlmCall[], how: (c: LlmCall) => number) =>
+      calls.reduce((s, c) => s + how(c), 0);
+    const asListed = (c: LlmCall) => c.costUsd;
+    const uncached = (c: LlmCall) =>
+      costOf(prices.get(c.model), {
+        input_tokens: c.inputTokens + c.cacheCreationTokens + c.cacheReadTokens,
+        output_tokens: c.outputTokens,
+      });
+    const batchBase = (c: LlmCall) =>
+      c.purpose === 'grade' && c.tier === 'base'
+        ? costOf(prices.get(c.model), usage(c), { batch: true })
+        : c.costUsd;
+    const batchAll = (c: LlmCall) => costOf(prices.get(c.model), usage(c), { batch: true });
+
+    const cold = await grade(HAIKU);
+    const earned = await grade(HAIKU, (rule) => (PINNED.includes(rule) ? 1 : 0.1));
+    const sonnet = await grade(SONNET);
+
+    const n = data.items.length;
+    const rows: { path: string; r: PathRun; cost: number }[] = [
+      {
+        path: 'realtime, cached (fresh install: every second opinion asked)',
+        r: cold,
+        cost: priced(cold.calls, asListed),
+      },
+      {
+        path: 'realtime, cached, second-opinion rules earned (10 %)',
+        r: earned,
+        cost: priced(earned.calls, asListed),
+      },
+      {
+        path: 'realtime, uncached (same calls, no prompt cache)',
+        r: cold,
+        cost: priced(cold.calls, uncached),
+      },
+      { path: 'all-Sonnet, cached', r: sonnet, cost: priced(sonnet.calls, asListed) },
+      {
+        path: 'batch: base call via Message Batches, follow-ups realtime (as implemented)',
+        r: cold,
+        cost: priced(cold.calls, batchBase),
+      },
+      {
+        path: 'batch all the way: follow-ups through Message Batches too (projected; not implemented)',
+        r: cold,
+        cost: priced(cold.calls, batchAll),
+      },
+    ];
+    const sonnetPerTicket = priced(sonnet.calls, asListed) / n;
+    const table = rows.map(({ path, r, cost }) => {
+      const s = summarize(r.items, criteria);
+      const per = cost / n;
+      return `| ${path} | $${per.toFixed(5)} | ${(per / SEED_REFERENCE).toFixed(2)} | ${(per / sonnetPerTicket).toFixed(2)} | ${s.accuracy.toFixed(3)} | ${s.kappa?.toFixed(3) ?? '—'} | ${r.items.filter((i) => i.tierUp).length} |`;
+    });
+
+    const base = cold.calls.filter((c) => c.tier === 'base' && c.purpose === 'grade');
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const total = priced(cold.calls, asListed);
+    const pctOf = (x: number) => `${((100 * x) / total).toFixed(0)} %`;
+    const outputCost = priced(cold.calls, (c) =>
+      costOf(prices.get(c.model), { input_tokens: 0, output_tokens: c.outputTokens }),
+    );
+    const haikuOut = avg(base.map((c) => c.outputTokens));
+    const haikuIn = avg(base.map((c) => c.inputTokens));
+    return [
+      `${n} example tickets, simulator seed 7 (keyword rules over context/, never the gold labels; not tuned to these figures). List prices: ${HAIKU} and ${SONNET} from src/llm/prices.ts.`,
+      '',
+      '| path | $ / ticket | × seed $0.0119 | × all-Sonnet | outcome accuracy | outcome κ | tier-ups |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| reference: the seed's production case (62 tickets, $0.74, Haiku) | $${SEED_REFERENCE.toFixed(5)} | 1.00 | ${(SEED_REFERENCE / sonnetPerTicket).toFixed(2)} | — | — | — |`,
+      ...table,
+      '',
+      `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens, ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens.`,
+      `Before issue 12 (commit fce4c2d, same simulator seed): 442 output tokens a verdict, 1,210 uncached input tokens a call; realtime $0.0065–0.0068 a ticket (eval / demo), batch path $0.0035; outcome accuracy 0.734, κ 0.567.`,
+      `Where the money goes (realtime, cached, fresh install): output ${pctOf(outputCost)}, strong-model calls ${pctOf(
+        priced(
+          cold.calls.filter((c) => c.tier === 'strong'),
+          asListed,
+        ),
+      )}.`,
+    ].join('\n');
+  } finally {
+    await sim.close();
+  }
+}
