@@ -1,12 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Pool } from '../../db/pool.js';
 import { getProposal, listProposals, type ProposalStatus } from '../../db/proposals.js';
 import { approveProposal, rejectProposal } from '../../decisions/decisions.js';
 import { notFound, ReviewError } from '../errors.js';
-import { diffHead } from '../views/diff.js';
-import { proposalDetail, proposalList } from '../views/proposals.js';
+import {
+  approvalRisk,
+  type DecisionState,
+  proposalDetail,
+  proposalList,
+} from '../views/proposals.js';
 import { render } from './common.js';
 import { field, form, IdParams, one, pageQuery } from './inputs.js';
 
@@ -29,6 +33,7 @@ const DecideForm = form({
     z.enum(['approve', 'reject'], { error: 'decision must be approve or reject' }),
   ),
   note: field,
+  confirm: field,
 });
 
 /**
@@ -61,16 +66,24 @@ export function registerProposalRoutes(
     { schema: { params: IdParams, querystring: pageQuery() } },
     async (req, reply) => {
       const { id } = req.params;
-      const p = await getProposal(d.pool, id);
-      if (!p) throw notFound(`proposal ${id}`);
-      return render(req, reply, d.base, {
-        title: `Proposal ${id}`,
-        active: 'proposals',
-        head: diffHead(),
-        body: proposalDetail(d.base, req.reviewer, p),
-      });
+      return proposalPage(req, reply, id);
     },
   );
+
+  async function proposalPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    st: DecisionState = {},
+  ) {
+    const p = await getProposal(d.pool, id);
+    if (!p) throw notFound(`proposal ${id}`);
+    return render(req, reply, d.base, {
+      title: `Proposal ${id}`,
+      active: 'proposals',
+      body: proposalDetail(d.base, req.reviewer, p, st),
+    });
+  }
 
   r.post(
     '/proposals/:id/decide',
@@ -79,7 +92,7 @@ export function registerProposalRoutes(
       const { id } = req.params;
       const who = req.reviewer;
       if (!who) throw new ReviewError(401, 'login required');
-      const { decision, note } = req.body;
+      const { decision, note, confirm } = req.body;
       const decider = {
         reviewer: who.name,
         role: who.role,
@@ -89,9 +102,24 @@ export function registerProposalRoutes(
       if (decision === 'approve') {
         if (who.role !== 'admin')
           throw new ReviewError(403, 'Only an admin may approve a proposal.');
+        const p = await getProposal(d.pool, id);
+        if (!p) throw notFound(`proposal ${id}`);
+        // The first click only asks: the backtest is on the confirmation, and a
+        // risky approval (nothing fixed, anything regressed) needs its reason.
+        if (confirm !== 'yes') return proposalPage(req, reply, id, { confirming: true, note });
+        const risk = approvalRisk(p);
+        if (risk && !note)
+          return proposalPage(req, reply.code(400), id, {
+            confirming: true,
+            error: `A note is required: ${risk}.`,
+          });
         await approveProposal(d.pool, id, decider);
         return reply.redirect(`${d.base}/proposals/${id}?done=approved`, 303);
       }
+      if (!note)
+        return proposalPage(req, reply.code(400), id, {
+          error: 'A reason is required to reject: the chief of staff and the next lead read it.',
+        });
       await rejectProposal(d.pool, id, decider);
       return reply.redirect(`${d.base}/proposals/${id}?done=rejected`, 303);
     },
