@@ -112,7 +112,7 @@ export function registerTrendRoutes(
       <div><label for="technician">Technician</label><select id="technician" name="technician">${opt('', 'Everyone', q.technician ?? '')}${facets.technicians.map((t) => opt(t.key, t.name, q.technician ?? ''))}</select></div>
       <div><label for="category">Category</label><select id="category" name="category">${opt('', 'All', q.category ?? '')}${facets.categories.map((c) => opt(c.category, c.category, q.category ?? ''))}</select></div>
       <div><button type="submit">Show</button></div></form>
-    <div class="grid g2"><section class="card"><h2>Pass, escalation and override rate</h2>${rateChart(weekly)}</section>
+    <section class="card"><h2>Pass, escalation and override rate</h2><div style="max-width:760px">${rateChart(weekly)}</div></section>
     <section class="card"><h2>Per week</h2>${
       weekly.length === 0
         ? html`<p class="muted">No graded tickets in this period.</p>`
@@ -122,7 +122,7 @@ export function registerTrendRoutes(
             ) => html`<tr><td class="nowrap">${w.week}</td><td class="num">${int(w.tickets)}</td><td class="num">${pct(w.passed / w.tickets)}</td><td class="num">${pct(w.escalated / w.tickets)}</td>
             <td class="num">${pct(w.overridden / w.tickets)}</td><td class="num">${usd(w.costUsd / w.tickets)}</td></tr>`,
           )}</tbody></table>`
-    }</section></div>
+    }</section>
     <section class="card"><h2>Escalation rate by rule</h2>${
       rules.length === 0
         ? html`<p class="muted">No escalations in this period.</p>`
@@ -131,7 +131,7 @@ export function registerTrendRoutes(
               html`<tr><td class="nowrap">${w.week}</td>${rules.map((rule) => ruleCell(w, rule))}</tr>`,
           )}</tbody></table>`
     }</section>
-    <div class="grid g2">${groupTable('Per technician', techs, (g) => link({ technician: g.key }))}${groupTable('Per category', cats, (g) => link({ category: g.key }))}</div>
+    ${groupTable('Per technician', techs, (g) => link({ technician: g.key }))}${groupTable('Per category', cats, (g) => link({ category: g.key }))}
     <p class="small muted">Cost per ticket is grading spend on every version of the ticket (tier-ups and shadows included).</p>`;
     return render(req, reply, d.base, { title: 'Trends', active: 'trends', body });
   });

@@ -75,6 +75,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .menu-button { display:none; background:none; border:1px solid #52606d; color:#fff; padding:4px 12px; }
 img, svg, video { max-width:100%; }
 main { overflow-wrap:anywhere; }
+main p a, main li a, .sub a { text-decoration:underline; }
 .pager { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:12px; }
 .attention .tile .v a { color:inherit; }
 .overturned { border:2px solid var(--bad); }
