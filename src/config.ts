@@ -189,6 +189,9 @@ export const ConfigSchema = z.object({
   SERVICENOW_INSTANCE_URL: optionalString.pipe(z.url().optional()),
   SERVICENOW_USER: optionalString,
   SERVICENOW_PASSWORD: optionalString,
+  // Issue 16: review pages
+  /** Who acts from this shell when a command is given no --reviewer (recorded as taken from config). */
+  QC_REVIEWER: optionalString,
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -1,7 +1,14 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { ProposalStatus } from '../db/proposals.js';
-import { nonNegativeInt as int, withPool } from './support.js';
+import {
+  actorOf,
+  nonNegativeInt as int,
+  jsonOption,
+  printJson,
+  reviewerOption,
+  withPool,
+} from './support.js';
 
 /**
  * `proposals …` and `overrides …`: a team lead's decisions on the command line.
@@ -15,13 +22,23 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
   proposals
     .command('list')
     .description('proposals, newest first')
-    .option('--status <s>', 'pending | approved | rejected | refused | superseded')
+    .addOption(
+      new Option('--status <s>', 'only proposals in this state').choices([
+        'pending',
+        'approved',
+        'rejected',
+        'refused',
+        'superseded',
+      ]),
+    )
     .option('--limit <n>', 'at most n', int, 50)
-    .action(async (opts: { status?: ProposalStatus; limit: number }) => {
+    .addOption(jsonOption())
+    .action(async (opts: { status?: ProposalStatus; limit: number; json?: boolean }) => {
       const { listProposals } = await import('../db/proposals.js');
       const { formatProposalRow } = await import('./proposal-format.js');
       await withPool(getConfig(), async (pool) => {
-        const rows = await listProposals(pool, opts);
+        const rows = await listProposals(pool, { status: opts.status, limit: opts.limit });
+        if (opts.json) return printJson(rows);
         console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
       });
     });
@@ -29,12 +46,14 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .command('show <id>')
     .description('a proposal with its evidence, backtest and diff (coloured on a terminal)')
     .option('--no-color', 'plain diff even on a terminal')
-    .action(async (id: string, opts: { color: boolean }) => {
+    .addOption(jsonOption())
+    .action(async (id: string, opts: { color: boolean; json?: boolean }) => {
       const { getProposal } = await import('../db/proposals.js');
       const { formatProposal } = await import('./proposal-format.js');
       await withPool(getConfig(), async (pool) => {
         const p = await getProposal(pool, int(id));
         if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+        if (opts.json) return printJson(p);
         console.log(formatProposal(p, { color: opts.color && Boolean(process.stdout.isTTY) }));
       });
     });
@@ -43,31 +62,46 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .description(
       'activate the proposed file as a new context version (workers use it on their next job)',
     )
-    .requiredOption('--reviewer <name>', 'who approves')
+    .addOption(reviewerOption())
     .option('--note <text>', 'why')
-    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+    .action(async (id: string, opts: { reviewer?: string; note?: string }) => {
+      const config = getConfig();
+      const actor = actorOf(config, opts.reviewer);
       const { approveProposal } = await import('../decisions/decisions.js');
-      await withPool(getConfig(), async (pool) => {
-        const r = await approveProposal(pool, int(id), opts);
-        console.log(
-          `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
-            (r.superseded.length
-              ? `; superseded ${r.superseded.map((x) => `#${x}`).join(', ')}`
-              : ''),
-        );
-      });
+      await withPool(
+        config,
+        async (pool) => {
+          const who = { reviewer: actor.name, role: actor.role, via: actor.via, note: opts.note };
+          const r = await approveProposal(pool, int(id), who);
+          console.log(
+            `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
+              (r.superseded.length
+                ? `; superseded ${r.superseded.map((x) => `#${x}`).join(', ')}`
+                : ''),
+          );
+        },
+        actor,
+      );
     });
   proposals
     .command('reject <id>')
     .description('reject; its failures stay covered, so the pair fires again only after N new ones')
-    .requiredOption('--reviewer <name>', 'who rejects')
-    .option('--note <text>', 'why')
-    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+    .addOption(reviewerOption())
+    .requiredOption('--note <text>', 'why (required: the chief and the next lead read it)')
+    .action(async (id: string, opts: { reviewer?: string; note: string }) => {
+      const config = getConfig();
+      const actor = actorOf(config, opts.reviewer);
+      if (!opts.note.trim()) throw new InvalidArgumentError('--note must say why');
       const { rejectProposal } = await import('../decisions/decisions.js');
-      await withPool(getConfig(), async (pool) => {
-        await rejectProposal(pool, int(id), opts);
-        console.log(`rejected #${id}`);
-      });
+      await withPool(
+        config,
+        async (pool) => {
+          const who = { reviewer: actor.name, role: actor.role, via: actor.via, note: opts.note };
+          await rejectProposal(pool, int(id), who);
+          console.log(`rejected #${id}`);
+        },
+        actor,
+      );
     });
   proposals
     .command('restore [id]')
@@ -77,16 +111,17 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .option('--file <file>', 'context file, e.g. rubric.md or agents/triage.md')
     .option('--version <n>', 'version to restore', int)
     .option('--list', 'list the versions of --file instead')
-    .requiredOption('--reviewer <name>', 'who restores')
+    .addOption(reviewerOption())
     .option('--note <text>', 'why')
     .action(
       async (
         id: string | undefined,
-        opts: { file?: string; version?: number; list?: boolean; reviewer: string; note?: string },
+        opts: { file?: string; version?: number; list?: boolean; reviewer?: string; note?: string },
       ) => {
+        const config = getConfig();
         const { getProposal } = await import('../db/proposals.js');
         const { listVersions, restoreVersion } = await import('../decisions/decisions.js');
-        await withPool(getConfig(), async (pool) => {
+        await withPool(config, async (pool) => {
           let file = opts.file;
           let version = opts.version;
           if (id !== undefined) {
@@ -104,7 +139,15 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
             }
             return;
           }
-          const created = await restoreVersion(pool, { ...opts, file, version });
+          const actor = actorOf(config, opts.reviewer);
+          const created = await restoreVersion(pool, {
+            reviewer: actor.name,
+            role: actor.role,
+            via: actor.via,
+            note: opts.note,
+            file,
+            version,
+          });
           console.log(`restored: context/${file} v${created.version} is active again`);
         });
       },
