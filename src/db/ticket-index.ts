@@ -13,6 +13,8 @@ export const TICKET_OUTCOMES = ['pass', 'fail', 'escalate'] as const;
 export interface TicketFilter {
   /** Words matched against subject, help-desk id, technician, customer, category; or an exact help-desk id. */
   q?: string | undefined;
+  /** Match `q` as a help-desk id only (listTickets tries this first for a single word). */
+  exactId?: boolean | undefined;
   outcome?: (typeof TICKET_OUTCOMES)[number] | undefined;
   technician?: string | undefined;
   category?: string | undefined;
@@ -67,11 +69,10 @@ export function ticketQuery(
   const where: string[] = ['true'];
   const params: unknown[] = [];
   const q = f.q?.trim();
-  if (q) {
-    const p = params.push(q);
-    // An exact help-desk id ("INC0012345", "4711") or words of the text.
-    where.push(`(lower(external_id) = lower($${p}) OR search @@ plainto_tsquery('simple', $${p}))`);
-  }
+  // Two separate conditions, never OR-ed: each has its own index (an OR of the
+  // two makes PostgreSQL walk the date index and filter: seconds at a million rows).
+  if (q && f.exactId) where.push(`lower(external_id) = lower($${params.push(q)})`);
+  else if (q) where.push(`search @@ plainto_tsquery('simple', $${params.push(q)})`);
   if (f.outcome) where.push(`outcome = $${params.push(f.outcome)}`);
   if (f.technician) where.push(`technician_key = $${params.push(f.technician)}`);
   if (f.category) where.push(`category = $${params.push(f.category)}`);
@@ -95,6 +96,12 @@ export async function listTickets(
   after?: TicketCursor,
   limit = 50,
 ): Promise<{ rows: TicketListRow[]; next: TicketCursor | undefined }> {
+  // One word may be a help-desk id ("INC0012345", "4711"): an exact hit is what the lead meant.
+  const q = f.q?.trim();
+  if (q && !f.exactId && !/\s/.test(q)) {
+    const exact = await listTickets(db, { ...f, exactId: true }, after, limit);
+    if (exact.rows.length > 0) return exact;
+  }
   const { sql, params } = ticketQuery(f, after, limit + 1);
   const r = await db.query<TicketListRow>(sql, params);
   const rows = r.rows.slice(0, limit);
