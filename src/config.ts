@@ -340,6 +340,9 @@ export const ConfigSchema = z.object({
         .map((x) => x.trim())
         .filter(Boolean),
     ),
+  // Issue 16: review pages
+  /** Who acts from this shell when a command is given no --reviewer (recorded as taken from config). */
+  QC_REVIEWER: optionalString,
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
+import { fleetState } from '../queue/fleet.js';
 import { withTimeout } from '../queue/schedule.js';
 import { registerDbMetrics } from './db-metrics.js';
 import { registerThreadMetrics } from './thread-sweep.js';
@@ -114,6 +115,37 @@ export function createMetrics(opts: {
         } catch (err) {
           // Redis down: the gauge is absent for this scrape rather than wrong.
           logger.debug({ err: toError(err).message }, 'queue depth unavailable');
+        }
+      },
+    });
+  }
+  if (queue) {
+    // Issue 16: is anyone grading? Workers connected and the oldest waiting job's age.
+    const logger = opts.logger;
+    const fleet = () => withTimeout(fleetState(queue), 1_000, 'queue fleet');
+    new Gauge({
+      name: 'ticketqc_queue_workers',
+      help: 'Workers connected to the qc queue (CLIENT LIST), read at scrape time',
+      registers,
+      async collect() {
+        this.reset();
+        try {
+          this.set((await fleet()).workers);
+        } catch (err) {
+          logger.debug({ err: toError(err).message }, 'queue workers unavailable');
+        }
+      },
+    });
+    new Gauge({
+      name: 'ticketqc_queue_oldest_waiting_seconds',
+      help: 'How long the oldest waiting qc job has waited (0 when none waits)',
+      registers,
+      async collect() {
+        this.reset();
+        try {
+          this.set(((await fleet()).oldestWaitingMs ?? 0) / 1000);
+        } catch (err) {
+          logger.debug({ err: toError(err).message }, 'oldest waiting job unavailable');
         }
       },
     });

@@ -2,9 +2,18 @@ import { type Command, Option } from 'commander';
 import type { Config } from '../config.js';
 // Pure (no third-party or database code): its keys are the --age choices.
 import { AGE_FILTERS } from '../format/age-filters.js';
-import { actorOf, positiveInt as positive, reviewerOption, withPool } from './support.js';
+import {
+  actorOf,
+  jsonOption,
+  positiveInt as positive,
+  printJson,
+  reviewerOption,
+  withPool,
+} from './support.js';
 
-/** `escalations list|show|resolve`: tickets the graders escalated to a team lead. */
+const STATUSES = ['active', 'open', 'acknowledged', 'resolved', 'all'] as const;
+
+/** `escalations list|show|acknowledge|resolve`: tickets the graders escalated to a team lead. */
 export function registerEscalationCommands(program: Command, getConfig: () => Config): void {
   const esc = program
     .command('escalations')
@@ -12,10 +21,10 @@ export function registerEscalationCommands(program: Command, getConfig: () => Co
   esc
     .command('list', { isDefault: true })
     .description('escalations, oldest first while they wait')
-    .option(
-      '--status <s>',
-      'active (open or acknowledged), open, acknowledged, resolved, all',
-      'active',
+    .addOption(
+      new Option('--status <s>', 'active = open or acknowledged')
+        .choices(STATUSES)
+        .default('active'),
     )
     .option('--rule <id>', 'only this escalation rule')
     .addOption(
@@ -24,38 +33,54 @@ export function registerEscalationCommands(program: Command, getConfig: () => Co
       ),
     )
     .option('--limit <n>', 'at most n rows', positive, 200)
-    .action(async (o: { status: string; rule?: string; age?: string; limit: number }) => {
-      const age = AGE_FILTERS[o.age ?? ''] ?? {};
-      const { escalationsTable, statusOption } = await import('./commands/escalations.js');
-      await withPool(getConfig(), async (pool) => {
-        console.log(
-          await escalationsTable(
-            pool,
-            { status: statusOption(o.status), rule: o.rule, ...age, limit: o.limit },
-            new Date(),
-          ),
-        );
-      });
-    });
+    .addOption(jsonOption())
+    .action(
+      async (o: { status: string; rule?: string; age?: string; limit: number; json?: boolean }) => {
+        const age = AGE_FILTERS[o.age ?? ''] ?? {};
+        const { escalationsTable, statusOption } = await import('./commands/escalations.js');
+        await withPool(getConfig(), async (pool) => {
+          const f = { status: statusOption(o.status), rule: o.rule, ...age, limit: o.limit };
+          if (o.json) {
+            const { listEscalations } = await import('../db/escalations.js');
+            printJson(await listEscalations(pool, f, new Date()));
+          } else console.log(await escalationsTable(pool, f, new Date()));
+        });
+      },
+    );
   esc
     .command('show <id>')
     .description('the ticket, the verdict per criterion with evidence, the rule and reason')
-    .action(async (id: string) => {
-      const { escalationText } = await import('./commands/escalations.js');
+    .addOption(jsonOption())
+    .action(async (id: string, o: { json?: boolean }) => {
+      const { escalationText, escalationJson } = await import('./commands/escalations.js');
       await withPool(getConfig(), async (pool) =>
-        console.log(await escalationText(pool, positive(id))),
+        o.json
+          ? printJson(await escalationJson(pool, positive(id)))
+          : console.log(await escalationText(pool, positive(id))),
       );
     });
-  esc
-    .command('resolve <id>')
-    .description('resolve an escalation with a note')
-    .requiredOption('--note <text>', 'what was done')
-    .addOption(reviewerOption())
-    .action(async (id: string, o: { note: string; reviewer: string }) => {
-      const config = getConfig();
-      const { resolveFromCli } = await import('./commands/escalations.js');
-      await withPool(config, async (pool) =>
-        console.log(await resolveFromCli(pool, positive(id), o.note, actorOf(config, o.reviewer))),
+  for (const to of ['acknowledge', 'resolve'] as const) {
+    const cmd = esc
+      .command(`${to} <ids...>`)
+      .description(
+        to === 'resolve'
+          ? 'resolve one or more escalations with a note'
+          : 'acknowledge one or more escalations (someone is on it)',
       );
-    });
+    if (to === 'resolve') cmd.requiredOption('--note <text>', 'what was done');
+    else cmd.option('--note <text>', 'optional note');
+    cmd
+      .addOption(reviewerOption())
+      .action(async (ids: string[], o: { note?: string; reviewer?: string }) => {
+        const config = getConfig();
+        const actor = actorOf(config, o.reviewer);
+        const { moveFromCli } = await import('./commands/escalations.js');
+        await withPool(
+          config,
+          async (pool) =>
+            console.log(await moveFromCli(pool, ids.map(positive), to, o.note ?? '', actor)),
+          actor,
+        );
+      });
+  }
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int, withPool, withQcQueue } from './support.js';
+import { nonNegativeInt as int, jsonOption, printJson, withPool, withQcQueue } from './support.js';
 
 /** `failed` and `failed retry`: QC jobs that ran out of attempts. */
 export function registerFailedCommands(program: Command, getConfig: () => Config): void {
@@ -8,16 +8,34 @@ export function registerFailedCommands(program: Command, getConfig: () => Config
     .command('failed')
     .description('list QC jobs that ran out of attempts, with their reason')
     .option('--limit <n>', 'at most n jobs', int, 50)
-    .action(async (opts: { limit: number }) => {
+    .addOption(jsonOption())
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      const config = getConfig();
       const { failedJobsOf } = await import('../queue/failed.js');
-      const rows = await withQcQueue(getConfig(), (q) => failedJobsOf(q, opts.limit));
+      const { helpDeskIds } = await import('../db/ticket-index.js');
+      const jobs = await withQcQueue(config, (q) => failedJobsOf(q, opts.limit));
+      // Help-desk ids, not our version ids or 67-character job ids, are what a lead can look up.
+      const keys = await withPool(config, (pool) =>
+        helpDeskIds(
+          pool,
+          jobs.flatMap((j) => (j.ticketId === undefined ? [] : [j.ticketId])),
+        ),
+      );
+      const rows = jobs.map((j) => {
+        const k = j.ticketId === undefined ? undefined : keys.get(j.ticketId);
+        return { ...j, ticket: k ? `${k.source}#${k.externalId}` : undefined };
+      });
+      if (opts.json) {
+        printJson(rows);
+        return;
+      }
       if (rows.length === 0) {
         console.log('no failed jobs');
         return;
       }
       for (const r of rows) {
         console.log(
-          `${r.id}  ticket ${r.ticketId}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}`,
+          `${r.ticket ?? `ticket version ${r.ticketId ?? '?'}`}  attempts ${r.attempts}  ${r.failedAt}  ${r.reason}\n    job ${r.id}`,
         );
       }
     });

@@ -1,6 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int, withPool } from './support.js';
+import {
+  actorOf,
+  nonNegativeInt as int,
+  jsonOption,
+  printJson,
+  reviewerOption,
+  withPool,
+} from './support.js';
+
+const VERDICTS = ['pass', 'fail', 'escalate', 'met', 'partial', 'missing', 'n/a'];
 
 /** `overrides add|list`: a team lead overturns a verdict (each counts as a failure for the chief). */
 export function registerOverrides(program: Command, getConfig: () => Config): void {
@@ -17,7 +26,7 @@ export function registerOverrides(program: Command, getConfig: () => Config): vo
       'met|partial|missing|n/a for a criterion; pass|fail|escalate for the outcome',
     )
     .requiredOption('--reason <text>', 'why the verdict is wrong')
-    .requiredOption('--reviewer <name>', 'who overrides')
+    .addOption(reviewerOption())
     .option('--evidence <quote>', 'a quote from the ticket that supports the correction')
     .action(
       async (opts: {
@@ -25,17 +34,48 @@ export function registerOverrides(program: Command, getConfig: () => Config): vo
         criterion?: string;
         verdict: string;
         reason: string;
-        reviewer: string;
+        reviewer?: string;
         evidence?: string;
       }) => {
+        if (!VERDICTS.includes(opts.verdict))
+          throw new InvalidArgumentError(`--verdict is one of ${VERDICTS.join(', ')}`);
+        const config = getConfig();
+        const actor = actorOf(config, opts.reviewer);
         const { addOverride, resolveTicketRef } = await import('../decisions/overrides.js');
-        await withPool(getConfig(), async (pool) => {
-          const ticketId = await resolveTicketRef(pool, opts.ticket);
-          const o = await addOverride(pool, { ...opts, ticketId });
-          console.log(
-            `override #${o.id}: ticket #${o.ticketId} ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected} (${o.reviewer})`,
-          );
-        });
+        const { sameOverride } = await import('../db/overrides.js');
+        const { latestResultId } = await import('../db/review-pages.js');
+        const { helpDeskIds } = await import('../db/ticket-index.js');
+        await withPool(
+          config,
+          async (pool) => {
+            const ticketId = await resolveTicketRef(pool, opts.ticket);
+            const resultId = await latestResultId(pool, ticketId);
+            const dup =
+              resultId === undefined
+                ? undefined
+                : await sameOverride(pool, {
+                    resultId,
+                    criterion: opts.criterion ?? null,
+                    corrected: opts.verdict,
+                  });
+            if (dup)
+              throw new Error(
+                `${dup.reviewer} already recorded this override (#${dup.id}); the same one is not counted twice`,
+              );
+            const o = await addOverride(pool, {
+              ...opts,
+              ticketId,
+              reviewer: actor.name,
+              role: actor.role,
+              via: 'cli',
+            });
+            const k = (await helpDeskIds(pool, [o.ticketId])).get(o.ticketId);
+            console.log(
+              `override #${o.id}: ${k ? `${k.source}#${k.externalId}` : `ticket version ${o.ticketId}`} ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected} (${o.reviewer})`,
+            );
+          },
+          actor,
+        );
       },
     );
   overrides
@@ -43,18 +83,29 @@ export function registerOverrides(program: Command, getConfig: () => Config): vo
     .description('overrides, newest first')
     .option('--ticket <ref>', 'only this ticket')
     .option('--limit <n>', 'at most n', int, 50)
-    .action(async (opts: { ticket?: string; limit: number }) => {
+    .addOption(jsonOption())
+    .action(async (opts: { ticket?: string; limit: number; json?: boolean }) => {
       const { listOverrides, resolveTicketRef } = await import('../decisions/overrides.js');
+      const { helpDeskIds } = await import('../db/ticket-index.js');
       await withPool(getConfig(), async (pool) => {
         const ticketId = opts.ticket ? await resolveTicketRef(pool, opts.ticket) : undefined;
         const rows = await listOverrides(pool, {
           limit: opts.limit,
           ...(ticketId ? { ticketId } : {}),
         });
+        const keys = await helpDeskIds(
+          pool,
+          rows.map((o) => o.ticketId),
+        );
+        const ticketOf = (id: number) => {
+          const k = keys.get(id);
+          return k ? `${k.source}#${k.externalId}` : `ticket version ${id}`;
+        };
+        if (opts.json) return printJson(rows.map((o) => ({ ...o, ticket: ticketOf(o.ticketId) })));
         if (rows.length === 0) console.log('no overrides');
         for (const o of rows) {
           console.log(
-            `#${o.id}  ${o.createdAt.toISOString().slice(0, 16)}  ticket #${o.ticketId}  ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected}  ${o.reviewer}: ${o.reason}`,
+            `#${o.id}  ${o.createdAt.toISOString().slice(0, 16)}  ${ticketOf(o.ticketId)}  ${o.criterion ?? 'outcome'} ${o.original} → ${o.corrected}  ${o.reviewer}: ${o.reason}`,
           );
         }
       });

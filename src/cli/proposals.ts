@@ -1,7 +1,14 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { ProposalStatus } from '../db/proposals.js';
-import { nonNegativeInt as int, withPool } from './support.js';
+import {
+  actorOf,
+  nonNegativeInt as int,
+  jsonOption,
+  printJson,
+  reviewerOption,
+  withPool,
+} from './support.js';
 
 /**
  * `proposals …` and `overrides …`: a team lead's decisions on the command line.
@@ -17,28 +24,40 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
   proposals
     .command('list')
     .description('proposals, newest first')
-    .option(
-      '--status <s>',
-      'pending | approved | rejected | dismissed | refused | superseded | no_improvement | not_a_context_problem',
+    .addOption(
+      new Option('--status <s>', 'only proposals in this state').choices([
+        'pending',
+        'approved',
+        'rejected',
+        'dismissed',
+        'refused',
+        'superseded',
+        'no_improvement',
+        'not_a_context_problem',
+      ]),
     )
     .option('--open', 'only proposals no lead has decided (pending first to act on)')
     .option('--limit <n>', 'at most n', int, 50)
-    .action(async (opts: { status?: ProposalStatus; open?: boolean; limit: number }) => {
-      const { listProposals } = await import('../db/proposals.js');
-      const { OPEN, PROPOSAL_STATES } = await import('../decisions/lifecycle.js');
-      const { formatProposalRow } = await import('./proposal-format.js');
-      if (opts.status && !(PROPOSAL_STATES as readonly string[]).includes(opts.status))
-        throw new InvalidArgumentError(
-          `--status must be one of ${PROPOSAL_STATES.join(', ')} (got "${opts.status}")`,
-        );
-      await withPool(getConfig(), async (pool) => {
-        const rows = await listProposals(pool, {
-          limit: opts.limit,
-          ...(opts.status ? { status: opts.status } : opts.open ? { status: OPEN } : {}),
+    .addOption(jsonOption())
+    .action(
+      async (opts: { status?: ProposalStatus; open?: boolean; limit: number; json?: boolean }) => {
+        const { listProposals } = await import('../db/proposals.js');
+        const { OPEN, PROPOSAL_STATES } = await import('../decisions/lifecycle.js');
+        const { formatProposalRow } = await import('./proposal-format.js');
+        if (opts.status && !(PROPOSAL_STATES as readonly string[]).includes(opts.status))
+          throw new InvalidArgumentError(
+            `--status must be one of ${PROPOSAL_STATES.join(', ')} (got "${opts.status}")`,
+          );
+        await withPool(getConfig(), async (pool) => {
+          const rows = await listProposals(pool, {
+            limit: opts.limit,
+            ...(opts.status ? { status: opts.status } : opts.open ? { status: OPEN } : {}),
+          });
+          if (opts.json) return printJson(rows);
+          console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
         });
-        console.log(rows.length ? rows.map(formatProposalRow).join('\n') : 'no proposals');
-      });
-    });
+      },
+    );
   proposals
     .command('health')
     .description(
@@ -74,12 +93,14 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .command('show <id>')
     .description('a proposal with its evidence, backtest and diff (coloured on a terminal)')
     .option('--no-color', 'plain diff even on a terminal')
-    .action(async (id: string, opts: { color: boolean }) => {
+    .addOption(jsonOption())
+    .action(async (id: string, opts: { color: boolean; json?: boolean }) => {
       const { getProposal } = await import('../db/proposals.js');
       const { formatProposal } = await import('./proposal-format.js');
       await withPool(getConfig(), async (pool) => {
         const p = await getProposal(pool, int(id));
         if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+        if (opts.json) return printJson(p);
         console.log(formatProposal(p, { color: opts.color && Boolean(process.stdout.isTTY) }));
       });
     });
@@ -88,36 +109,51 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .description(
       'activate the proposed file as a new context version (workers use it on their next job)',
     )
-    .requiredOption('--reviewer <name>', 'who approves')
+    .addOption(reviewerOption())
     .option('--note <text>', 'why')
-    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+    .action(async (id: string, opts: { reviewer?: string; note?: string }) => {
+      const config = getConfig();
+      const actor = actorOf(config, opts.reviewer);
       const { approveProposal } = await import('../decisions/decisions.js');
-      await withPool(getConfig(), async (pool) => {
-        const r = await approveProposal(pool, int(id), opts);
-        console.log(
-          `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
-            (r.rebased.length
-              ? `; still pending, rebased onto v${r.version.version}: ${r.rebased.map((x) => `#${x}`).join(', ')}`
-              : '') +
-            (r.superseded.length
-              ? `; closed (their change conflicts): ${r.superseded.map((x) => `#${x}`).join(', ')}`
-              : ''),
-        );
-      });
+      await withPool(
+        config,
+        async (pool) => {
+          const who = { reviewer: actor.name, role: actor.role, via: actor.via, note: opts.note };
+          const r = await approveProposal(pool, int(id), who);
+          console.log(
+            `approved #${id}: context/${r.version.file} is now v${r.version.version}` +
+              (r.rebased.length
+                ? `; still pending, rebased onto v${r.version.version}: ${r.rebased.map((x) => `#${x}`).join(', ')}`
+                : '') +
+              (r.superseded.length
+                ? `; closed (their change conflicts): ${r.superseded.map((x) => `#${x}`).join(', ')}`
+                : ''),
+          );
+        },
+        actor,
+      );
     });
   proposals
     .command('reject <id>')
     .description(
       'reject any open proposal; its tickets stay covered, so the pair fires again only after QC_CHIEF_THRESHOLD new tickets fail',
     )
-    .requiredOption('--reviewer <name>', 'who rejects')
-    .option('--note <text>', 'why')
-    .action(async (id: string, opts: { reviewer: string; note?: string }) => {
+    .addOption(reviewerOption())
+    .requiredOption('--note <text>', 'why (required: the chief and the next lead read it)')
+    .action(async (id: string, opts: { reviewer?: string; note: string }) => {
+      const config = getConfig();
+      const actor = actorOf(config, opts.reviewer);
+      if (!opts.note.trim()) throw new InvalidArgumentError('--note must say why');
       const { rejectProposal } = await import('../decisions/decisions.js');
-      await withPool(getConfig(), async (pool) => {
-        await rejectProposal(pool, int(id), opts);
-        console.log(`rejected #${id}`);
-      });
+      await withPool(
+        config,
+        async (pool) => {
+          const who = { reviewer: actor.name, role: actor.role, via: actor.via, note: opts.note };
+          await rejectProposal(pool, int(id), who);
+          console.log(`rejected #${id}`);
+        },
+        actor,
+      );
     });
   proposals
     .command('dismiss <id>')
@@ -141,16 +177,17 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     .option('--file <file>', 'context file, e.g. rubric.md or agents/triage.md')
     .option('--version <n>', 'version to restore', int)
     .option('--list', 'list the versions of --file instead')
-    .requiredOption('--reviewer <name>', 'who restores')
+    .addOption(reviewerOption())
     .option('--note <text>', 'why')
     .action(
       async (
         id: string | undefined,
-        opts: { file?: string; version?: number; list?: boolean; reviewer: string; note?: string },
+        opts: { file?: string; version?: number; list?: boolean; reviewer?: string; note?: string },
       ) => {
+        const config = getConfig();
         const { getProposal } = await import('../db/proposals.js');
         const { listVersions, restoreVersion } = await import('../decisions/decisions.js');
-        await withPool(getConfig(), async (pool) => {
+        await withPool(config, async (pool) => {
           let file = opts.file;
           let version = opts.version;
           if (id !== undefined) {
@@ -168,7 +205,15 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
             }
             return;
           }
-          const created = await restoreVersion(pool, { ...opts, file, version });
+          const actor = actorOf(config, opts.reviewer);
+          const created = await restoreVersion(pool, {
+            reviewer: actor.name,
+            role: actor.role,
+            via: actor.via,
+            note: opts.note,
+            file,
+            version,
+          });
           console.log(`restored: context/${file} v${created.version} is active again`);
         });
       },

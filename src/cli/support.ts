@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Queue } from 'bullmq';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
@@ -21,9 +20,15 @@ function intArg(min: 0 | 1): (v: string) => number {
 export const nonNegativeInt = intArg(0);
 export const positiveInt = intArg(1);
 
-export async function withPool<T>(config: Config, fn: (pool: Pool) => Promise<T>): Promise<T> {
+export async function withPool<T>(
+  config: Config,
+  fn: (pool: Pool) => Promise<T>,
+  actor?: CliActor,
+): Promise<T> {
   const { createPool } = await import('../db/pool.js');
-  const pool = createPool(config.DATABASE_URL, { max: 2, applicationName: 'ticket-qc-cli' });
+  // The audit log records the connection's name: which way the reviewer was named.
+  const applicationName = actor ? `ticket-qc-cli reviewer-from=${actor.from}` : 'ticket-qc-cli';
+  const pool = createPool(config.DATABASE_URL, { max: 2, applicationName });
   try {
     return await fn(pool);
   } finally {
@@ -46,16 +51,43 @@ export async function withQcQueue<T>(config: Config, fn: (queue: Queue) => Promi
   }
 }
 
-/** Who acts from a shell: a --reviewer named in REVIEW_USERS keeps that user's role. */
-export function actorOf(config: Config, name: string) {
+export interface CliActor {
+  name: string;
+  role: string;
+  via: 'cli';
+  /** Where the name came from: --reviewer, or QC_REVIEWER in the configuration. */
+  from: 'flag' | 'config';
+}
+
+/**
+ * Who acts from a shell, the same way on every command: --reviewer, else the
+ * configured identity (QC_REVIEWER), else a clear error — never the OS user.
+ * A name listed in REVIEW_USERS keeps that user's role.
+ */
+export function actorOf(config: Config, flag: string | undefined): CliActor {
+  const name = flag?.trim() || config.QC_REVIEWER?.trim();
+  if (!name)
+    throw new InvalidArgumentError(
+      'say who acts: --reviewer NAME, or set QC_REVIEWER in the environment',
+    );
   const user = config.REVIEW_USERS.find((u) => u.name === name);
-  return { name, role: user?.role ?? 'operator', via: 'cli' as const };
+  return {
+    name,
+    role: user?.role ?? 'operator',
+    via: 'cli',
+    from: flag?.trim() ? 'flag' : 'config',
+  };
 }
 
 export const reviewerOption = () =>
-  new Option('--reviewer <name>', 'who acts (recorded in the audit log)').default(
-    userInfo().username,
-  );
+  new Option('--reviewer <name>', 'who acts (recorded in the audit log; default: QC_REVIEWER)');
+
+export const jsonOption = () => new Option('--json', 'print JSON instead of a table');
+
+/** Prints a value as JSON (dates as ISO strings). */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
 
 /**
  * Commands that call a model behave like the demo without a key (issue 11):

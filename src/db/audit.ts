@@ -22,7 +22,10 @@ export interface AuditRow extends Required<Omit<AuditEntry, 'target' | 'note'>> 
 export async function audit(db: Queryable, e: AuditEntry): Promise<void> {
   await db.query(
     `INSERT INTO review_audit (actor, role, via, action, target, note, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $3, $4, $5, $6,
+             $7::jsonb || CASE WHEN current_setting('application_name') LIKE 'ticket-qc-cli reviewer-from=%'
+                               THEN jsonb_build_object('reviewerFrom', split_part(current_setting('application_name'), '=', 2))
+                               ELSE '{}'::jsonb END)`,
     [
       e.actor,
       e.role,

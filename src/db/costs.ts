@@ -28,9 +28,9 @@ const KEY_SQL: Record<CostKey, string> = {
   model: "coalesce(model, '(none)')",
   // Days in UTC: the CLI and the chart agree whatever the server's zone.
   day: "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-  // A ticket is (source, external id): its versions and regrades are one row.
+  // The help-desk id: a lead knows "zendesk#4711", not our version ids; versions of one ticket add up.
   ticket:
-    "coalesce((SELECT t.source || ' ' || t.external_id FROM tickets t WHERE t.id = agent_events.ticket_id), '(no ticket)')",
+    "coalesce((SELECT t.source || '#' || t.external_id FROM tickets t WHERE t.id = agent_events.ticket_id), '(no ticket)')",
   purpose: "coalesce(purpose, '(none)')",
 };
 

@@ -79,3 +79,29 @@ export async function overridesOfResult(
   );
   return o.rows;
 }
+
+/**
+ * The same correction already on this result (same criterion, same answer):
+ * recording it again would count one mistake twice for the chief of staff.
+ */
+export async function sameOverride(
+  db: Queryable,
+  o: { resultId: number; criterion: string | null; corrected: string },
+): Promise<{ id: number; reviewer: string; createdAt: Date } | undefined> {
+  const r = await db.query<{ id: number; reviewer: string; createdAt: Date }>(
+    `SELECT id, reviewer, created_at AS "createdAt" FROM overrides
+     WHERE result_id = $1 AND criterion IS NOT DISTINCT FROM $2 AND corrected = $3
+     ORDER BY id DESC LIMIT 1`,
+    [o.resultId, o.criterion, o.corrected],
+  );
+  return r.rows[0];
+}
+
+/** The corrections on one result with who and why, oldest first (the verdict card shows them). */
+export async function correctionsOfResult(db: Queryable, resultId: number): Promise<Override[]> {
+  const r = await db.query<Override>(
+    `SELECT ${COLUMNS} FROM overrides WHERE result_id = $1 ORDER BY created_at, id`,
+    [resultId],
+  );
+  return r.rows;
+}

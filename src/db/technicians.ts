@@ -2,9 +2,9 @@ import type { Range } from './costs.js';
 import type { Queryable } from './pool.js';
 
 /**
- * Scorecards per technician (the ticket's assignee), from the latest result
- * of each ticket graded in the range — once per ticket, however many
- * versions or regrades it has: what a team lead coaches from.
+ * Scorecards per technician (the ticket's assignee), counting help-desk
+ * tickets, not versions: each ticket once, by the newest result of its newest
+ * version graded in the range. What a team lead coaches from.
  * A technician is the stable person key (`tickets.assignee_key`: source id,
  * else e-mail), not the display string: a renamed technician stays one card,
  * two namesakes stay two, and one known only by id is not "(unassigned)".
@@ -36,9 +36,13 @@ export async function scorecards(db: Queryable, r: Range): Promise<Scorecard[]> 
                       '(unassigned)') AS key,
              nullif(t.assignee, 'unknown') AS name, t.id AS ticket_id,
              q.outcome, q.score, q.verdict, q.graded_at
-      FROM qc_results q JOIN tickets t ON t.id = q.ticket_id
-      WHERE q.graded_at >= $1 AND q.graded_at < $2
-      ORDER BY t.source, t.external_id, q.graded_at DESC, q.id DESC)`;
+      FROM (
+        -- One row per help-desk ticket: its newest version's newest result in the range.
+        SELECT DISTINCT ON (t.source, t.external_id) t.id AS tid, q.id AS qid
+        FROM qc_results q JOIN tickets t ON t.id = q.ticket_id
+        WHERE q.graded_at >= $1 AND q.graded_at < $2
+        ORDER BY t.source, t.external_id, t.ticket_updated_at DESC, t.id DESC, q.graded_at DESC, q.id DESC
+      ) latest JOIN qc_results q ON q.id = latest.qid JOIN tickets t ON t.id = latest.tid)`;
   const totals = await db.query<Omit<Scorecard, 'missed' | 'weeks'>>(
     `${base} SELECT key,
         CASE WHEN key = '(unassigned)' THEN key

@@ -25,6 +25,10 @@ import { registerProposalRoutes } from './routes/proposals.js';
 import { registerQueueRoutes } from './routes/queue.js';
 import { registerSupervisionRoutes } from './routes/supervision.js';
 import { registerTechnicianRoutes } from './routes/technicians.js';
+import { registerTicketRoutes } from './routes/tickets.js';
+import { registerTodayRoutes } from './routes/today.js';
+import { registerTrendRoutes } from './routes/trends.js';
+import { APP_JS } from './views/script.js';
 
 /**
  * The team-lead pages: `await app.register(reviewPlugin, { prefix: '/review', deps })`.
@@ -138,6 +142,16 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
       ipWindowMs: config.LOGIN_IP_WINDOW,
     },
   });
+  // The pages' one script, public like the login form that loads it too.
+  app.get('/static/app.js', { config: { reviewPublic: true } }, async (_req, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(APP_JS),
+  );
+  registerTodayRoutes(app, { ...common, config, queue });
+  registerTicketRoutes(app, common);
+  registerTrendRoutes(app, common);
   registerEscalationRoutes(app, common);
   registerOverrideRoutes(app, common);
   registerTechnicianRoutes(app, common);
@@ -148,6 +162,16 @@ export const reviewPlugin: FastifyPluginAsync<ReviewPluginOptions> = async (app,
   registerQueueRoutes(app, { ...common, config, queue, logger, notify });
   registerAuditRoutes(app, common);
   if (queue) await registerBoard(app, { pool, queue, base });
+
+  // An unknown /review address: a page for a person, JSON for anything else.
+  app.setNotFoundHandler((req, reply) => {
+    const message = `There is no page at ${req.url.split('?')[0] ?? ''}.`;
+    if (!(req.headers.accept ?? '').includes('text/html'))
+      return reply.code(404).send({ error: message });
+    const body = html`<h1>Not found</h1><section class="card"><p>${message}</p>
+      <p><a href="${base}/">Today</a> · <a href="${base}/tickets">Tickets</a> · <a href="${base}/escalations">Escalations</a></p></section>`;
+    return render(req, reply.code(404), base, { title: 'Not found', body });
+  });
 };
 
 /** The one line for the API app: registers every /review route on it. */

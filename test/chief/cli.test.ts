@@ -78,8 +78,12 @@ describe('chief and review commands', () => {
   });
 
   it('overrides add writes an override and a failure event; overrides list shows it', async () => {
-    const ext = await db.pool.query<{ external_id: string; verdict: { outcome: string } }>(
-      'SELECT t.external_id, r.verdict FROM tickets t JOIN qc_results r ON r.ticket_id = t.id WHERE t.id = $1',
+    const ext = await db.pool.query<{
+      source: string;
+      external_id: string;
+      verdict: { outcome: string };
+    }>(
+      'SELECT t.source, t.external_id, r.verdict FROM tickets t JOIN qc_results r ON r.ticket_id = t.id WHERE t.id = $1',
       [tickets[0]],
     );
     const row = ext.rows[0];
@@ -97,7 +101,7 @@ describe('chief and review commands', () => {
       'lee',
     );
     expect(out).toBe(
-      `override #1: ticket #${tickets[0]} outcome ${row?.verdict.outcome} → ${to} (lee)`,
+      `override #1: ${row?.source}#${row?.external_id} outcome ${row?.verdict.outcome} → ${to} (lee)`,
     );
     const events = await db.pool.query<{
       kind: string;

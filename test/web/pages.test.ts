@@ -84,12 +84,17 @@ describe('review pages in Chromium', () => {
     }>('SELECT ticket_id, verdict FROM qc_results WHERE id = $1', [resultId]);
     const row = r.rows[0];
     const crit = row?.verdict.criteria.find((c) => c.result !== 'missing');
-    await page.selectOption('#criterion', crit?.criterion ?? '');
-    await page.selectOption('#verdict', 'missing');
-    await page.fill('#reason', 'The technician never wrote down what was done on site.');
-    await page.check('input[name=gold]');
+    // The criteria form starts at what the verdict says; change one criterion only.
+    const select = page.locator(`select[name="c.${crit?.criterion ?? ''}"]`);
+    await expect(select.inputValue()).resolves.toBe(crit?.result);
+    await select.selectOption('missing');
+    const criteriaForm = page.locator('form[data-form="criteria"]');
+    await criteriaForm
+      .locator('textarea[name=reason]')
+      .fill('The technician never wrote down what was done on site.');
+    await criteriaForm.locator('input[name=gold]').check();
     await shot(page, '05-override-form');
-    await page.click('form[action$="/override"] button[type=submit]');
+    await criteriaForm.locator('button[type=submit]').click();
     await page.waitForURL(/done=gold/);
     const failure = await db.pool.query(
       "SELECT agent, category, details FROM agent_events WHERE kind = 'failure' AND ticket_id = $1",
@@ -115,8 +120,14 @@ describe('review pages in Chromium', () => {
     await page.goto(`${s.url}/review/proposals`);
     await shot(page, '07-proposals');
     await page.click(`a[href$="/proposals/${seeded.proposalId}"] >> nth=0`);
-    await expect(page.locator('.d2h-file-side-diff').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('table[data-diff="split"] ins').count()).resolves.toBeGreaterThan(0);
     await shot(page, '08-proposal-diff');
+    // The first click asks, with the backtest in front of the lead.
+    await page.click('button[value=approve]');
+    await page.waitForSelector('[data-confirm="approve"]');
+    await expect(page.locator('[data-confirm="approve"]').textContent()).resolves.toContain(
+      '2 fixed',
+    );
     await page.fill('#note', 'Imported tickets are common; the rule is sound.');
     await page.click('button[value=approve]');
     await page.waitForURL(/done=approved/);

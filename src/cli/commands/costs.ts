@@ -25,7 +25,12 @@ export function parseRange(since: string | undefined, until: string | undefined)
 const tokens = (r: CostRow) =>
   r.inputTokens + r.outputTokens + r.cacheWriteTokens + r.cacheReadTokens;
 
-export async function costsReport(db: Queryable, by: CostKey, range: Range): Promise<string> {
+export async function costsReport(
+  db: Queryable,
+  by: CostKey,
+  range: Range,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<string> {
   const rows = await costBy(db, by, range);
   if (rows.length === 0) return 'no model calls in this range';
   const total = rows.reduce(
@@ -37,14 +42,16 @@ export async function costsReport(db: Queryable, by: CostKey, range: Range): Pro
     { executions: 0, tokens: 0, cost: 0 },
   );
   const share = (c: number) => (total.cost > 0 ? `${((100 * c) / total.cost).toFixed(1)}%` : '—');
-  const body = rows.map((r) => [
-    r.key,
-    int(r.executions),
-    int(tokens(r)),
-    usd(r.costUsd),
-    usd(r.costUsd / r.executions),
-    share(r.costUsd),
-  ]);
+  const body = rows
+    .slice(0, limit)
+    .map((r) => [
+      r.key,
+      int(r.executions),
+      int(tokens(r)),
+      usd(r.costUsd),
+      usd(r.costUsd / r.executions),
+      share(r.costUsd),
+    ]);
   const table = textTable(
     [by, 'executions', 'tokens', 'cost', 'avg/execution', 'share'],
     [
@@ -63,6 +70,10 @@ export async function costsReport(db: Queryable, by: CostKey, range: Range): Pro
   const d = await costDriver(db, range);
   const top = rows[0];
   const lines = [table, ''];
+  if (rows.length > limit)
+    lines.push(
+      `${rows.length - limit} more ${by} row(s) not shown (TOTAL counts them; --limit N shows more)`,
+    );
   if (top)
     lines.push(
       `Largest ${by}: ${top.key} — ${usd(top.costUsd)} (${share(top.costUsd)} of ${usd(total.cost)})`,

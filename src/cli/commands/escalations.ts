@@ -72,15 +72,51 @@ export async function escalationText(pool: Pool, id: number): Promise<string> {
   return printable(lines.join('\n'), true);
 }
 
-export async function resolveFromCli(
+/** The escalation and its verdict as data, for `show --json`. */
+export async function escalationJson(pool: Pool, id: number): Promise<unknown> {
+  const found = await getEscalation(pool, id);
+  if (!found) throw new Error(`no escalation #${id}`);
+  const { escalation: e, result: r, siblings } = found;
+  return {
+    escalation: e,
+    ticket: { source: r.ticket.source, externalId: r.ticket.externalId, subject: r.ticket.subject },
+    verdict: r.verdict,
+    model: r.model,
+    siblings: siblings.map((s) => ({ id: s.id, rule: s.rule, status: s.status })),
+  };
+}
+
+/**
+ * Acknowledges or resolves escalations. Every id must exist (a typo is an
+ * error, exit 1, and nothing changes); one already in that state is said so.
+ */
+export async function moveFromCli(
   pool: Pool,
-  id: number,
+  ids: number[],
+  to: 'acknowledge' | 'resolve',
   note: string,
   actor: Actor,
 ): Promise<string> {
-  if (!note.trim()) throw new Error('--note is required: say what was done');
-  const changed = await updateEscalation(pool, id, 'resolved', actor, note);
-  return changed
-    ? `escalation #${id} resolved by ${actor.name}`
-    : `escalation #${id} was already resolved (or does not exist)`;
+  if (to === 'resolve' && !note.trim()) throw new Error('--note is required: say what was done');
+  const found = await Promise.all(ids.map((id) => getEscalation(pool, id)));
+  const missing = ids.filter((_, i) => !found[i]);
+  if (missing.length) throw new Error(`no escalation ${missing.map((m) => `#${m}`).join(', ')}`);
+  const lines: string[] = [];
+  for (const [i, id] of ids.entries()) {
+    const e = found[i]?.escalation;
+    const changed = await updateEscalation(
+      pool,
+      id,
+      to === 'resolve' ? 'resolved' : 'acknowledged',
+      actor,
+      note,
+    );
+    const where = e ? ` (${e.source}#${e.externalId}, ${e.rule})` : '';
+    lines.push(
+      changed
+        ? `escalation #${id}${where} ${to === 'resolve' ? 'resolved' : 'acknowledged'} by ${actor.name}`
+        : `escalation #${id}${where} was already ${e?.status ?? 'in that state'}: nothing changed`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -193,6 +193,4 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     reply.clearCookie(CSRF_COOKIE, { path: base });
     return reply.redirect(`${base}/login`, 303);
   });
-
-  app.get('/', async (_req, reply) => reply.redirect(`${base}/escalations`, 302));
 }

@@ -7,6 +7,14 @@ import { recordResume } from '../../budget/control.js';
 import { audit } from '../../db/audit.js';
 import type { Pool } from '../../db/pool.js';
 
+/** Removes <link>s to font services outside our origin (Bull Board's IBM Plex from Google). */
+export function stripExternalFonts(page: string): string {
+  return page.replace(
+    /<link[^>]+href="https:\/\/fonts\.(googleapis|gstatic)\.com[^"]*"[^>]*>/g,
+    '',
+  );
+}
+
 /**
  * Bull Board at /review/queues, behind the same guard as every page (its
  * writes are admin-only: see the guard's onRoute hook). Its own pause and
@@ -31,6 +39,13 @@ export async function registerBoard(
     },
   });
   await app.register(async (board) => {
+    // Bull Board's page links a Google font: it fails offline and tells Google who
+    // looked at the queues. The page falls back to the system font; nothing leaves our origin.
+    board.addHook('onSend', async (_req, reply, payload) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (typeof payload !== 'string' || !type.includes('text/html')) return payload;
+      return stripExternalFonts(payload);
+    });
     board.addHook('onResponse', async (req, reply) => {
       const who = req.reviewer;
       if (!who || ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || reply.statusCode >= 400)

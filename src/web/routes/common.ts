@@ -25,10 +25,16 @@ const FLASHES: Record<string, { text: string; error?: boolean }> = {
   gold: { text: 'Override recorded and the ticket added to the evaluation set.' },
   approved: { text: 'Proposal approved: a new context version is active.' },
   rejected: { text: 'Proposal rejected.' },
-  restored: { text: 'Version restored as the new active version.' },
+  restored: {
+    text: 'That earlier version is active again (re-activated as it was, not copied: results graded under it count again).',
+  },
   paused: { text: 'The qc queue is paused.' },
   resumed: { text: 'The qc queue is running again.' },
   note_required: { text: 'A note is required.', error: true },
+  bulk_acknowledged: { text: 'The selected escalations were acknowledged.' },
+  bulk_resolved: { text: 'The selected escalations were resolved.' },
+  none_selected: { text: 'Tick at least one escalation first.', error: true },
+  reason_required: { text: 'A reason is required to reject a proposal.', error: true },
 };
 
 function flashOf(req: FastifyRequest): PageArgs['flash'] {

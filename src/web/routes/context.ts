@@ -8,7 +8,7 @@ import { listVersions, restoreVersion } from '../../decisions/decisions.js';
 import { badge, dateTime } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { notFound, ReviewError } from '../errors.js';
-import { diffHead, sideBySide } from '../views/diff.js';
+import { diffView } from '../views/diff.js';
 import { csrfField } from '../views/layout.js';
 import { render } from './common.js';
 import { field, form, one, pageQuery, text } from './inputs.js';
@@ -69,8 +69,8 @@ export function registerContextRoutes(app: FastifyInstance, d: { pool: Pool; bas
               : ''
         }</td></tr>`,
       )}</tbody></table></section>
-      ${after ? html`<section class="card"><h2>v${shown}${before ? ` compared with v${shown - 1}` : ' (first version)'}</h2>${sideBySide(unifiedDiff(file, before?.content ?? '', after.content))}</section>` : ''}`;
-    return render(req, reply, d.base, { title: file, active: 'proposals', head: diffHead(), body });
+      ${after ? html`<section class="card"><h2>v${shown}${before ? ` compared with v${shown - 1}` : ' (first version)'}</h2>${diffView(unifiedDiff(file, before?.content ?? '', after.content))}</section>` : ''}`;
+    return render(req, reply, d.base, { title: file, active: 'proposals', body });
   });
 
   r.post(

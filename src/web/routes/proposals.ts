@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listNotices } from '../../db/notices.js';
@@ -7,8 +7,12 @@ import { getProposal, listProposals, type ProposalStatus } from '../../db/propos
 import { approveProposal, dismissProposal, rejectProposal } from '../../decisions/decisions.js';
 import { notFound, ReviewError } from '../errors.js';
 import { systemHealthSection } from '../views/chief.js';
-import { diffHead } from '../views/diff.js';
-import { proposalDetail, proposalList } from '../views/proposals.js';
+import {
+  approvalRisk,
+  type DecisionState,
+  proposalDetail,
+  proposalList,
+} from '../views/proposals.js';
 import { render } from './common.js';
 import { field, form, IdParams, one, pageQuery } from './inputs.js';
 
@@ -36,6 +40,7 @@ const DecideForm = form({
     }),
   ),
   note: field,
+  confirm: field,
 });
 
 /**
@@ -73,16 +78,24 @@ export function registerProposalRoutes(
     { schema: { params: IdParams, querystring: pageQuery() } },
     async (req, reply) => {
       const { id } = req.params;
-      const p = await getProposal(d.pool, id);
-      if (!p) throw notFound(`proposal ${id}`);
-      return render(req, reply, d.base, {
-        title: `Proposal ${id}`,
-        active: 'proposals',
-        head: diffHead(),
-        body: proposalDetail(d.base, req.reviewer, p),
-      });
+      return proposalPage(req, reply, id);
     },
   );
+
+  async function proposalPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    st: DecisionState = {},
+  ) {
+    const p = await getProposal(d.pool, id);
+    if (!p) throw notFound(`proposal ${id}`);
+    return render(req, reply, d.base, {
+      title: `Proposal ${id}`,
+      active: 'proposals',
+      body: proposalDetail(d.base, req.reviewer, p, st),
+    });
+  }
 
   r.post(
     '/proposals/:id/decide',
@@ -91,7 +104,7 @@ export function registerProposalRoutes(
       const { id } = req.params;
       const who = req.reviewer;
       if (!who) throw new ReviewError(401, 'login required');
-      const { decision, note } = req.body;
+      const { decision, note, confirm } = req.body;
       const decider = {
         reviewer: who.name,
         role: who.role,
@@ -101,6 +114,17 @@ export function registerProposalRoutes(
       if (decision === 'approve') {
         if (who.role !== 'admin')
           throw new ReviewError(403, 'Only an admin may approve a proposal.');
+        const p = await getProposal(d.pool, id);
+        if (!p) throw notFound(`proposal ${id}`);
+        // The first click only asks: the backtest is on the confirmation, and a
+        // risky approval (nothing fixed, anything regressed) needs its reason.
+        if (confirm !== 'yes') return proposalPage(req, reply, id, { confirming: true, note });
+        const risk = approvalRisk(p);
+        if (risk && !note)
+          return proposalPage(req, reply.code(400), id, {
+            confirming: true,
+            error: `A note is required: ${risk}.`,
+          });
         await approveProposal(d.pool, id, decider);
         return reply.redirect(`${d.base}/proposals/${id}?done=approved`, 303);
       }
@@ -108,6 +132,10 @@ export function registerProposalRoutes(
         await dismissProposal(d.pool, id, decider);
         return reply.redirect(`${d.base}/proposals/${id}?done=dismissed`, 303);
       }
+      if (!note)
+        return proposalPage(req, reply.code(400), id, {
+          error: 'A reason is required to reject: the chief of staff and the next lead read it.',
+        });
       await rejectProposal(d.pool, id, decider);
       return reply.redirect(`${d.base}/proposals/${id}?done=rejected`, 303);
     },

@@ -10,8 +10,9 @@ import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import { openBudgetPauses } from '../../db/review-pages.js';
 import { needsThreadCounts } from '../../db/threads.js';
-import { int } from '../../format/display.js';
+import { age, int } from '../../format/display.js';
 import { html } from '../../format/html.js';
+import { fleetHeadline, fleetState } from '../../queue/fleet.js';
 import { ReviewError } from '../errors.js';
 import { budgetTable } from '../views/budget.js';
 import { csrfField } from '../views/layout.js';
@@ -42,18 +43,34 @@ export function registerQueueRoutes(app: FastifyInstance, d: QueueRouteDeps): vo
     const spend = await budgetSpend(d.pool, d.config, d.now());
     const open = await openBudgetPauses(d.pool);
     const q = d.queue;
-    const paused = q ? await q.isPaused() : false;
-    const counts = q
-      ? await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')
-      : {};
+    const fleet = q ? await fleetState(q, d.now()) : undefined;
+    const paused = fleet?.paused ?? false;
+    const head = fleet ? fleetHeadline(fleet) : undefined;
     const admin = req.reviewer?.role === 'admin';
     // Issue 14: tickets held until their conversation arrives (not graded, not escalated).
     const waiting = Object.values(await needsThreadCounts(d.pool)).reduce((a, b) => a + b, 0);
-    const state = !q
-      ? html`<p class="muted">No queue connection in this process.</p>`
-      : html`<div class="verdict ${paused ? 'bad' : 'good'}">qc queue: ${paused ? 'PAUSED' : 'running'}</div>
+    const counts: [string, string][] = fleet
+      ? [
+          ['Workers connected', int(fleet.workers)],
+          ['Waiting', int(fleet.waiting)],
+          [
+            'Oldest waiting',
+            fleet.oldestWaitingMs === undefined
+              ? '—'
+              : age(new Date(d.now().getTime() - fleet.oldestWaitingMs), d.now()),
+          ],
+          ['Active', int(fleet.active)],
+          ['Delayed (debounced)', int(fleet.delayed)],
+          ['Failed', int(fleet.failed)],
+        ]
+      : [];
+    const state =
+      !q || !fleet || !head
+        ? html`<p class="muted">No queue connection in this process.</p>`
+        : html`<div class="verdict ${head.tone}" data-fleet="${head.tone}" data-workers="${fleet.workers}">qc queue: ${head.text}</div>
+        ${!paused && fleet.workers === 0 ? html`<p>Start one with <code>ticket-qc worker</code>; tickets wait safely until then.</p>` : ''}
         ${open.length ? html`<p>Paused by the budget: ${open.map((p) => `${p.period} ${p.starts_on}`).join(', ')}. It resumes by itself when the period rolls over, or when an admin resumes it (spending past the budget for the rest of the period).</p>` : ''}
-        <table><tbody>${Object.entries(counts).map(([k, v]) => html`<tr><td>${k}</td><td class="num">${int(v)}</td></tr>`)}</tbody></table>
+        <table class="kv"><tbody>${counts.map(([k, v]) => html`<tr><th>${k}</th><td class="num" data-count="${k}">${v}</td></tr>`)}</tbody></table>
         <div class="actions" style="margin-top:14px">${
           paused
             ? admin

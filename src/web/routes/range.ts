@@ -18,9 +18,9 @@ export function rangeOf(
 
 export function rangePicker(action: string, days: number): SafeHtml {
   return html`<form class="filters" method="get" action="${action}"><div><label for="days">Period</label>
-    <select id="days" name="days" onchange="this.form.submit()">${RANGES.map(
+    <select id="days" name="days">${RANGES.map(
       (d) => html`<option value="${d}" ${d === days ? 'selected' : ''}>Last ${d} days</option>`,
-    )}</select></div><noscript><button type="submit">Show</button></noscript></form>`;
+    )}</select></div><div><button type="submit">Show</button></div></form>`;
 }
 
 export function tile(label: string, value: string, note?: string): SafeHtml {

@@ -33,15 +33,15 @@ export function registerTechnicianRoutes(
   r.get('/technicians', { schema: { querystring: DaysQuery } }, async (req, reply) => {
     const { days, range } = rangeOf(req.query.days, d.now(), 30);
     const cards = await scorecards(d.pool, range);
-    const body = html`<h1>Technicians</h1><p class="sub">Scorecards from graded tickets, by assignee. Coach from the criteria they miss most.</p>
+    const body = html`<h1>Technicians</h1><p class="sub">Scorecards from graded tickets (each help-desk ticket once, by its newest verdict), by assignee. Coach from the criteria they miss most.</p>
       ${rangePicker(`${d.base}/technicians`, days)}
       <section class="card">${
         cards.length === 0
           ? html`<p class="muted">No graded tickets in this period.</p>`
-          : html`<table><thead><tr><th>Technician</th><th class="num">Graded</th><th style="width:160px">Pass rate</th><th class="num">Avg score</th><th class="num">Fail</th><th class="num">Escalated</th><th>Most missed criteria</th><th>Weekly pass rate</th></tr></thead><tbody>${cards.map(
+          : html`<table><thead><tr><th>Technician</th><th class="num">Tickets</th><th style="width:160px">Pass rate</th><th class="num">Avg score</th><th class="num">Fail</th><th class="num">Escalated</th><th>Most missed criteria</th><th>Weekly pass rate</th></tr></thead><tbody>${cards.map(
               (c) => {
                 const rate = ratio(c.passed, c.graded) ?? 0;
-                return html`<tr><td><b>${c.assignee}</b></td><td class="num">${int(c.graded)}</td>
+                return html`<tr><td><b>${c.key === '(unassigned)' ? c.assignee : html`<a href="${d.base}/tickets?technician=${encodeURIComponent(c.key)}">${c.assignee}</a>`}</b>${c.key === '(unassigned)' ? '' : html`<div class="small"><a href="${d.base}/trends?technician=${encodeURIComponent(c.key)}">trend</a></div>`}</td><td class="num">${int(c.graded)}</td>
             <td><div class="bar ${rate < 0.5 ? 'over' : rate < 0.75 ? 'near' : ''}"><span style="width:${(100 * rate).toFixed(1)}%"></span></div><span class="small">${pct(rate, 0)}</span></td>
             <td class="num">${c.avgScore}</td><td class="num">${c.failed}</td><td class="num">${c.escalated}</td>
             <td class="small">${c.missed.length ? c.missed.map((m) => html`<div><code>${m.criterion}</code> <span class="muted">×${m.n}</span></div>`) : html`<span class="muted">none</span>`}</td>

@@ -6,7 +6,7 @@ import { html, type SafeHtml } from '../../format/html.js';
  * and screenshots as it looks, and every bar has a <title> tooltip.
  */
 
-const PALETTE = [
+export const PALETTE = [
   '#2f6fde',
   '#f0a030',
   '#1f8a4c',

@@ -5,14 +5,19 @@ import { age, badge, dateTime } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
 import type { Reviewer } from '../deps.js';
 import { csrfField } from './layout.js';
-import { ticketCard, verdictCard } from './ticket.js';
+import { ticketLink } from './links.js';
+import { type Correction, ticketCard, verdictCard } from './ticket.js';
 
 export interface ListArgs {
   base: string;
+  reviewer: Reviewer | null;
   rows: EscalationRow[];
   counts: { rule: string; status: string; n: number }[];
   filter: { status: string; rule: string; age: string };
   now: Date;
+  /** A link to a longer list when this one was cut at its limit. */
+  more?: string | undefined;
+  nextLimit?: number;
 }
 
 const option = (value: string, label: string, selected: string) =>
@@ -43,15 +48,20 @@ export function escalationList(a: ListArgs): SafeHtml {
   <section class="card">${
     a.rows.length === 0
       ? html`<p class="muted">No escalations match. Good morning.</p>`
-      : html`<table><thead><tr><th>#</th><th>Ticket</th><th>Rule</th><th>Reason</th><th>Technician</th><th>Status</th><th class="num">Waiting</th></tr></thead>
+      : html`<form method="post" action="${a.base}/escalations/bulk" id="bulk">${csrfField(a.reviewer)}
+      <table><thead><tr><th><input type="checkbox" data-select-all="ids" aria-label="Select every escalation shown"></th><th>#</th><th>Ticket</th><th>Rule</th><th>Reason</th><th>Technician</th><th>Status</th><th class="num">Waiting</th></tr></thead>
       <tbody>${a.rows.map(
-        (r) => html`<tr><td><a href="${a.base}/escalations/${r.id}">${r.id}</a></td>
-        <td><a href="${a.base}/escalations/${r.id}">${r.subject}</a><div class="small muted">${r.source} #${r.externalId}</div></td>
+        (
+          r,
+        ) => html`<tr><td>${r.status === 'resolved' ? '' : html`<input type="checkbox" name="ids" value="${r.id}" aria-label="Select escalation ${r.id}">`}</td><td><a href="${a.base}/escalations/${r.id}">${r.id}</a></td>
+        <td><a href="${a.base}/escalations/${r.id}">${r.subject}</a><div class="small">${ticketLink(a.base, r.source, r.externalId)}</div></td>
         <td><code>${r.rule}</code></td><td class="small">${r.reason.length > 140 ? `${r.reason.slice(0, 139)}…` : r.reason}</td>
         <td>${r.assignee ?? html`<span class="muted">—</span>`}</td><td>${badge(r.status)}</td>
         <td class="num">${r.status === 'resolved' ? html`<span class="muted small">${r.resolvedBy}</span>` : age(r.createdAt, a.now)}</td></tr>`,
-      )}</tbody></table>`
-  }</section>`;
+      )}</tbody></table>
+      <div class="grid g2" style="margin-top:12px"><div><label for="bulk-note">Note for the selected escalations (required to resolve)</label><textarea id="bulk-note" name="note" placeholder="What was done, and by whom"></textarea></div>
+      <div class="actions" style="align-self:end"><button class="secondary" type="submit" name="action" value="acknowledge">Acknowledge selected</button><button class="good" type="submit" name="action" value="resolve">Resolve selected</button></div></div></form>`
+  }${a.more ? html`<p class="small"><a href="${a.more}">Show up to ${a.nextLimit} →</a></p>` : ''}</section>`;
 }
 
 export interface DetailArgs {
@@ -61,18 +71,19 @@ export interface DetailArgs {
   result: ResultDetail;
   siblings: EscalationRow[];
   history: AuditRow[];
+  corrections: Correction[];
 }
 
 export function escalationDetail(a: DetailArgs): SafeHtml {
   const e = a.escalation;
   const action = (to: string, label: string, cls: string, required: boolean) =>
-    html`<form method="post" action="${a.base}/escalations/${e.id}/${to}" style="flex:1">${csrfField(a.reviewer)}
+    html`<form method="post" action="${a.base}/escalations/${e.id}/${to}" style="flex:1 1 260px">${csrfField(a.reviewer)}
       <label for="note-${to}">Note${required ? '' : ' (optional)'}</label>
       <textarea id="note-${to}" name="note" ${required ? 'required' : ''} placeholder="${required ? 'What was done, and by whom' : 'Looking into it…'}"></textarea>
       <button class="${cls}" type="submit">${label}</button></form>`;
   return html`<p class="small"><a href="${a.base}/escalations">← Escalations</a></p>
   <h1>Escalation #${e.id}: <code>${e.rule}</code> ${badge(e.status)}</h1>
-  <p class="sub">Raised ${dateTime(e.createdAt)} on ${e.source} #${e.externalId}${e.assignee ? ` · technician ${e.assignee}` : ''}</p>
+  <p class="sub">Raised ${dateTime(e.createdAt)} on ${ticketLink(a.base, e.source, e.externalId)}${e.assignee ? ` · technician ${e.assignee}` : ''}</p>
   <div class="grid wide-left"><div>
     <section class="card"><h2>Why it was escalated</h2><p class="quote">${e.reason}</p>
       ${a.siblings.length ? html`<p class="small">Also escalated on this ticket: ${a.siblings.map((s) => html`<a href="${a.base}/escalations/${s.id}"><code>${s.rule}</code></a> `)}</p>` : ''}
@@ -83,6 +94,6 @@ export function escalationDetail(a: DetailArgs): SafeHtml {
       }
       <p class="small"><a href="${a.base}/results/${a.result.resultId}">Overturn this verdict →</a></p>
       ${a.history.length ? html`<h3>History</h3><ul class="small">${a.history.map((h) => html`<li>${dateTime(h.at)} — <b>${h.actor}</b> ${h.action.replace('escalation.', '')}${h.note ? html`: ${h.note}` : ''}</li>`)}</ul>` : ''}
-    </section>${verdictCard(a.result)}</div>
-    <div>${ticketCard(a.result.ticket)}</div></div>`;
+    </section>${verdictCard(a.base, a.result, a.corrections)}</div>
+    <div>${ticketCard(a.base, a.result.ticket)}</div></div>`;
 }

@@ -4,7 +4,7 @@ import { badge, dateTime, usd } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
 import type { Reviewer } from '../deps.js';
 import { evidenceStrength } from './chief.js';
-import { sideBySide } from './diff.js';
+import { diffView } from './diff.js';
 import { csrfField } from './layout.js';
 
 /** Loose readers for the JSON the chief stores: shown as found, never trusted to be complete. */
@@ -14,7 +14,23 @@ const obj = (v: unknown): Obj =>
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
-function backtestSummary(p: Proposal): SafeHtml {
+/**
+ * Whether approving needs a written reason: the backtest fixed nothing,
+ * regressed something, or did not run. Then the lead approves against the
+ * evidence and the note says why.
+ */
+export function approvalRisk(p: Proposal): string | undefined {
+  const bt = obj(p.backtest);
+  if (bt.kind !== 'regrade') return 'this proposal was not backtested';
+  const sum = obj(bt.summary);
+  const regressed = Number(sum.regressed ?? 0);
+  const fixed = Number(sum.fixed ?? 0);
+  if (regressed > 0) return `the backtest regressed ${regressed} ticket(s)`;
+  if (fixed === 0) return 'the backtest fixed nothing';
+  return undefined;
+}
+
+export function backtestSummary(p: Proposal): SafeHtml {
   const bt = obj(p.backtest);
   if (bt.kind !== 'regrade') return html`<span class="muted small">not backtested</span>`;
   const sum = obj(bt.summary);
@@ -45,7 +61,7 @@ export function proposalList(
     }</section>`;
 }
 
-function backtestTable(p: Proposal): SafeHtml {
+function backtestTable(base: string, p: Proposal): SafeHtml {
   const bt = obj(p.backtest);
   if (bt.kind !== 'regrade')
     return html`<p class="muted">${s(bt.reason) || 'No backtest was run for this proposal.'}</p>`;
@@ -60,17 +76,19 @@ function backtestTable(p: Proposal): SafeHtml {
       bt.tickets,
     ).map((t) => {
       const ref = obj(t.reference);
-      return html`<tr><td>${s(t.externalId)}</td><td>${s(t.role)}</td><td class="small">${s(ref.expected) || s(ref.kind)}</td>
+      return html`<tr><td>${t.ticketId ? html`<a href="${base}/tickets/v/${s(t.ticketId)}">${s(t.externalId)}</a>` : s(t.externalId)}</td><td>${s(t.role)}</td><td class="small">${s(ref.expected) || s(ref.kind)}</td>
         <td>${side(t.before)}</td><td>${side(t.after)}</td><td>${badge(s(t.status))}${t.error ? html`<div class="small muted">${s(t.error)}</div>` : ''}</td></tr>`;
     })}</tbody></table>`;
 }
 
-function evidenceList(p: Proposal): SafeHtml {
+function evidenceList(base: string, p: Proposal): SafeHtml {
   const ev = obj(p.evidence);
   const tickets = arr(ev.tickets);
   if (tickets.length === 0) return html`<p class="muted">No evidence stored.</p>`;
   return html`<p class="small muted">${s(ev.failureCount)} failures on ${s(ev.ticketCount)} tickets.</p>${tickets.map(
-    (t) => html`<div style="margin-bottom:12px"><b>${s(t.externalId)}</b> — ${s(t.subject)}
+    (
+      t,
+    ) => html`<div style="margin-bottom:12px"><b>${t.ticketId ? html`<a href="${base}/tickets/v/${s(t.ticketId)}">${s(t.externalId)}</a>` : s(t.externalId)}</b> — ${s(t.subject)}
       <span class="quote">${s(t.excerpt)}</span><ul class="small">${arr(t.failures).map(
         (f) =>
           html`<li><code>${s(f.kind)}</code>${f.criterion ? html` on <code>${s(f.criterion)}</code>` : ''}${f.from ? html`: ${s(f.from)} → ${s(f.to)}` : ''}${f.note ? html` — ${s(f.note)}` : ''}${f.reviewer ? html` (${s(f.reviewer)})` : ''}</li>`,
@@ -78,25 +96,71 @@ function evidenceList(p: Proposal): SafeHtml {
   )}`;
 }
 
-export function proposalDetail(base: string, reviewer: Reviewer | null, p: Proposal): SafeHtml {
+export interface DecisionState {
+  /** The approval confirmation step: shown after the first click on Approve. */
+  confirming?: boolean;
+  error?: string | undefined;
+  note?: string;
+}
+
+function decisionBlock(
+  base: string,
+  reviewer: Reviewer | null,
+  p: Proposal,
+  st: DecisionState,
+): SafeHtml {
   const isAdmin = reviewer?.role === 'admin';
-  const decide = !OPEN.includes(p.status)
-    ? html`<p>${badge(p.status)} ${p.decidedBy ? html`by <b>${p.decidedBy}</b>` : ''} ${dateTime(p.decidedAt)}${p.createdVersion ? html` — created <a href="${base}/context/versions?file=${p.file}"><code>${p.file}</code> v${p.createdVersion}</a>` : ''}</p>
-        ${p.decisionNote || p.refusalReason ? html`<p class="quote">${p.decisionNote ?? p.refusalReason}</p>` : ''}`
-    : html`<form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}
-          <label for="note">Note</label><textarea id="note" name="note" placeholder="Why"></textarea>
-          ${p.status !== 'pending' ? html`<p>${badge(p.status)} — not offered for approval${p.decisionNote || p.refusalReason ? html`: <span class="quote">${p.decisionNote ?? p.refusalReason}</span>` : ''}</p>` : ''}
-          <div class="actions">${p.status !== 'pending' ? '' : isAdmin ? html`<button class="good" name="decision" value="approve" type="submit">Approve</button>` : html`<span class="muted small">Only an admin can approve.</span>`}
-          <button class="danger" name="decision" value="reject" type="submit">Reject</button>
-          <button class="secondary" name="decision" value="dismiss" type="submit">Dismiss</button></div></form>`;
+  if (!OPEN.includes(p.status))
+    return html`<p>${badge(p.status)} ${p.decidedBy ? html`by <b>${p.decidedBy}</b>` : ''} ${dateTime(p.decidedAt)}${p.createdVersion ? html` — created <a href="${base}/context/versions?file=${encodeURIComponent(p.file)}&amp;version=${p.createdVersion}"><code>${p.file}</code> v${p.createdVersion}</a>` : ''}</p>
+        ${p.decisionNote || p.refusalReason ? html`<p class="quote">${p.decisionNote ?? p.refusalReason}</p>` : ''}`;
+  if (p.status !== 'pending')
+    // Open but not offered (superseded, no_improvement, not_a_context_problem): a lead
+    // may still reject or dismiss it, never approve it.
+    return html`<p>${badge(p.status)} — not offered for approval${p.decisionNote || p.refusalReason ? html`: <span class="quote">${p.decisionNote ?? p.refusalReason}</span>` : ''}</p>
+      <form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}
+        <label for="note">Note (required to reject)</label><textarea id="note" name="note" placeholder="Why">${st.note ?? ''}</textarea>
+        <div class="actions"><button class="danger" name="decision" value="reject" type="submit">Reject</button>
+        <button class="secondary" name="decision" value="dismiss" type="submit">Dismiss</button></div></form>`;
+  const risk = approvalRisk(p);
+  const error = st.error
+    ? html`<p class="flash error" role="alert" id="decision-error">${st.error}</p>`
+    : '';
+  if (st.confirming && isAdmin)
+    return html`${error}<div class="verdict ${risk ? 'warn' : 'good'}" data-confirm="approve">Approve proposal #${p.id}? Backtest: ${backtestSummary(p)}</div>
+      <p>Approving makes a new version of <code>${p.file}</code> that every worker uses on its next ticket.${risk ? html` <b>Careful: ${risk}.</b> Say why it should go in anyway.` : ''}</p>
+      <form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}<input type="hidden" name="confirm" value="yes">
+        <label for="note">Note${risk ? ' (required)' : ' (optional)'}</label><textarea id="note" name="note" ${risk ? 'required' : ''} placeholder="Why this change is right">${st.note ?? ''}</textarea>
+        <div class="actions"><button class="good" name="decision" value="approve" type="submit">Yes, approve</button><a class="button secondary" href="${base}/proposals/${p.id}">Cancel</a></div></form>`;
+  return html`${error}<form method="post" action="${base}/proposals/${p.id}/decide">${csrfField(reviewer)}
+      <p class="small">Backtest: ${backtestSummary(p)}${risk ? html` — <b>${risk}</b>` : ''}</p>
+      <label for="note">Note (required to reject)</label><textarea id="note" name="note" placeholder="Why">${st.note ?? ''}</textarea>
+      <div class="actions">${isAdmin ? html`<button class="good" name="decision" value="approve" type="submit">Approve…</button>` : html`<span class="muted small">Only an admin can approve.</span>`}
+      <button class="danger" name="decision" value="reject" type="submit">Reject</button>
+      <button class="secondary" name="decision" value="dismiss" type="submit">Dismiss</button></div>
+      <p class="small muted">Approve asks once more, with the backtest in front of you.</p></form>`;
+}
+
+/**
+ * A proposal: the change with its rationale and evidence beside it (below on a
+ * phone), then the backtest. `extra` is a block other parts of the product
+ * render into the page (issue 11: evidence strength, system health).
+ */
+export function proposalDetail(
+  base: string,
+  reviewer: Reviewer | null,
+  p: Proposal,
+  st: DecisionState = {},
+  extra?: SafeHtml,
+): SafeHtml {
   return html`<p class="small"><a href="${base}/proposals">← Proposals</a></p>
     <h1>Proposal #${p.id}: <code>${p.file}</code> ${badge(p.status)}</h1>
     <p class="sub">After repeated <code>${p.agent}</code> / <code>${p.category}</code> failures on ${p.ticketCount} tickets · proposed ${dateTime(p.createdAt)} by ${p.model ?? 'the chief of staff'} · base v${p.baseVersion}</p>
-    <div class="grid g2"><section class="card"><h2>Rationale</h2><p style="white-space:pre-wrap">${p.rationale ?? ''}</p>
+    <section class="card" id="decision"><h2>Decision</h2>${decisionBlock(base, reviewer, p, st)}</section>
+    ${extra ? html`<div data-slot="proposal-extra">${extra}</div>` : ''}
+    <div class="beside"><section class="card"><h2>Change</h2>${p.diff ? diffView(p.diff) : html`<p class="muted">No diff (refused: ${p.refusalReason ?? ''}).</p>`}</section>
+    <div><section class="card"><h2>Rationale</h2><p style="white-space:pre-wrap">${p.rationale ?? ''}</p>
       ${p.answer ? html`<p class="small">${p.answer === 'more_context' ? 'The file lacked context the grader needed.' : p.answer === 'rewrite' ? 'The file needs a rewrite.' : 'Not a context problem: no change to the file would help.'}</p>` : ''}</section>
-    <section class="card"><h2>Decision</h2>${decide}</section></div>
-    <section class="card"><h2>Change</h2>${p.diff ? sideBySide(p.diff) : html`<p class="muted">No diff (refused: ${p.refusalReason ?? ''}).</p>`}</section>
-    <section class="card"><h2>Backtest</h2>${backtestTable(p)}</section>
-    <section class="card"><h2>Evidence strength</h2>${evidenceStrength(p.strength)}</section>
-    <section class="card"><h2>Evidence</h2>${evidenceList(p)}</section>`;
+    <section class="card"><h2>Evidence</h2>${evidenceList(base, p)}</section></div></div>
+    <section class="card"><h2>Backtest</h2>${backtestTable(base, p)}</section>
+    <section class="card"><h2>Evidence strength</h2>${evidenceStrength(p.strength)}</section>`;
 }

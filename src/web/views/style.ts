@@ -3,14 +3,14 @@
  * route to protect separately, and a page still reads well when saved.
  */
 export const STYLE = `
-:root { --bg:#f4f5f7; --card:#fff; --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb;
-  --accent:#2f6fde; --good:#1f8a4c; --bad:#c0392b; --warn:#b7791f; --info:#2b6cb0; }
+:root { --bg:#f4f5f7; --card:#fff; --ink:#1f2933; --muted:#52606d; --line:#e4e7eb;
+  --accent:#2459c2; --good:#146c3a; --bad:#a32d21; --warn:#8a5300; --info:#1e5594; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
 a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:underline; }
 header.top { background:#1f2a37; color:#fff; }
-header.top .topbar { max-width:1280px; margin:0 auto; display:flex; align-items:center; gap:22px; padding:0 24px; height:52px; }
+header.top .topbar { max-width:1280px; margin:0 auto; display:flex; align-items:center; gap:14px 22px; padding:8px 24px; min-height:52px; flex-wrap:wrap; }
 header.top .brand { font-weight:700; letter-spacing:.2px; color:#fff; margin-right:8px; }
 header.top nav { display:flex; gap:4px; flex:1; flex-wrap:wrap; }
 header.top nav a { color:#cbd2d9; padding:6px 10px; border-radius:6px; font-size:14px; }
@@ -64,8 +64,53 @@ button.good { background:var(--good); border-color:var(--good); }
 .bar { height:8px; background:#e4e7eb; border-radius:4px; overflow:hidden; min-width:80px; }
 .bar span { display:block; height:100%; background:var(--accent); }
 .bar.over span { background:var(--bad); } .bar.near span { background:var(--warn); }
-svg.chart text { font-size:11px; fill:#616e7c; } .legend { display:flex; gap:14px; flex-wrap:wrap; font-size:13px; margin-top:6px; }
+svg.chart text { font-size:11px; fill:#52606d; } .legend { display:flex; gap:14px; flex-wrap:wrap; font-size:13px; margin-top:6px; }
 .legend i { display:inline-block; width:11px; height:11px; border-radius:3px; margin-right:5px; vertical-align:-1px; }
 .login { max-width:380px; margin:80px auto; } .login input { width:100%; margin-bottom:12px; }
 @media (max-width: 900px) { .g2, .g3, .wide-left { grid-template-columns: 1fr; } }
+/* Issue 16: keyboard, phone, readable diffs. */
+.skip { position:absolute; left:8px; top:-60px; background:#fff; color:var(--accent); padding:8px 12px; border-radius:6px; z-index:10; }
+.skip:focus { top:8px; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline:3px solid #f0b429; outline-offset:2px; }
+.menu-button { display:none; background:none; border:1px solid #52606d; color:#fff; padding:4px 12px; }
+img, svg, video { max-width:100%; }
+main { overflow-wrap:anywhere; }
+main p a, main li a, .sub a { text-decoration:underline; }
+.pager { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:12px; }
+.attention .tile .v a { color:inherit; }
+.overturned { border:2px solid var(--bad); }
+.error-text { color:var(--bad); font-weight:600; }
+table.diff { table-layout:fixed; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12.5px; }
+table.diff td { padding:1px 6px; border:none; white-space:pre-wrap; word-break:break-word; overflow-wrap:anywhere; }
+table.diff td.ln { width:3.2em; color:var(--muted); text-align:right; user-select:none; }
+table.diff td.sign { width:1.4em; color:var(--muted); }
+table.diff tr.hunk td { background:#eef2f7; color:var(--muted); }
+table.diff .add { background:#e6f6ea; } table.diff .del { background:#fcebea; }
+table.diff ins { background:#a6e3b5; text-decoration:none; } table.diff del { background:#f5b5ae; text-decoration:none; }
+.diff-split { display:table; } .diff-unified { display:none; }
+.diff-wrap.pure .diff-split { display:none; } .diff-wrap.pure .diff-unified { display:table; }
+.beside { display:grid; grid-template-columns: minmax(0,3fr) minmax(0,2fr); gap:18px; align-items:start; }
+@media (max-width: 1000px) {
+  .diff-split { display:none; } .diff-unified { display:table; }
+  .beside { grid-template-columns: 1fr; }
+}
+@media (max-width: 760px) {
+  header.top .topbar { padding:8px 14px; }
+  .menu-button { display:inline-block; margin-left:auto; }
+  html.js header.top nav { display:none; flex-basis:100%; flex-direction:column; }
+  html.js header.top nav.open { display:flex; }
+  header.top .who { flex-basis:100%; justify-content:space-between; }
+  main { padding:14px 12px 40px; }
+  .card { padding:14px 12px; }
+  .filters > div { flex:1 1 100%; } .filters select, .filters input[type=text] { width:100%; }
+  main table:not(.diff) thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+  main table:not(.diff), main table:not(.diff) tbody, main table:not(.diff) tr, main table:not(.diff) td, main table:not(.diff) th { display:block; width:100% !important; }
+  main table:not(.diff) tr { border-bottom:1px solid var(--line); padding:6px 0; }
+  main table:not(.diff) td { border:none; padding:3px 4px; text-align:left; white-space:normal; }
+  main table:not(.diff) td[data-label]::before { content:attr(data-label) ": "; font-size:12px; color:var(--muted); font-weight:600; }
+  main table:not(.diff) td.num { text-align:left; }
+  td code { white-space:normal; }
+  .tiles { grid-template-columns: repeat(2, minmax(0,1fr)); }
+  .verdict { font-size:17px; }
+}
 `;
