@@ -119,7 +119,7 @@ export function ticketPageView(a: TicketPageArgs): SafeHtml {
     }</section>
     <section class="card"><h2>Write-back</h2>${
       d.writeback === undefined
-        ? html`<p class="muted" data-writeback="unavailable">Write-back to the help desk is not set up in this database (issue 15).</p>`
+        ? html`<p class="muted" data-writeback="unavailable">Write-back to the help desk is not set up in this database.</p>`
         : d.writeback.length === 0
           ? html`<p class="muted" data-writeback="none">Nothing written back to the help desk for this ticket.</p>`
           : html`<table data-writeback="rows"><thead><tr><th>#</th><th>Kind</th><th>State</th><th class="num">Attempts</th><th>Updated</th><th>Reason</th></tr></thead><tbody>${d.writeback.map(
