@@ -321,6 +321,19 @@ export const ConfigSchema = z.object({
   QC_CHIEF_MAX_REGRESSED: z.coerce.number().int().min(0).default(0),
   /** Proposals offered to a lead per chief pass, the largest expected improvement first. */
   QC_CHIEF_MAX_PROPOSALS: z.coerce.number().int().min(1).default(3),
+  // Issue 11: patterns
+  /** Cron (in QC_TZ) of the scheduled `patterns mine`; empty = off. */
+  QC_PATTERNS_CRON: optionalString,
+  /** How mining calls CHIEF_MODEL: Message Batches at half price, or realtime. */
+  QC_PATTERNS_VIA: z.enum(['batches', 'realtime']).default('batches'),
+  /** Tickets read per run, newest first (the seed file was mined from 5,000). */
+  QC_PATTERNS_LIMIT: z.coerce.number().int().min(1).default(5000),
+  /** The scheduled run reads tickets updated within this window. */
+  QC_PATTERNS_WINDOW: duration.default(30 * 86_400_000),
+  /** Tickets per model request. */
+  QC_PATTERNS_CHUNK: z.coerce.number().int().min(1).max(500).default(50),
+  /** A recurring problem becomes a pattern when seen on at least this many tickets. */
+  QC_PATTERNS_MIN_TICKETS: z.coerce.number().int().min(2).default(3),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
