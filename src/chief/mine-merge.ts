@@ -28,6 +28,8 @@ export function mergeChunks(
     criteria: readonly string[];
     minTickets: number;
     max: number;
+    /** Tickets (source + ' ' + external id) an earlier proposal already cited: not evidence again. */
+    covered?: ReadonlySet<string>;
   },
 ): MergedPattern[] {
   const byId = new Map<string, MergedPattern>();
@@ -35,7 +37,9 @@ export function mergeChunks(
     for (const m of mined) {
       const tickets = m.tickets.flatMap((c) => {
         const t = cites.get(c);
-        return t ? [{ cite: c, ticket: t }] : []; // an id the chunk never held is dropped
+        // An id the chunk never held is dropped, and so is a ticket an earlier proposal cited.
+        if (!t || opts.covered?.has(`${t.source} ${t.externalId}`)) return [];
+        return [{ cite: c, ticket: t }];
       });
       const p = byId.get(m.id) ?? {
         id: m.id,

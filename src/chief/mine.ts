@@ -5,6 +5,7 @@ import type { ContextStore } from '../context/store.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
 import { LOCKS, withAdvisoryLock } from '../db/locks.js';
 import {
+  coveredTicketsOf,
   finishMiningRun,
   type HistoryTicket,
   historyTickets,
@@ -14,6 +15,7 @@ import {
 } from '../db/patterns.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { insertProposal } from '../db/proposals.js';
+import { COVERING } from '../decisions/lifecycle.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import type { Notifier } from '../notify/index.js';
 import { qcContextOf } from '../qc/context.js';
@@ -227,6 +229,7 @@ async function mine(deps: MineDeps, opts: MineOptions, signal?: AbortSignal): Pr
       criteria: snapshot.vocab.criteria.map((c) => c.id),
       minTickets: mine.minTickets,
       max: mine.maxPatterns,
+      covered: await coveredTicketsOf(deps.pool, MINER_AGENT, COVERING),
     },
   );
   const result: MineResult = {
@@ -256,7 +259,7 @@ async function mine(deps: MineDeps, opts: MineOptions, signal?: AbortSignal): Pr
     await finishMiningRun(deps.pool, run.id, {
       status: 'nothing',
       costUsd,
-      note: `no problem recurred on ${mine.minTickets} or more tickets`,
+      note: `no problem recurred on ${mine.minTickets} or more tickets not cited by an earlier proposal`,
     });
     return result;
   }

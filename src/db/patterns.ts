@@ -116,3 +116,21 @@ export async function finishMiningRun(
     [id, f.status, f.proposalId ?? null, f.costUsd.toFixed(8), f.note],
   );
 }
+
+/**
+ * Tickets (source + ' ' + external id) earlier proposals of `agent` already
+ * cited, in the given states: mining the same history again proposes nothing
+ * new until new tickets show the problem (decisions/lifecycle.ts coverage).
+ */
+export async function coveredTicketsOf(
+  db: Queryable,
+  agent: string,
+  states: readonly string[],
+): Promise<Set<string>> {
+  const r = await db.query<{ t: string }>(
+    `SELECT DISTINCT unnest(covered_tickets) AS t FROM prompt_proposals
+     WHERE agent = $1 AND status = ANY($2::text[])`,
+    [agent, states],
+  );
+  return new Set(r.rows.map((x) => x.t));
+}

@@ -2,6 +2,8 @@ import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATTERNS_SCHEDULER, startBatchScheduler } from '../../src/batches/scheduler.js';
+import { minePatterns } from '../../src/chief/mine.js';
+import { mineDepsOf } from '../../src/chief/mine-deps.js';
 import { buildCli } from '../../src/cli/index.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { createRedis } from '../../src/queue/connection.js';
@@ -220,6 +222,12 @@ describe('patterns mine', () => {
     expect(out).toContain(`proposal #${p?.id} pending → context/patterns.md`);
     const shown = await cli(db, 'proposals', 'show', String(p?.id));
     expect(shown).toMatch(/Backtest with \S+: 6 fixed, 0 unchanged, 0 regressed/);
+    // Mining the same history again: those tickets are covered by the open proposal.
+    const again = await cli(db, 'patterns', 'mine');
+    expect(again).toContain('no problem recurred often enough to become a pattern');
+    const after = await rows(db);
+    expect(after.proposals).toHaveLength(1);
+    expect(after.runs.map((x) => x.status)).toEqual(['proposed', 'nothing']);
   });
 
   it('--via realtime calls the Messages API; a proposal whose backtest fixes too few is recorded as no_improvement, not offered', async () => {
@@ -245,6 +253,43 @@ describe('patterns mine', () => {
       /no_improvement: the backtest fixed 6 cited ticket\(s\) \(at least 7 needed\)/,
     );
     expect(r.runs.map((x) => x.via)).toEqual(['realtime']);
+  });
+
+  it('a batch run left while its batch processes is collected by the next run, never submitted twice', async () => {
+    const db = await historyDb();
+    const { rt } = chiefHarness(db, sim.url, { QC_BATCH_POLL_INTERVAL: '50ms' });
+    const deps = mineDepsOf(rt);
+    const creates = () =>
+      sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages/batches').length;
+    const before = creates();
+    sim.setOptions({ batch: { processingMs: 3_600_000 } });
+    try {
+      // What the scheduled job does: submit, do not wait.
+      const first = await minePatterns(deps, { limit: 100, via: 'batches', wait: false });
+      expect(first.waiting).toEqual(expect.any(String));
+      expect(first.proposal).toBeUndefined();
+      expect(creates()).toBe(before + 1);
+      // What the batch poller does while it is processing: nothing new.
+      expect(
+        (await minePatterns(deps, { limit: 100, via: 'batches', resumeOnly: true, wait: false }))
+          .waiting,
+      ).toBe(first.waiting);
+      sim.clock.advance(3_600_000);
+      const second = await minePatterns(deps, {
+        limit: 100,
+        via: 'batches',
+        resumeOnly: true,
+        wait: false,
+      });
+      expect(second.resumed).toBe(true);
+      expect(second.proposal?.status).toBe('pending');
+      expect(creates()).toBe(before + 1);
+      expect((await rows(db)).runs).toEqual([
+        { via: 'batches', status: 'proposed', batch_id: first.waiting },
+      ]);
+    } finally {
+      sim.setOptions({ batch: { processingMs: 300 } });
+    }
   });
 
   it('QC_PATTERNS_CRON registers a job scheduler on the batch queue only when set', async () => {
