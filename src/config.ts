@@ -343,6 +343,19 @@ export const ConfigSchema = z.object({
   // Issue 16: review pages
   /** Who acts from this shell when a command is given no --reviewer (recorded as taken from config). */
   QC_REVIEWER: optionalString,
+  // Issue 11: patterns
+  /** Cron (in QC_TZ) of the scheduled `patterns mine`; empty = off. */
+  QC_PATTERNS_CRON: optionalString,
+  /** How mining calls CHIEF_MODEL: Message Batches at half price, or realtime. */
+  QC_PATTERNS_VIA: z.enum(['batches', 'realtime']).default('batches'),
+  /** Tickets read per run, newest first (the seed file was mined from 5,000). */
+  QC_PATTERNS_LIMIT: z.coerce.number().int().min(1).default(5000),
+  /** The scheduled run reads tickets updated within this window. */
+  QC_PATTERNS_WINDOW: duration.default(30 * 86_400_000),
+  /** Tickets per model request. */
+  QC_PATTERNS_CHUNK: z.coerce.number().int().min(1).max(500).default(50),
+  /** A recurring problem becomes a pattern when seen on at least this many tickets. */
+  QC_PATTERNS_MIN_TICKETS: z.coerce.number().int().min(2).default(3),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

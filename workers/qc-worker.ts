@@ -1,7 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
-import { startBatchScheduler } from '../src/batches/scheduler.js';
+import { type PatternsJob, startBatchScheduler } from '../src/batches/scheduler.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
+import { minePatterns } from '../src/chief/mine.js';
+import { mineDepsOf } from '../src/chief/mine-deps.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
@@ -9,7 +11,7 @@ import { createRedis, quietQueue } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { startRetentionScheduler } from '../src/queue/retention.js';
-import { createRuntime } from '../src/runtime.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { startTriage } from '../src/triage/index.js';
 import { startWriteback } from '../src/writeback/index.js';
 
@@ -23,6 +25,33 @@ import { startWriteback } from '../src/writeback/index.js';
  */
 export function workerShutdownDeadlineMs(config: Config): number {
   return Math.max(30_000, config.ANTHROPIC_TIMEOUT + 20_000);
+}
+
+/** The scheduled `patterns mine`: submit on the cron, collect on the batch poller's ticks. */
+export function patternsJob(rt: Runtime): PatternsJob {
+  const { config } = rt;
+  const run = (o: { resumeOnly: boolean }) =>
+    minePatterns(mineDepsOf(rt), {
+      since: new Date(Date.now() - config.QC_PATTERNS_WINDOW),
+      limit: config.QC_PATTERNS_LIMIT,
+      via: config.QC_PATTERNS_VIA,
+      trigger: 'schedule',
+      wait: false,
+      ...o,
+    });
+  return {
+    cron: config.QC_PATTERNS_CRON,
+    async run() {
+      const r = await run({ resumeOnly: false });
+      rt.logger.info({ ...r, estimate: undefined }, 'patterns: scheduled mining run');
+      return { runId: r.runId, proposal: r.proposal?.id, waiting: r.waiting };
+    },
+    async collect() {
+      const r = await run({ resumeOnly: true });
+      if (!r.skipped && !r.waiting) rt.logger.info({ ...r }, 'patterns: mining batch collected');
+      return r;
+    },
+  };
 }
 
 /**
@@ -65,7 +94,12 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     rateBurstMs: config.QC_RATE_LIMIT_BURST,
   });
   // The nightly batch and its poller: idempotent when every worker process registers them.
-  const batch = await startBatchScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
+  // Issue 11: patterns mined from history on QC_PATTERNS_CRON (off by default).
+  const batch = await startBatchScheduler(rt, {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    patterns: patternsJob(rt),
+  });
   // Personal data: the daily retention job (QC_RETENTION_TICKETS / QC_RETENTION_EVENTS).
   const retention = await startRetentionScheduler(rt, { connection, prefix: config.QUEUE_PREFIX });
   // Budgets are a hard stop: spend past 100% pauses the qc queue for every worker.

@@ -10,6 +10,20 @@ import { pollBatches, runBatch } from './run.js';
 export const BATCH_QUEUE = 'batch';
 const NIGHTLY_SCHEDULER = 'batch-nightly';
 const POLL_SCHEDULER = 'batch-poll';
+export const PATTERNS_SCHEDULER = 'patterns-mine';
+
+/**
+ * Issue 11 point 6: the scheduled `patterns mine`, handed in by the process
+ * (workers/qc-worker.ts) — mining is supervision, this queue only runs it.
+ * `run` starts a run (submitting its batch without waiting); `collect` takes
+ * a submitted run further on every poll tick.
+ */
+export interface PatternsJob {
+  /** QC_PATTERNS_CRON; undefined = off (any earlier schedule is removed). */
+  cron: string | undefined;
+  run(): Promise<unknown>;
+  collect(): Promise<unknown>;
+}
 
 export interface BatchScheduler {
   queue: Queue;
@@ -26,7 +40,7 @@ export interface BatchScheduler {
  */
 export async function startBatchScheduler(
   rt: Runtime,
-  opts: { connection: Redis; prefix: string },
+  opts: { connection: Redis; prefix: string; patterns?: PatternsJob | undefined },
 ): Promise<BatchScheduler> {
   const { config, logger } = rt;
   const queue = quietQueue(
@@ -58,6 +72,27 @@ export async function startBatchScheduler(
     },
   );
 
+  const patterns = opts.patterns;
+  if (patterns?.cron) {
+    await queue.upsertJobScheduler(
+      PATTERNS_SCHEDULER,
+      { pattern: patterns.cron, tz: config.QC_TZ },
+      {
+        name: 'patterns',
+        data: {},
+        opts: {
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 60_000 },
+          removeOnComplete: { count: 30 },
+          removeOnFail: { count: 30 },
+        },
+      },
+    );
+  } else {
+    // Off by default; turning it off removes a schedule an earlier start registered.
+    await queue.removeJobScheduler(PATTERNS_SCHEDULER);
+  }
+
   const qcQueue = quietQueue(
     new Queue(QC_QUEUE, { connection: opts.connection, prefix: opts.prefix }),
   );
@@ -73,6 +108,20 @@ export async function startBatchScheduler(
           'nightly batch run submitted',
         );
         return { runId: r.run?.id, mapped: r.mapped };
+      }
+      if (job.name === 'patterns') {
+        if (!patterns) throw new Error('this process does not run pattern mining');
+        return patterns.run();
+      }
+      if (patterns) {
+        try {
+          await patterns.collect();
+        } catch (err) {
+          logger.error(
+            { err: toError(err).message },
+            'patterns: collecting the mining batch failed',
+          );
+        }
       }
       const t = await pollBatches(deps);
       if (t && (t.submitted || t.ended || t.graded || t.requeued || t.errors.length)) {

@@ -130,8 +130,9 @@ export async function runBacktest(args: {
             : before.vocab.criteria.some((c) => c.id === args.category)
               ? args.category
               : undefined;
-        const bs = sideOf(b.outcome, criterion);
-        const as = sideOf(a.outcome, criterion);
+        const pat = reference.kind === 'pattern';
+        const bs = sideOf(b.outcome, criterion, pat);
+        const as = sideOf(a.outcome, criterion, pat);
         if (role === 'control') reference = { kind: 'stable', was: bs.outcome };
         tickets.push({
           ticketId,

@@ -17,6 +17,8 @@ export type Reference =
   | { kind: 'confident' }
   | { kind: 'valid_first_time' }
   | { kind: 'stable'; was?: string }
+  /** A ticket a pattern was mined from: fixed when the grader names the pattern (issue 11 point 6). */
+  | { kind: 'pattern'; pattern: string }
   | { kind: 'none'; why: string };
 
 export interface Side {
@@ -28,6 +30,8 @@ export interface Side {
   result?: string;
   tierReason?: string;
   repaired: boolean;
+  /** Known patterns the verdict named (kept only when a pattern is the reference). */
+  patterns?: string[];
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -57,6 +61,8 @@ export function referenceOf(
         source: 'shadow',
       };
     }
+    if (d.kind === 'mined_pattern' && str(d.pattern))
+      return { kind: 'pattern', pattern: String(d.pattern) };
     if (d.kind === 'low_confidence') return { kind: 'confident' };
     if (d.kind === 'schema_invalid') return { kind: 'valid_first_time' };
   }
@@ -70,7 +76,11 @@ export function referenceOf(
 }
 
 /** `criterion`: the one whose result is compared (the reference's, or the category's). */
-export function sideOf(out: GradeOutcome, criterion: string | undefined): Side {
+export function sideOf(
+  out: GradeOutcome,
+  criterion: string | undefined,
+  withPatterns = false,
+): Side {
   const v = out.verdict;
   const result = criterion ? v.criteria.find((c) => c.criterion === criterion)?.result : undefined;
   return {
@@ -81,6 +91,7 @@ export function sideOf(out: GradeOutcome, criterion: string | undefined): Side {
     ...(result ? { result } : {}),
     ...(out.tierReason ? { tierReason: out.tierReason } : {}),
     repaired: out.failures.some((f) => f.category === 'schema_invalid'),
+    ...(withPatterns ? { patterns: v.patterns } : {}),
   };
 }
 
@@ -92,6 +103,8 @@ function correct(ref: Reference, s: Side): boolean | undefined {
       return s.outcome === ref.expected;
     case 'confident':
       return s.tierReason !== 'low_confidence';
+    case 'pattern':
+      return s.patterns?.includes(ref.pattern) ?? false;
     case 'valid_first_time':
       return !s.repaired && s.tierReason !== 'schema_invalid';
     default:

@@ -67,6 +67,11 @@ export function checkRevision(args: {
   /** The active context files, with the revised one swapped in when checking the whole set. */
   activeFiles: ReadonlyMap<string, string>;
   vocab: Vocabulary;
+  /**
+   * Kinds of id the revision may add. The chief adds none (ids change the
+   * tool schema); the pattern miner adds pattern ids (issue 11 point 6).
+   */
+  mayAdd?: readonly 'pattern'[];
 }): Check {
   const { file, base } = args;
   const content = normalizeText(args.revised);
@@ -116,6 +121,7 @@ export function checkRevision(args: {
     for (const id of before[kind]) {
       if (!after[kind].includes(id) && used[kind].includes(id)) dropped.push(`${kind} \`${id}\``);
     }
+    if (args.mayAdd?.includes(kind as 'pattern')) continue;
     for (const id of after[kind]) if (!before[kind].includes(id)) added.push(`${kind} \`${id}\``);
   }
   if (dropped.length > 0) {

@@ -8,6 +8,7 @@ import { registerEscalationCommands } from './escalations.js';
 import { registerEvalCommands } from './eval.js';
 import { registerFailedCommands } from './failed.js';
 import { registerOverrides } from './overrides.js';
+import { registerPatternsCommands } from './patterns.js';
 import { registerProcessCommands } from './processes.js';
 import { registerProposals } from './proposals.js';
 import { registerQueueCommands } from './queue.js';
@@ -49,6 +50,7 @@ export function buildCli(getConfig: () => Config = configFromEnv): Command {
   registerChiefCommands(program, getConfig);
   registerEvalCommands(program, getConfig);
   registerProposals(program, getConfig);
+  registerPatternsCommands(program, getConfig);
   registerOverrides(program, getConfig);
   registerEscalationCommands(program, getConfig);
   registerQueueCommands(program, getConfig);

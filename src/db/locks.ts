@@ -33,6 +33,8 @@ export const LOCKS = {
   batch: fixed('batch', 7_242_020),
   /** Serialises chief-of-staff passes across every chief process: one proposal per repeated failure. */
   chiefPass: fixed('chief-pass', 7_242_005),
+  /** One `patterns mine` run at a time (CLI or schedule): a batch is collected into one proposal. */
+  patternsMine: fixed('patterns-mine', 7_242_021),
   /**
    * Serialises work on one ticket (source, external id) from the upsert of a
    * version until its job is scheduled, so two versions arriving together

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function fresh() {
-  await db.pool.query('TRUNCATE agent_events, prompt_proposals');
+  await db.pool.query('TRUNCATE agent_events, prompt_proposals CASCADE');
 }
 
 describe('detection', () => {
@@ -96,7 +96,7 @@ describe('detection', () => {
       ['superseded', false],
       ['refused', true],
     ] as const) {
-      await db.pool.query('TRUNCATE prompt_proposals');
+      await db.pool.query('TRUNCATE prompt_proposals CASCADE');
       await db.pool.query(
         `INSERT INTO prompt_proposals (agent, category, file, base_version, status, covered_until)
          VALUES ('triage', 'insufficient_detail', 'agents/triage.md', 1, $1, $2)`,

@@ -64,7 +64,7 @@ describe('not a context problem', () => {
   });
 
   it('chief run-once whose model calls all fail → exit code 1, nothing stored', async () => {
-    await db.pool.query('TRUNCATE prompt_proposals, agent_events');
+    await db.pool.query('TRUNCATE prompt_proposals, agent_events CASCADE');
     await seedFailures(
       db,
       tickets.slice(3, 6).map((t) => ({ ticketId: t, category: 'insufficient_detail' })),

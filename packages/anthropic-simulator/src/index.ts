@@ -4,6 +4,7 @@
  */
 
 import './revise.js'; // chief-of-staff tools: propose_revision, `Counts as met` phrases
+import './mine.js'; // the pattern miner's tool: record_patterns (keyword clustering)
 
 export type { ApiErrorType } from './api-error.js';
 export { type ServeOptions, serveSimulatorForever } from './cli.js';

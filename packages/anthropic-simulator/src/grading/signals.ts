@@ -169,10 +169,44 @@ const PATTERN_RULES: Record<string, (f: Facts, r: Map<string, Judgment>) => bool
   credentials_in_notes: (f) => findSecret(f.allTexts)?.severity === 'clear',
 };
 
+/**
+ * Patterns without a rule of their own (ones a reviewer or the pattern miner
+ * added): listed when a phrase quoted on the section's `Signals:` line (or an
+ * `Also seen as:` line) is in the ticket, compared word by word. Read from
+ * the context the request carries, like `Counts as met` (context-phrases.ts).
+ */
+function contextSignals(system: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let id: string | undefined;
+  for (const line of system.split(/\r?\n/)) {
+    const h = /^##\s+`([a-z][a-z0-9_]*)`/.exec(line);
+    if (h?.[1]) {
+      id = h[1];
+      continue;
+    }
+    if (line.startsWith('#')) id = undefined;
+    const m = id ? /^\s*(?:Signals|Also seen as):\s*(.+)$/i.exec(line) : null;
+    if (!id || !m?.[1]) continue;
+    const phrases = [...m[1].matchAll(/"([^"\n]{3,120})"/g)].map((x) => words(x[1] ?? ''));
+    out.set(id, [...(out.get(id) ?? []), ...phrases.filter(Boolean)]);
+  }
+  return out;
+}
+
+const words = (s: string) => (s.toLowerCase().match(/[a-z0-9][a-z0-9'-]*/g) ?? []).join(' ');
+
 export function findPatterns(
   patternIds: readonly string[],
   f: Facts,
   results: Map<string, Judgment>,
+  system = '',
 ): string[] {
-  return patternIds.filter((id) => PATTERN_RULES[id]?.(f, results) === true);
+  const unruled = patternIds.filter((id) => !PATTERN_RULES[id]);
+  const signals = unruled.length ? contextSignals(system) : new Map<string, string[]>();
+  const text = unruled.length ? ` ${words(f.allTexts.join(' \n '))} ` : '';
+  return patternIds.filter((id) => {
+    const rule = PATTERN_RULES[id];
+    if (rule) return rule(f, results) === true;
+    return (signals.get(id) ?? []).some((p) => text.includes(` ${p} `));
+  });
 }

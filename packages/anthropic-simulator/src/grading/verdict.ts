@@ -97,7 +97,7 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
   // Escalation rules see whether the ticket fails the rubric (the VIP rule needs it).
   const { score, autoFailed, failing } = outcomeOf(judged, false, vocab);
   const escalations = findEscalations(vocab.rules, f, failing);
-  const patterns = findPatterns(vocab.patterns, f, results);
+  const patterns = findPatterns(vocab.patterns, f, results, req.system);
   const attributions = findAttributions(vocab.agents, f);
   const { outcome } = outcomeOf(judged, escalations.length > 0, vocab);
   const cannotJudge = escalations.some((e) => e.rule === 'cannot_judge');
