@@ -115,10 +115,19 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
       const config = getConfig();
       const actor = actorOf(config, opts.reviewer);
       const { approveProposal } = await import('../decisions/decisions.js');
+      const { approvalRisk } = await import('../decisions/lifecycle.js');
+      const { getProposal } = await import('../db/proposals.js');
       await withPool(
         config,
         async (pool) => {
           const who = { reviewer: actor.name, role: actor.role, via: actor.via, note: opts.note };
+          // As on the review page: a risky approval (nothing fixed, anything regressed,
+          // no backtest) needs the lead's reason.
+          const p = await getProposal(pool, int(id));
+          if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+          const risk = approvalRisk(p);
+          if (risk && !opts.note?.trim())
+            throw new InvalidArgumentError(`--note is required: ${risk}`);
           const r = await approveProposal(pool, int(id), who);
           console.log(
             `approved #${id}: context/${r.version.file} is now v${r.version.version}` +

@@ -100,3 +100,22 @@ export const DESCRIPTIONS: Record<ProposalState, string> = {
   no_improvement: 'the backtest fixed no cited ticket or regressed a control; not offered',
   not_a_context_problem: 'the chief found no context change would help; shown, not offered',
 };
+
+const asObj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * Whether approving needs a written reason (the review page and the CLI both ask): the backtest fixed nothing,
+ * regressed something, or did not run. Then the lead approves against the
+ * evidence and the note says why.
+ */
+export function approvalRisk(p: { backtest: unknown }): string | undefined {
+  const bt = asObj(p.backtest);
+  if (bt.kind !== 'regrade') return 'this proposal was not backtested';
+  const sum = asObj(bt.summary);
+  const regressed = Number(sum.regressed ?? 0);
+  const fixed = Number(sum.fixed ?? 0);
+  if (regressed > 0) return `the backtest regressed ${regressed} ticket(s)`;
+  if (fixed === 0) return 'the backtest fixed nothing';
+  return undefined;
+}

@@ -52,6 +52,10 @@ describe('chief and review commands', () => {
     expect(shown).toMatch(/Backtest with \S+: \d+ fixed, \d+ unchanged, \d+ regressed/);
     expect(shown).toContain('--- a/context/agents/triage.md');
     expect(shown).not.toContain('\u001b[');
+    // The backtest fixed nothing: as on the review page, approving needs the lead's reason.
+    await expect(cli('proposals', 'approve', '1', '--reviewer', 'dana')).rejects.toThrow(
+      /--note is required: the backtest fixed nothing/,
+    );
     expect(await cli('proposals', 'approve', '1', '--reviewer', 'dana', '--note', 'ok')).toBe(
       'approved #1: context/agents/triage.md is now v2',
     );

@@ -5,14 +5,10 @@ import { listNotices } from '../../db/notices.js';
 import type { Pool } from '../../db/pool.js';
 import { getProposal, listProposals, type ProposalStatus } from '../../db/proposals.js';
 import { approveProposal, dismissProposal, rejectProposal } from '../../decisions/decisions.js';
+import { approvalRisk } from '../../decisions/lifecycle.js';
 import { notFound, ReviewError } from '../errors.js';
 import { systemHealthSection } from '../views/chief.js';
-import {
-  approvalRisk,
-  type DecisionState,
-  proposalDetail,
-  proposalList,
-} from '../views/proposals.js';
+import { type DecisionState, proposalDetail, proposalList } from '../views/proposals.js';
 import { render } from './common.js';
 import { field, form, IdParams, one, pageQuery } from './inputs.js';
 

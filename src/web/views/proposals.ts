@@ -1,5 +1,5 @@
 import type { Proposal } from '../../db/proposals.js';
-import { OPEN } from '../../decisions/lifecycle.js';
+import { approvalRisk, OPEN } from '../../decisions/lifecycle.js';
 import { badge, dateTime, usd } from '../../format/display.js';
 import { html, type SafeHtml } from '../../format/html.js';
 import type { Reviewer } from '../deps.js';
@@ -13,22 +13,6 @@ const obj = (v: unknown): Obj =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-
-/**
- * Whether approving needs a written reason: the backtest fixed nothing,
- * regressed something, or did not run. Then the lead approves against the
- * evidence and the note says why.
- */
-export function approvalRisk(p: Proposal): string | undefined {
-  const bt = obj(p.backtest);
-  if (bt.kind !== 'regrade') return 'this proposal was not backtested';
-  const sum = obj(bt.summary);
-  const regressed = Number(sum.regressed ?? 0);
-  const fixed = Number(sum.fixed ?? 0);
-  if (regressed > 0) return `the backtest regressed ${regressed} ticket(s)`;
-  if (fixed === 0) return 'the backtest fixed nothing';
-  return undefined;
-}
 
 export function backtestSummary(p: Proposal): SafeHtml {
   const bt = obj(p.backtest);
