@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { nonNegativeInt as int, withModelAccess, withPool } from './support.js';
+import {
+  nonNegativeInt as int,
+  jsonOption,
+  printJson,
+  withModelAccess,
+  withPool,
+} from './support.js';
 
 /** `eval` and `eval runs`: grade a labeled set and compare runs. */
 export function registerEvalCommands(program: Command, getConfig: () => Config): void {
@@ -53,14 +59,17 @@ export function registerEvalCommands(program: Command, getConfig: () => Config):
     .description(
       'compare two runs over the same labeled set (two context versions or two models): per-ticket flips, McNemar exact test, paired bootstrap interval',
     )
-    .action(async (a: string, b: string) => {
+    .addOption(jsonOption())
+    .action(async (a: string, b: string, opts: { json?: boolean }) => {
       const { runWithItems, compareRuns, formatComparison } = await import('../eval/index.js');
       await withPool(getConfig(), async (pool) => {
         const A = await runWithItems(pool, int(a));
         const B = await runWithItems(pool, int(b));
         if (!A) throw new Error(`no evaluation run #${a} (see \`ticket-qc eval runs\`)`);
         if (!B) throw new Error(`no evaluation run #${b} (see \`ticket-qc eval runs\`)`);
-        console.log(formatComparison(A.run, B.run, compareRuns(A.items, B.items)));
+        const comparison = compareRuns(A.items, B.items);
+        if (opts.json) return printJson({ runA: A.run, runB: B.run, ...comparison });
+        console.log(formatComparison(A.run, B.run, comparison));
       });
     });
   evalCmd
@@ -68,10 +77,16 @@ export function registerEvalCommands(program: Command, getConfig: () => Config):
     .description('stored evaluation runs, newest first, to compare models and context versions')
     .option('--model <id>', 'only this model')
     .option('--limit <n>', 'at most n runs', int, 20)
-    .action(async (opts: { model?: string; limit: number }) => {
+    .addOption(jsonOption())
+    .action(async (opts: { model?: string; limit: number; json?: boolean }) => {
       const { listRuns, formatRuns } = await import('../eval/index.js');
-      await withPool(getConfig(), async (pool) =>
-        console.log(formatRuns(await listRuns(pool, opts))),
-      );
+      await withPool(getConfig(), async (pool) => {
+        const runs = await listRuns(pool, {
+          limit: opts.limit,
+          ...(opts.model ? { model: opts.model } : {}),
+        });
+        if (opts.json) return printJson(runs);
+        console.log(formatRuns(runs));
+      });
     });
 }

@@ -65,8 +65,9 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
     )
     .option('--all', 'acknowledged notices too')
     .option('--ack <id>', 'acknowledge notice <id>', int)
+    .addOption(jsonOption())
     .option('--reviewer <name>', 'who acknowledges', process.env.USER ?? 'operator')
-    .action(async (opts: { all?: boolean; ack?: number; reviewer: string }) => {
+    .action(async (opts: { all?: boolean; ack?: number; reviewer: string; json?: boolean }) => {
       const { acknowledgeNotice, listNotices } = await import('../db/notices.js');
       await withPool(getConfig(), async (pool) => {
         if (opts.ack !== undefined) {
@@ -76,6 +77,7 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
           return;
         }
         const rows = await listNotices(pool, { open: !opts.all });
+        if (opts.json) return printJson(rows);
         if (rows.length === 0) {
           console.log('no operational notices: nothing for an operator to look at');
           return;

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config.js';
-import { positiveInt, withPool } from './support.js';
+import { jsonOption, positiveInt, printJson, withPool } from './support.js';
 
 /**
  * `writeback status|retry|dry-run`: what was written back to the help desks,
@@ -28,12 +28,14 @@ export function registerWritebackCommands(program: Command, getConfig: () => Con
       "counts by state and the failed list; with SOURCE/EXTERNAL_ID, that ticket's notes",
     )
     .option('--limit <n>', 'failed rows to list', positiveInt, 20)
-    .action(async (ticket: string | undefined, opts: { limit: number }) => {
+    .addOption(jsonOption())
+    .action(async (ticket: string | undefined, opts: { limit: number; json?: boolean }) => {
       const { listOutbox, outboxCounts, outboxOfTicket } = await import('../db/outbox.js');
       await withPool(getConfig(), async (pool) => {
         if (ticket) {
           const [source, externalId] = ticketArg(ticket);
           const rows = await outboxOfTicket(pool, source, externalId);
+          if (opts.json) return printJson(rows);
           if (rows.length === 0) console.log(`nothing written back for ${source}/${externalId}`);
           for (const r of rows) {
             console.log(
@@ -45,6 +47,11 @@ export function registerWritebackCommands(program: Command, getConfig: () => Con
           return;
         }
         const counts = await outboxCounts(pool);
+        if (opts.json)
+          return printJson({
+            counts,
+            failed: await listOutbox(pool, { status: 'failed', limit: opts.limit }),
+          });
         const keys = Object.keys(counts).sort();
         console.log(
           keys.length ? keys.map((k) => `${k} ${counts[k]}`).join('\n') : 'the outbox is empty',

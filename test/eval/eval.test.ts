@@ -75,6 +75,9 @@ describe('ticket-qc eval', () => {
     expect(side.rows[0]).toEqual({ r: 0, f: 0 });
     const list = await cli(['eval', 'runs']);
     expect(list.split('\n')).toHaveLength(3);
+    const json = JSON.parse(await cli(['eval', 'runs', '--json'])) as { id: number }[];
+    expect(json).toHaveLength(2);
+    expect(Number(json[0]?.id)).toBeGreaterThan(Number(json[1]?.id));
   });
 
   it('reports escalation recall/precision per rule and auto-fail precision; compare of two runs', async () => {
@@ -111,6 +114,13 @@ describe('ticket-qc eval', () => {
     expect(cmp).toMatch(/95% interval of the difference: \+0\.0 pts … \+0\.0 pts/);
     expect(cmp).toMatch(/McNemar exact test: 0 fixed by B, 0 broken by B, p = 1\.0000/);
     expect(cmp).toMatch(/no ticket changed its outcome/);
+    const cmpJson = JSON.parse(
+      await cli(['eval', 'compare', String(last?.id), String(id2), '--json']),
+    ) as { runA: { id: number }; runB: { id: number } };
+    expect([Number(cmpJson.runA.id), Number(cmpJson.runB.id)]).toEqual([
+      Number(last?.id),
+      Number(id2),
+    ]);
 
     // More noise on B: tickets flip, each one listed.
     sim.setOptions({ noise: 0.4 });

@@ -37,6 +37,12 @@ describe('ticket-qc writeback', () => {
     expect(status).toContain(`#${failed.id} zendesk/6100 qc  403`);
     expect(status).toContain('You do not have access to this page.');
     expect(await cli('status', 'zendesk/6100')).toContain(`#${failed.id} qc failed`);
+    const json = JSON.parse(await cli('status', '--json')) as {
+      counts: Record<string, number>;
+      failed: { id: number }[];
+    };
+    expect(json.counts['qc:failed']).toBe(1);
+    expect(json.failed.map((r) => Number(r.id))).toEqual([Number(failed.id)]);
 
     expect(await cli('retry', 'zendesk/6100')).toContain('queued 1 note(s) again');
     const row = await settled(h, id, 'delivered');
