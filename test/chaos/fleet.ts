@@ -6,11 +6,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { hmacHex } from '../../src/api/auth.js';
-import { seedContext } from '../../src/context/store.js';
+import { ContextStore, seedContext } from '../../src/context/store.js';
 import { recordOrphanedAttempts } from '../../src/db/attempts.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { QC_QUEUE } from '../../src/queue/jobs.js';
+import { qcContextOf } from '../../src/qc/context.js';
+import { QC_QUEUE, qcJobId } from '../../src/queue/jobs.js';
 
 /**
  * The pieces of a chaos scenario: a database of its own, an API process (with
@@ -204,6 +205,8 @@ export interface Tally {
   paidRecorded: number;
   estimated: number;
   unrecordedPaid: number;
+  /** For each lost ticket: why it may be lost (job state in Redis, qc_status). */
+  lostDetails: string[];
 }
 
 /** Waits for every accepted ticket to be graded or dead-lettered, then counts. */
@@ -259,6 +262,7 @@ export async function tally(
   const queue = new Queue(QC_QUEUE, { connection: redis, prefix });
   queue.on('error', () => undefined);
   const failed = await queue.getFailed(0, 10_000).catch(() => []);
+  const contextVersion = qcContextOf(await new ContextStore(db.pool).active()).version;
   const deadIds = new Set<number>();
   const deadReasons: Record<string, number> = {};
   for (const j of failed) {
@@ -267,12 +271,24 @@ export async function tally(
     const reason = (j.failedReason ?? '?').replace(/\d+/g, 'N').slice(0, 80);
     deadReasons[reason] = (deadReasons[reason] ?? 0) + 1;
   }
-  await queue.close().catch(() => undefined);
-  redis.disconnect();
   const graded = await q<{ ticket_id: number }>('SELECT DISTINCT ticket_id FROM qc_results');
   const gradedIds = new Set(graded.map((r) => r.ticket_id));
-  const waiting = await q<{ id: number }>("SELECT id FROM tickets WHERE qc_status <> 'superseded'");
-  const lost = waiting.filter((t) => !gradedIds.has(t.id) && !deadIds.has(t.id)).length;
+  const waiting = await q<{ id: number; qc_status: string; content_hash: string }>(
+    "SELECT id, qc_status, content_hash FROM tickets WHERE qc_status <> 'superseded'",
+  );
+  const lostRows = waiting.filter((t) => !gradedIds.has(t.id) && !deadIds.has(t.id));
+  const lostDetails: string[] = [];
+  for (const t of lostRows.slice(0, 10)) {
+    const jobId = qcJobId(t.content_hash, contextVersion);
+    const state = await queue.getJobState(jobId).catch(() => '?');
+    const hash = await redis.exists(`${prefix}:${QC_QUEUE}:${jobId}`).catch(() => '?');
+    lostDetails.push(
+      `ticket ${t.id} qc_status ${t.qc_status}, job ${jobId.slice(0, 11)}… state ${state}, hash exists ${hash}`,
+    );
+  }
+  await queue.close().catch(() => undefined);
+  redis.disconnect();
+  const lost = lostRows.length;
   const answered = sim
     .requests()
     .filter((r) => r.path.startsWith('/v1/messages') && r.status === 200).length;
@@ -289,6 +305,7 @@ export async function tally(
     paidRecorded: recorded,
     estimated: calls?.est ?? 0,
     unrecordedPaid: Math.max(0, answered - recorded),
+    lostDetails,
   };
 }
 

@@ -363,6 +363,7 @@ for (const name of names) {
       `  tickets in ${r.ticketsIn}, graded exactly once ${r.gradedOnce}, duplicated ${r.duplicated}, lost ${r.lost}, dead-lettered ${r.deadLettered}`,
       ...Object.entries(r.deadReasons).map(([k, v]) => `    dead: ${v} × ${k}`),
       `  paid calls answered ${r.paidAnswered}, recorded ${r.paidRecorded} (of which estimated ${r.estimated}), unrecorded ${r.unrecordedPaid}`,
+      ...r.lostDetails.map((d) => `    lost: ${d}`),
       ...r.notes.map((n) => `  note: ${n}`),
     ].join('\n'),
   );
