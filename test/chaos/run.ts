@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '@ticket-qc/anthropic-simulator';
+import { startPrivateCluster } from '../helpers/private-cluster.js';
 import { freePort, startPrivateRedis } from '../helpers/private-redis.js';
 import {
   cleanPrefix,
@@ -11,6 +13,7 @@ import {
   fleetEnv,
   load,
   type Proc,
+  type RedisAt,
   settle,
   spawnProc,
   stop,
@@ -37,7 +40,7 @@ const SHARED_REDIS = process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Ctx {
   dbServer: string;
-  redisUrl: string;
+  redisUrl: RedisAt;
   workers: number;
   tickets: number;
   extra?: Record<string, string>;
@@ -96,7 +99,6 @@ async function runFleet(
   };
   for (let i = 0; i < c.workers; i++) fleet.spawnWorker();
   const notes: string[] = [];
-  let result: Tally;
   try {
     const loadDone = load(apiUrl, name, c.tickets, {
       concurrency: 8,
@@ -113,7 +115,7 @@ async function runFleet(
   } finally {
     await Promise.all([...fleet.workers.map((w) => stop(w)), stop(fleet.api)]);
   }
-  result = await tally(db, c.redisUrl, prefix, sim);
+  const result: Tally = await tally(db, c.redisUrl, prefix, sim);
   const crashed = fleet.workers.filter((w) => w.output().includes('"level":60')).length;
   if (crashed) notes.push(`${crashed} worker(s) logged fatal`);
   await cleanPrefix(c.redisUrl, prefix);
@@ -335,12 +337,57 @@ async function faultStorm() {
   }));
 }
 
+/** The fleet on a private 3-master Redis Cluster (REDIS_CLUSTER_NODES, hash-tagged prefix), a worker killed mid-run. */
+async function cluster() {
+  const rc = await startPrivateCluster();
+  try {
+    const r = await runFleet('cluster', {
+      dbServer: SHARED_PG,
+      redisUrl: { url: rc.url, clusterNodes: rc.nodes },
+      workers: 2,
+      tickets: short ? 60 : 1_000,
+      sim: { latencyMs: 100, latencyJitterMs: 100 },
+      async during(f) {
+        await until('a third sent', async () => f.sent() >= (short ? 20 : 300), 60_000);
+        const victim = f.workers[0];
+        if (!victim) return [];
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        f.spawnWorker();
+        // Evidence the fleet runs on the cluster: the queue's keys, per master.
+        const admin = rc.client();
+        if (admin.status !== 'ready') await once(admin, 'ready');
+        const perMaster: number[] = [];
+        for (const node of admin.nodes('master')) {
+          const [, keys] = await node.scan('0', 'MATCH', '{tqc-chaos-*', 'COUNT', 100_000);
+          perMaster.push(keys.length);
+        }
+        admin.disconnect();
+        return [
+          'one worker killed with SIGKILL and replaced',
+          `queue keys per master mid-run: ${perMaster.join(' / ')} (hash tag: one slot)`,
+        ];
+      },
+    });
+    return {
+      ...r,
+      notes: [
+        `3-master Redis Cluster on loopback (${rc.nodes.join(', ')}), REDIS_CLUSTER_NODES, prefix {tqc-chaos-…}`,
+        ...r.notes,
+      ],
+    };
+  } finally {
+    await rc.stop();
+  }
+}
+
 const SCENARIOS: Record<string, () => Promise<Awaited<ReturnType<typeof runFleet>>>> = {
   kill9,
   'redis-restart': redisRestart,
   eviction,
   'pg-restart': pgRestart,
   'fault-storm': faultStorm,
+  cluster,
 };
 // Under a minute on a shared 2-core machine. The eviction fleet run (with QC_ALLOW_EVICTION=1) is
 // left out until it passes: see RELIABILITY.md, Last measured.
