@@ -35,6 +35,10 @@ import {
 const args = process.argv.slice(2);
 const short = args.includes('--short');
 const only = args.filter((a) => !a.startsWith('--'));
+/** `--tickets=N`: the kill9 full profile with N tickets instead of 5,000 (what a shared machine finishes). */
+const ticketsArg = Number(
+  /^--tickets=(\d+)$/.exec(args.find((a) => a.startsWith('--tickets=')) ?? '')?.[1],
+);
 const SHARED_PG = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SHARED_REDIS = process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -127,7 +131,7 @@ async function runFleet(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function kill9(): Promise<Awaited<ReturnType<typeof runFleet>>> {
-  const n = short ? 80 : 5_000;
+  const n = short ? 80 : ticketsArg > 0 ? ticketsArg : 5_000;
   return runFleet('kill9', {
     dbServer: SHARED_PG,
     redisUrl: SHARED_REDIS,
