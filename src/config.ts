@@ -356,12 +356,45 @@ export const ConfigSchema = z.object({
   QC_PATTERNS_CHUNK: z.coerce.number().int().min(1).max(500).default(50),
   /** A recurring problem becomes a pattern when seen on at least this many tickets. */
   QC_PATTERNS_MIN_TICKETS: z.coerce.number().int().min(2).default(3),
+  // Issue 10: cluster
+  /**
+   * Seed nodes (`host:port,host:port`) of a Redis Cluster. Set, every process
+   * connects through an ioredis Cluster (REDIS_URL then only supplies the
+   * credentials and, with rediss://, TLS), and QUEUE_PREFIX must carry a hash
+   * tag, e.g. `{ticket-qc}`, so that every key of a queue lands in one slot.
+   * Empty: one Redis at REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each REDIS_CLUSTER_NODES entry is host:port'),
+      ),
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
   /** WEBHOOK_SECRET_<SOURCE>, keyed by lower-case source; rotation pairs split. */
   webhookSecrets: Record<string, string[]>;
 };
+
+/**
+ * Redis Cluster hashes only the part between the first `{` and the first `}`
+ * after it, when that part is not empty (the "hash tag").
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open < 0) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -371,6 +404,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  // Issue 10: cluster. BullMQ's scripts touch several keys of a queue at once;
+  // on a Cluster they must share a slot, which only a hash tag guarantees.
+  if (parsed.data.REDIS_CLUSTER_NODES.length > 0 && !hasHashTag(parsed.data.QUEUE_PREFIX)) {
+    throw new ConfigError(
+      `Invalid configuration:\nQUEUE_PREFIX "${parsed.data.QUEUE_PREFIX}" has no hash tag, and REDIS_CLUSTER_NODES says Redis is a Cluster: BullMQ's multi-key scripts would fail with CROSSSLOT. Wrap it in braces, e.g. QUEUE_PREFIX={${parsed.data.QUEUE_PREFIX.replace(/[{}]/g, '')}}.`,
+    );
   }
   const webhookSecrets: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(env)) {

@@ -11,7 +11,7 @@ import { type Config, loadConfigOrExit } from '../src/config.js';
 import { pruneDeliveries } from '../src/db/versions.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
-import { createRedis, quietQueue } from '../src/queue/connection.js';
+import { createRedis, quietQueue, redisTargetOf } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { scheduleSettingsOf } from '../src/queue/schedule.js';
@@ -41,7 +41,7 @@ export async function runApiProcess(
   const rt = createRuntime(config, { name: 'api' });
   // Owning the process: its stdout is a JSON log stream, library console output included.
   if (opts.signals !== false) captureConsole(rt.logger);
-  const redis = createRedis(config.REDIS_URL, 'producer', rt.logger);
+  const redis = createRedis(redisTargetOf(config), 'producer', rt.logger);
   // Issue 10: an evicting Redis loses job payloads. Checked now when Redis
   // answers within 2 s (refused unless QC_ALLOW_EVICTION), and on every /readyz.
   const redisUp = await Promise.race([

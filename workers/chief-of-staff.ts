@@ -5,7 +5,7 @@ import { startChiefScheduler } from '../src/chief/scheduler.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
 import { captureConsole } from '../src/logger.js';
 import { createNotifier } from '../src/notify/index.js';
-import { createRedis } from '../src/queue/connection.js';
+import { createRedis, redisTargetOf } from '../src/queue/connection.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 
 /** Output budget for a revised file: a 64 KiB context file is about 16k tokens. */
@@ -54,8 +54,8 @@ export async function runChiefProcess(
   const rt = opts.runtime ?? createRuntime(config, { name: 'chief-of-staff' });
   // Owning the process: its stdout is a JSON log stream, library console output included.
   if (opts.installSignals !== false) captureConsole(rt.logger);
-  const producer = createRedis(config.REDIS_URL, 'worker', rt.logger);
-  const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  const producer = createRedis(redisTargetOf(config), 'worker', rt.logger);
+  const connection = createRedis(redisTargetOf(config), 'worker', rt.logger);
   const scheduler = await startChiefScheduler(chiefDeps(rt), {
     producer,
     connection,

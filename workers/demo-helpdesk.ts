@@ -1,5 +1,5 @@
 import { type FakeHelpdesk, startFakeHelpdesk } from '@ticket-qc/fake-helpdesk';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { noteCounts } from '../src/db/outbox.js';
 import { setTriageRequest, triageSpend } from '../src/db/triage.js';
 import type { Runtime } from '../src/runtime.js';
@@ -25,7 +25,7 @@ export interface DemoHelpdesk {
 
 export async function startDemoHelpdesk(
   rt: Runtime,
-  opts: { connection: Redis; producer: Redis; prefix: string; source: string },
+  opts: { connection: Redis | Cluster; producer: Redis | Cluster; prefix: string; source: string },
 ): Promise<DemoHelpdesk> {
   const desk = await startFakeHelpdesk();
   const settings = writebackSettingsOf(rt.config);

@@ -12,7 +12,7 @@ import { type ImportItem, upsertMany } from '../src/import/upsert.js';
 import { createLogger } from '../src/logger.js';
 import { qcContextOf } from '../src/qc/context.js';
 import { startQcWorker } from '../src/qc/worker.js';
-import { createRedis, quietQueue } from '../src/queue/connection.js';
+import { createRedis, quietQueue, redisTargetOf } from '../src/queue/connection.js';
 import { enqueueQc } from '../src/queue/enqueue.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { createRuntime } from '../src/runtime.js';
@@ -152,8 +152,8 @@ async function gradeExamples(
   logger: Logger,
 ): Promise<{ code: number; close: () => Promise<void> }> {
   const rt = createRuntime(config, { logger, name: 'demo' });
-  const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
-  const producerRedis = createRedis(config.REDIS_URL, 'producer', logger);
+  const workerRedis = createRedis(redisTargetOf(config), 'worker', logger);
+  const producerRedis = createRedis(redisTargetOf(config), 'producer', logger);
   const queue = quietQueue(
     new Queue(QC_QUEUE, { connection: producerRedis, prefix: config.QUEUE_PREFIX }),
   );

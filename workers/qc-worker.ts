@@ -7,7 +7,7 @@ import { mineDepsOf } from '../src/chief/mine-deps.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { startQcWorker } from '../src/qc/worker.js';
-import { createRedis, quietQueue } from '../src/queue/connection.js';
+import { createRedis, quietQueue, redisTargetOf } from '../src/queue/connection.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { startRetentionScheduler } from '../src/queue/retention.js';
@@ -65,7 +65,7 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   });
   // This process's stdout is a JSON log stream: library console output joins it.
   captureConsole(rt.logger);
-  const connection = createRedis(config.REDIS_URL, 'worker', rt.logger);
+  const connection = createRedis(redisTargetOf(config), 'worker', rt.logger);
   // Issue 10: an evicting Redis loses job payloads; refused unless QC_ALLOW_EVICTION.
   try {
     await checkEvictionPolicy(connection, {

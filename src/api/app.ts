@@ -6,7 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ContextStore } from '../context/store.js';
@@ -45,7 +45,7 @@ export interface AppDeps {
   /** The producer-side qc queue; without it every version waits for the reconciler. */
   queue?: Queue | undefined;
   /** The queue's connection, pinged by /readyz. */
-  redis?: Redis | undefined;
+  redis?: Redis | Cluster | undefined;
   contexts: ContextStore;
   logger: Logger;
   metrics?: IngestMetrics;

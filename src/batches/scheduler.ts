@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { toError } from '../logger.js';
 import { quietQueue } from '../queue/connection.js';
 import { QC_QUEUE } from '../queue/jobs.js';
@@ -40,7 +40,7 @@ export interface BatchScheduler {
  */
 export async function startBatchScheduler(
   rt: Runtime,
-  opts: { connection: Redis; prefix: string; patterns?: PatternsJob | undefined },
+  opts: { connection: Redis | Cluster; prefix: string; patterns?: PatternsJob | undefined },
 ): Promise<BatchScheduler> {
   const { config, logger } = rt;
   const queue = quietQueue(

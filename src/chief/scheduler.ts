@@ -1,5 +1,5 @@
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { toError } from '../logger.js';
 import { quietQueue } from '../queue/connection.js';
 import { type ChiefDeps, type PassResult, runChiefPass } from './pass.js';
@@ -25,8 +25,8 @@ export interface ChiefScheduler {
 export async function startChiefScheduler(
   deps: ChiefDeps,
   opts: {
-    producer: Redis;
-    connection: Redis;
+    producer: Redis | Cluster;
+    connection: Redis | Cluster;
     prefix: string;
     intervalMs: number;
     onPass?: (r: PassResult) => void;

@@ -142,7 +142,7 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
         const go = async (config: Config) => {
           const { Queue } = await import('bullmq');
           const { createRuntime } = await import('../runtime.js');
-          const { createRedis } = await import('../queue/connection.js');
+          const { createRedis, redisTargetOf } = await import('../queue/connection.js');
           const { QC_QUEUE } = await import('../queue/jobs.js');
           const { batchDepsOf } = await import('../batches/deps.js');
           const { formatEstimate } = await import('../batches/estimate.js');
@@ -151,7 +151,7 @@ export function registerBatchCommands(program: Command, getConfig: () => Config)
           const rt = createRuntime(config, { name: 'batch-run' });
           const redis = opts.dryRun
             ? undefined
-            : createRedis(config.REDIS_URL, 'producer', rt.logger);
+            : createRedis(redisTargetOf(config), 'producer', rt.logger);
           const qcQueue = redis
             ? new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX })
             : undefined;

@@ -39,9 +39,9 @@ export async function withPool<T>(
 /** The producer side of the qc queue: fails fast when Redis is down. */
 export async function withQcQueue<T>(config: Config, fn: (queue: Queue) => Promise<T>): Promise<T> {
   const { Queue } = await import('bullmq');
-  const { createRedis } = await import('../queue/connection.js');
+  const { createRedis, redisTargetOf } = await import('../queue/connection.js');
   const { QC_QUEUE } = await import('../queue/jobs.js');
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const redis = createRedis(redisTargetOf(config), 'producer');
   const queue = new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
   try {
     return await fn(queue);

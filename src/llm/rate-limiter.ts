@@ -1,5 +1,5 @@
 import type { default as Anthropic, Middleware } from '@anthropic-ai/sdk';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PACE_SCRIPT, type Tokens } from './rate-script.js';
 import { retryAfterMs } from './retry.js';
@@ -40,7 +40,7 @@ import { retryAfterMs } from './retry.js';
  */
 
 export interface RateLimiterOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Key prefix (QUEUE_PREFIX): processes of one deployment share their buckets. */
   prefix: string;
   /** Upper bound on requests per minute per model (QC_RATE_LIMIT_PER_MINUTE); 0 = the API's. */

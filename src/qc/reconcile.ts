@@ -8,7 +8,7 @@ import { isStillWaiting, waitingVersions } from '../db/tickets.js';
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { QcJobData, qcJobId } from '../queue/jobs.js';
-import { type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
+import { removeOrphanedJob, type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
 import { qcContextOf } from './context.js';
 import { isDeadJobReason } from './lost-payload.js';
 
@@ -42,6 +42,8 @@ export interface ReconcileStats {
   busy: number;
   /** Failed jobs that were dead rather than poisoned (payload lost, stalled twice): removed and scheduled again. */
   revived: number;
+  /** Job hashes in no queue list (an evicting Redis dropped the list): removed and scheduled again. */
+  orphans: number;
 }
 
 /**
@@ -63,7 +65,14 @@ export async function reconcileOnce(
   deps: ReconcileDeps,
   opts: { batch?: number } = {},
 ): Promise<ReconcileStats> {
-  const stats: ReconcileStats = { candidates: 0, enqueued: 0, live: 0, busy: 0, revived: 0 };
+  const stats: ReconcileStats = {
+    candidates: 0,
+    enqueued: 0,
+    live: 0,
+    busy: 0,
+    revived: 0,
+    orphans: 0,
+  };
   const contextVersion = qcContextOf(await deps.contexts.active()).version;
   const batch = opts.batch ?? 500;
   let after = 0;
@@ -84,6 +93,15 @@ export async function reconcileOnce(
       } else if (state !== 'unknown') {
         stats.live++;
         continue;
+      } else {
+        // 'unknown' may still leave the job's hash behind, in no list: adding
+        // the same id again would be a no-op and the version would wait forever.
+        const orphan = await removeOrphanedJob(deps.queue, jobId);
+        if (orphan === 'locked') {
+          stats.live++;
+          continue;
+        }
+        if (orphan === 'removed') stats.orphans++;
       }
       const done = await withAdvisoryLock(
         deps.pool,

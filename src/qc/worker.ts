@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CacheMonitor } from '../llm/cache-monitor.js';
 import { RateLimiter, withRateLimiter } from '../llm/rate-limiter.js';
 import { toError } from '../logger.js';
@@ -10,7 +10,7 @@ import { type JobResult, makeQcProcessor } from './processor.js';
 import { deferWhileDatabaseDown } from './resilience.js';
 
 export interface QcWorkerOptions {
-  connection: Redis;
+  connection: Redis | Cluster;
   prefix: string;
   concurrency: number;
   /** Max model requests per minute per model, across every process on this Redis (0 = the API's own limit). */

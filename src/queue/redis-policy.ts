@@ -23,10 +23,26 @@ function policyOf(info: string): string {
   return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown';
 }
 
+function readyOrTimeout(redis: Cluster, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis Cluster not ready within ${ms} ms (status ${redis.status})`));
+    }, ms);
+    const onReady = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
 /** Reads `maxmemory-policy` through INFO (allowed where CONFIG is renamed, e.g. managed Redis). */
 export async function readEvictionPolicy(redis: Redis | Cluster): Promise<PolicyReport> {
-  const nodes: (Redis | Cluster)[] =
-    'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('master') : [redis];
+  const isCluster = 'nodes' in redis && typeof redis.nodes === 'function';
+  // A Cluster knows its masters only once it has read the slot map.
+  if (isCluster && redis.status !== 'ready') await readyOrTimeout(redis, 10_000);
+  const nodes: (Redis | Cluster)[] = isCluster ? redis.nodes('master') : [redis];
   const found = new Set<string>();
   for (const node of nodes) found.add(policyOf(await node.info('memory')));
   const policies = [...found].sort();

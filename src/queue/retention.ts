@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { deleteEventsOlderThan, eraseTickets } from '../db/erase.js';
@@ -52,7 +52,7 @@ export interface RetentionScheduler {
  */
 export async function startRetentionScheduler(
   deps: { pool: Pool; config: Config; logger: Logger },
-  opts: { connection: Redis; prefix: string },
+  opts: { connection: Redis | Cluster; prefix: string },
 ): Promise<RetentionScheduler> {
   const { config, logger } = deps;
   const queue = new Queue(RETENTION_QUEUE, { connection: opts.connection, prefix: opts.prefix });

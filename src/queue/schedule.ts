@@ -90,6 +90,26 @@ export async function scheduleGrade(
   throw new Error(`could not schedule ${jobId}: the ticket's debounce key stays taken`);
 }
 
+/**
+ * Issue 10: a job whose hash is in Redis while its id is in no list (an
+ * evicting Redis dropped the wait list, the delayed set or the active list,
+ * the hash survived). No worker will ever take it, and adding the same job id
+ * again is a no-op (BullMQ answers "duplicated"), so the version would wait
+ * forever. Called for a job whose state is 'unknown': removes such an orphan
+ * so it can be scheduled again. 'absent': no hash, nothing to do; 'removed';
+ * 'locked': a worker still holds it (its active list was evicted) — leave it,
+ * the next pass looks again once the lock lapses.
+ */
+export async function removeOrphanedJob(
+  queue: Queue,
+  jobId: string,
+): Promise<'absent' | 'removed' | 'locked'> {
+  const job = await queue.getJob(jobId);
+  if (!job) return 'absent';
+  if ((await queue.getJobState(jobId)) !== 'unknown') return 'locked';
+  return (await queue.remove(jobId)) === 1 ? 'removed' : 'locked';
+}
+
 /** A newer version left the grading status: drop its pending grade, if it has not started. */
 export async function cancelPendingGrade(queue: Queue, key: TicketKey): Promise<boolean> {
   const holder = await queue.getDeduplicationJobId(debounceId(key));

@@ -1,5 +1,5 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type Listener, listen } from '../db/listen.js';
 import { getTicket } from '../db/tickets.js';
 import { claimTriageRequests, setTriageRequest } from '../db/triage.js';
@@ -25,7 +25,12 @@ export interface TriageLoops {
 
 export async function startTriage(
   rt: Runtime,
-  opts: { connection: Redis; producer: Redis; prefix: string; concurrency?: number },
+  opts: {
+    connection: Redis | Cluster;
+    producer: Redis | Cluster;
+    prefix: string;
+    concurrency?: number;
+  },
 ): Promise<TriageLoops> {
   const c = rt.config;
   const deps: TriageRunDeps = {

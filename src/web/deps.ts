@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BudgetNotify } from '../budget/notify.js';
 import type { Config } from '../config.js';
@@ -11,7 +11,7 @@ export interface ReviewDeps {
   /** The producer-side qc queue: Bull Board, pause/resume. Without it those pages say so. */
   queue?: Queue | undefined;
   /** The queue's connection; used to build a queue when only Redis is handed in. */
-  redis?: Redis | undefined;
+  redis?: Redis | Cluster | undefined;
   config: Config;
   logger: Logger;
   /** Tests move the clock; production reads the wall clock. */

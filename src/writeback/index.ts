@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { WRITEBACK_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
 import type { DeliverDeps } from './deliver.js';
@@ -29,8 +29,8 @@ export interface WritebackLoops {
 export async function startWriteback(
   rt: Runtime,
   opts: {
-    connection: Redis;
-    producer: Redis;
+    connection: Redis | Cluster;
+    producer: Redis | Cluster;
     prefix: string;
     fetch?: typeof fetch;
     concurrency?: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Per-source limits shared by every writeback worker, in Redis: a fixed
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 
 /** 0 when a slot was taken; otherwise ms until the next window opens. */
 export async function takeRateSlot(
-  redis: Redis,
+  redis: Redis | Cluster,
   keyPrefix: string,
   source: string,
   perMinute: number,
@@ -25,7 +25,7 @@ export async function takeRateSlot(
 
 /** ms left of a pause on the source (0 when none). */
 export async function sourcePause(
-  redis: Redis,
+  redis: Redis | Cluster,
   keyPrefix: string,
   source: string,
 ): Promise<number> {

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { getOutbox, setOutboxStatus } from '../db/outbox.js';
 import { toError } from '../logger.js';
 import { WRITEBACK_QUEUE, WritebackJobData } from '../queue/jobs.js';
@@ -19,7 +19,7 @@ import { sourcePause, takeRateSlot } from './rate.js';
  */
 
 export interface WritebackWorkerOptions {
-  connection: Redis;
+  connection: Redis | Cluster;
   prefix: string;
   concurrency?: number;
 }

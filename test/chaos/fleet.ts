@@ -3,14 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Simulator } from '@ticket-qc/anthropic-simulator';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { hmacHex } from '../../src/api/auth.js';
-import { seedContext } from '../../src/context/store.js';
+import { ContextStore, seedContext } from '../../src/context/store.js';
 import { recordOrphanedAttempts } from '../../src/db/attempts.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { QC_QUEUE } from '../../src/queue/jobs.js';
+import { qcContextOf } from '../../src/qc/context.js';
+import { QC_QUEUE, qcJobId } from '../../src/queue/jobs.js';
 
 /**
  * The pieces of a chaos scenario: a database of its own, an API process (with
@@ -95,9 +96,28 @@ export async function createDb(serverUrl: string): Promise<Db> {
   };
 }
 
+/** Where the fleet's Redis is: a URL, or a Redis Cluster's seed nodes (the `cluster` scenario). */
+export type RedisAt = string | { url: string; clusterNodes: string[] };
+
+/** A client for the run's own counting and cleanup (offline queue on: waits for the slot map). */
+export function connect(at: RedisAt): Redis | Cluster {
+  const c =
+    typeof at === 'string'
+      ? new Redis(at, { maxRetriesPerRequest: 1 })
+      : new Cluster(
+          at.clusterNodes.map((n) => {
+            const i = n.lastIndexOf(':');
+            return { host: n.slice(0, i), port: Number(n.slice(i + 1)) };
+          }),
+          { redisOptions: { maxRetriesPerRequest: 1 } },
+        );
+  c.on('error', () => undefined);
+  return c;
+}
+
 export interface FleetEnv {
   dbUrl: string;
-  redisUrl: string;
+  redisUrl: RedisAt;
   prefix: string;
   simUrl: string;
   apiPort: number;
@@ -107,7 +127,10 @@ export interface FleetEnv {
 export function fleetEnv(f: FleetEnv): Record<string, string> {
   return {
     DATABASE_URL: f.dbUrl,
-    REDIS_URL: f.redisUrl,
+    REDIS_URL: typeof f.redisUrl === 'string' ? f.redisUrl : f.redisUrl.url,
+    ...(typeof f.redisUrl === 'string'
+      ? {}
+      : { REDIS_CLUSTER_NODES: f.redisUrl.clusterNodes.join(',') }),
     QUEUE_PREFIX: f.prefix,
     ANTHROPIC_BASE_URL: f.simUrl,
     ANTHROPIC_API_KEY: 'chaos',
@@ -204,18 +227,19 @@ export interface Tally {
   paidRecorded: number;
   estimated: number;
   unrecordedPaid: number;
+  /** For each lost ticket: why it may be lost (job state in Redis, qc_status). */
+  lostDetails: string[];
 }
 
 /** Waits for every accepted ticket to be graded or dead-lettered, then counts. */
 export async function settle(
   db: Db,
-  redisUrl: string,
+  redisUrl: RedisAt,
   prefix: string,
   expected: number,
   timeoutMs: number,
 ): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
+  const redis = connect(redisUrl);
   const queue = new Queue(QC_QUEUE, { connection: redis, prefix });
   queue.on('error', () => undefined);
   try {
@@ -238,7 +262,7 @@ export async function settle(
 
 export async function tally(
   db: Db,
-  redisUrl: string,
+  redisUrl: RedisAt,
   prefix: string,
   sim: Simulator,
 ): Promise<Tally> {
@@ -254,11 +278,11 @@ export async function tally(
   const [calls] = await q<{ n: number; est: number }>(
     "SELECT count(*)::int AS n, count(*) FILTER (WHERE details->>'estimated' = 'true')::int AS est FROM agent_events WHERE kind = 'llm_call'",
   );
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
+  const redis = connect(redisUrl);
   const queue = new Queue(QC_QUEUE, { connection: redis, prefix });
   queue.on('error', () => undefined);
   const failed = await queue.getFailed(0, 10_000).catch(() => []);
+  const contextVersion = qcContextOf(await new ContextStore(db.pool).active()).version;
   const deadIds = new Set<number>();
   const deadReasons: Record<string, number> = {};
   for (const j of failed) {
@@ -267,12 +291,24 @@ export async function tally(
     const reason = (j.failedReason ?? '?').replace(/\d+/g, 'N').slice(0, 80);
     deadReasons[reason] = (deadReasons[reason] ?? 0) + 1;
   }
-  await queue.close().catch(() => undefined);
-  redis.disconnect();
   const graded = await q<{ ticket_id: number }>('SELECT DISTINCT ticket_id FROM qc_results');
   const gradedIds = new Set(graded.map((r) => r.ticket_id));
-  const waiting = await q<{ id: number }>("SELECT id FROM tickets WHERE qc_status <> 'superseded'");
-  const lost = waiting.filter((t) => !gradedIds.has(t.id) && !deadIds.has(t.id)).length;
+  const waiting = await q<{ id: number; qc_status: string; content_hash: string }>(
+    "SELECT id, qc_status, content_hash FROM tickets WHERE qc_status <> 'superseded'",
+  );
+  const lostRows = waiting.filter((t) => !gradedIds.has(t.id) && !deadIds.has(t.id));
+  const lostDetails: string[] = [];
+  for (const t of lostRows.slice(0, 10)) {
+    const jobId = qcJobId(t.content_hash, contextVersion);
+    const state = await queue.getJobState(jobId).catch(() => '?');
+    const hash = await redis.exists(`${prefix}:${QC_QUEUE}:${jobId}`).catch(() => '?');
+    lostDetails.push(
+      `ticket ${t.id} qc_status ${t.qc_status}, job ${jobId.slice(0, 11)}… state ${state}, hash exists ${hash}`,
+    );
+  }
+  await queue.close().catch(() => undefined);
+  redis.disconnect();
+  const lost = lostRows.length;
   const answered = sim
     .requests()
     .filter((r) => r.path.startsWith('/v1/messages') && r.status === 200).length;
@@ -289,19 +325,24 @@ export async function tally(
     paidRecorded: recorded,
     estimated: calls?.est ?? 0,
     unrecordedPaid: Math.max(0, answered - recorded),
+    lostDetails,
   };
 }
 
-export async function cleanPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
+export async function cleanPrefix(redisUrl: RedisAt, prefix: string): Promise<void> {
+  const redis = connect(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        // On a Cluster, keys of different slots cannot share a DEL.
+        if (redis instanceof Cluster) for (const k of keys) await node.del(k);
+        else if (keys.length) await node.del(...keys);
+      } while (cursor !== '0');
+    }
   } catch {
     // a private Redis already gone
   } finally {

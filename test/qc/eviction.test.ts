@@ -237,5 +237,33 @@ describe('a job whose payload Redis lost', () => {
     expect((await p.queue.getJob(jobId))?.data).toMatchObject({ ticketId });
     await p.startWorker({ concurrency: 1 });
     await waitFor('graded', async () => (await graded(ticketId)) === 1);
+    await p.worker?.close();
+    p.worker = undefined;
+  });
+
+  it('whose hash survived its list (evicted wait list), is removed and requeued by the reconciler', async () => {
+    // What the eviction chaos run lost 2 of 60 tickets to: LRU evicted the
+    // queue's wait list, the job's hash stayed. The job is in no list, so no
+    // worker ever takes it, and adding it again with the same id is a no-op
+    // (BullMQ answers "duplicated").
+    const [, , , id] = await storeExamples(db, 4);
+    const ticketId = id as number;
+    const [jobId] = await p.enqueue([ticketId]);
+    const r = createRedis(p.config.REDIS_URL, 'worker');
+    expect(await r.del(`${p.config.QUEUE_PREFIX}:${QC_QUEUE}:wait`)).toBe(1);
+    expect(await r.exists(`${p.config.QUEUE_PREFIX}:${QC_QUEUE}:${jobId}`)).toBe(1);
+    r.disconnect();
+    expect(await p.queue.getJobState(jobId as string)).toBe('unknown');
+    const stats = await reconcileOnce({
+      pool: db.pool,
+      queue: p.queue,
+      contexts: p.rt.contexts,
+      settings: scheduleSettingsOf(p.config),
+      logger: pino({ level: 'silent' }),
+    });
+    expect(stats.enqueued).toBeGreaterThanOrEqual(1);
+    expect(await p.queue.getJobState(jobId as string)).toBe('waiting');
+    await p.startWorker({ concurrency: 1 });
+    await waitFor('graded', async () => (await graded(ticketId)) === 1);
   });
 });

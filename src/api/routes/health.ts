@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { pingDatabase } from '../../db/health.js';
 import type { Pool } from '../../db/pool.js';
 import { toError } from '../../logger.js';
@@ -21,7 +21,7 @@ export interface Lifecycle {
 
 export interface HealthRouteDeps {
   pool: Pool;
-  redis?: Redis | undefined;
+  redis?: Redis | Cluster | undefined;
   metrics: IngestMetrics;
   lifecycle: Lifecycle;
   /** QC_ALLOW_EVICTION: an evicting Redis keeps /readyz ready (with a warning field). */
@@ -43,7 +43,9 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
   app.get('/readyz', async (_req, reply) => {
     const [postgres, redis] = await Promise.all([
       check(() => pingDatabase(deps.pool)),
-      deps.redis ? check(() => (deps.redis as Redis).ping()) : Promise.resolve('not configured'),
+      deps.redis
+        ? check(() => (deps.redis as Redis | Cluster).ping())
+        : Promise.resolve('not configured'),
     ]);
     // Issue 10: Redis that may evict keys loses job payloads (src/queue/redis-policy.ts).
     let evictionPolicy: string | undefined;
