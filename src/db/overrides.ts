@@ -57,13 +57,18 @@ export async function insertOverride(
 
 export async function listOverrides(
   db: Queryable,
-  opts: { ticketId?: number; limit?: number } = {},
+  opts: {
+    ticketId?: number;
+    limit?: number /** Keyset paging. */;
+    beforeId?: number | undefined;
+  } = {},
 ): Promise<Override[]> {
   const r = await db.query<Override>(
     `SELECT ${COLUMNS}
      FROM overrides WHERE ($1::bigint IS NULL OR ticket_id = $1)
+       AND ($3::bigint IS NULL OR (created_at, id) < (SELECT created_at, id FROM overrides WHERE id = $3))
      ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [opts.ticketId ?? null, opts.limit ?? 50],
+    [opts.ticketId ?? null, opts.limit ?? 50, opts.beforeId ?? null],
   );
   return r.rows;
 }

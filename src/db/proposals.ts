@@ -123,7 +123,12 @@ export async function getProposal(
 
 export async function listProposals(
   db: Queryable,
-  opts: { status?: ProposalStatus | readonly ProposalStatus[]; limit?: number } = {},
+  opts: {
+    status?: ProposalStatus | readonly ProposalStatus[];
+    limit?: number;
+    /** Keyset paging: only proposals older than this one. */
+    beforeId?: number | undefined;
+  } = {},
 ): Promise<Proposal[]> {
   const statuses =
     opts.status === undefined
@@ -134,8 +139,10 @@ export async function listProposals(
   const r = await db.query<Proposal>(
     `SELECT ${COLUMNS} FROM prompt_proposals
      WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+       AND ($3::bigint IS NULL OR (created_at, id) <
+            (SELECT created_at, id FROM prompt_proposals WHERE id = $3))
      ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [statuses, opts.limit ?? 50],
+    [statuses, opts.limit ?? 50, opts.beforeId ?? null],
   );
   return r.rows;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { getResult } from '../../db/escalations.js';
 import { correctionsOfResult, sameOverride } from '../../db/overrides.js';
 import type { Pool } from '../../db/pool.js';
@@ -13,11 +14,17 @@ import { html } from '../../format/html.js';
 import { notFound, ReviewError } from '../errors.js';
 import { ticketLink } from '../views/links.js';
 import { type OverrideValues, overrideForm, overrideRows } from '../views/overrides.js';
+import { pager } from '../views/pager.js';
 import { ticketCard, verdictCard } from '../views/ticket.js';
 import { render } from './common.js';
-import { field, form, IdParams, pageQuery, text } from './inputs.js';
+import { field, form, IdParams, one, pageQuery, text } from './inputs.js';
 
 const LookupQuery = pageQuery({ ref: text });
+const ListQuery = pageQuery({
+  before: one(z.coerce.number().int().positive().optional().catch(undefined)),
+});
+/** Overrides per page; older ones through the pager's keyset link. */
+const PAGE = 50;
 
 const OverrideForm = form({
   kind: field,
@@ -40,20 +47,24 @@ export function registerOverrideRoutes(
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/overrides', { schema: { querystring: pageQuery() } }, async (req, reply) => {
-    const rows = await listOverrides(d.pool, { limit: 100 });
+  r.get('/overrides', { schema: { querystring: ListQuery } }, async (req, reply) => {
+    const { before } = req.query;
+    const rows = await listOverrides(d.pool, { limit: PAGE, beforeId: before });
+    const last = rows.at(-1);
+    const older =
+      rows.length === PAGE && last ? `${d.base}/overrides?before=${last.id}` : undefined;
     const keys = await helpDeskIds(
       d.pool,
       rows.map((o) => o.ticketId),
     );
-    const body = html`<h1>Overrides</h1><p class="sub">Verdicts team leads overturned, newest 100. Each one is a failure the chief of staff counts. Any graded ticket can be found on <a href="${d.base}/tickets">Tickets</a>.</p>
+    const body = html`<h1>Overrides</h1><p class="sub">Verdicts team leads overturned, newest first. Each one is a failure the chief of staff counts. Any graded ticket can be found on <a href="${d.base}/tickets">Tickets</a>.</p>
       <form class="filters card" method="get" action="${d.base}/results/lookup">
         <div><label for="ref">Overturn a verdict: help-desk number or ticket id</label><input id="ref" type="text" name="ref" required placeholder="e.g. INC0012345 or 4711"></div>
         <div><button type="submit">Open its verdict</button></div></form>
       <section class="card">${overrideRows(
         d.base,
         rows.map((o) => ({ ...o, ...keys.get(o.ticketId) })),
-      )}</section>`;
+      )}${pager(`${d.base}/overrides`, before, older)}</section>`;
     return render(req, reply, d.base, { title: 'Overrides', active: 'overrides', body });
   });
 

@@ -6,8 +6,10 @@ import type { Pool } from '../../db/pool.js';
 import { getProposal, listProposals, type ProposalStatus } from '../../db/proposals.js';
 import { approveProposal, dismissProposal, rejectProposal } from '../../decisions/decisions.js';
 import { approvalRisk } from '../../decisions/lifecycle.js';
+import { html } from '../../format/html.js';
 import { notFound, ReviewError } from '../errors.js';
 import { systemHealthSection } from '../views/chief.js';
+import { pager } from '../views/pager.js';
 import { type DecisionState, proposalDetail, proposalList } from '../views/proposals.js';
 import { render } from './common.js';
 import { field, form, IdParams, one, pageQuery } from './inputs.js';
@@ -26,7 +28,11 @@ const STATUSES = [
 /** Absent means pending; any other value outside STATUSES means all of them. */
 const ListQuery = pageQuery({
   status: one(z.enum([...STATUSES, 'all']).catch('all')).default('pending'),
+  before: one(z.coerce.number().int().positive().optional().catch(undefined)),
 });
+
+/** Proposals per page; older ones through the pager's keyset link. */
+const PAGE = 50;
 
 const DecideForm = form({
   decision: z.preprocess(
@@ -52,20 +58,26 @@ export function registerProposalRoutes(
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/proposals', { schema: { querystring: ListQuery } }, async (req, reply) => {
-    const { status } = req.query;
+    const { status, before } = req.query;
     const rows = await listProposals(d.pool, {
       ...(status === 'all' ? {} : { status }),
-      limit: 200,
+      limit: PAGE,
+      beforeId: before,
     });
+    const last = rows.at(-1);
+    const older =
+      rows.length === PAGE && last
+        ? `${d.base}/proposals?${new URLSearchParams({ status, before: String(last.id) }).toString()}`
+        : undefined;
     return render(req, reply, d.base, {
       title: 'Proposals',
       active: 'proposals',
-      body: proposalList(
+      body: html`${proposalList(
         d.base,
         rows,
         status,
         systemHealthSection(await listNotices(d.pool, { open: true })),
-      ),
+      )}${pager(`${d.base}/proposals?status=${encodeURIComponent(status)}`, before, older)}`,
     });
   });
 
