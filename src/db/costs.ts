@@ -168,3 +168,27 @@ export async function costDriver(
   );
   return driver.rows[0];
 }
+
+export interface TicketCost {
+  source: string;
+  externalId: string;
+  calls: number;
+  costUsd: number;
+}
+
+/** The help-desk tickets whose model calls cost most in the range (all versions, regrades and agents). */
+export async function costliestTickets(db: Queryable, r: Range, limit = 10): Promise<TicketCost[]> {
+  const res = await db.query<{ source: string; external_id: string; n: number; cost: string }>(
+    `SELECT t.source, t.external_id, count(*)::int AS n, sum(e.cost_usd) AS cost
+     FROM agent_events e JOIN tickets t ON t.id = e.ticket_id
+     WHERE e.kind = 'llm_call' AND e.occurred_at >= $1 AND e.occurred_at < $2
+     GROUP BY t.source, t.external_id ORDER BY sum(e.cost_usd) DESC, t.source, t.external_id LIMIT $3`,
+    [r.since, r.until, limit],
+  );
+  return res.rows.map((x) => ({
+    source: x.source,
+    externalId: x.external_id,
+    calls: x.n,
+    costUsd: Number(x.cost),
+  }));
+}

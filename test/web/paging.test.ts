@@ -80,4 +80,11 @@ describe('keyset paging of long lists', () => {
       Array.from({ length: 60 }, (_, i) => i + 1),
     );
   });
+
+  it('the costs page links its most expensive tickets to their ticket pages', async () => {
+    const res = await get('/review/costs?days=90');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Most expensive tickets');
+    expect(res.body).toMatch(/<a href="\/review\/tickets\/[^"]+\/[^"]+">[^<]+ #[^<]+<\/a>/);
+  });
 });

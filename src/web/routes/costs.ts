@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { budgetSpend } from '../../budget/spend.js';
 import type { Config } from '../../config.js';
-import { costBy, dailyCost, quality, shadowRows } from '../../db/costs.js';
+import { costBy, costliestTickets, dailyCost, quality, shadowRows } from '../../db/costs.js';
 import type { Pool } from '../../db/pool.js';
 import { qcGradingCost } from '../../db/review-pages.js';
 import { shadowAgreement } from '../../eval/agreement.js';
@@ -10,6 +10,7 @@ import { int, pct, ratio, usd } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { budgetTable } from '../views/budget.js';
 import { stackedBars } from '../views/chart.js';
+import { ticketLink } from '../views/links.js';
 import { render } from './common.js';
 import { DaysQuery } from './inputs.js';
 import { rangeOf, rangePicker, tile } from './range.js';
@@ -22,7 +23,7 @@ export function registerCostRoutes(
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/costs', { schema: { querystring: DaysQuery } }, async (req, reply) => {
     const { days, range } = rangeOf(req.query.days, d.now());
-    const [byAgent, byModelDaily, models, q, shadows, budget, qcCost] = await Promise.all([
+    const [byAgent, byModelDaily, models, q, shadows, budget, qcCost, costly] = await Promise.all([
       dailyCost(d.pool, 'agent', range),
       dailyCost(d.pool, 'model', range),
       costBy(d.pool, 'model', range),
@@ -30,6 +31,7 @@ export function registerCostRoutes(
       shadowRows(d.pool, range),
       budgetSpend(d.pool, d.config, d.now()),
       qcGradingCost(d.pool, range),
+      costliestTickets(d.pool, range, 10),
     ]);
     const total = models.reduce((s, m) => s + m.costUsd, 0);
     const prompt = models.reduce(
@@ -80,6 +82,14 @@ export function registerCostRoutes(
       )}</tbody></table></section>
       <section class="card"><h2>Budget versus spend</h2>${budgetTable([budget.day, budget.month])}
         <p class="small muted">At 80% a warning goes to the log and the notification webhook; at 100% the qc queue pauses until an admin resumes it or the period rolls over. <a href="${d.base}/queue">Queue →</a></p></section></div>
+      <section class="card"><h2>Most expensive tickets</h2><p class="small muted">Every model call on the ticket in this period: grading, tier-ups, shadows, triage, backtests.</p>${
+        costly.length === 0
+          ? html`<p class="muted">No model calls on tickets in this period.</p>`
+          : html`<table><thead><tr><th>Ticket</th><th class="num">Calls</th><th class="num">Cost</th><th class="num">Share</th></tr></thead><tbody>${costly.map(
+              (t) =>
+                html`<tr><td data-label="Ticket">${ticketLink(d.base, t.source, t.externalId)}</td><td class="num" data-label="Calls">${int(t.calls)}</td><td class="num" data-label="Cost">${usd(t.costUsd)}</td><td class="num" data-label="Share">${pct(ratio(t.costUsd, total))}</td></tr>`,
+            )}</tbody></table>`
+      }</section>
       <section class="card"><h2>Shadow agreement per criterion</h2><p class="small muted">Random shadow samples graded by both models; the cheap model's verdict stood. Worst agreement first.</p>${
         agree.perCriterion.length === 0
           ? html`<p class="muted">No shadow samples in this period (QC_SHADOW_RATE).</p>`
