@@ -36,12 +36,19 @@ export interface TrendGroup {
   costUsd: number;
 }
 
+/** Group keys for tickets without an assignee / a category (the filter reads them back as NULL). */
+const UNASSIGNED = '(unassigned)';
+const NO_CATEGORY = '(none)';
+
 function scope(f: TrendFilter): { where: string; params: unknown[]; col: string } {
   const col = f.basis === 'graded' ? 'ti.graded_at' : 'ti.ticket_at';
   const params: unknown[] = [f.since, f.until];
   const where = [`${col} >= $1`, `${col} < $2`];
-  if (f.technician) where.push(`ti.technician_key = $${params.push(f.technician)}`);
-  if (f.category) where.push(`ti.category = $${params.push(f.category)}`);
+  // The group keys trendGroups hands out: '(unassigned)' and '(none)' stand for NULL.
+  if (f.technician === UNASSIGNED) where.push('ti.technician_key IS NULL');
+  else if (f.technician) where.push(`ti.technician_key = $${params.push(f.technician)}`);
+  if (f.category === NO_CATEGORY) where.push('ti.category IS NULL');
+  else if (f.category) where.push(`ti.category = $${params.push(f.category)}`);
   return { where: where.join(' AND '), params, col };
 }
 
@@ -89,12 +96,12 @@ export async function trendGroups(
   const s = scope(f);
   const key =
     by === 'technician'
-      ? `coalesce(ti.technician_key, '(unassigned)')`
-      : `coalesce(ti.category, '(none)')`;
+      ? `coalesce(ti.technician_key, '${UNASSIGNED}')`
+      : `coalesce(ti.category, '${NO_CATEGORY}')`;
   const label =
     by === 'technician'
-      ? `coalesce(max(ti.technician), max(ti.technician_key), '(unassigned)')`
-      : `coalesce(max(ti.category), '(none)')`;
+      ? `coalesce(max(ti.technician), max(ti.technician_key), '${UNASSIGNED}')`
+      : `coalesce(max(ti.category), '${NO_CATEGORY}')`;
   const r = await db.query<TrendGroup>(
     `SELECT ${key} AS key, ${label} AS label, count(*)::int AS tickets,
             count(*) FILTER (WHERE ti.outcome = 'pass')::int AS passed,

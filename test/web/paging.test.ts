@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trendGroups } from '../../src/db/trends.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { type Seeded, seedReview } from './seed.js';
 import { login, type ReviewServer, startReviewServer } from './server.js';
@@ -86,5 +87,25 @@ describe('keyset paging of long lists', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Most expensive tickets');
     expect(res.body).toMatch(/<a href="\/review\/tickets\/[^"]+\/[^"]+">[^<]+ #[^<]+<\/a>/);
+  });
+
+  it('trends: the (unassigned) and (none) groups filter to their tickets, not to nothing', async () => {
+    // Two tickets lose their assignee and category (as tickets arrive from some help desks).
+    await db.pool.query(
+      `UPDATE ticket_index SET technician_key = NULL, technician = NULL, category = NULL
+        WHERE id IN (SELECT id FROM ticket_index ORDER BY id LIMIT 2)`,
+    );
+    const f = {
+      basis: 'graded' as const,
+      since: new Date(0),
+      until: new Date(Date.now() + 86_400_000),
+    };
+    const techs = await trendGroups(db.pool, f, 'technician');
+    const unassigned = techs.find((g) => g.key === '(unassigned)');
+    expect(unassigned?.tickets).toBe(2);
+    const within = await trendGroups(db.pool, { ...f, technician: '(unassigned)' }, 'category');
+    expect(within.map((g) => [g.key, g.tickets])).toEqual([['(none)', 2]]);
+    const none = await trendGroups(db.pool, { ...f, category: '(none)' }, 'technician');
+    expect(none.map((g) => [g.key, g.tickets])).toEqual([['(unassigned)', 2]]);
   });
 });
