@@ -4,7 +4,7 @@ import { OUTCOMES, RESULTS } from '../context/verdict.js';
 import { audit } from '../db/audit.js';
 import { insertEvents } from '../db/events.js';
 import { insertOverride, listOverrides, type Override } from '../db/overrides.js';
-import { type Pool, withTransaction } from '../db/pool.js';
+import { type Pool, type PoolClient, withTransaction } from '../db/pool.js';
 import { latestResultForUpdate } from '../db/results.js';
 import { resetSecondOpinions, secondOpinionRulesOf } from '../db/second-opinions.js';
 import { findTicketRef } from '../db/tickets.js';
@@ -36,9 +36,33 @@ export interface OverrideInput {
 }
 
 export async function addOverride(pool: Pool, input: OverrideInput): Promise<Override> {
+  const [created] = await addOverrides(pool, [input]);
+  if (!created) throw new Error('addOverrides returned nothing');
+  return created;
+}
+
+/**
+ * Several corrections of one verdict (the outcome and criteria a lead fixed in
+ * one form) in one transaction: all recorded, or — when one is refused — none.
+ */
+export async function addOverrides(
+  pool: Pool,
+  inputs: readonly OverrideInput[],
+): Promise<Override[]> {
+  const vocab = (await new ContextStore(pool).active()).vocab;
+  for (const input of inputs) checkOverride(input, vocab);
+  return withTransaction(pool, async (db) => {
+    const out: Override[] = [];
+    for (const input of inputs) out.push(await recordOverride(db, input));
+    return out;
+  });
+}
+
+type Vocab = Awaited<ReturnType<ContextStore['active']>>['vocab'];
+
+function checkOverride(input: OverrideInput, vocab: Vocab): void {
   if (!input.reviewer.trim()) throw new DecisionError('a reviewer name is required', 'bad_request');
   if (!input.reason.trim()) throw new DecisionError('a reason is required', 'bad_request');
-  const vocab = (await new ContextStore(pool).active()).vocab;
   const criterion = input.criterion;
   if (criterion !== undefined) {
     if (!vocab.criteria.some((c) => c.id === criterion)) {
@@ -53,7 +77,12 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
   } else if (!(OUTCOMES as readonly string[]).includes(input.verdict)) {
     throw new DecisionError(`an outcome verdict is one of ${OUTCOMES.join(', ')}`, 'bad_request');
   }
-  return withTransaction(pool, async (db) => {
+}
+
+/** One checked correction, inside the caller's transaction. */
+async function recordOverride(db: PoolClient, input: OverrideInput): Promise<Override> {
+  const criterion = input.criterion;
+  {
     const result = await latestResultForUpdate(db, input.ticketId);
     if (!result) throw new DecisionError(`ticket ${input.ticketId} has no QC result`, 'not_found');
     const original = criterion
@@ -115,7 +144,7 @@ export async function addOverride(pool: Pool, input: OverrideInput): Promise<Ove
       },
     });
     return created;
-  });
+  }
 }
 
 /** A ticket reference from a person: our id, or the help desk's external id (latest version). */

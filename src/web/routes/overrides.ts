@@ -8,7 +8,7 @@ import { latestResultId } from '../../db/review-pages.js';
 import { helpDeskIds } from '../../db/ticket-index.js';
 import { DecisionError } from '../../decisions/decisions.js';
 import { addReviewGold } from '../../decisions/gold.js';
-import { addOverride, listOverrides, resolveTicketRef } from '../../decisions/overrides.js';
+import { addOverrides, listOverrides, resolveTicketRef } from '../../decisions/overrides.js';
 import { dateTime } from '../../format/display.js';
 import { html } from '../../format/html.js';
 import { notFound, ReviewError } from '../errors.js';
@@ -172,8 +172,10 @@ export function registerOverrideRoutes(
           );
       }
       try {
-        for (const c of changes)
-          await addOverride(d.pool, {
+        // All corrections of the form in one transaction: one refused, none recorded.
+        await addOverrides(
+          d.pool,
+          changes.map((c) => ({
             ticketId: result.ticketId,
             criterion: c.criterion ?? undefined,
             verdict: c.verdict,
@@ -181,8 +183,9 @@ export function registerOverrideRoutes(
             evidence: f.evidence || undefined,
             reviewer: who.name,
             role: who.role,
-            via: 'web',
-          });
+            via: 'web' as const,
+          })),
+        );
       } catch (err) {
         if (err instanceof DecisionError)
           return again(err.code === 'not_found' ? 404 : 400, err.message);
