@@ -198,35 +198,43 @@ export function registerProposals(program: Command, getConfig: () => Config): vo
         const config = getConfig();
         const { getProposal } = await import('../db/proposals.js');
         const { listVersions, restoreVersion } = await import('../decisions/decisions.js');
-        await withPool(config, async (pool) => {
-          let file = opts.file;
-          let version = opts.version;
-          if (id !== undefined) {
-            const p = await getProposal(pool, int(id));
-            if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
-            file = p.file;
-            version = p.baseVersion;
-          }
-          if (!file) throw new InvalidArgumentError('give a proposal id, or --file and --version');
-          if (opts.list || version === undefined) {
-            for (const v of await listVersions(pool, file)) {
-              console.log(
-                `v${v.version}${v.active ? ' (active)' : ''}  ${v.createdAt.toISOString()}  ${v.author}  ${v.note ?? ''}`,
-              );
+        // A restore is a decision: who made it, and where the name came from, is audited.
+        const restoring = !opts.list && (id !== undefined || opts.version !== undefined);
+        const restorer = restoring ? actorOf(config, opts.reviewer) : undefined;
+        await withPool(
+          config,
+          async (pool) => {
+            let file = opts.file;
+            let version = opts.version;
+            if (id !== undefined) {
+              const p = await getProposal(pool, int(id));
+              if (!p) throw new InvalidArgumentError(`no proposal #${id}`);
+              file = p.file;
+              version = p.baseVersion;
             }
-            return;
-          }
-          const actor = actorOf(config, opts.reviewer);
-          const created = await restoreVersion(pool, {
-            reviewer: actor.name,
-            role: actor.role,
-            via: actor.via,
-            note: opts.note,
-            file,
-            version,
-          });
-          console.log(`restored: context/${file} v${created.version} is active again`);
-        });
+            if (!file)
+              throw new InvalidArgumentError('give a proposal id, or --file and --version');
+            if (opts.list || version === undefined) {
+              for (const v of await listVersions(pool, file)) {
+                console.log(
+                  `v${v.version}${v.active ? ' (active)' : ''}  ${v.createdAt.toISOString()}  ${v.author}  ${v.note ?? ''}`,
+                );
+              }
+              return;
+            }
+            const actor = restorer ?? actorOf(config, opts.reviewer);
+            const created = await restoreVersion(pool, {
+              reviewer: actor.name,
+              role: actor.role,
+              via: actor.via,
+              note: opts.note,
+              file,
+              version,
+            });
+            console.log(`restored: context/${file} v${created.version} is active again`);
+          },
+          restorer,
+        );
       },
     );
 }

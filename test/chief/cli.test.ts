@@ -72,12 +72,12 @@ describe('chief and review commands', () => {
       'dana',
     );
     expect(versions).toMatch(/^v2 .*dana\s+proposal #1: ok\nv1 \(active\)/);
-    const audit = await db.pool.query<{ action: string; actor: string }>(
-      'SELECT action, actor FROM review_audit ORDER BY id',
+    const audit = await db.pool.query<{ action: string; actor: string; from: string | null }>(
+      "SELECT action, actor, details->>'reviewerFrom' AS from FROM review_audit ORDER BY id",
     );
     expect(audit.rows).toEqual([
-      { action: 'proposal.approve', actor: 'dana' },
-      { action: 'context.restore', actor: 'dana' },
+      { action: 'proposal.approve', actor: 'dana', from: 'flag' },
+      { action: 'context.restore', actor: 'dana', from: 'flag' },
     ]);
   });
 
