@@ -30,6 +30,7 @@ import { startSimulator } from '@ticket-qc/anthropic-simulator';
 import { readContextDir } from '../src/context/files.js';
 import { snapshotOf } from '../src/context/store.js';
 import type { LlmCall } from '../src/db/events.js';
+import { seededRandom } from '../src/eval/compare.js';
 import { loadDataset } from '../src/eval/dataset.js';
 import { type EvalItem, summarize } from '../src/eval/metrics.js';
 import { createAnthropic } from '../src/llm/client.js';
@@ -41,18 +42,6 @@ const SEED_REFERENCE = 0.0119;
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
 const PINNED = ['security_incident', 'data_loss'];
-
-/** Deterministic draws (mulberry32) so the shadow samples are the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PathRun {
   items: EvalItem[];
@@ -89,7 +78,7 @@ export async function run(): Promise<string> {
         shadowRate: 0.02,
         maxTokens: 4096,
       };
-      const random = prng(7);
+      const random = seededRandom(7);
       const items: EvalItem[] = [];
       const calls: LlmCall[] = [];
       let next = 0;

@@ -56,7 +56,7 @@ export function mcnemarExact(b: number, c: number): number {
 }
 
 /** mulberry32: small, fast, seeded; the interval must not change between runs. */
-function rng(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -74,7 +74,7 @@ export function bootstrapDifference(
 ): { low: number; high: number; samples: number; seed: number } {
   const n = pairs.length;
   if (n === 0) return { low: 0, high: 0, samples, seed };
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const diffs: number[] = [];
   for (let s = 0; s < samples; s++) {
     let d = 0;
