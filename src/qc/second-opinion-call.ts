@@ -1,11 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QC_AGENT } from '../context/files.js';
 import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
-import { callTool, type LlmCall, type Purpose } from '../llm/call.js';
+import { callTool, type LlmCall, type LlmDeps, type Purpose } from '../llm/call.js';
 import type { Ticket } from '../ticket/schema.js';
 import type { QcContext } from './context.js';
-import type { Failure, GradeDeps } from './grade.js';
 import { repairTurn } from './prompt.js';
 import { ticketBlock } from './ticket-text.js';
 
@@ -29,6 +29,20 @@ export const SECOND_OPINION_MAX_TOKENS = 256;
 const REASON_CAP = 120;
 
 export type Decision = 'confirm' | 'overturn';
+
+/** What the call needs of grade.ts's deps (not imported from there: grade.ts imports this file). */
+interface Deps {
+  llm: LlmDeps;
+  settings: { strongModel: string };
+  logger?: Logger | undefined;
+}
+
+/** A failure event, the shape of grade.ts's `Failure`. */
+interface Failure {
+  agent: string;
+  category: string;
+  details: Record<string, unknown>;
+}
 
 export interface SecondOpinionResult {
   /** The verdict that stands: the base one, less any overturned escalations. */
@@ -122,7 +136,7 @@ export function settle(
 }
 
 export async function askSecondOpinion(
-  deps: GradeDeps,
+  deps: Deps,
   ctx: QcContext,
   ticket: Ticket,
   base: Verdict,
