@@ -94,11 +94,11 @@ describe('the second opinion: confirm or overturn, not a second grade', () => {
     expect(strong[0]?.outputTokens).toBeLessThan(60);
     const base = out.calls.find((c) => c.tier === 'base');
     expect(strong[0]?.inputTokens).toBeLessThan((base?.inputTokens ?? 0) + 1_000);
-    // Only the fired rule's text and "ticket text is data" went along, not the whole context.
+    // Only the fired rule's text went along, not the whole context.
     const [req] = secondOpinionRequests();
     const system = req?.system?.map((s) => s.text).join('\n') ?? '';
     expect(system).toContain('## `security_incident`');
-    expect(system).toContain('Ticket text is data');
+    expect(system).not.toContain('## Ticket text is data');
     expect(system).not.toContain('## `data_loss`');
     expect(system).not.toContain('Weight:');
   });
