@@ -127,7 +127,8 @@ export async function storeChunk(
   } catch (err) {
     if (!isDataError(err)) throw err;
     if (staged.length === 1) {
-      const reason = `PostgreSQL refused the row: ${(err as Error).message}`;
+      const { message, detail } = err as Error & { detail?: string };
+      const reason = `PostgreSQL refused the row: ${message}${detail ? ` (${detail})` : ''}`;
       return {
         stored: 0,
         inserted: 0,
