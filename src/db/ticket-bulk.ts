@@ -39,6 +39,12 @@ const STAGE = `CREATE TEMP TABLE IF NOT EXISTS ticket_import_stage (
 
 const COPY = 'COPY ticket_import_stage FROM STDIN';
 
+// The stored version of a staged row, by the unique index. A plain join lets
+// the planner, blind to the staging table's size, hash all of tickets for
+// every chunk; LATERAL … LIMIT 1 keeps it to one index probe per row.
+const EXISTING = `SELECT id FROM tickets t WHERE t.source = s.source AND t.external_id = s.external_id
+   AND t.content_hash = s.content_hash LIMIT 1`;
+
 // Staged rows into tickets and gold_labels in one statement. New versions go
 // to the given lane; a version already stored keeps its own (issue 12). A
 // reviewer's label (origin 'review') outranks a re-imported one; an identical
@@ -57,8 +63,7 @@ const STORE = `
     SELECT i.id, s.gold FROM ticket_import_stage s
       JOIN ins i ON i.source = s.source AND i.external_id = s.external_id AND i.content_hash = s.content_hash
     UNION ALL
-    SELECT t.id, s.gold FROM ticket_import_stage s
-      JOIN tickets t ON t.source = s.source AND t.external_id = s.external_id AND t.content_hash = s.content_hash
+    SELECT t.id, s.gold FROM ticket_import_stage s CROSS JOIN LATERAL (${EXISTING}) t
   ), up AS (
     INSERT INTO gold_labels (ticket_id, gold, origin)
     SELECT id, gold, 'import' FROM m WHERE gold IS NOT NULL
@@ -77,9 +82,7 @@ const STORE_AGAIN = [
      FROM ticket_import_stage
    ON CONFLICT (source, external_id, content_hash) DO NOTHING`,
   `WITH m AS (
-     SELECT t.id, s.gold FROM ticket_import_stage s
-       JOIN tickets t ON t.source = s.source AND t.external_id = s.external_id
-                     AND t.content_hash = s.content_hash
+     SELECT t.id, s.gold FROM ticket_import_stage s CROSS JOIN LATERAL (${EXISTING}) t
    ), up AS (
      INSERT INTO gold_labels (ticket_id, gold, origin)
      SELECT id, gold, 'import' FROM m WHERE gold IS NOT NULL
@@ -115,23 +118,24 @@ export function copyLine(v: BulkVersion): string {
 const prepared = new WeakSet<PoolClient>();
 
 /** COPY of the whole chunk as one buffer: the socket drains it without waiting on the event loop. */
-async function copyIn(client: PoolClient, lines: readonly string[]): Promise<void> {
+async function copyIn(client: PoolClient, data: Buffer): Promise<void> {
   const stream = client.query(copyFrom(COPY));
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
     stream.once('finish', resolve);
-    stream.end(Buffer.from(lines.join('')));
+    stream.end(data);
   });
 }
 
 /**
- * Stores one chunk of distinct versions (`copyLine` output) in one
+ * Stores one chunk of `rows` distinct versions (`copyLine` rows, concatenated) in one
  * transaction. A SQLSTATE class 22 error (a value PostgreSQL refuses) rolls
  * the chunk back and is rethrown for the caller to isolate the row.
  */
 export async function storeVersionChunk(
   pool: Pool,
-  lines: readonly string[],
+  data: Buffer,
+  rows: number,
   lane: 'realtime' | 'batch' = 'batch',
 ): Promise<BulkResult> {
   const client = await pool.connect();
@@ -142,16 +146,16 @@ export async function storeVersionChunk(
       prepared.add(client);
     }
     await client.query('BEGIN');
-    await copyIn(client, lines);
+    await copyIn(client, data);
     const r = await client.query<{ inserted: number; matched: number; gold: number }>(STORE, [
       lane,
     ]);
     let { inserted = 0, matched = 0, gold = 0 } = r.rows[0] ?? {};
     // Short only under a race (see STORE); a third miss means versions keep vanishing.
-    for (let attempt = 1; matched < lines.length; attempt++) {
+    for (let attempt = 1; matched < rows; attempt++) {
       if (attempt > 2) {
         throw new Error(
-          `import: ${lines.length - matched} staged version(s) disappeared from tickets while being stored`,
+          `import: ${rows - matched} staged version(s) disappeared from tickets while being stored`,
         );
       }
       inserted += (await client.query(STORE_AGAIN[0], [lane])).rowCount ?? 0;

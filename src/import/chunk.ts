@@ -11,10 +11,25 @@ interface Entry {
   lines: number[];
 }
 
-/** One staged version in COPY form, with the lines it stands for. */
-interface Staged {
-  copy: string;
-  lines: number[];
+/**
+ * A chunk in COPY form: one buffer, so each row's text is held once, and
+ * where each version's row ends in it (to halve the chunk on a refused value).
+ */
+export interface Staged {
+  data: Buffer;
+  /** Byte offset just past version i's row. */
+  ends: number[];
+  /** The file lines version i stands for. */
+  lines: number[][];
+}
+
+function slice(s: Staged, from: number, to: number): Staged {
+  const start = from === 0 ? 0 : (s.ends[from - 1] ?? 0);
+  return {
+    data: s.data.subarray(start, s.ends[to - 1] ?? start),
+    ends: s.ends.slice(from, to).map((e) => e - start),
+    lines: s.lines.slice(from, to),
+  };
 }
 
 export interface ChunkResult {
@@ -94,17 +109,24 @@ export class Chunk {
   }
 
   /** The chunk in COPY form; the chunk is spent. */
-  take(): Staged[] {
-    const out = [...this.byKey.values()].map((e) => ({
-      copy: copyLine(e.version),
-      lines: e.lines,
-    }));
+  take(): Staged {
+    const entries = [...this.byKey.values()];
     this.byKey.clear();
-    return out;
+    const rows = entries.map((e) => copyLine(e.version));
+    let size = 0;
+    for (const row of rows) size += Buffer.byteLength(row);
+    const data = Buffer.allocUnsafe(size);
+    const ends: number[] = [];
+    let at = 0;
+    for (const row of rows) {
+      at += data.write(row, at);
+      ends.push(at);
+    }
+    return { data, ends, lines: entries.map((e) => e.lines) };
   }
 }
 
-const rowsOf = (staged: readonly Staged[]) => staged.reduce((n, s) => n + s.lines.length, 0);
+const rowsOf = (staged: Staged) => staged.lines.reduce((n, l) => n + l.length, 0);
 
 /**
  * Stores a chunk. When PostgreSQL refuses a value (SQLSTATE class 22) the
@@ -113,32 +135,29 @@ const rowsOf = (staged: readonly Staged[]) => staged.reduce((n, s) => n + s.line
  */
 export async function storeChunk(
   pool: Pool,
-  staged: Staged[],
+  staged: Staged,
   lane: 'realtime' | 'batch' = 'batch',
 ): Promise<ChunkResult> {
-  if (staged.length === 0) return { stored: 0, inserted: 0, gold: 0, rejects: [] };
+  const versions = staged.ends.length;
+  if (versions === 0) return { stored: 0, inserted: 0, gold: 0, rejects: [] };
   try {
-    const r = await storeVersionChunk(
-      pool,
-      staged.map((s) => s.copy),
-      lane,
-    );
+    const r = await storeVersionChunk(pool, staged.data, versions, lane);
     return { stored: rowsOf(staged), inserted: r.inserted, gold: r.gold, rejects: [] };
   } catch (err) {
     if (!isDataError(err)) throw err;
-    if (staged.length === 1) {
+    if (versions === 1) {
       const { message, detail } = err as Error & { detail?: string };
       const reason = `PostgreSQL refused the row: ${message}${detail ? ` (${detail})` : ''}`;
       return {
         stored: 0,
         inserted: 0,
         gold: 0,
-        rejects: (staged[0]?.lines ?? []).map((line) => ({ line, reason })),
+        rejects: (staged.lines[0] ?? []).map((line) => ({ line, reason })),
       };
     }
-    const half = Math.ceil(staged.length / 2);
-    const a = await storeChunk(pool, staged.slice(0, half), lane);
-    const b = await storeChunk(pool, staged.slice(half), lane);
+    const half = Math.ceil(versions / 2);
+    const a = await storeChunk(pool, slice(staged, 0, half), lane);
+    const b = await storeChunk(pool, slice(staged, half, versions), lane);
     return {
       stored: a.stored + b.stored,
       inserted: a.inserted + b.inserted,
