@@ -51,9 +51,11 @@ function formatOf(file: string): ImportFormat {
 
 /**
  * Streams a JSONL or CSV file (or standard input, `-`) into `tickets` (and `gold_labels`): every row
- * validated, good rows upserted in batches (idempotent: re-importing a file
- * stores nothing new), refused rows written to the rejects file with their
- * line number and reason. Never loads the file whole.
+ * validated, hashed and serialized once, good rows stored in COPY chunks
+ * (src/import/chunk.ts; idempotent: re-importing a file stores nothing new),
+ * refused rows written to the rejects file with their line number and
+ * reason. Never loads the file whole: at most two chunks are in flight while
+ * the next is read.
  */
 export async function importFile(
   pool: Pool,
