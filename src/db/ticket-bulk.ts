@@ -115,7 +115,26 @@ export function copyLine(v: BulkVersion): string {
   }\n`;
 }
 
-const prepared = new WeakSet<PoolClient>();
+/**
+ * Per connection: the staging table exists, and how a chunk's transaction
+ * begins. Where the server has lz4, the staged JSON is compressed with it
+ * rather than pglz (about twice as fast to COPY in), and `tickets.ticket`
+ * (lz4 since migration 018) takes the compressed value as it is.
+ */
+const prepared = new WeakMap<PoolClient, string>();
+
+async function prepare(client: PoolClient): Promise<string> {
+  let begin = prepared.get(client);
+  if (begin === undefined) {
+    await client.query(STAGE);
+    const lz4 = await client.query<{ lz4: boolean }>(
+      `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+    );
+    begin = lz4.rows[0]?.lz4 ? 'BEGIN; SET LOCAL default_toast_compression = lz4' : 'BEGIN';
+    prepared.set(client, begin);
+  }
+  return begin;
+}
 
 /** COPY of the whole chunk as one buffer: the socket drains it without waiting on the event loop. */
 async function copyIn(client: PoolClient, data: Buffer): Promise<void> {
@@ -141,11 +160,7 @@ export async function storeVersionChunk(
   const client = await pool.connect();
   let broken: unknown;
   try {
-    if (!prepared.has(client)) {
-      await client.query(STAGE);
-      prepared.add(client);
-    }
-    await client.query('BEGIN');
+    await client.query(await prepare(client));
     await copyIn(client, data);
     const r = await client.query<{ inserted: number; matched: number; gold: number }>(STORE, [
       lane,

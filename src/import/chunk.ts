@@ -1,13 +1,16 @@
 import type { Pool } from '../db/pool.js';
-import { type BulkVersion, copyLine, isDataError, storeVersionChunk } from '../db/ticket-bulk.js';
+import { copyLine, isDataError, storeVersionChunk } from '../db/ticket-bulk.js';
 import { contentHash } from '../ticket/hash.js';
 import type { Ticket } from '../ticket/schema.js';
 import type { Gold } from './jsonl.js';
 import type { Reject } from './rejects.js';
 
-/** A version to store and the file lines that carried it (a repeated row folds into one). */
+/** A version's row in the chunk's buffer, and the file lines that carried it. */
 interface Entry {
-  version: BulkVersion;
+  start: number;
+  end: number;
+  /** Kept for a later repeat of the version that carries no label of its own. */
+  goldJson: string | null;
   lines: number[];
 }
 
@@ -64,19 +67,29 @@ function nulPath(value: unknown, path: string): string | undefined {
 
 /**
  * The rows of one COPY chunk. Each ticket is hashed and serialized once, when
- * added. Rows repeating a version already in the chunk fold into it (the
- * later row's ticket, its gold label or else the earlier one's), as
- * `upsertMany` does: PostgreSQL would otherwise see the same key twice.
+ * added, straight into the chunk's buffer: a row's strings die young instead
+ * of being carried through garbage collections until the chunk is sent.
+ * Rows repeating a version already in the chunk fold into it (the later
+ * row's ticket, its gold label or else the earlier one's), as `upsertMany`
+ * does: PostgreSQL would otherwise see the same key twice.
  */
 export class Chunk {
   private readonly byKey = new Map<string, Entry>();
+  private buf: Buffer;
+  private at = 0;
+  /** A repeat leaves its earlier row behind in the buffer: take() skips it. */
+  private repeats = 0;
   /** Rows added, repeated ones included. */
   rows = 0;
+
+  constructor(bytes = 8 << 20) {
+    this.buf = Buffer.allocUnsafe(bytes);
+  }
 
   /** Adds a validated row; returns why it cannot be stored, or undefined. */
   add(line: number, ticket: Ticket, gold: Gold | undefined): string | undefined {
     const ticketJson = JSON.stringify(ticket);
-    const goldJson = gold === undefined ? null : JSON.stringify(gold);
+    let goldJson = gold === undefined ? null : JSON.stringify(gold);
     if (
       (ticketJson.includes('\\u0000') && NUL_ESCAPE.test(ticketJson)) ||
       (goldJson?.includes('\\u0000') && NUL_ESCAPE.test(goldJson))
@@ -86,7 +99,9 @@ export class Chunk {
     }
     const hash = contentHash(ticket);
     const key = `${ticket.source}\n${ticket.externalId}\n${hash}`;
-    const version: BulkVersion = {
+    const prev = this.byKey.get(key);
+    goldJson ??= prev?.goldJson ?? null;
+    const row = copyLine({
       source: ticket.source,
       externalId: ticket.externalId,
       contentHash: hash,
@@ -96,33 +111,47 @@ export class Chunk {
       ticketJson,
       updatedAt: ticket.updatedAt,
       goldJson,
-    };
+    });
+    const start = this.at;
+    this.append(row);
     this.rows++;
-    const prev = this.byKey.get(key);
     if (prev) {
-      prev.version = { ...version, goldJson: goldJson ?? prev.version.goldJson };
+      Object.assign(prev, { start, end: this.at, goldJson });
       prev.lines.push(line);
+      this.repeats++;
     } else {
-      this.byKey.set(key, { version, lines: [line] });
+      this.byKey.set(key, { start, end: this.at, goldJson, lines: [line] });
     }
     return undefined;
   }
 
-  /** The chunk in COPY form; the chunk is spent. */
+  private append(row: string): void {
+    const bytes = Buffer.byteLength(row);
+    if (this.at + bytes > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + bytes));
+      this.buf.copy(bigger, 0, 0, this.at);
+      this.buf = bigger;
+    }
+    this.at += this.buf.write(row, this.at);
+  }
+
+  /** The chunk in COPY form, versions in order of first appearance; the chunk is spent. */
   take(): Staged {
     const entries = [...this.byKey.values()];
     this.byKey.clear();
-    const rows = entries.map((e) => copyLine(e.version));
-    let size = 0;
-    for (const row of rows) size += Buffer.byteLength(row);
-    const data = Buffer.allocUnsafe(size);
+    const lines = entries.map((e) => e.lines);
+    if (this.repeats === 0) {
+      return { data: this.buf.subarray(0, this.at), ends: entries.map((e) => e.end), lines };
+    }
+    // Only the latest row of each repeated version is sent.
+    const data = Buffer.allocUnsafe(entries.reduce((n, e) => n + e.end - e.start, 0));
     const ends: number[] = [];
     let at = 0;
-    for (const row of rows) {
-      at += data.write(row, at);
+    for (const e of entries) {
+      at += this.buf.copy(data, at, e.start, e.end);
       ends.push(at);
     }
-    return { data, ends, lines: entries.map((e) => e.lines) };
+    return { data, ends, lines };
   }
 }
 
