@@ -155,6 +155,22 @@ export class Chunk {
   }
 }
 
+/**
+ * Another writer of the same tickets (a second import, ingest) may deadlock
+ * with a chunk (40P01) or make it fail serialization (40001): PostgreSQL rolled
+ * the chunk back whole, so it is simply stored again, a few times.
+ */
+async function withRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
+}
+
 const rowsOf = (staged: Staged) => staged.lines.reduce((n, l) => n + l.length, 0);
 
 /**
@@ -170,7 +186,7 @@ export async function storeChunk(
   const versions = staged.ends.length;
   if (versions === 0) return { stored: 0, inserted: 0, gold: 0, rejects: [] };
   try {
-    const r = await storeVersionChunk(pool, staged.data, versions, lane);
+    const r = await withRetry(() => storeVersionChunk(pool, staged.data, versions, lane));
     return { stored: rowsOf(staged), inserted: r.inserted, gold: r.gold, rejects: [] };
   } catch (err) {
     if (!isDataError(err)) throw err;

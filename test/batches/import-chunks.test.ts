@@ -166,4 +166,29 @@ describe('batch import in COPY chunks', () => {
       49,
     );
   });
+
+  it('two imports of the same file at once: each row stored once, every row counted by one of them, gold labels on all', async () => {
+    const examples = exampleRows();
+    const lines: string[] = [];
+    for (let i = 0; i < 3_000; i++) lines.push(JSON.stringify(variedRow(examples, i, 'RACE')));
+    const file = path.join(dir, 'race.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const [a, b] = await Promise.all([
+      importFile(db.pool, file, { batchSize: 500, rejectsPath: path.join(dir, 'race-a.jsonl') }),
+      importFile(db.pool, file, { batchSize: 500, rejectsPath: path.join(dir, 'race-b.jsonl') }),
+    ]);
+    expect(a).toMatchObject({ stored: 3_000, rejected: 0 });
+    expect(b).toMatchObject({ stored: 3_000, rejected: 0 });
+    expect(a.inserted + b.inserted).toBe(3_000);
+    expect(a.gold).toBe(3_000);
+    expect(b.gold).toBe(3_000);
+    expect(await count("SELECT count(*) AS n FROM tickets WHERE external_id LIKE 'RACE-%'")).toBe(
+      3_000,
+    );
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM gold_labels g JOIN tickets t ON t.id = g.ticket_id WHERE t.external_id LIKE 'RACE-%'",
+      ),
+    ).toBe(3_000);
+  });
 });
