@@ -1,11 +1,12 @@
 import { Ticket } from '../ticket/schema.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { transitionQcStatus } from './qc-status.js';
-import { upsertTicket } from './tickets.js';
+import { endThreadWaits, holdForThread } from './threads.js';
+import { upsertTicketVersions } from './tickets.js';
 
 /**
- * The PostgreSQL half of ingest, run under the ticket's advisory lock
- * (`LOCKS.ticket`), held from the upsert until its job is scheduled.
+ * The PostgreSQL half of ingest, run under the tickets' advisory locks
+ * (`LOCKS.ticket`), held from the upsert until their jobs are scheduled.
  */
 
 export interface StoredVersion {
@@ -25,29 +26,63 @@ export interface VersionInput {
   ticket: Ticket;
   deliveryId?: string | undefined;
   bodySha256: string;
-  contextVersion: string;
   /** True when the ticket's status is not a grading status: the latest version is then 'skipped'. */
   skip: boolean;
+  /** In a grading status but without its thread: the latest version waits for it ('needs_thread'). */
+  holdForThread: boolean;
 }
 
-// After the upsert, in one round trip: record the delivery, and decide whether
-// this row is the ticket's latest version and already graded. (Data-modifying
-// CTEs all run, read or not.) The qc_status transitions follow in the same
-// transaction, through transitionQcStatus.
+// After the upsert, in one round trip for every row: record the deliveries,
+// and decide whether each row is its ticket's latest version and already
+// graded. (Data-modifying CTEs all run, read or not.)
 const AFTER_UPSERT = `
-  WITH delivery AS (
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::text[])
+      AS x(source, external_id, delivery_id, ticket_id, content_hash, new_version, body_sha256)
+  ), delivery AS (
     INSERT INTO webhook_deliveries (source, delivery_id, ticket_id, content_hash, new_version, body_sha256)
-    VALUES ($1, $3, $4, $5, $6, $7)
+    SELECT source, delivery_id, ticket_id, content_hash, new_version, body_sha256 FROM input
     ON CONFLICT (source, delivery_id) WHERE delivery_id IS NOT NULL
     DO UPDATE SET ticket_id = EXCLUDED.ticket_id, content_hash = EXCLUDED.content_hash
     RETURNING 1
-  ), me AS (
-    SELECT id, ticket_updated_at FROM tickets WHERE id = $4
   )
-  SELECT NOT EXISTS (SELECT 1 FROM tickets n, me
-                     WHERE n.source = $1 AND n.external_id = $2
+  SELECT i.ticket_id AS id,
+         NOT EXISTS (SELECT 1 FROM tickets n, tickets me
+                     WHERE me.id = i.ticket_id AND n.source = i.source AND n.external_id = i.external_id
                        AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS latest,
-         EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = $4 AND r.context_version = $8) AS graded`;
+         EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = i.ticket_id AND r.context_version = $8) AS graded
+  FROM input i`;
+
+/** The ticket versions and content hashes these vendor delivery ids were first accepted as. */
+async function seenDeliveries(
+  client: Queryable,
+  keys: readonly { source: string; deliveryId: string }[],
+): Promise<Map<string, { ticketId: number; contentHash: string }>> {
+  const seen = new Map<string, { ticketId: number; contentHash: string }>();
+  if (keys.length === 0) return seen;
+  const r = await client.query<{
+    source: string;
+    delivery_id: string;
+    ticket_id: number | null;
+    content_hash: string | null;
+  }>(
+    `SELECT d.source, d.delivery_id, d.ticket_id, d.content_hash FROM webhook_deliveries d
+     JOIN unnest($1::text[], $2::text[]) AS k(source, delivery_id) USING (source, delivery_id)`,
+    [keys.map((k) => k.source), keys.map((k) => k.deliveryId)],
+  );
+  for (const row of r.rows)
+    if (row.ticket_id && row.content_hash)
+      seen.set(deliveryKey(row.source, row.delivery_id), {
+        ticketId: row.ticket_id,
+        contentHash: row.content_hash,
+      });
+  return seen;
+}
+
+/** A key naming one vendor delivery (source and delivery id) in a Map. */
+export function deliveryKey(source: string, deliveryId: string): string {
+  return `${source}\n${deliveryId}`;
+}
 
 /** The ticket version and content hash a vendor delivery id was first accepted as, if any. */
 export async function seenDelivery(
@@ -55,14 +90,9 @@ export async function seenDelivery(
   source: string,
   deliveryId: string,
 ): Promise<{ ticketId: number; contentHash: string } | undefined> {
-  const seen = await client.query<{ ticket_id: number | null; content_hash: string | null }>(
-    'SELECT ticket_id, content_hash FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2',
-    [source, deliveryId],
+  return (await seenDeliveries(client, [{ source, deliveryId }])).get(
+    deliveryKey(source, deliveryId),
   );
-  const row = seen.rows[0];
-  return row?.ticket_id && row.content_hash
-    ? { ticketId: row.ticket_id, contentHash: row.content_hash }
-    : undefined;
 }
 
 /**
@@ -85,57 +115,107 @@ export async function latestVersion(
 }
 
 /**
- * One transaction: delivery dedupe, the ticket version, the delivery record,
- * older versions superseded. A version that will be scheduled is marked
- * 'queued' here, optimistically; `markWaiting` puts it back to 'stored' when
- * Redis refuses (the reconciler treats both alike).
+ * One transaction for a group of deliveries, each under its ticket's lock
+ * (`LOCKS.ticket`, held by the caller): delivery dedupe, the ticket versions,
+ * the delivery records, older versions superseded, thread waits held or
+ * ended — a fixed number of statements whatever the group's size. The rows
+ * must name distinct tickets and distinct delivery ids. A version that will
+ * be scheduled is marked 'queued' here, optimistically; `markWaiting` puts it
+ * back to 'stored' when Redis refuses (the reconciler treats both alike).
+ * Any error rolls the whole group back.
  */
-export async function storeVersion(client: PoolClient, v: VersionInput): Promise<StoredVersion> {
-  const { source, externalId } = v.ticket;
+export async function storeVersions(
+  client: PoolClient,
+  rows: readonly VersionInput[],
+  contextVersion: string,
+): Promise<StoredVersion[]> {
   await client.query('BEGIN');
   try {
-    const seen = v.deliveryId ? await seenDelivery(client, source, v.deliveryId) : undefined;
-    if (seen) {
-      await client.query('COMMIT');
-      return { ...seen, newVersion: false, duplicateDelivery: true, latest: false, graded: false };
-    }
-    const up = await upsertTicket(client, v.ticket);
-    const state = await client.query<{ latest: boolean; graded: boolean }>(AFTER_UPSERT, [
-      source,
-      externalId,
-      v.deliveryId ?? null,
-      up.id,
-      up.contentHash,
-      up.inserted,
-      v.bodySha256,
-      v.contextVersion,
-    ]);
-    const { latest = false, graded = false } = state.rows[0] ?? {};
-    // The latest version supersedes the others; this one is superseded when
-    // it is not the latest, else queued or skipped — unless already graded.
-    if (latest) await transitionQcStatus(client, 'supersede', { otherVersionsOf: up.id });
-    if (!graded) {
-      const self = !latest ? 'supersede' : v.skip ? 'skip' : 'schedule';
-      await transitionQcStatus(client, self, { ids: [up.id] });
-    }
+    const withIds = rows.flatMap((v) =>
+      v.deliveryId ? [{ source: v.ticket.source, deliveryId: v.deliveryId }] : [],
+    );
+    const seen = await seenDeliveries(client, withIds);
+    const out: StoredVersion[] = new Array(rows.length);
+    const fresh: number[] = [];
+    rows.forEach((v, i) => {
+      const s = v.deliveryId ? seen.get(deliveryKey(v.ticket.source, v.deliveryId)) : undefined;
+      if (s)
+        out[i] = { ...s, newVersion: false, duplicateDelivery: true, latest: false, graded: false };
+      else fresh.push(i);
+    });
+    if (fresh.length) await storeFresh(client, rows, fresh, contextVersion, out);
     await client.query('COMMIT');
-    return {
-      ticketId: up.id,
-      contentHash: up.contentHash,
-      newVersion: up.inserted,
-      duplicateDelivery: false,
-      latest,
-      graded,
-    };
+    return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }
 
-/** The enqueue failed: the version waits in PostgreSQL for the reconciler. */
-export async function markWaiting(client: Queryable, ticketId: number): Promise<void> {
-  await transitionQcStatus(client, 'wait', { ids: [ticketId] });
+async function storeFresh(
+  client: PoolClient,
+  rows: readonly VersionInput[],
+  fresh: readonly number[],
+  contextVersion: string,
+  out: StoredVersion[],
+): Promise<void> {
+  const inputs = fresh.map((i) => rows[i] as VersionInput);
+  const ups = await upsertTicketVersions(
+    client,
+    inputs.map((v) => v.ticket),
+  );
+  const state = await client.query<{ id: number; latest: boolean; graded: boolean }>(AFTER_UPSERT, [
+    inputs.map((v) => v.ticket.source),
+    inputs.map((v) => v.ticket.externalId),
+    inputs.map((v) => v.deliveryId ?? null),
+    ups.map((u) => u.id),
+    ups.map((u) => u.contentHash),
+    ups.map((u) => u.inserted),
+    inputs.map((v) => v.bodySha256),
+    contextVersion,
+  ]);
+  const byId = new Map(state.rows.map((r) => [r.id, r]));
+  // The latest versions supersede the others; each version is superseded when
+  // it is not the latest, else queued or skipped — unless already graded.
+  const latestIds: number[] = [];
+  const self: Record<'supersede' | 'skip' | 'schedule', number[]> = {
+    supersede: [],
+    skip: [],
+    schedule: [],
+  };
+  const holds: number[] = [];
+  const ended: number[] = [];
+  ups.forEach((u, k) => {
+    const v = inputs[k] as VersionInput;
+    const { latest = false, graded = false } = byId.get(u.id) ?? {};
+    out[fresh[k] as number] = {
+      ticketId: u.id,
+      contentHash: u.contentHash,
+      newVersion: u.inserted,
+      duplicateDelivery: false,
+      latest,
+      graded,
+    };
+    if (latest) latestIds.push(u.id);
+    if (!graded) self[!latest ? 'supersede' : v.skip ? 'skip' : 'schedule'].push(u.id);
+    if (latest && !graded) {
+      ended.push(u.id);
+      if (v.holdForThread) holds.push(u.id);
+    }
+  });
+  await transitionQcStatus(client, 'supersede', { otherVersionsOf: latestIds });
+  for (const [name, ids] of Object.entries(self) as [keyof typeof self, number[]][])
+    await transitionQcStatus(client, name, { ids });
+  // A version still without its thread takes over the wait — held first, so
+  // it inherits the first wait's start and a stream of thread-less updates
+  // cannot postpone the timeout — then older waits end.
+  for (const id of holds) await holdForThread(client, id);
+  await endThreadWaits(client, ended);
+}
+
+/** The enqueue failed: these versions wait in PostgreSQL for the reconciler. */
+export async function markWaiting(client: Queryable, ticketIds: readonly number[]): Promise<void> {
+  await transitionQcStatus(client, 'wait', { ids: ticketIds });
 }
 
 export async function markQueued(client: Queryable, ticketId: number): Promise<void> {

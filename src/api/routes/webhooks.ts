@@ -2,12 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  type IngestDeps,
-  type IngestOutcome,
-  ingestDerived,
-  ingestTicket,
-} from '../../queue/intake.js';
+import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
+import { createIntakeWriter } from '../../queue/intake-writer.js';
 import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type EchoIdentity, ownEcho } from '../sources/echo.js';
@@ -99,6 +95,8 @@ function firstInvalidUtf8(raw: Buffer): number {
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  // Concurrent deliveries are written in groups, one transaction each.
+  const writer = createIntakeWriter(deps.ingest);
   app.withTypeProvider<ZodTypeProvider>().post(
     '/webhooks/:source',
     {
@@ -166,7 +164,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           deps.maxClockSkewMs,
         );
         externalId = ticket.externalId;
-        out = await ingestTicket(deps.ingest, {
+        out = await writer.write({
           ticket,
           deliveryId: mapped.deliveryId,
           bodySha256,
