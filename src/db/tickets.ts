@@ -62,48 +62,21 @@ export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<Upser
 }
 
 /**
- * `upsertTicket` for many versions in one statement (the webhook intake's
- * groups): the same row, key, hash and lane rule. At most one row per ticket
- * (source, external id): ON CONFLICT DO UPDATE refuses to touch a row twice.
- * Results come back in the order of `tickets`.
+ * The columns `upsertTicket` stores for a version, for statements that write
+ * many versions at once (the webhook intake's groups, db/versions.ts).
  */
-export async function upsertTicketVersions(
-  db: Queryable,
-  tickets: readonly Ticket[],
-): Promise<UpsertResult[]> {
-  const hashes = tickets.map(contentHash);
-  const r = await db.query<{ id: number; n: number; inserted: boolean }>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                            $7::jsonb[], $8::timestamptz[], $9::text[]) WITH ORDINALITY
-         AS x(source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, assignee_key, n)
-     ), up AS (
-       INSERT INTO tickets (source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, assignee_key)
-       SELECT source, external_id, content_hash, status, assignee, subject, ticket, ticket_updated_at, assignee_key
-       FROM input
-       ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime'
-       RETURNING id, source, external_id, content_hash, (xmax = 0) AS inserted
-     )
-     SELECT up.id, input.n::int AS n, up.inserted FROM up JOIN input USING (source, external_id, content_hash)`,
-    [
-      tickets.map((t) => t.source),
-      tickets.map((t) => t.externalId),
-      hashes,
-      tickets.map((t) => t.status),
-      tickets.map((t) => t.assignee?.name ?? t.assignee?.email ?? null),
-      tickets.map((t) => t.subject),
-      tickets.map((t) => JSON.stringify(t)),
-      tickets.map((t) => t.updatedAt),
-      tickets.map((t) => personKey(t.source, t.assignee)),
-    ],
-  );
-  const out: UpsertResult[] = new Array(tickets.length);
-  for (const row of r.rows) {
-    const hash = hashes[row.n - 1];
-    if (hash) out[row.n - 1] = { id: row.id, contentHash: hash, inserted: row.inserted };
-  }
-  for (let i = 0; i < tickets.length; i++) if (!out[i]) throw new Error('upsert returned no row');
-  return out;
+export function ticketColumns(ticket: Ticket) {
+  return {
+    source: ticket.source,
+    external_id: ticket.externalId,
+    content_hash: contentHash(ticket),
+    status: ticket.status,
+    assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
+    subject: ticket.subject,
+    ticket,
+    ticket_updated_at: ticket.updatedAt,
+    assignee_key: personKey(ticket.source, ticket.assignee),
+  };
 }
 
 export async function getTicket(db: Queryable, id: number): Promise<StoredTicket | undefined> {

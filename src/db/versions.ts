@@ -1,8 +1,8 @@
 import { Ticket } from '../ticket/schema.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
-import { transitionQcStatus } from './qc-status.js';
+import { QC_TRANSITIONS, transitionQcStatus } from './qc-status.js';
 import { endThreadWaits, holdForThread } from './threads.js';
-import { upsertTicketVersions } from './tickets.js';
+import { ticketColumns } from './tickets.js';
 
 /**
  * The PostgreSQL half of ingest, run under the tickets' advisory locks
@@ -32,52 +32,70 @@ export interface VersionInput {
   holdForThread: boolean;
 }
 
-// After the upsert, in one round trip for every row: record the deliveries,
-// and decide whether each row is its ticket's latest version and already
-// graded. (Data-modifying CTEs all run, read or not.)
-const AFTER_UPSERT = `
+const {
+  schedule: SCHEDULE,
+  skip: SKIP,
+  supersede: SUPERSEDE,
+  endThreadWait: END_WAIT,
+} = QC_TRANSITIONS;
+if (SUPERSEDE.to !== END_WAIT.to) throw new Error('STORE expects one state for both endings');
+
+// One statement for a group's versions (a JSON array, one object per
+// version): delivery dedupe, the upsert, the delivery records, the latest
+// version decided per ticket, older versions superseded and their thread
+// waits ended. A new version is inserted straight in the state a
+// 'schedule', 'skip' or 'supersede' transition from 'stored' would give it —
+// one row write, not an insert then an update of every new row. A version
+// stored before (the same content again) keeps its row, and its transition
+// follows as its own statement. Whether a new version is the latest is
+// decided with its id taken from the sequence before the insert, as it would
+// be after: the tickets' locks are held, so every other version is committed
+// and visible.
+const STORE = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::text[])
-      AS x(source, external_id, delivery_id, ticket_id, content_hash, new_version, body_sha256)
+    SELECT * FROM json_to_recordset($1::json) AS x(
+      n int, source text, external_id text, content_hash text, status text, assignee text,
+      subject text, ticket json, ticket_updated_at timestamptz, assignee_key text,
+      delivery_id text, body_sha256 text, skip boolean, hold boolean)
+  ), seen AS (
+    SELECT i.n, d.ticket_id, d.content_hash FROM input i
+    JOIN webhook_deliveries d ON d.source = i.source AND d.delivery_id = i.delivery_id
+    WHERE d.ticket_id IS NOT NULL AND d.content_hash IS NOT NULL
+  ), fresh AS (
+    SELECT i.*, nextval(pg_get_serial_sequence('tickets', 'id')) AS id FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.n = i.n)
+  ), up AS (
+    INSERT INTO tickets (id, source, external_id, content_hash, status, assignee, subject, ticket,
+                         ticket_updated_at, assignee_key, qc_status)
+    SELECT f.id, f.source, f.external_id, f.content_hash, f.status, f.assignee, f.subject, f.ticket::jsonb,
+           f.ticket_updated_at, f.assignee_key,
+           CASE WHEN EXISTS (SELECT 1 FROM tickets o WHERE o.source = f.source AND o.external_id = f.external_id
+                               AND (o.ticket_updated_at, o.id) > (f.ticket_updated_at, f.id)) THEN $2
+                WHEN f.skip THEN $3 ELSE $4 END
+    FROM fresh f
+    ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime'
+    RETURNING id, source, external_id, content_hash, ticket_updated_at, (xmax = 0) AS inserted
+  ), state AS (
+    SELECT f.n, up.id, up.inserted, up.source, up.external_id, up.content_hash, f.delivery_id,
+           f.body_sha256, f.hold,
+           NOT EXISTS (SELECT 1 FROM tickets o WHERE o.source = up.source AND o.external_id = up.external_id
+                         AND (o.ticket_updated_at, o.id) > (up.ticket_updated_at, up.id)) AS latest,
+           EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = up.id AND r.context_version = $5) AS graded
+    FROM up JOIN fresh f USING (source, external_id, content_hash)
   ), delivery AS (
     INSERT INTO webhook_deliveries (source, delivery_id, ticket_id, content_hash, new_version, body_sha256)
-    SELECT source, delivery_id, ticket_id, content_hash, new_version, body_sha256 FROM input
+    SELECT source, delivery_id, id, content_hash, inserted, body_sha256 FROM state
     ON CONFLICT (source, delivery_id) WHERE delivery_id IS NOT NULL
     DO UPDATE SET ticket_id = EXCLUDED.ticket_id, content_hash = EXCLUDED.content_hash
-    RETURNING 1
+  ), others AS (
+    UPDATE tickets t SET qc_status = $2 FROM state s
+    WHERE s.latest AND t.source = s.source AND t.external_id = s.external_id AND t.id <> s.id
+      AND (t.qc_status = ANY($6::text[])
+           OR (NOT s.graded AND NOT s.hold AND t.qc_status = ANY($7::text[])))
   )
-  SELECT i.ticket_id AS id,
-         NOT EXISTS (SELECT 1 FROM tickets n, tickets me
-                     WHERE me.id = i.ticket_id AND n.source = i.source AND n.external_id = i.external_id
-                       AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS latest,
-         EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = i.ticket_id AND r.context_version = $8) AS graded
-  FROM input i`;
-
-/** The ticket versions and content hashes these vendor delivery ids were first accepted as. */
-async function seenDeliveries(
-  client: Queryable,
-  keys: readonly { source: string; deliveryId: string }[],
-): Promise<Map<string, { ticketId: number; contentHash: string }>> {
-  const seen = new Map<string, { ticketId: number; contentHash: string }>();
-  if (keys.length === 0) return seen;
-  const r = await client.query<{
-    source: string;
-    delivery_id: string;
-    ticket_id: number | null;
-    content_hash: string | null;
-  }>(
-    `SELECT d.source, d.delivery_id, d.ticket_id, d.content_hash FROM webhook_deliveries d
-     JOIN unnest($1::text[], $2::text[]) AS k(source, delivery_id) USING (source, delivery_id)`,
-    [keys.map((k) => k.source), keys.map((k) => k.deliveryId)],
-  );
-  for (const row of r.rows)
-    if (row.ticket_id && row.content_hash)
-      seen.set(deliveryKey(row.source, row.delivery_id), {
-        ticketId: row.ticket_id,
-        contentHash: row.content_hash,
-      });
-  return seen;
-}
+  SELECT n, id, content_hash, inserted, latest, graded, false AS seen FROM state
+  UNION ALL
+  SELECT n, ticket_id, content_hash, false, false, false, true FROM seen`;
 
 /** A key naming one vendor delivery (source and delivery id) in a Map. */
 export function deliveryKey(source: string, deliveryId: string): string {
@@ -90,9 +108,14 @@ export async function seenDelivery(
   source: string,
   deliveryId: string,
 ): Promise<{ ticketId: number; contentHash: string } | undefined> {
-  return (await seenDeliveries(client, [{ source, deliveryId }])).get(
-    deliveryKey(source, deliveryId),
+  const seen = await client.query<{ ticket_id: number | null; content_hash: string | null }>(
+    'SELECT ticket_id, content_hash FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2',
+    [source, deliveryId],
   );
+  const row = seen.rows[0];
+  return row?.ticket_id && row.content_hash
+    ? { ticketId: row.ticket_id, contentHash: row.content_hash }
+    : undefined;
 }
 
 /**
@@ -118,99 +141,80 @@ export async function latestVersion(
  * One transaction for a group of deliveries, each under its ticket's lock
  * (`LOCKS.ticket`, held by the caller): delivery dedupe, the ticket versions,
  * the delivery records, older versions superseded, thread waits held or
- * ended — a fixed number of statements whatever the group's size. The rows
- * must name distinct tickets and distinct delivery ids. A version that will
- * be scheduled is marked 'queued' here, optimistically; `markWaiting` puts it
- * back to 'stored' when Redis refuses (the reconciler treats both alike).
- * Any error rolls the whole group back.
+ * ended — one statement in the common case, whatever the group's size. The
+ * rows must name distinct tickets and distinct delivery ids. A version that
+ * will be scheduled is marked 'queued' here, optimistically; `markWaiting`
+ * puts it back to 'stored' when Redis refuses (the reconciler treats both
+ * alike). Any error rolls the whole group back.
  */
 export async function storeVersions(
   client: PoolClient,
   rows: readonly VersionInput[],
   contextVersion: string,
 ): Promise<StoredVersion[]> {
+  const input = rows.map((v, n) => ({
+    n,
+    ...ticketColumns(v.ticket),
+    delivery_id: v.deliveryId ?? null,
+    body_sha256: v.bodySha256,
+    skip: v.skip,
+    hold: v.holdForThread,
+  }));
   await client.query('BEGIN');
   try {
-    const withIds = rows.flatMap((v) =>
-      v.deliveryId ? [{ source: v.ticket.source, deliveryId: v.deliveryId }] : [],
-    );
-    const seen = await seenDeliveries(client, withIds);
+    const r = await client.query<{
+      n: number;
+      id: number;
+      content_hash: string;
+      inserted: boolean;
+      latest: boolean;
+      graded: boolean;
+      seen: boolean;
+    }>(STORE, [
+      JSON.stringify(input),
+      SUPERSEDE.to,
+      SKIP.to,
+      SCHEDULE.to,
+      contextVersion,
+      [...SUPERSEDE.from],
+      [...END_WAIT.from],
+    ]);
     const out: StoredVersion[] = new Array(rows.length);
-    const fresh: number[] = [];
-    rows.forEach((v, i) => {
-      const s = v.deliveryId ? seen.get(deliveryKey(v.ticket.source, v.deliveryId)) : undefined;
-      if (s)
-        out[i] = { ...s, newVersion: false, duplicateDelivery: true, latest: false, graded: false };
-      else fresh.push(i);
-    });
-    if (fresh.length) await storeFresh(client, rows, fresh, contextVersion, out);
+    // A version stored before takes its own transition; one that arrived
+    // without its thread takes over the wait, then the older waits end.
+    const self: Record<'supersede' | 'skip' | 'schedule', number[]> = {
+      supersede: [],
+      skip: [],
+      schedule: [],
+    };
+    const holds: number[] = [];
+    for (const x of r.rows) {
+      out[x.n] = {
+        ticketId: x.id,
+        contentHash: x.content_hash,
+        newVersion: x.inserted,
+        duplicateDelivery: x.seen,
+        latest: x.latest,
+        graded: x.graded,
+      };
+      const v = rows[x.n] as VersionInput;
+      if (x.seen || x.graded) continue;
+      if (!x.inserted) self[!x.latest ? 'supersede' : v.skip ? 'skip' : 'schedule'].push(x.id);
+      if (x.latest && v.holdForThread) holds.push(x.id);
+    }
+    for (let i = 0; i < rows.length; i++) if (!out[i]) throw new Error('the store answered no row');
+    for (const [name, ids] of Object.entries(self) as [keyof typeof self, number[]][])
+      await transitionQcStatus(client, name, { ids });
+    // Held first, so it inherits the first wait's start and a stream of
+    // thread-less updates cannot postpone the timeout; then older waits end.
+    for (const id of holds) await holdForThread(client, id);
+    await endThreadWaits(client, holds);
     await client.query('COMMIT');
     return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-}
-
-async function storeFresh(
-  client: PoolClient,
-  rows: readonly VersionInput[],
-  fresh: readonly number[],
-  contextVersion: string,
-  out: StoredVersion[],
-): Promise<void> {
-  const inputs = fresh.map((i) => rows[i] as VersionInput);
-  const ups = await upsertTicketVersions(
-    client,
-    inputs.map((v) => v.ticket),
-  );
-  const state = await client.query<{ id: number; latest: boolean; graded: boolean }>(AFTER_UPSERT, [
-    inputs.map((v) => v.ticket.source),
-    inputs.map((v) => v.ticket.externalId),
-    inputs.map((v) => v.deliveryId ?? null),
-    ups.map((u) => u.id),
-    ups.map((u) => u.contentHash),
-    ups.map((u) => u.inserted),
-    inputs.map((v) => v.bodySha256),
-    contextVersion,
-  ]);
-  const byId = new Map(state.rows.map((r) => [r.id, r]));
-  // The latest versions supersede the others; each version is superseded when
-  // it is not the latest, else queued or skipped — unless already graded.
-  const latestIds: number[] = [];
-  const self: Record<'supersede' | 'skip' | 'schedule', number[]> = {
-    supersede: [],
-    skip: [],
-    schedule: [],
-  };
-  const holds: number[] = [];
-  const ended: number[] = [];
-  ups.forEach((u, k) => {
-    const v = inputs[k] as VersionInput;
-    const { latest = false, graded = false } = byId.get(u.id) ?? {};
-    out[fresh[k] as number] = {
-      ticketId: u.id,
-      contentHash: u.contentHash,
-      newVersion: u.inserted,
-      duplicateDelivery: false,
-      latest,
-      graded,
-    };
-    if (latest) latestIds.push(u.id);
-    if (!graded) self[!latest ? 'supersede' : v.skip ? 'skip' : 'schedule'].push(u.id);
-    if (latest && !graded) {
-      ended.push(u.id);
-      if (v.holdForThread) holds.push(u.id);
-    }
-  });
-  await transitionQcStatus(client, 'supersede', { otherVersionsOf: latestIds });
-  for (const [name, ids] of Object.entries(self) as [keyof typeof self, number[]][])
-    await transitionQcStatus(client, name, { ids });
-  // A version still without its thread takes over the wait — held first, so
-  // it inherits the first wait's start and a stream of thread-less updates
-  // cannot postpone the timeout — then older waits end.
-  for (const id of holds) await holdForThread(client, id);
-  await endThreadWaits(client, ended);
 }
 
 /** The enqueue failed: these versions wait in PostgreSQL for the reconciler. */
