@@ -38,16 +38,23 @@ const {
   supersede: SUPERSEDE,
   endThreadWait: END_WAIT,
 } = QC_TRANSITIONS;
-if (SUPERSEDE.to !== END_WAIT.to) throw new Error('STORE expects one state for both endings');
+// STORE writes these transitions as CASE branches: it relies on one ending state and one set of
+// states they may leave.
+if (
+  SUPERSEDE.to !== END_WAIT.to ||
+  String(SCHEDULE.from) !== String(SKIP.from) ||
+  String(SKIP.from) !== String(SUPERSEDE.from)
+)
+  throw new Error('STORE expects supersede/skip/schedule to leave the same states');
 
 // One statement for a group's versions (a JSON array, one object per
 // version): delivery dedupe, the upsert, the delivery records, the latest
 // version decided per ticket, older versions superseded and their thread
 // waits ended. A new version is inserted straight in the state a
 // 'schedule', 'skip' or 'supersede' transition from 'stored' would give it —
-// one row write, not an insert then an update of every new row. A version
-// stored before (the same content again) keeps its row, and its transition
-// follows as its own statement. Whether a new version is the latest is
+// one row write, not an insert then an update of every new row; a version
+// stored before (the same content again) takes the same transition in its
+// ON CONFLICT update, unless graded. Whether a new version is the latest is
 // decided with its id taken from the sequence before the insert, as it would
 // be after: the tickets' locks are held, so every other version is committed
 // and visible.
@@ -73,7 +80,16 @@ const STORE = `
                                AND (o.ticket_updated_at, o.id) > (f.ticket_updated_at, f.id)) THEN $2
                 WHEN f.skip THEN $3 ELSE $4 END
     FROM fresh f
-    ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime'
+    ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime',
+      qc_status = CASE
+        WHEN tickets.qc_status <> ALL($8::text[])
+          OR EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = tickets.id AND r.context_version = $5)
+          THEN tickets.qc_status
+        WHEN EXISTS (SELECT 1 FROM tickets o WHERE o.source = tickets.source AND o.external_id = tickets.external_id
+                       AND (o.ticket_updated_at, o.id) > (tickets.ticket_updated_at, tickets.id)) THEN $2
+        WHEN (SELECT i.skip FROM input i WHERE i.source = EXCLUDED.source AND i.external_id = EXCLUDED.external_id)
+          THEN $3
+        ELSE $4 END
     RETURNING id, source, external_id, content_hash, ticket_updated_at, (xmax = 0) AS inserted
   ), state AS (
     SELECT f.n, up.id, up.inserted, up.source, up.external_id, up.content_hash, f.delivery_id,
@@ -160,7 +176,9 @@ export async function storeVersions(
     skip: v.skip,
     hold: v.holdForThread,
   }));
-  await client.query('BEGIN');
+  // One statement is its own transaction; a thread hold adds statements, so then one is opened.
+  const holding = rows.some((v) => v.holdForThread);
+  if (holding) await client.query('BEGIN');
   try {
     const r = await client.query<{
       n: number;
@@ -178,15 +196,9 @@ export async function storeVersions(
       contextVersion,
       [...SUPERSEDE.from],
       [...END_WAIT.from],
+      [...SCHEDULE.from],
     ]);
     const out: StoredVersion[] = new Array(rows.length);
-    // A version stored before takes its own transition; one that arrived
-    // without its thread takes over the wait, then the older waits end.
-    const self: Record<'supersede' | 'skip' | 'schedule', number[]> = {
-      supersede: [],
-      skip: [],
-      schedule: [],
-    };
     const holds: number[] = [];
     for (const x of r.rows) {
       out[x.n] = {
@@ -197,22 +209,18 @@ export async function storeVersions(
         latest: x.latest,
         graded: x.graded,
       };
-      const v = rows[x.n] as VersionInput;
-      if (x.seen || x.graded) continue;
-      if (!x.inserted) self[!x.latest ? 'supersede' : v.skip ? 'skip' : 'schedule'].push(x.id);
-      if (x.latest && v.holdForThread) holds.push(x.id);
+      if (!x.seen && !x.graded && x.latest && rows[x.n]?.holdForThread) holds.push(x.id);
     }
     for (let i = 0; i < rows.length; i++) if (!out[i]) throw new Error('the store answered no row');
-    for (const [name, ids] of Object.entries(self) as [keyof typeof self, number[]][])
-      await transitionQcStatus(client, name, { ids });
-    // Held first, so it inherits the first wait's start and a stream of
-    // thread-less updates cannot postpone the timeout; then older waits end.
+    // A version still without its thread takes over the wait — held first, so
+    // it inherits the first wait's start and a stream of thread-less updates
+    // cannot postpone the timeout — then older waits end.
     for (const id of holds) await holdForThread(client, id);
     await endThreadWaits(client, holds);
-    await client.query('COMMIT');
+    if (holding) await client.query('COMMIT');
     return out;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (holding) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }
