@@ -110,6 +110,21 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
       deliveries.map((d) => LOCKS.ticket(d.ticket.source, d.ticket.externalId)),
       (client) => storeAndSchedule(deps, client, deliveries, contextVersion),
     );
+    // One log line per group rather than per webhook: what each request became.
+    deps.logger.info(
+      {
+        rows: entries.length,
+        tickets: entries.map((e, i) => ({
+          reqId: e.waiters.map((w) => w.delivery.reqId),
+          source: e.delivery.ticket.source,
+          externalId: e.delivery.ticket.externalId,
+          ticketId: outs[i]?.ticketId,
+          newVersion: outs[i]?.newVersion,
+          grading: outs[i]?.grading,
+        })),
+      },
+      'webhooks stored',
+    );
     entries.forEach((e, i) => {
       const out = outs[i];
       if (!out) {

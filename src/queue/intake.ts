@@ -80,6 +80,8 @@ export interface VersionDelivery {
   ticket: Ticket;
   deliveryId?: string | undefined;
   bodySha256: string;
+  /** The HTTP request's id, for the log line of its group. */
+  reqId?: string | undefined;
 }
 
 /** A delivery that changes a stored ticket: why nothing was stored, when nothing was. */
