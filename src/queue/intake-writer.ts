@@ -105,11 +105,19 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   async function write(entries: readonly Entry[], contextVersion: string): Promise<void> {
     const deliveries = entries.map((e) => e.delivery);
     deps.metrics.intakeGroupRows?.observe(deliveries.length);
-    const outs = await withAdvisoryLocks(
+    await withAdvisoryLocks(
       deps.pool,
       deliveries.map((d) => LOCKS.ticket(d.ticket.source, d.ticket.externalId)),
-      (client) => storeAndSchedule(deps, client, deliveries, contextVersion),
+      async (client) => {
+        const outs = await storeAndSchedule(deps, client, deliveries, contextVersion);
+        // Committed and queued: answered now, while the locks are released
+        // (the next group of these tickets waits for that in PostgreSQL).
+        answer(entries, outs);
+      },
     );
+  }
+
+  function answer(entries: readonly Entry[], outs: readonly IngestOutcome[]): void {
     // One log line per group rather than per webhook: what each request became.
     deps.logger.info(
       {
