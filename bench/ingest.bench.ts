@@ -332,10 +332,14 @@ function report(
     );
   lines.push(
     '',
-    `Tickets stored: ${stored}. The bare endpoint measures the HTTP framework alone on the same machine. The gap is CPU`,
-    'per webhook — node (HMAC, JSON, zod, hashing, the pg and Redis clients) and PostgreSQL — not the durable write: each',
-    'group is one commit, so commits per webhook fall as the group grows, and the cost left is what the table shows per',
-    'request. PG CPU counts the client backends serving the bench database (not the WAL writer or checkpointer).',
+    `Tickets stored: ${stored}. The bare endpoint measures the HTTP framework alone on the same machine. The write is`,
+    'not what limits the full endpoint: the intake writer commits a whole group in one statement (lock, store, unlock:',
+    'three statements per group, one commit), so commits per webhook are 1 / rows per group. What is left is CPU per',
+    'webhook, in node (signature, JSON, zod validation, hashing, the pg and Redis clients, the HTTP stack) and in',
+    'PostgreSQL, as the table shows; at low concurrency the groups are small and each round trip waits for a scheduler',
+    'slot on the shared cores, so throughput follows latency. PG CPU counts the client backends serving the bench',
+    "database (not the WAL writer or checkpointer); Redis's own CPU is not counted. `BENCH_CONNECTIONS`, `BENCH_DURATION`",
+    'and `BENCH_CPU_PROF=<dir>` (a V8 profile of the full server) change the run.',
   );
   const top = runs.at(-1);
   const summary: SummaryRow[] = top

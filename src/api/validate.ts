@@ -1,7 +1,7 @@
 import { Ticket } from '../ticket/schema.js';
 import { type Issue, invalidBody } from './errors.js';
 import { issuesOf } from './sources/types.js';
-import { toIsoTime } from './sources/util.js';
+import { isIsoTime, toIsoTime } from './sources/util.js';
 
 /**
  * The last gate before PostgreSQL: the canonical schema, plus what the schema
@@ -42,7 +42,7 @@ function timeIssues(t: Ticket, at: (p: string) => string): Issue[] {
     ...t.timeEntries.map((e, i): [string, string | undefined] => [`timeEntries.${i}.at`, e.at]),
   ];
   return checks
-    .filter(([, v]) => v !== undefined && !toIsoTime(v))
+    .filter(([, v]) => v !== undefined && !isIsoTime(v))
     .map(([p]) => ({ path: at(p), message: 'not a real calendar time from 1970 on' }));
 }
 
