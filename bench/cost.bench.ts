@@ -37,6 +37,7 @@ import { createAnthropic } from '../src/llm/client.js';
 import { costOf, PriceTable } from '../src/llm/prices.js';
 import { qcContextOf } from '../src/qc/context.js';
 import { type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+import type { SummaryRow } from './report.js';
 
 const SEED_REFERENCE = 0.0119;
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -46,9 +47,23 @@ const PINNED = ['security_incident', 'data_loss'];
 interface PathRun {
   items: EvalItem[];
   calls: LlmCall[];
+  /** Lengths of the free texts of the verdicts, per field, for tuning TEXT_CAPS. */
+  texts: Record<string, number[]>;
 }
 
-export async function run(): Promise<string> {
+/** Measured on main at 130f054 (before the short second opinion), same seed and examples. */
+const BEFORE = {
+  fresh: 0.00479,
+  earned: 0.00398,
+  batch: 0.00322,
+  accuracy: 0.734,
+  kappa: 0.567,
+};
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+
+export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }> {
   const sim = await startSimulator({ seed: 7 });
   try {
     const files = await readContextDir('context');
@@ -81,6 +96,10 @@ export async function run(): Promise<string> {
       const random = seededRandom(7);
       const items: EvalItem[] = [];
       const calls: LlmCall[] = [];
+      const texts: Record<string, number[]> = {};
+      const text = (field: string, t: string) => {
+        if (t) texts[field] = [...(texts[field] ?? []), t.length];
+      };
       let next = 0;
       const worker = async () => {
         for (;;) {
@@ -93,6 +112,15 @@ export async function run(): Promise<string> {
             { purpose: 'grade' },
           );
           calls.push(...out.calls);
+          if (out.tier === 'base') {
+            for (const c of out.verdict.criteria) {
+              text('evidence', c.evidence);
+              text('missing', c.missing);
+            }
+            for (const e of out.verdict.escalations) text('reason', e.reason);
+            for (const a of out.verdict.attributions) text('note', a.note);
+            text('summary', out.verdict.summary);
+          }
           items.push({
             line: item.line,
             externalId: item.ticket.externalId,
@@ -109,7 +137,7 @@ export async function run(): Promise<string> {
       };
       // One at a time: the cache is warm from the second call on, as in a steady stream.
       await worker();
-      return { items, calls };
+      return { items, calls, texts };
     };
 
     const usage = (c: LlmCall) => ({
@@ -181,15 +209,80 @@ export async function run(): Promise<string> {
     );
     const haikuOut = avg(base.map((c) => c.outputTokens));
     const haikuIn = avg(base.map((c) => c.inputTokens));
-    return [
-      `${n} example tickets, simulator seed 7 (keyword rules over context/, never the gold labels; not tuned to these figures). List prices: ${HAIKU} and ${SONNET} from src/llm/prices.ts.`,
+
+    // Where a fresh-install realtime ticket's money goes, call kind by call kind.
+    const kinds = new Map<string, LlmCall[]>();
+    for (const c of cold.calls) {
+      const k = `${c.model === HAIKU ? 'Haiku' : 'Sonnet'} ${c.purpose}`;
+      kinds.set(k, [...(kinds.get(k) ?? []), c]);
+    }
+    const tokenCost = (c: LlmCall, part: 'in' | 'out' | 'read' | 'write') =>
+      costOf(prices.get(c.model), {
+        input_tokens: part === 'in' ? c.inputTokens : 0,
+        output_tokens: part === 'out' ? c.outputTokens : 0,
+        cache_read_input_tokens: part === 'read' ? c.cacheReadTokens : 0,
+        cache_creation_input_tokens: part === 'write' ? c.cacheCreationTokens : 0,
+      });
+    const breakdown = [...kinds].map(([k, cs]) => {
+      const per = (part: 'in' | 'out' | 'read' | 'write') =>
+        `$${(priced(cs, (c) => tokenCost(c, part)) / n).toFixed(5)}`;
+      return `| ${k} | ${cs.length} | $${(priced(cs, asListed) / n).toFixed(5)} | ${avg(cs.map((c) => c.inputTokens)).toFixed(0)} (${per('in')}) | ${avg(cs.map((c) => c.outputTokens)).toFixed(0)} (${per('out')}) | ${avg(cs.map((c) => c.cacheReadTokens)).toFixed(0)} (${per('read')}) | ${per('write')} |`;
+    });
+    const caps = Object.entries(cold.texts).map(
+      ([field, xs]) => `${field} p99 ${pct(xs, 0.99)} / max ${Math.max(...xs)}`,
+    );
+
+    const s = (r: PathRun) => summarize(r.items, criteria);
+    const q = (r: PathRun) => {
+      const x = s(r);
+      return `accuracy ${x.accuracy.toFixed(3)}, κ ${x.kappa?.toFixed(3) ?? '—'}`;
+    };
+    const freshCost = priced(cold.calls, asListed) / n;
+    const earnedCost = priced(earned.calls, asListed) / n;
+    const batchCost = priced(cold.calls, batchBase) / n;
+    const sonnetQ = q(sonnet);
+    const summary: SummaryRow[] = [
+      {
+        figure: `$ / ticket realtime, cached, fresh install (${q(cold)}; before ${BEFORE.accuracy} / ${BEFORE.kappa})`,
+        value: `$${freshCost.toFixed(5)} (before $${BEFORE.fresh.toFixed(5)})`,
+        baseline: `$${sonnetPerTicket.toFixed(5)} (all-Sonnet, ${sonnetQ})`,
+        ratio: `${(freshCost / sonnetPerTicket).toFixed(2)}×`,
+        goal: '≤ $0.0030, accuracy/κ ≥ 0.734/0.567',
+      },
+      {
+        figure: `$ / ticket realtime, second-opinion rules earned (${q(earned)})`,
+        value: `$${earnedCost.toFixed(5)} (before $${BEFORE.earned.toFixed(5)})`,
+        baseline: `$${sonnetPerTicket.toFixed(5)} (all-Sonnet)`,
+        ratio: `${(earnedCost / sonnetPerTicket).toFixed(2)}×`,
+        goal: '≤ $0.0030, accuracy/κ ≥ 0.734/0.567',
+      },
+      {
+        figure: `$ / ticket batch path as implemented (${q(cold)})`,
+        value: `$${batchCost.toFixed(5)} (before $${BEFORE.batch.toFixed(5)})`,
+        baseline: `$${sonnetPerTicket.toFixed(5)} (all-Sonnet)`,
+        ratio: `${(batchCost / sonnetPerTicket).toFixed(2)}×`,
+        goal: '≤ $0.0015, accuracy/κ ≥ 0.734/0.567',
+      },
+    ];
+
+    const markdown = [
+      `${n} example tickets, simulator seed 7 (keyword rules over context/, never the gold labels; not tuned to these figures). List prices: ${HAIKU} and ${SONNET} from src/llm/prices.ts. Every cost below has the grading quality of the same run beside it.`,
       '',
       '| path | $ / ticket | × seed $0.0119 | × all-Sonnet | outcome accuracy | outcome κ | tier-ups |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       `| reference: the seed's production case (62 tickets, $0.74, Haiku) | $${SEED_REFERENCE.toFixed(5)} | 1.00 | ${(SEED_REFERENCE / sonnetPerTicket).toFixed(2)} | — | — | — |`,
       ...table,
       '',
-      `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens, ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens.`,
+      `Before (main at 130f054, same seed, same examples; the second opinion was a full Sonnet re-grade of ~219 output tokens): realtime fresh install $${BEFORE.fresh}, rules earned $${BEFORE.earned}, batch path $${BEFORE.batch}; outcome accuracy ${BEFORE.accuracy}, κ ${BEFORE.kappa}. Goals (issue 12): ≤ $0.0030 realtime and ≤ $0.0015 batch with accuracy/κ no worse.`,
+      '',
+      "Where a fresh-install realtime ticket's money goes, per call kind ($ per ticket over all examples; tokens per call, with their $ per ticket):",
+      '',
+      '| calls | n | $ / ticket | uncached input | output | cache read | cache write |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...breakdown,
+      '',
+      `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens, ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead, which the simulator bills as uncached input), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens (the context/ files and the tool definition).`,
+      `Free-text lengths of the Haiku verdicts, in characters (for TEXT_CAPS in src/context/verdict.ts): ${caps.join('; ')}.`,
       `Before issue 12 (commit fce4c2d, same simulator seed): 442 output tokens a verdict, 1,210 uncached input tokens a call; realtime $0.0065–0.0068 a ticket (eval / demo), batch path $0.0035; outcome accuracy 0.734, κ 0.567.`,
       `Where the money goes (realtime, cached, fresh install): output ${pctOf(outputCost)}, strong-model calls ${pctOf(
         priced(
@@ -198,6 +291,7 @@ export async function run(): Promise<string> {
         ),
       )}.`,
     ].join('\n');
+    return { markdown, summary };
   } finally {
     await sim.close();
   }

@@ -25,18 +25,19 @@ function enumOf(values: string[], what: string) {
 }
 
 /**
- * Length caps of the free text in a verdict, in characters. Tuned from the
- * measured output on the examples (bench/cost.bench.ts prints the p99 of
- * each field): roomy enough that a full sentence with a short quote fits,
- * tight enough that the grader cannot pad.
+ * Length caps of the free text in a verdict, in characters: about 1.2 × the
+ * longest text of each field measured on the examples (`npm run bench --
+ * cost` prints the p99 and maximum; issue 12), so a full clause with a short
+ * quote fits and padding does not. Not tighter: a text over its cap makes
+ * the verdict invalid, and a repair turn costs a whole call.
  */
 export const TEXT_CAPS = {
-  evidence: 200,
-  missing: 160,
+  evidence: 180,
+  missing: 120,
   missingInformation: 160,
-  reason: 300,
-  note: 200,
-  summary: 200,
+  reason: 240,
+  note: 120,
+  summary: 150,
 } as const;
 
 /**

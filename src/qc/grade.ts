@@ -24,6 +24,7 @@ import type { Ticket } from '../ticket/schema.js';
 import { truncateTicket, truncationNote } from '../ticket/truncate.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
+import { askSecondOpinion } from './second-opinion-call.js';
 
 export type { GradeSettings } from '../config.js';
 
@@ -314,7 +315,22 @@ async function grade(
     !secondOpinions?.length &&
     (purpose === 'grade' || purpose === 'batch') &&
     (opts.shadow ?? (deps.random ?? Math.random)() < s.shadowRate);
-  if (reason || wantShadow) {
+  if (reason?.startsWith('second_opinion:') && base.verdict) {
+    // A short confirm-or-overturn call, not a second full grade (src/qc/second-opinion-call.ts).
+    const so = await askSecondOpinion(deps, ctx, ticket, base.verdict, {
+      rules: secondOpinions?.filter((d) => d.sampled).map((d) => d.rule) ?? [],
+      purpose: offline ? purpose : 'tier_up',
+      repairPurpose: offline ? purpose : 'repair',
+      paid,
+      signal: opts.signal,
+    });
+    calls.push(...so.calls);
+    failures.push(...so.failures);
+    if (so.decisions) {
+      comparison = compare('tier_up', s.strongModel, base.verdict, so.verdict);
+      final = { verdict: so.verdict, model: s.strongModel, tier: 'strong' };
+    }
+  } else if (reason || wantShadow) {
     const strongPurpose: Purpose = offline ? purpose : reason ? 'tier_up' : 'shadow';
     const strong = await attempt(deps, ctx, ticket, {
       model: s.strongModel,

@@ -111,11 +111,22 @@ describe('the hostile-ticket corpus', () => {
         tools: unknown[];
         messages: { role: string; content: { type: string; text?: string }[] }[];
       };
-      if (c.expect.systemUnchanged) {
+      const verdictCall =
+        (body.tools[0] as { name?: string } | undefined)?.name === 'record_verdict';
+      if (c.expect.systemUnchanged && verdictCall) {
         expect(body.system).toEqual(systemBlocks(ctx, rt.settings.cacheTtl));
         expect(body.tools).toEqual([ctx.tool]);
       }
-      const text = body.messages[0]?.content[0]?.text ?? '';
+      let text = body.messages[0]?.content[0]?.text ?? '';
+      if (!verdictCall) {
+        // The second opinion (src/qc/second-opinion-call.ts): the base grader's
+        // reasons quote the ticket, so they are a delimited data region too.
+        expect(text.startsWith('<grader_reasons>\n')).toBe(true);
+        const end = text.indexOf('\n</grader_reasons>\n');
+        expect(end).toBeGreaterThan(0);
+        expect(text.slice('<grader_reasons>\n'.length, end)).not.toContain('<');
+        text = text.slice(end + '\n</grader_reasons>\n'.length);
+      }
       // Exactly one data region; nothing in the ticket can open or close another.
       expect(text.split('<ticket>').length - 1).toBe(1);
       expect(text.split('</ticket>').length - 1).toBe(1);

@@ -26,4 +26,10 @@ export type { RequestLogEntry } from './request-log.js';
 export { instanceOf } from './schema-instance.js';
 export { validateJson } from './schema-validate.js';
 export { type Simulator, startSimulator } from './simulator.js';
-export { registerToolHandler, type ToolCallContext, type ToolHandler } from './tools.js';
+export {
+  recordVerdictHandler,
+  registerToolHandler,
+  secondOpinionHandler,
+  type ToolCallContext,
+  type ToolHandler,
+} from './tools.js';

@@ -1,4 +1,5 @@
 import { intakeCheck } from './grading/intake.js';
+import { secondOpinion } from './grading/second-opinion.js';
 import { findTicketText } from './grading/ticket.js';
 import { gradeTicket } from './grading/verdict.js';
 import type { ModelInfo } from './models.js';
@@ -48,10 +49,19 @@ export const recordVerdictHandler: ToolHandler = (ctx) =>
     strongModel: ctx.model.modelClass !== 'haiku',
   });
 
+/** The strong model's confirm-or-overturn call on escalations (ticket-qc issue 12). */
+export const secondOpinionHandler: ToolHandler = (ctx) =>
+  secondOpinion({
+    ticketText: ctx.ticketText,
+    schema: ctx.tool.input_schema as Schema,
+    system: ctx.system,
+  });
+
 export const genericToolHandler: ToolHandler = (ctx) =>
   instanceOf(ctx.tool.input_schema, ctx.tool.input_schema as Schema);
 
 registerToolHandler('record_verdict', recordVerdictHandler);
+registerToolHandler('record_second_opinion', secondOpinionHandler);
 /** The triage agent's intake check (ticket-qc issue 15). */
 registerToolHandler('record_intake_check', intakeCheck);
 
