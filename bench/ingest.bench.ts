@@ -311,7 +311,7 @@ function report(
   const lines = [
     `${CONNECTIONS.join(' and ')} connections, ${DURATION_S} s each after a 2 s warm-up; ${server} and Redis local; every request a new`,
     `ticket version of the generic source (X-Signature HMAC), so the full endpoint does the whole write path; the API logs at \`${logLevel}\`:`,
-    'verify → parse → validate → intake writer: concurrent arrivals grouped (the group's rows in one self-committing',
+    "verify → parse → validate → intake writer: concurrent arrivals grouped (the group's rows in one self-committing",
     "statement, the tickets' locks in one) → the group's debounced BullMQ jobs in one pipelined round trip → 202 each.",
     '',
     '| endpoint | webhooks/s | p50 ms | p99 ms | requests | non-2xx + errors | node CPU ms/req | PG CPU ms/req | SQL statements/req | Redis commands/req | rows/group |',
