@@ -109,17 +109,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   }
 
-  app.addHook('onRequest', async (req) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (req, _reply, done) => {
     if (lifecycle.draining && req.method === 'POST')
-      throw new ApiError('shutting_down', undefined, [], 5);
+      done(new ApiError('shutting_down', undefined, [], 5));
+    else done();
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.routeOptions.url !== '/webhooks/:source') return;
-    const source = sourceLabel(sources, (req.params as { source?: string }).source);
-    metrics.duration.observe(
-      { source, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  app.addHook('onResponse', (req, reply, done) => {
+    if (req.routeOptions.url === '/webhooks/:source') {
+      const source = sourceLabel(sources, (req.params as { source?: string }).source);
+      metrics.duration.observe(
+        { source, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    }
+    done();
   });
 
   app.setNotFoundHandler((_req, reply) =>

@@ -23,6 +23,10 @@ export interface IngestMetrics {
   duration: Histogram<'source' | 'status'>;
   enqueued: Counter<'via'>;
   enqueueDeferred: Counter;
+  /** Rows per group the intake writer commits in one transaction (queue/intake-writer.ts). */
+  intakeGroupRows: Histogram;
+  /** Webhooks waiting for the intake writer's next group. */
+  intakePending: Gauge;
   events: Counter<'agent' | 'kind'>;
   /** 1 when Redis's maxmemory-policy may evict keys (set at start and by /readyz). */
   redisEvictionUnsafe: Gauge;
@@ -74,6 +78,17 @@ export function createMetrics(opts: {
     enqueueDeferred: new Counter({
       name: 'ticketqc_enqueue_deferred_total',
       help: 'Stored ticket versions whose enqueue failed (Redis down); the reconciler queues them later',
+      registers,
+    }),
+    intakeGroupRows: new Histogram({
+      name: 'ticketqc_intake_group_rows',
+      help: 'Webhook deliveries written per transaction by the intake writer',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers,
+    }),
+    intakePending: new Gauge({
+      name: 'ticketqc_intake_pending',
+      help: "Webhook deliveries waiting for the intake writer's next group",
       registers,
     }),
     events: new Counter({

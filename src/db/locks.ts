@@ -105,6 +105,53 @@ export async function withAdvisoryLock<T>(
   }
 }
 
+/**
+ * Runs `fn` holding several session-level advisory locks of one kind (the
+ * same `expr`), taken in one statement in a fixed order — ascending lock key —
+ * so two holders of overlapping sets cannot deadlock, and a holder of one key
+ * (the reconciler, a derived delivery) only waits. Waits for every lock. The
+ * client comes from the pool; one that fails, or cannot unlock, is destroyed,
+ * which releases whatever it held.
+ */
+export async function withAdvisoryLocks<T>(
+  pool: Pool,
+  keys: readonly LockKey[],
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const expr = keys[0]?.expr;
+  if (!expr) throw new Error('withAdvisoryLocks: no keys');
+  if (keys.some((k) => k.expr !== expr))
+    throw new Error('withAdvisoryLocks: keys of one kind only');
+  const params = [...new Set(keys.map((k) => String(k.param)))];
+  const k = expr.replace('$1', 'p');
+  const client = await pool.connect();
+  // An error thrown by `fn` (a bad row) leaves a healthy connection: it is
+  // kept when the unlock succeeds. Only a failed lock or unlock destroys it.
+  let broken = true;
+  try {
+    // PostgreSQL evaluates a volatile output expression after the ORDER BY sort:
+    // the locks are taken one by one in ascending key order.
+    await client.query(
+      `SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT ${k} AS k FROM unnest($1::text[]) AS p) s ORDER BY k`,
+      [params],
+    );
+    try {
+      return await fn(client);
+    } finally {
+      await client
+        .query(`SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`, [params])
+        .then(
+          () => {
+            broken = false;
+          },
+          () => undefined,
+        );
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
 /** `withAdvisoryLock` in `wait` mode: always runs `fn`. */
 export async function withAdvisoryLockWait<T>(
   db: Pool | PoolClient,

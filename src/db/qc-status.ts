@@ -67,8 +67,8 @@ export type QcTransition = keyof typeof QC_TRANSITIONS;
 export type QcTarget =
   /** These ticket versions. */
   | { ids: readonly number[] }
-  /** Every other version of the same ticket as this one. */
-  | { otherVersionsOf: number }
+  /** Every other version of the same ticket as this one (or as each of these: one per ticket). */
+  | { otherVersionsOf: number | readonly number[] }
   /** This version, only when a newer version of its ticket is stored. */
   | { ifNewerThan: number };
 
@@ -95,10 +95,12 @@ export async function transitionQcStatus(
     key = target.ids;
   } else if ('otherVersionsOf' in target) {
     sql = `UPDATE tickets t SET qc_status = $1 FROM tickets me
-           WHERE me.id = $3 AND t.source = me.source AND t.external_id = me.external_id
+           WHERE me.id = ANY($3::bigint[]) AND t.source = me.source AND t.external_id = me.external_id
              AND t.id <> me.id AND t.qc_status = ANY($2::text[])
            RETURNING t.id`;
-    key = target.otherVersionsOf;
+    const of = target.otherVersionsOf;
+    key = typeof of === 'number' ? [of] : of;
+    if (key.length === 0) return [];
   } else {
     sql = `UPDATE tickets t SET qc_status = $1
            WHERE t.id = $3 AND t.qc_status = ANY($2::text[]) AND EXISTS (

@@ -32,17 +32,17 @@ export async function holdForThread(db: Queryable, ticketId: number): Promise<bo
   return (r.rowCount ?? 0) > 0;
 }
 
-/** A newer version of the ticket was stored: older waits for a thread are over. */
-export async function endThreadWaits(
-  db: Queryable,
-  source: string,
-  externalId: string,
-  latestId: number,
-): Promise<number> {
+/**
+ * Newer versions of these tickets were stored (`latestIds`, at most one per
+ * ticket): the older versions' waits for a thread are over.
+ */
+export async function endThreadWaits(db: Queryable, latestIds: readonly number[]): Promise<number> {
+  if (latestIds.length === 0) return 0;
   const r = await db.query(
-    `UPDATE tickets SET qc_status = $4
-     WHERE source = $1 AND external_id = $2 AND id <> $3 AND qc_status = ANY($5::text[])`,
-    [source, externalId, latestId, END.to, [...END.from]],
+    `UPDATE tickets t SET qc_status = $2 FROM tickets me
+     WHERE me.id = ANY($1::bigint[]) AND t.source = me.source AND t.external_id = me.external_id
+       AND t.id <> me.id AND t.qc_status = ANY($3::text[])`,
+    [latestIds, END.to, [...END.from]],
   );
   return r.rowCount ?? 0;
 }

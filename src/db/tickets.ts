@@ -61,6 +61,24 @@ export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<Upser
   return { id: row.id, contentHash: hash, inserted: row.inserted };
 }
 
+/**
+ * The columns `upsertTicket` stores for a version, for statements that write
+ * many versions at once (the webhook intake's groups, db/versions.ts).
+ */
+export function ticketColumns(ticket: Ticket) {
+  return {
+    source: ticket.source,
+    external_id: ticket.externalId,
+    content_hash: contentHash(ticket),
+    status: ticket.status,
+    assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
+    subject: ticket.subject,
+    ticket,
+    ticket_updated_at: ticket.updatedAt,
+    assignee_key: personKey(ticket.source, ticket.assignee),
+  };
+}
+
 export async function getTicket(db: Queryable, id: number): Promise<StoredTicket | undefined> {
   const r = await db.query<{
     id: number;

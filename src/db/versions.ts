@@ -1,11 +1,12 @@
 import { Ticket } from '../ticket/schema.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
-import { transitionQcStatus } from './qc-status.js';
-import { upsertTicket } from './tickets.js';
+import { QC_TRANSITIONS, transitionQcStatus } from './qc-status.js';
+import { endThreadWaits, holdForThread } from './threads.js';
+import { ticketColumns } from './tickets.js';
 
 /**
- * The PostgreSQL half of ingest, run under the ticket's advisory lock
- * (`LOCKS.ticket`), held from the upsert until its job is scheduled.
+ * The PostgreSQL half of ingest, run under the tickets' advisory locks
+ * (`LOCKS.ticket`), held from the upsert until their jobs are scheduled.
  */
 
 export interface StoredVersion {
@@ -25,29 +26,97 @@ export interface VersionInput {
   ticket: Ticket;
   deliveryId?: string | undefined;
   bodySha256: string;
-  contextVersion: string;
   /** True when the ticket's status is not a grading status: the latest version is then 'skipped'. */
   skip: boolean;
+  /** In a grading status but without its thread: the latest version waits for it ('needs_thread'). */
+  holdForThread: boolean;
 }
 
-// After the upsert, in one round trip: record the delivery, and decide whether
-// this row is the ticket's latest version and already graded. (Data-modifying
-// CTEs all run, read or not.) The qc_status transitions follow in the same
-// transaction, through transitionQcStatus.
-const AFTER_UPSERT = `
-  WITH delivery AS (
+const {
+  schedule: SCHEDULE,
+  skip: SKIP,
+  supersede: SUPERSEDE,
+  endThreadWait: END_WAIT,
+} = QC_TRANSITIONS;
+// STORE writes these transitions as CASE branches: it relies on one ending state and one set of
+// states they may leave.
+if (
+  SUPERSEDE.to !== END_WAIT.to ||
+  String(SCHEDULE.from) !== String(SKIP.from) ||
+  String(SKIP.from) !== String(SUPERSEDE.from)
+)
+  throw new Error('STORE expects supersede/skip/schedule to leave the same states');
+
+// One statement for a group's versions (a JSON array, one object per
+// version): delivery dedupe, the upsert, the delivery records, the latest
+// version decided per ticket, older versions superseded and their thread
+// waits ended. A new version is inserted straight in the state a
+// 'schedule', 'skip' or 'supersede' transition from 'stored' would give it —
+// one row write, not an insert then an update of every new row; a version
+// stored before (the same content again) takes the same transition in its
+// ON CONFLICT update, unless graded. Whether a new version is the latest is
+// decided with its id taken from the sequence before the insert, as it would
+// be after: the tickets' locks are held, so every other version is committed
+// and visible.
+const STORE = `
+  WITH input AS (
+    SELECT * FROM json_to_recordset($1::json) AS x(
+      n int, source text, external_id text, content_hash text, status text, assignee text,
+      subject text, ticket json, ticket_updated_at timestamptz, assignee_key text,
+      delivery_id text, body_sha256 text, skip boolean, hold boolean)
+  ), seen AS (
+    SELECT i.n, d.ticket_id, d.content_hash FROM input i
+    JOIN webhook_deliveries d ON d.source = i.source AND d.delivery_id = i.delivery_id
+    WHERE d.ticket_id IS NOT NULL AND d.content_hash IS NOT NULL
+  ), fresh AS (
+    SELECT i.*, nextval(pg_get_serial_sequence('tickets', 'id')) AS id FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.n = i.n)
+  ), up AS (
+    INSERT INTO tickets (id, source, external_id, content_hash, status, assignee, subject, ticket,
+                         ticket_updated_at, assignee_key, qc_status)
+    SELECT f.id, f.source, f.external_id, f.content_hash, f.status, f.assignee, f.subject, f.ticket::jsonb,
+           f.ticket_updated_at, f.assignee_key,
+           CASE WHEN EXISTS (SELECT 1 FROM tickets o WHERE o.source = f.source AND o.external_id = f.external_id
+                               AND (o.ticket_updated_at, o.id) > (f.ticket_updated_at, f.id)) THEN $2
+                WHEN f.skip THEN $3 ELSE $4 END
+    FROM fresh f
+    ON CONFLICT (source, external_id, content_hash) DO UPDATE SET lane = 'realtime',
+      qc_status = CASE
+        WHEN tickets.qc_status <> ALL($8::text[])
+          OR EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = tickets.id AND r.context_version = $5)
+          THEN tickets.qc_status
+        WHEN EXISTS (SELECT 1 FROM tickets o WHERE o.source = tickets.source AND o.external_id = tickets.external_id
+                       AND (o.ticket_updated_at, o.id) > (tickets.ticket_updated_at, tickets.id)) THEN $2
+        WHEN (SELECT i.skip FROM input i WHERE i.source = EXCLUDED.source AND i.external_id = EXCLUDED.external_id)
+          THEN $3
+        ELSE $4 END
+    RETURNING id, source, external_id, content_hash, ticket_updated_at, (xmax = 0) AS inserted
+  ), state AS (
+    SELECT f.n, up.id, up.inserted, up.source, up.external_id, up.content_hash, f.delivery_id,
+           f.body_sha256, f.hold,
+           NOT EXISTS (SELECT 1 FROM tickets o WHERE o.source = up.source AND o.external_id = up.external_id
+                         AND (o.ticket_updated_at, o.id) > (up.ticket_updated_at, up.id)) AS latest,
+           EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = up.id AND r.context_version = $5) AS graded
+    FROM up JOIN fresh f USING (source, external_id, content_hash)
+  ), delivery AS (
     INSERT INTO webhook_deliveries (source, delivery_id, ticket_id, content_hash, new_version, body_sha256)
-    VALUES ($1, $3, $4, $5, $6, $7)
+    SELECT source, delivery_id, id, content_hash, inserted, body_sha256 FROM state
     ON CONFLICT (source, delivery_id) WHERE delivery_id IS NOT NULL
     DO UPDATE SET ticket_id = EXCLUDED.ticket_id, content_hash = EXCLUDED.content_hash
-    RETURNING 1
-  ), me AS (
-    SELECT id, ticket_updated_at FROM tickets WHERE id = $4
+  ), others AS (
+    UPDATE tickets t SET qc_status = $2 FROM state s
+    WHERE s.latest AND t.source = s.source AND t.external_id = s.external_id AND t.id <> s.id
+      AND (t.qc_status = ANY($6::text[])
+           OR (NOT s.graded AND NOT s.hold AND t.qc_status = ANY($7::text[])))
   )
-  SELECT NOT EXISTS (SELECT 1 FROM tickets n, me
-                     WHERE n.source = $1 AND n.external_id = $2
-                       AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS latest,
-         EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = $4 AND r.context_version = $8) AS graded`;
+  SELECT n, id, content_hash, inserted, latest, graded, false AS seen FROM state
+  UNION ALL
+  SELECT n, ticket_id, content_hash, false, false, false, true FROM seen`;
+
+/** A key naming one vendor delivery (source and delivery id) in a Map. */
+export function deliveryKey(source: string, deliveryId: string): string {
+  return `${source}\n${deliveryId}`;
+}
 
 /** The ticket version and content hash a vendor delivery id was first accepted as, if any. */
 export async function seenDelivery(
@@ -85,57 +154,80 @@ export async function latestVersion(
 }
 
 /**
- * One transaction: delivery dedupe, the ticket version, the delivery record,
- * older versions superseded. A version that will be scheduled is marked
- * 'queued' here, optimistically; `markWaiting` puts it back to 'stored' when
- * Redis refuses (the reconciler treats both alike).
+ * One transaction for a group of deliveries, each under its ticket's lock
+ * (`LOCKS.ticket`, held by the caller): delivery dedupe, the ticket versions,
+ * the delivery records, older versions superseded, thread waits held or
+ * ended — one statement in the common case, whatever the group's size. The
+ * rows must name distinct tickets and distinct delivery ids. A version that
+ * will be scheduled is marked 'queued' here, optimistically; `markWaiting`
+ * puts it back to 'stored' when Redis refuses (the reconciler treats both
+ * alike). Any error rolls the whole group back.
  */
-export async function storeVersion(client: PoolClient, v: VersionInput): Promise<StoredVersion> {
-  const { source, externalId } = v.ticket;
-  await client.query('BEGIN');
+export async function storeVersions(
+  client: PoolClient,
+  rows: readonly VersionInput[],
+  contextVersion: string,
+): Promise<StoredVersion[]> {
+  const input = rows.map((v, n) => ({
+    n,
+    ...ticketColumns(v.ticket),
+    delivery_id: v.deliveryId ?? null,
+    body_sha256: v.bodySha256,
+    skip: v.skip,
+    hold: v.holdForThread,
+  }));
+  // One statement is its own transaction; a thread hold adds statements, so then one is opened.
+  const holding = rows.some((v) => v.holdForThread);
+  if (holding) await client.query('BEGIN');
   try {
-    const seen = v.deliveryId ? await seenDelivery(client, source, v.deliveryId) : undefined;
-    if (seen) {
-      await client.query('COMMIT');
-      return { ...seen, newVersion: false, duplicateDelivery: true, latest: false, graded: false };
-    }
-    const up = await upsertTicket(client, v.ticket);
-    const state = await client.query<{ latest: boolean; graded: boolean }>(AFTER_UPSERT, [
-      source,
-      externalId,
-      v.deliveryId ?? null,
-      up.id,
-      up.contentHash,
-      up.inserted,
-      v.bodySha256,
-      v.contextVersion,
+    const r = await client.query<{
+      n: number;
+      id: number;
+      content_hash: string;
+      inserted: boolean;
+      latest: boolean;
+      graded: boolean;
+      seen: boolean;
+    }>(STORE, [
+      JSON.stringify(input),
+      SUPERSEDE.to,
+      SKIP.to,
+      SCHEDULE.to,
+      contextVersion,
+      [...SUPERSEDE.from],
+      [...END_WAIT.from],
+      [...SCHEDULE.from],
     ]);
-    const { latest = false, graded = false } = state.rows[0] ?? {};
-    // The latest version supersedes the others; this one is superseded when
-    // it is not the latest, else queued or skipped — unless already graded.
-    if (latest) await transitionQcStatus(client, 'supersede', { otherVersionsOf: up.id });
-    if (!graded) {
-      const self = !latest ? 'supersede' : v.skip ? 'skip' : 'schedule';
-      await transitionQcStatus(client, self, { ids: [up.id] });
+    const out: StoredVersion[] = new Array(rows.length);
+    const holds: number[] = [];
+    for (const x of r.rows) {
+      out[x.n] = {
+        ticketId: x.id,
+        contentHash: x.content_hash,
+        newVersion: x.inserted,
+        duplicateDelivery: x.seen,
+        latest: x.latest,
+        graded: x.graded,
+      };
+      if (!x.seen && !x.graded && x.latest && rows[x.n]?.holdForThread) holds.push(x.id);
     }
-    await client.query('COMMIT');
-    return {
-      ticketId: up.id,
-      contentHash: up.contentHash,
-      newVersion: up.inserted,
-      duplicateDelivery: false,
-      latest,
-      graded,
-    };
+    for (let i = 0; i < rows.length; i++) if (!out[i]) throw new Error('the store answered no row');
+    // A version still without its thread takes over the wait — held first, so
+    // it inherits the first wait's start and a stream of thread-less updates
+    // cannot postpone the timeout — then older waits end.
+    for (const id of holds) await holdForThread(client, id);
+    await endThreadWaits(client, holds);
+    if (holding) await client.query('COMMIT');
+    return out;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (holding) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }
 
-/** The enqueue failed: the version waits in PostgreSQL for the reconciler. */
-export async function markWaiting(client: Queryable, ticketId: number): Promise<void> {
-  await transitionQcStatus(client, 'wait', { ids: [ticketId] });
+/** The enqueue failed: these versions wait in PostgreSQL for the reconciler. */
+export async function markWaiting(client: Queryable, ticketIds: readonly number[]): Promise<void> {
+  await transitionQcStatus(client, 'wait', { ids: ticketIds });
 }
 
 export async function markQueued(client: Queryable, ticketId: number): Promise<void> {

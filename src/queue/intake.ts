@@ -2,15 +2,15 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { LOCKS, withAdvisoryLockWait } from '../db/locks.js';
 import type { Pool, PoolClient } from '../db/pool.js';
-import { endThreadWaits, holdForThread } from '../db/threads.js';
-import { latestVersion, markWaiting, seenDelivery, storeVersion } from '../db/versions.js';
+import { latestVersion, markWaiting, seenDelivery, storeVersions } from '../db/versions.js';
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import {
   cancelPendingGrade,
+  type GradeRequest,
   isGradingStatus,
   type ScheduleSettings,
-  scheduleGrade,
+  scheduleGrades,
   withTimeout,
 } from './schedule.js';
 
@@ -20,17 +20,20 @@ import {
  * down the version waits in PostgreSQL (qc_status 'stored') and the
  * reconciler queues it once Redis is back.
  *
- * Most deliveries carry the whole ticket (`ingestTicket`). Some carry a change
+ * Most deliveries carry the whole ticket: they are written in groups by the
+ * intake writer (intake-writer.ts), many per transaction. Some carry a change
  * to it — a Jira comment event — and their version is built from the latest
  * stored one (`ingestDerived`), read under the same per-ticket lock so two
  * changes arriving together cannot both build on the same version and lose
- * one. From there on both take the same path.
+ * one. From there on both take the same path, `storeAndSchedule`.
  */
 
 /** The counters intake moves; the API's Prometheus metrics satisfy it. */
 export interface IntakeMetrics {
-  enqueued: { inc(labels: { via: 'webhook' }): void };
-  enqueueDeferred: { inc(): void };
+  enqueued: { inc(labels: { via: 'webhook' }, value?: number): void };
+  enqueueDeferred: { inc(value?: number): void };
+  intakeGroupRows?: { observe(rows: number): void };
+  intakePending?: { set(n: number): void };
 }
 
 export interface IngestDeps {
@@ -73,10 +76,12 @@ export interface IngestOutcome {
   grading: Grading;
 }
 
-interface VersionDelivery {
+export interface VersionDelivery {
   ticket: Ticket;
   deliveryId?: string | undefined;
   bodySha256: string;
+  /** The HTTP request's id, for the log line of its group. */
+  reqId?: string | undefined;
 }
 
 /** A delivery that changes a stored ticket: why nothing was stored, when nothing was. */
@@ -95,17 +100,6 @@ export interface DerivedDelivery {
   derive(latest: Ticket | undefined): Ticket | Ignored;
   deliveryId?: string | undefined;
   bodySha256: string;
-}
-
-export async function ingestTicket(
-  deps: IngestDeps,
-  input: VersionDelivery,
-): Promise<IngestOutcome> {
-  const contextVersion = await deps.contextVersion();
-  const { source, externalId } = input.ticket;
-  return withAdvisoryLockWait(deps.pool, LOCKS.ticket(source, externalId), (client) =>
-    storeAndSchedule(deps, client, input, contextVersion),
-  );
 }
 
 export async function ingestDerived(
@@ -129,87 +123,145 @@ export async function ingestDerived(
     if ('ignored' in ticket) return ticket;
     if (ticket.source !== source || ticket.externalId !== externalId)
       throw new Error(`a change to ${source}/${externalId} built another ticket`);
-    return storeAndSchedule(
+    const [out] = await storeAndSchedule(
       deps,
       client,
-      { ticket, deliveryId, bodySha256: input.bodySha256 },
+      [{ ticket, deliveryId, bodySha256: input.bodySha256 }],
       contextVersion,
     );
+    if (!out) throw new Error('storeAndSchedule answered no outcome');
+    return out;
   });
 }
 
-/** Under the ticket's lock: store the version, then schedule (or cancel) its grade. */
-async function storeAndSchedule(
+/**
+ * Under the tickets' locks (distinct tickets, distinct delivery ids): store
+ * the versions in one transaction, then schedule (or cancel) their grades in
+ * one round trip to Redis. Throws only before the commit; the outcomes come
+ * back in the order of `inputs`.
+ */
+export async function storeAndSchedule(
   deps: IngestDeps,
   client: PoolClient,
-  input: VersionDelivery,
+  inputs: readonly VersionDelivery[],
   contextVersion: string,
-): Promise<IngestOutcome> {
-  const { ticket } = input;
-  const grading = isGradingStatus(deps.settings, ticket.status);
+): Promise<IngestOutcome[]> {
+  const grading = inputs.map((v) => isGradingStatus(deps.settings, v.ticket.status));
+  const holding = inputs.map((v, i) => (grading[i] ?? false) && threadMissing(v.ticket));
+  const stored = await storeVersions(
+    client,
+    inputs.map((v, i) => ({ ...v, skip: !grading[i], holdForThread: holding[i] ?? false })),
+    contextVersion,
+  );
+  // Committed: from here on nothing may turn an answer into an error.
   const timeoutMs = deps.redisTimeoutMs ?? 2_000;
-  const key = { source: ticket.source, externalId: ticket.externalId };
-  const v = await storeVersion(client, { ...input, contextVersion, skip: !grading });
-  const out = (g: Grading): IngestOutcome => ({
+  const out: IngestOutcome[] = stored.map((v) => ({
     ticketId: v.ticketId,
     version: v.contentHash,
     newVersion: v.newVersion,
-    grading: g,
+    grading: 'superseded',
+  }));
+  const cancels: { i: number; quiet: boolean }[] = [];
+  const grades: { i: number; req: GradeRequest }[] = [];
+  const waiting: number[] = [];
+  stored.forEach((v, i) => {
+    const o = out[i] as IngestOutcome;
+    const ticket = (inputs[i] as VersionDelivery).ticket;
+    const key = { source: ticket.source, externalId: ticket.externalId };
+    if (v.duplicateDelivery) o.grading = 'duplicate_delivery';
+    else if (!v.latest) o.grading = 'superseded';
+    else if (v.graded) o.grading = 'already_graded';
+    else if (holding[i]) {
+      o.grading = 'needs_thread';
+      cancels.push({ i, quiet: true });
+    } else if (!deps.queue) {
+      o.grading = 'waiting_for_queue';
+      if (grading[i]) waiting.push(v.ticketId);
+    } else if (!grading[i]) {
+      o.grading = 'not_a_grading_status';
+      cancels.push({ i, quiet: false });
+    } else {
+      o.grading = 'scheduled';
+      grades.push({
+        i,
+        req: {
+          data: {
+            ticketId: v.ticketId,
+            contentHash: v.contentHash,
+            contextVersion,
+            via: 'realtime',
+          },
+          key,
+        },
+      });
+    }
   });
-  if (v.duplicateDelivery) return out('duplicate_delivery');
-  if (!v.latest) return out('superseded');
-  if (v.graded) return out('already_graded');
-  // The latest version decides. Still without its thread, it takes over the
-  // wait — held first, so it inherits the first wait's start and a stream of
-  // thread-less updates cannot postpone the timeout — then older waits end.
-  const holding = grading && threadMissing(ticket);
-  if (holding) await holdForThread(client, v.ticketId);
-  await endThreadWaits(client, ticket.source, ticket.externalId, v.ticketId);
-  if (holding) {
-    if (deps.queue)
-      await withTimeout(
-        cancelPendingGrade(deps.queue, key),
-        timeoutMs,
-        'cancel pending grade',
-      ).catch(() => undefined);
-    return out('needs_thread');
+  const queue = deps.queue;
+  if (queue) {
+    await Promise.all([
+      ...cancels.map(({ i, quiet }) => {
+        const t = (inputs[i] as VersionDelivery).ticket;
+        return withTimeout(
+          cancelPendingGrade(queue, { source: t.source, externalId: t.externalId }),
+          timeoutMs,
+          'cancel pending grade',
+        ).catch((err: unknown) => {
+          if (!quiet)
+            deps.logger.warn(
+              { ticketId: out[i]?.ticketId, err: toError(err).message },
+              'could not cancel the pending grade of an earlier version',
+            );
+        });
+      }),
+      schedule(deps, queue, grades, out, waiting, timeoutMs),
+    ]);
   }
-  // Committed: from here on nothing may turn the answer into an error.
-  if (!deps.queue) {
-    if (grading) await markWaiting(client, v.ticketId).catch(() => undefined);
-    return out('waiting_for_queue');
-  }
-  if (!grading) {
-    await withTimeout(cancelPendingGrade(deps.queue, key), timeoutMs, 'cancel pending grade').catch(
-      (err) =>
-        deps.logger.warn(
-          { ticketId: v.ticketId, err: toError(err).message },
-          'could not cancel the pending grade of an earlier version',
-        ),
-    );
-    return out('not_a_grading_status');
-  }
-  try {
-    const r = await withTimeout(
-      scheduleGrade(
-        deps.queue,
-        { ticketId: v.ticketId, contentHash: v.contentHash, contextVersion, via: 'realtime' },
-        key,
-        deps.settings,
-      ),
-      timeoutMs,
-      'enqueue',
-    );
-    deps.metrics.enqueued.inc({ via: 'webhook' });
-    return out(r.outcome === 'after_active' ? 'scheduled_after_current' : 'scheduled');
-  } catch (err) {
-    deps.metrics.enqueueDeferred.inc();
-    await markWaiting(client, v.ticketId).catch(() => undefined);
+  if (waiting.length) await markWaiting(client, waiting).catch(() => undefined);
+  return out;
+}
+
+/** Schedules the grades in one round trip; what Redis refuses waits for the reconciler. */
+async function schedule(
+  deps: IngestDeps,
+  queue: Queue,
+  grades: readonly { i: number; req: GradeRequest }[],
+  out: IngestOutcome[],
+  waiting: number[],
+  timeoutMs: number,
+): Promise<void> {
+  if (grades.length === 0) return;
+  const results = await withTimeout(
+    scheduleGrades(
+      queue,
+      grades.map((g) => g.req),
+      deps.settings,
+    ),
+    timeoutMs,
+    'enqueue',
+  ).catch((err: unknown) => grades.map(() => ({ error: toError(err) })));
+  let enqueued = 0;
+  const deferred: number[] = [];
+  let reason = '';
+  results.forEach((r, k) => {
+    const { i } = grades[k] as { i: number };
+    const o = out[i] as IngestOutcome;
+    if ('error' in r) {
+      o.grading = 'waiting_for_queue';
+      waiting.push(o.ticketId);
+      deferred.push(o.ticketId);
+      reason = r.error.message;
+    } else {
+      enqueued++;
+      if (r.outcome === 'after_active') o.grading = 'scheduled_after_current';
+    }
+  });
+  if (enqueued) deps.metrics.enqueued.inc({ via: 'webhook' }, enqueued);
+  if (deferred.length) {
+    deps.metrics.enqueueDeferred.inc(deferred.length);
     deps.logger.warn(
-      { ticketId: v.ticketId, err: toError(err).message },
-      'queue unavailable: the ticket is stored and the reconciler will queue it',
+      { ticketIds: deferred.slice(0, 20), count: deferred.length, err: reason },
+      'queue unavailable: the tickets are stored and the reconciler will queue them',
     );
-    return out('waiting_for_queue');
   }
 }
 

@@ -49,6 +49,35 @@ export type ScheduleOutcome = 'added' | 'after_active';
 
 const PENDING = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);
 
+/** One grade to schedule: the job's payload and the ticket it debounces on. */
+export interface GradeRequest {
+  data: QcJobData;
+  key: TicketKey;
+  /** Defaults to the debounce; the reconciler passes what is left of it. */
+  delayMs?: number;
+}
+
+function jobOf(req: GradeRequest, settings: ScheduleSettings) {
+  const payload = QcJobData.parse(req.data);
+  const jobId = qcJobId(payload.contentHash, payload.contextVersion);
+  const dedup = debounceId(req.key);
+  const delay = Math.max(0, Math.round(req.delayMs ?? settings.debounceMs));
+  return {
+    jobId,
+    dedup,
+    job: {
+      name: 'grade',
+      data: payload,
+      opts: {
+        ...qcJobOptions(settings.catalog),
+        jobId,
+        ...(delay > 0 ? { delay } : {}),
+        deduplication: { id: dedup, replace: true, keepLastIfActive: true },
+      },
+    },
+  };
+}
+
 /**
  * Adds (or replaces) the ticket's pending grade with this version. `delayMs`
  * defaults to the debounce; the reconciler passes what is left of it.
@@ -60,22 +89,62 @@ export async function scheduleGrade(
   settings: ScheduleSettings,
   opts: { delayMs?: number } = {},
 ): Promise<{ jobId: string; outcome: ScheduleOutcome }> {
-  const payload = QcJobData.parse(data);
-  const jobId = qcJobId(payload.contentHash, payload.contextVersion);
-  const dedup = debounceId(key);
-  const delay = Math.max(0, Math.round(opts.delayMs ?? settings.debounceMs));
-  const add = () =>
-    queue.add('grade', payload, {
-      ...qcJobOptions(settings.catalog),
-      jobId,
-      ...(delay > 0 ? { delay } : {}),
-      deduplication: { id: dedup, replace: true, keepLastIfActive: true },
-    });
+  const j = jobOf({ data, key, ...opts }, settings);
+  const added = await queue.add(j.job.name, j.job.data, j.job.opts);
+  return settle(queue, j, added.id);
+}
+
+/**
+ * `scheduleGrade` for many versions of distinct tickets: one pipelined
+ * round trip to Redis (`addBulk`) for the lot; a version whose ticket key is
+ * held by another job settles on its own. Each result is the version's
+ * outcome or why it could not be scheduled (the caller leaves it to the
+ * reconciler); one failure does not fail the others.
+ */
+export async function scheduleGrades(
+  queue: Queue,
+  reqs: readonly GradeRequest[],
+  settings: ScheduleSettings,
+): Promise<({ jobId: string; outcome: ScheduleOutcome } | { error: Error })[]> {
+  if (reqs.length === 0) return [];
+  const jobs = reqs.map((r) => jobOf(r, settings));
+  let added: (string | undefined)[];
+  try {
+    added = (await queue.addBulk(jobs.map((j) => j.job))).map((job) => job.id);
+  } catch {
+    // A script failed for one of them (the pipeline reports only the first
+    // error): each is added again on its own — an add that did go through
+    // answers with its own id.
+    added = await Promise.all(
+      jobs.map((j) =>
+        queue.add(j.job.name, j.job.data, j.job.opts).then(
+          (job) => job.id,
+          () => undefined,
+        ),
+      ),
+    );
+  }
+  return Promise.all(
+    jobs.map((j, i) =>
+      settle(queue, j, added[i]).catch((err: unknown) => ({
+        error: err instanceof Error ? err : new Error(String(err), { cause: err }),
+      })),
+    ),
+  );
+}
+
+/** After an add: done, or the ticket's key is held by another job — resolve that and add again. */
+async function settle(
+  queue: Queue,
+  j: ReturnType<typeof jobOf>,
+  firstId: string | undefined,
+): Promise<{ jobId: string; outcome: ScheduleOutcome }> {
+  const { jobId, dedup } = j;
+  let holder = firstId;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const job = await add();
-    if (job.id === jobId) return { jobId, outcome: 'added' };
+    if (attempt > 0) holder = (await queue.add(j.job.name, j.job.data, j.job.opts)).id;
+    if (holder === jobId) return { jobId, outcome: 'added' };
     // Another version holds the ticket's key and `replace` could not swap it.
-    const holder = job.id;
     if (!holder) break;
     const state = await queue.getJobState(holder);
     if (state === 'active') return { jobId, outcome: 'after_active' };

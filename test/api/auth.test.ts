@@ -127,7 +127,7 @@ describe('webhook authentication', () => {
 
   it('never writes a secret or signature to the log', () => {
     const all = logLines.join('\n');
-    expect(logLines.some((l) => l.includes('webhook accepted'))).toBe(true);
+    expect(logLines.some((l) => l.includes('webhooks stored'))).toBe(true);
     for (const secret of [
       ...Object.values(SECRETS),
       'zd-secret-old',

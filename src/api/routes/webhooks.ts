@@ -2,12 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  type IngestDeps,
-  type IngestOutcome,
-  ingestDerived,
-  ingestTicket,
-} from '../../queue/intake.js';
+import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
+import { createIntakeWriter } from '../../queue/intake-writer.js';
 import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type EchoIdentity, ownEcho } from '../sources/echo.js';
@@ -99,21 +95,26 @@ function firstInvalidUtf8(raw: Buffer): number {
 }
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  // Concurrent deliveries are written in groups, one transaction each.
+  const writer = createIntakeWriter(deps.ingest);
   app.withTypeProvider<ZodTypeProvider>().post(
     '/webhooks/:source',
     {
       schema: { params: Params },
       // Refuse before reading the body when the source cannot be accepted at all.
-      onRequest: async (req: WebhookRequest) => {
+      onRequest: (req: WebhookRequest, _reply, done) => {
         const { source } = req.params;
         deps.metrics.received.inc({ source: sourceLabel(deps.sources, source) });
         if (!deps.sources.adapterFor(source))
-          throw new ApiError('unknown_source', `unknown source "${source.slice(0, 64)}"`);
-        if (!deps.secrets[source]?.length)
-          throw new ApiError(
-            'source_not_configured',
-            `no WEBHOOK_SECRET_${source.toUpperCase()} configured: refused`,
+          done(new ApiError('unknown_source', `unknown source "${source.slice(0, 64)}"`));
+        else if (!deps.secrets[source]?.length)
+          done(
+            new ApiError(
+              'source_not_configured',
+              `no WEBHOOK_SECRET_${source.toUpperCase()} configured: refused`,
+            ),
           );
+        else done();
       },
     },
     async (req: WebhookRequest, reply) => {
@@ -141,9 +142,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       const prefix = adapter.canonicalBody ? '' : 'ticket';
       const bodySha256 = createHash('sha256').update(raw).digest('hex');
       let out: IngestOutcome;
-      let externalId: string;
       if (mapped.kind === 'derived') {
-        externalId = mapped.externalId;
+        const externalId = mapped.externalId;
         const r = await ingestDerived(deps.ingest, {
           source,
           externalId,
@@ -158,6 +158,16 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         });
         if ('ignored' in r) return ignored(r.ignored);
         out = r;
+        req.log.info(
+          {
+            source,
+            externalId,
+            ticketId: out.ticketId,
+            newVersion: out.newVersion,
+            grading: out.grading,
+          },
+          'webhook accepted',
+        );
       } else {
         const ticket = notInFuture(
           validateTicket(mapped.ticket, prefix),
@@ -165,24 +175,15 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           deps.now(),
           deps.maxClockSkewMs,
         );
-        externalId = ticket.externalId;
-        out = await ingestTicket(deps.ingest, {
+        // The writer logs one line per group ('webhooks stored'), with each request's id.
+        out = await writer.write({
           ticket,
           deliveryId: mapped.deliveryId,
           bodySha256,
+          reqId: req.id,
         });
       }
       deps.metrics.accepted.inc({ source, grading: out.grading });
-      req.log.info(
-        {
-          source,
-          externalId,
-          ticketId: out.ticketId,
-          newVersion: out.newVersion,
-          grading: out.grading,
-        },
-        'webhook accepted',
-      );
       return reply.code(202).send({
         status: 'accepted',
         ticketId: out.ticketId,

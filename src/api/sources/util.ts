@@ -40,6 +40,39 @@ export function toIsoTime(value: unknown): string | undefined {
   return date.toISOString();
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const AFTER_9999 = Date.UTC(10000, 0, 1);
+
+/**
+ * Whether `toIsoTime(value)` gives a time — the same checks, without parsing
+ * a Date from text or building the normalized string (validation runs it on
+ * every timestamp of every webhook).
+ */
+export function isIsoTime(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const m = TIME.exec(value.trim());
+  if (!m) return false;
+  const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', , offset = 'Z'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : (DAYS[month - 1] ?? 0))) return false;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
+  let offsetMinutes = 0;
+  if (offset.toUpperCase() !== 'Z') {
+    const oh = Number(offset.slice(1, 3));
+    const om = Number(offset.slice(-2));
+    if (oh > 14 || om > 59) return false;
+    offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const at =
+    Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s)) - offsetMinutes * 60_000;
+  // toIsoTime refuses an instant past year 9999 (an offset can carry 9999-12-31 over).
+  return at < AFTER_9999;
+}
+
 /** A vendor timestamp field: normalized, or a path-specific validation issue. */
 export const vendorTime = z.string().transform((s, ctx) => {
   const t = toIsoTime(s);
