@@ -60,7 +60,7 @@ export async function prepareGrade(
   ticketId: number,
   contextVersion: string,
   contextKey: string,
-  first: FirstAttempt,
+  first: FirstAttempt | undefined,
 ): Promise<PreparedTicket | undefined> {
   const sup = QC_TRANSITIONS.supersedeAtGrade;
   const r = await db.query<{
@@ -77,27 +77,29 @@ export async function prepareGrade(
   }>(
     `WITH me AS (
        SELECT id, source, external_id, content_hash, qc_status, ticket, ticket_updated_at
-         FROM tickets WHERE id = $1
+         FROM tickets WHERE id = $1::bigint
      ), newer AS (
        SELECT EXISTS (SELECT 1 FROM tickets n JOIN me ON n.source = me.source AND n.external_id = me.external_id
                        WHERE (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS yes
      ), sup AS (
-       UPDATE tickets t SET qc_status = $2 FROM newer
-        WHERE t.id = $1 AND newer.yes AND t.qc_status = ANY($3::text[]) RETURNING t.id
+       UPDATE tickets t SET qc_status = $2::text FROM newer
+        WHERE t.id = $1::bigint AND newer.yes AND t.qc_status = ANY($3::text[]) RETURNING t.id
      ), ctx AS (
        SELECT string_agg(file || ':' || version || ':' || sha256, ',' ORDER BY file) AS shas
          FROM context_versions WHERE active
      ), existing AS (
-       SELECT id FROM qc_results WHERE ticket_id = $1 AND context_version = $4
+       SELECT id FROM qc_results WHERE ticket_id = $1::bigint AND context_version = $4::text
      ), est AS (
        SELECT ceil(($13::int + octet_length(me.ticket::text)) / 3.0)::int AS tokens FROM me
      ), att AS (
        INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
                                  est_input_tokens, max_output_tokens, est_cost_usd)
-       SELECT $6, $7, $8, $9, $10, $1, $11, $4, est.tokens, $12,
-              ceil((est.tokens * $14::numeric + $12 * $15::numeric) * 100) / 1e8
+       SELECT $6::text, $7::text, $8::text, $9::text, $10::text, $1::bigint, $11::text, $4::text,
+              est.tokens, $12::int,
+              ceil((est.tokens * $14::numeric + $12::int * $15::numeric) * 100) / 1e8
          FROM est, ctx, newer
-        WHERE NOT newer.yes AND NOT EXISTS (SELECT 1 FROM existing) AND ctx.shas = $5
+        WHERE $6::text IS NOT NULL AND NOT newer.yes AND NOT EXISTS (SELECT 1 FROM existing)
+          AND ctx.shas = $5::text
        RETURNING id
      )
      SELECT me.id, me.source, me.external_id, me.content_hash, me.qc_status, me.ticket,
@@ -110,16 +112,16 @@ export async function prepareGrade(
       [...sup.from],
       contextVersion,
       contextKey,
-      first.owner,
-      first.agent,
-      first.model,
-      first.purpose,
-      first.tier,
-      first.jobId ?? null,
-      first.maxOutputTokens,
-      first.fixedChars,
-      first.inputRate,
-      first.outputRate,
+      first?.owner ?? null,
+      first?.agent ?? null,
+      first?.model ?? null,
+      first?.purpose ?? null,
+      first?.tier ?? null,
+      first?.jobId ?? null,
+      first?.maxOutputTokens ?? 0,
+      first?.fixedChars ?? 0,
+      first?.inputRate ?? 0,
+      first?.outputRate ?? 0,
     ],
   );
   const row = r.rows[0];
@@ -188,33 +190,34 @@ export async function writeGrade(
     `WITH res AS (
        INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
          tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       VALUES ($1::bigint, $2::text, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text, $14::text)
        ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id
      ), claimed AS (
        UPDATE llm_attempts SET state = 'recorded', recorded_at = now()
         WHERE id = ANY($18::bigint[]) AND state <> 'recorded' RETURNING id
      ), esc AS (
        INSERT INTO escalations (result_id, ticket_id, rule, reason)
-       SELECT res.id, $1, e.rule, e.reason FROM res, jsonb_to_recordset($15::jsonb) AS e(rule text, reason text)
+       SELECT res.id, $1::bigint, e.rule, e.reason FROM res, jsonb_to_recordset($15::jsonb) AS e(rule text, reason text)
        ON CONFLICT (result_id, rule) DO NOTHING
      ), so AS (
        INSERT INTO second_opinions (rule, ticket_id, result_id, sampled, outcome_agreed, sample_rate, strong_cost_usd)
-       SELECT s.rule, $1, res.id, s.sampled, s."outcomeAgreed", s."sampleRate", s."strongCostUsd"
+       SELECT s.rule, $1::bigint, res.id, s.sampled, s."outcomeAgreed", s."sampleRate", s."strongCostUsd"
          FROM res, jsonb_to_recordset($16::jsonb)
            AS s(rule text, sampled boolean, "outcomeAgreed" boolean, "sampleRate" numeric, "strongCostUsd" numeric)
      ), st AS (
-       UPDATE tickets SET qc_status = $19
-        WHERE id = $1 AND qc_status = ANY($20::text[]) AND EXISTS (SELECT 1 FROM res)
+       UPDATE tickets SET qc_status = $19::text
+        WHERE id = $1::bigint AND qc_status = ANY($20::text[]) AND EXISTS (SELECT 1 FROM res)
      ), ob AS (
        INSERT INTO writeback_outbox (kind, ticket_id, source, external_id, context_version, result_id, via)
-       SELECT 'qc', t.id, t.source, t.external_id, $2, res.id, $13 FROM res, tickets t WHERE t.id = $1
+       SELECT 'qc', t.id, t.source, t.external_id, $2::text, res.id, $13::text
+         FROM res, tickets t WHERE t.id = $1::bigint
        ON CONFLICT (ticket_id, context_version, kind) DO NOTHING
      ), ev AS (
        INSERT INTO agent_events (occurred_at, agent, kind, category, ticket_id, result_id, model, tier, purpose,
          input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd,
          latency_ms, context_version, job_id, details)
-       SELECT e.at, e.agent, e.kind, e.category, $1, (SELECT id FROM res), e.model, e.tier, e.purpose,
-              e.inp, e.outp, e.cw, e.cr, e.cost, e.lat, $2, $14, e.details
+       SELECT e.at, e.agent, e.kind, e.category, $1::bigint, (SELECT id FROM res), e.model, e.tier, e.purpose,
+              e.inp, e.outp, e.cw, e.cr, e.cost, e.lat, $2::text, $14::text, e.details
          FROM jsonb_to_recordset($17::jsonb) AS e(i int, at timestamptz, agent text, kind text, category text,
               model text, tier text, purpose text, inp int, outp int, cw int, cr int, cost numeric, lat int,
               details jsonb, attempt bigint, needs boolean)
