@@ -74,8 +74,10 @@ export async function prepareGrade(
     shas: string | null;
     existing_id: number | null;
     attempt_id: number | null;
-  }>(
-    `WITH me AS (
+  }>({
+    // Named: parsed and planned once per connection, not for every job.
+    name: 'qc-prepare-grade',
+    text: `WITH me AS (
        SELECT id, source, external_id, content_hash, qc_status, ticket, ticket_updated_at
          FROM tickets WHERE id = $1::bigint
      ), newer AS (
@@ -106,7 +108,7 @@ export async function prepareGrade(
             (SELECT yes FROM newer) AS newer, (SELECT shas FROM ctx) AS shas,
             (SELECT id FROM existing) AS existing_id, (SELECT id FROM att) AS attempt_id
        FROM me`,
-    [
+    values: [
       ticketId,
       sup.to,
       [...sup.from],
@@ -123,7 +125,7 @@ export async function prepareGrade(
       first?.inputRate ?? 0,
       first?.outputRate ?? 0,
     ],
-  );
+  });
   const row = r.rows[0];
   if (!row) return undefined;
   return {
@@ -186,8 +188,9 @@ export async function writeGrade(
       needs: e.needsResult,
     };
   });
-  const r = await db.query<{ result_id: number | null; event_ids: number[] }>(
-    `WITH res AS (
+  const r = await db.query<{ result_id: number | null; event_ids: number[] }>({
+    name: 'qc-write-grade',
+    text: `WITH res AS (
        INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
          tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
        VALUES ($1::bigint, $2::text, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text, $14::text)
@@ -228,7 +231,7 @@ export async function writeGrade(
      )
      SELECT (SELECT id FROM res) AS result_id,
             coalesce((SELECT array_agg(id ORDER BY id) FROM ev), '{}') AS event_ids`,
-    [
+    values: [
       r0.ticketId,
       r0.contextVersion,
       r0.outcome,
@@ -252,7 +255,7 @@ export async function writeGrade(
       g.to,
       [...g.from],
     ],
-  );
+  });
   const row = r.rows[0];
   return { resultId: row?.result_id ?? undefined, eventIds: row?.event_ids ?? [] };
 }
