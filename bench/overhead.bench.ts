@@ -27,7 +27,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createBenchDb } from './db.js';
-import { BackendCpu, cpuMs, PG_COUNT, pgCounts, spawnReady, stop } from './procs.js';
+import { BackendCpu, cleanPrefix, cpuMs, PG_COUNT, pgCounts, spawnReady, stop } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const TICKETS = Number(process.env.BENCH_OVERHEAD_TICKETS ?? 2_000);
@@ -59,15 +59,6 @@ export async function* ticketRows(tag: string, n: number): AsyncGenerator<Buffer
     row.ticket.externalId = `${tag}-${i}`;
     yield Buffer.from(`${JSON.stringify(row)}\n`);
   }
-}
-
-export async function cleanPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 export interface PassResult {
