@@ -85,12 +85,38 @@ interface Sent {
   at: number;
 }
 
-/** Sends `n` signed webhooks at `perSecond`, on a fixed schedule (never waiting for answers). */
-async function arrivals(url: string, tag: string, n: number, perSecond: number): Promise<Sent[]> {
+/**
+ * Sends `n` signed webhooks at `perSecond`, on a fixed schedule (never waiting
+ * for answers). A 503 (the API's "retry later") is retried after 200 ms, as a
+ * help desk retries a webhook; the ticket's latency still counts from its
+ * first send. Any other answer fails the bench.
+ */
+async function arrivals(
+  url: string,
+  tag: string,
+  n: number,
+  perSecond: number,
+): Promise<{ sent: Sent[]; retries: number }> {
   const sent: Sent[] = [];
   const pending: Promise<void>[] = [];
+  let retries = 0;
+  let failure: Error | undefined;
+  const post = async (payload: string, sig: string): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': `sha256=${sig}` },
+        body: payload,
+      });
+      await res.arrayBuffer();
+      if (res.status === 202) return;
+      if (res.status !== 503 || attempt >= 20) throw new Error(`webhook answered ${res.status}`);
+      retries++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && !failure; i++) {
     const due = t0 + (i * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -99,18 +125,14 @@ async function arrivals(url: string, tag: string, n: number, perSecond: number):
     const sig = createHmac('sha256', SECRET).update(payload).digest('hex');
     sent.push({ externalId, at: Date.now() });
     pending.push(
-      fetch(`${url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': `sha256=${sig}` },
-        body: payload,
-      }).then(async (res) => {
-        await res.arrayBuffer();
-        if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      post(payload, sig).catch((err: unknown) => {
+        failure ??= err instanceof Error ? err : new Error(String(err));
       }),
     );
   }
   await Promise.all(pending);
-  return sent;
+  if (failure) throw failure;
+  return { sent, retries };
 }
 
 interface PassOut {
@@ -119,6 +141,7 @@ interface PassOut {
   throughput: number;
   callsPerTicket: number;
   waiting: number[];
+  retries: number;
 }
 
 export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }> {
@@ -175,7 +198,12 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       }, 2_000);
       try {
         const tag = `${name}-${randomBytes(3).toString('hex')}`;
-        const sent = await arrivals(apiP.line.split(' ')[1] as string, tag, o.n, o.perSecond);
+        const { sent, retries } = await arrivals(
+          apiP.line.split(' ')[1] as string,
+          tag,
+          o.n,
+          o.perSecond,
+        );
         const deadline = Date.now() + 120_000 + o.n * 200;
         let rows: { external_id: string; graded: Date }[] = [];
         for (;;) {
@@ -208,6 +236,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           throughput: span > 0 ? (o.n - 1) / span : 0,
           callsPerTicket: Number(calls.rows[0]?.n ?? 0) / o.n,
           waiting,
+          retries,
         };
       } finally {
         clearInterval(sampler);
@@ -225,11 +254,11 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const markdown = [
       `Signed webhooks into the real API process (QC_DEBOUNCE=0), the real worker process, the simulator answering every request after ${MODEL_MS} ms (it grades from context/, never from gold labels); latency = the result's graded_at − the moment the webhook was sent. Fresh database (bench/db.ts).`,
       '',
-      '| pass | concurrency | arrivals | tickets | model calls/ticket | p50 | p95 | verdicts/s | waiting jobs (every 2 s) |',
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |',
-      `| steady | 50 | 40/s for ${SECONDS} s | ${40 * SECONDS} | ${steady.callsPerTicket.toFixed(2)} | ${ms(steady.p50)} | ${ms(steady.p95)} | ${steady.throughput.toFixed(1)} | ${steady.waiting.join(' ')} |`,
-      `| backlog | 50 | 150/s, 1,500 tickets | 1500 | ${backlog.callsPerTicket.toFixed(2)} | ${ms(backlog.p50)} | ${ms(backlog.p95)} | ${backlog.throughput.toFixed(1)} | ${backlog.waiting.join(' ')} |`,
-      `| default | ${defaults.QC_CONCURRENCY} (default) | 20/s for ${SECONDS * 2} s | ${20 * SECONDS * 2} | ${def.callsPerTicket.toFixed(2)} | ${ms(def.p50)} | ${ms(def.p95)} | ${def.throughput.toFixed(1)} | ${def.waiting.join(' ')} |`,
+      '| pass | concurrency | arrivals | tickets | model calls/ticket | p50 | p95 | verdicts/s | waiting jobs (every 2 s) | webhook 503s retried |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+      `| steady | 50 | 40/s for ${SECONDS} s | ${40 * SECONDS} | ${steady.callsPerTicket.toFixed(2)} | ${ms(steady.p50)} | ${ms(steady.p95)} | ${steady.throughput.toFixed(1)} | ${steady.waiting.join(' ')} | ${steady.retries} |`,
+      `| backlog | 50 | 150/s, 1,500 tickets | 1500 | ${backlog.callsPerTicket.toFixed(2)} | ${ms(backlog.p50)} | ${ms(backlog.p95)} | ${backlog.throughput.toFixed(1)} | ${backlog.waiting.join(' ')} | ${backlog.retries} |`,
+      `| default | ${defaults.QC_CONCURRENCY} (default) | 20/s for ${SECONDS * 2} s | ${20 * SECONDS * 2} | ${def.callsPerTicket.toFixed(2)} | ${ms(def.p50)} | ${ms(def.p95)} | ${def.throughput.toFixed(1)} | ${def.waiting.join(' ')} | ${def.retries} |`,
       '',
       `Little's law at concurrency 50: 50 / (${MODEL_MS / 1000} s × ${backlog.callsPerTicket.toFixed(2)} calls) = ${littles.toFixed(1)} verdicts/s; measured under a backlog ${backlog.throughput.toFixed(1)}/s = **${(backlog.throughput / littles).toFixed(2)}** of it (goal ≥ 0.9). A ticket with a second opinion or a tier-up makes two calls in sequence (${ms(2 * MODEL_MS)} of model time), which is what the p95 of the steady pass shows. At the default concurrency, 20 arrivals/s: the waiting jobs stay at ${Math.max(...def.waiting)} at most (the queue does not grow when it stays flat).`,
     ].join('\n');
