@@ -10,12 +10,13 @@
  * /proc, read until it exits). Goal (issue 13, point 6): 1,000,000 rows in
  * ≤ 120 s with ≤ 300 MB RSS.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createBenchDb } from './db.js';
 import type { SummaryRow } from './report.js';
 
@@ -39,6 +40,10 @@ interface Measure {
   bytes: number;
   ms: number;
   peakRssMb: number;
+  /** CPU seconds (user + system) of the process itself. */
+  cpuS: number;
+  /** CPU seconds of the PostgreSQL backends serving it (import only; undefined when not readable). */
+  dbCpuS?: number | undefined;
 }
 
 /** The children of the baseline and validate passes: read stdin, print the row count. */
@@ -94,6 +99,58 @@ async function vmHwmKb(pid: number): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+async function cpuTicks(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields ? Number(fields[11]) + Number(fields[12]) : undefined;
+}
+
+/**
+ * The CPU the import's PostgreSQL backends use, when the server runs on this
+ * machine (its /proc is readable): wall time on shared cores says how busy the
+ * machine was as much as what the import costs; CPU seconds say the latter.
+ */
+function watchBackends(dbUrl: string): { stop: () => Promise<number | undefined> } {
+  const seen = new Map<number, number>();
+  let readable = true;
+  const client = new pg.Client({ connectionString: dbUrl });
+  const ready = client.connect();
+  const sample = async () => {
+    await ready;
+    const r = await client.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'batch-import'",
+    );
+    for (const { pid } of r.rows) {
+      const t = await cpuTicks(pid);
+      if (t === undefined) readable = false;
+      else seen.set(pid, Math.max(seen.get(pid) ?? 0, t));
+    }
+  };
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(sample).catch(() => undefined);
+  }, 250);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      await client.end();
+      return readable && seen.size
+        ? [...seen.values()].reduce((a, b) => a + b, 0) / TICKS
+        : undefined;
+    },
+  };
+}
+
 async function measure(mode: Mode, dbUrl: string): Promise<Measure> {
   const args =
     mode === 'import'
@@ -108,24 +165,38 @@ async function measure(mode: Mode, dbUrl: string): Promise<Measure> {
     out += d.toString();
   });
   let peakKb = 0;
+  let ticks = 0;
   const sampler = setInterval(() => {
-    if (p.pid)
-      void vmHwmKb(p.pid).then((kb) => {
-        peakKb = Math.max(peakKb, kb ?? 0);
-      });
+    if (!p.pid) return;
+    void vmHwmKb(p.pid).then((kb) => {
+      peakKb = Math.max(peakKb, kb ?? 0);
+    });
+    void cpuTicks(p.pid).then((t) => {
+      ticks = Math.max(ticks, t ?? 0);
+    });
   }, 20);
+  const backends = mode === 'import' ? watchBackends(dbUrl) : undefined;
   // Timed from the first byte written to the child's exit, start-up excluded as far as a pipe allows.
   const started = performance.now();
   const bytes = await generate(p.stdin, ROWS, `BENCH-${mode}`);
   const [code] = (await once(p, 'close')) as [number | null];
   const ms = performance.now() - started;
   clearInterval(sampler);
+  const dbCpuS = await backends?.stop();
   if (code !== 0) throw new Error(`bench ${mode} exited ${code}: ${out}`);
   const rows =
     mode === 'import'
       ? Number(/stored:\s+(\d+)/.exec(out)?.[1] ?? Number.NaN)
       : Number(out.trim().split('\n').at(-1));
-  return { mode, rows, bytes, ms, peakRssMb: (peakKb * 1024) / 2 ** 20 };
+  return {
+    mode,
+    rows,
+    bytes,
+    ms,
+    peakRssMb: (peakKb * 1024) / 2 ** 20,
+    cpuS: ticks / TICKS,
+    dbCpuS,
+  };
 }
 
 export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }> {
@@ -135,18 +206,20 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const validate = await measure('validate', db.url);
     const full = await measure('import', db.url);
     const row = (label: string, m: Measure) =>
-      `| ${label} | ${m.rows.toLocaleString('en-US')} | ${(m.ms / 1000).toFixed(1)} s | ${Math.round((m.rows / m.ms) * 1000).toLocaleString('en-US')} | ${(m.ms / base.ms).toFixed(1)}× | ${Math.round(m.peakRssMb)} MB | ${(m.peakRssMb / base.peakRssMb).toFixed(2)}× |`;
+      `| ${label} | ${m.rows.toLocaleString('en-US')} | ${(m.ms / 1000).toFixed(1)} s | ${Math.round((m.rows / m.ms) * 1000).toLocaleString('en-US')} | ${(m.ms / base.ms).toFixed(1)}× | ${Math.round(m.peakRssMb)} MB | ${(m.peakRssMb / base.peakRssMb).toFixed(2)}× | ${m.cpuS.toFixed(1)} s | ${m.dbCpuS === undefined ? '—' : `${m.dbCpuS.toFixed(1)} s`} |`;
     const perMillion = (full.ms / full.rows) * 1e6;
     const markdown = [
       `${ROWS.toLocaleString('en-US')} rows of \`{"ticket","gold"}\` JSONL (${(full.bytes / 2 ** 20).toFixed(0)} MiB, the example tickets with distinct externalIds), generated and piped into each process's standard input; the import is the real CLI, \`ticket-qc batch import --file -\`, into a fresh migrated database of its own (bench/db.ts). Time from the first byte piped to the process's exit (Node + tsx start-up included); peak memory is the process's VmHWM.`,
       '',
-      '| pass | rows | time | rows/s | time vs baseline | peak RSS | RSS vs baseline |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| pass | rows | time | rows/s | time vs baseline | peak RSS | RSS vs baseline | CPU, the process | CPU, its PostgreSQL backends |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       row('baseline: readline + JSON.parse of stdin', base),
       row('parse + validate (zod), no database', validate),
       row('`batch import --file -` (validate + upsert tickets and gold labels)', full),
       '',
       `At this rate 1,000,000 rows take ${(perMillion / 1000).toFixed(0)} s (goal ≤ 120 s); peak RSS ${Math.round(full.peakRssMb)} MB (goal ≤ 300 MB). The input is streamed, hashed and serialized once per row, and stored 2,000 rows per chunk (COPY into a temporary staging table, then one INSERT … SELECT … ON CONFLICT into tickets and one into gold labels), two chunks in flight.`,
+      '',
+      `CPU: the import process used ${full.cpuS.toFixed(0)} s and its PostgreSQL backends ${full.dbCpuS === undefined ? 'an unknown amount (the server is not on this machine)' : `${full.dbCpuS.toFixed(0)} s`} (user + system, /proc). On shared cores the wall time depends on what else runs; the CPU seconds do much less.`,
     ].join('\n');
     return {
       markdown,
