@@ -13,6 +13,8 @@ const available = (await readdir(new URL('.', import.meta.url)))
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : available;
+// Options (e.g. `--rows=N`) are read by the benchmarks themselves and recorded with the command.
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 for (const name of names) {
   if (!available.includes(name)) {
     console.error(`unknown benchmark "${name}"; available: ${available.join(', ')}`);
@@ -27,6 +29,12 @@ for (const name of names) {
   const loadAtStart = load();
   const out = await mod.run();
   const { markdown, summary } = typeof out === 'string' ? { markdown: out, summary: [] } : out;
-  await writeSection(name, `npm run bench -- ${name}`, markdown, summary, loadAtStart);
+  await writeSection(
+    name,
+    ['npm run bench --', name, ...flags].join(' '),
+    markdown,
+    summary,
+    loadAtStart,
+  );
   console.log(markdown);
 }

@@ -1,6 +1,6 @@
 /**
- * The Tickets page's query at 1,000,000 graded tickets, in a dedicated
- * database (ticketqc_bench_tickets, dropped afterwards).
+ * The Tickets page's query at 1,000,000 graded tickets, in a fresh, uniquely
+ * named database of its own (bench/db.ts), dropped afterwards.
  *
  * ticket_index rows are generated with INSERT … SELECT generate_series (its
  * foreign keys to tickets and qc_results are dropped in this throwaway
@@ -11,35 +11,13 @@
  * Baseline, measured in the same run: the same page reached with OFFSET, the
  * usual way to paginate, which has to read and discard every earlier row.
  */
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { type TicketCursor, type TicketFilter, ticketQuery } from '../src/db/ticket-index.js';
+import { createBenchDb } from './db.js';
 
-const DB = 'ticketqc_bench_tickets';
 const N = 1_000_000;
 const DEPTH = 900_000;
 const RUNS = 7;
-
-function serverUrl(db: string): string {
-  const u = new URL(
-    process.env.BENCH_DATABASE_URL ??
-      process.env.TEST_DATABASE_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-  );
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl('postgres') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -88,11 +66,9 @@ async function load(pool: Pool): Promise<void> {
 }
 
 export async function run(): Promise<string> {
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
-  const pool = createPool(serverUrl(DB), { max: 2, applicationName: 'bench-tickets' });
+  const db = await createBenchDb('tickets');
+  const pool = createPool(db.url, { max: 2, applicationName: 'bench-tickets' });
   try {
-    await migrate(pool);
     const t0 = performance.now();
     await load(pool);
     const loadS = (performance.now() - t0) / 1000;
@@ -164,6 +140,6 @@ export async function run(): Promise<string> {
     ].join('\n');
   } finally {
     await pool.end();
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await db.drop();
   }
 }

@@ -116,6 +116,11 @@ export const ConfigSchema = z.object({
    * "Sizing"): the rate limiter decides how many calls actually go out.
    */
   QC_CONCURRENCY: z.coerce.number().int().positive().default(200),
+  /**
+   * PostgreSQL connections of a worker process; 0 = derived from QC_CONCURRENCY
+   * (workerPoolSize in workers/qc-worker.ts). Each process holds up to this many.
+   */
+  QC_PG_POOL_MAX: z.coerce.number().int().nonnegative().default(0),
   /** Model requests (not jobs) per minute per model, across all workers; 0 = the API's limit. */
   QC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().nonnegative().default(0),
   QC_JOB_ATTEMPTS: z.coerce.number().int().positive().default(5),

@@ -54,14 +54,26 @@ export function createRuntime(
     pool?: Pool;
     /** How long shutdown may take before the process exits anyway (Shutdown's default: 30 s). */
     shutdownDeadlineMs?: number;
+    /** Connections in the pool (default 10; the QC worker derives it from its concurrency). */
+    poolMax?: number;
+    /** Asynchronous log writes (src/logger.ts): long-running processes that flush on shutdown. */
+    asyncLogs?: boolean;
   } = {},
 ): Runtime {
   const logger =
     opts.logger ??
-    createLogger({ level: config.LOG_LEVEL, ...(opts.name ? { name: opts.name } : {}) });
+    createLogger({
+      level: config.LOG_LEVEL,
+      ...(opts.name ? { name: opts.name } : {}),
+      ...(opts.asyncLogs ? { async: true } : {}),
+    });
   const pool =
     opts.pool ??
-    createPool(config.DATABASE_URL, { logger, applicationName: opts.name ?? 'ticket-qc' });
+    createPool(config.DATABASE_URL, {
+      logger,
+      applicationName: opts.name ?? 'ticket-qc',
+      ...(opts.poolMax ? { max: opts.poolMax } : {}),
+    });
   const anthropic = createAnthropic({
     apiKey: config.ANTHROPIC_API_KEY,
     baseURL: config.ANTHROPIC_BASE_URL,

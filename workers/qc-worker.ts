@@ -27,6 +27,17 @@ export function workerShutdownDeadlineMs(config: Config): number {
   return Math.max(30_000, config.ANTHROPIC_TIMEOUT + 20_000);
 }
 
+/**
+ * The worker's PostgreSQL pool (issue 13): a job checks out a connection only
+ * for its three short statements, never while the model answers, so a quarter
+ * of the concurrency covers the bursts; at least 10, at most 50 (a server's
+ * default max_connections is 100). QC_PG_POOL_MAX overrides it.
+ */
+export function workerPoolSize(config: Pick<Config, 'QC_CONCURRENCY' | 'QC_PG_POOL_MAX'>): number {
+  if (config.QC_PG_POOL_MAX > 0) return config.QC_PG_POOL_MAX;
+  return Math.min(50, Math.max(10, Math.ceil(config.QC_CONCURRENCY / 4)));
+}
+
 /** The scheduled `patterns mine`: submit on the cron, collect on the batch poller's ticks. */
 export function patternsJob(rt: Runtime): PatternsJob {
   const { config } = rt;
@@ -62,6 +73,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
   const rt = createRuntime(config, {
     name: 'qc-worker',
     shutdownDeadlineMs: workerShutdownDeadlineMs(config),
+    poolMax: workerPoolSize(config),
+    asyncLogs: true,
   });
   // This process's stdout is a JSON log stream: library console output joins it.
   captureConsole(rt.logger);

@@ -81,12 +81,25 @@ export class ContextStore {
 
   async active(): Promise<ContextSnapshot> {
     // Keyed on every active file's version, not only its content (see activeVersionKey).
-    const shas = await activeVersionKey(this.db);
+    return this.forKey(await activeVersionKey(this.db));
+  }
+
+  /**
+   * The snapshot for a key read by the caller (the QC job reads it in the
+   * statement that loads its ticket, issue 13): contents are re-read only
+   * when the key changed.
+   */
+  async forKey(shas: string): Promise<ContextSnapshot> {
     if (!shas) throw new Error('no context versions: run `ticket-qc migrate` to seed context/');
     if (!this.cached || shas !== this.cachedShas) {
       this.cached = snapshotOf(await loadActiveFiles(this.db));
       this.cachedShas = shas;
     }
     return this.cached;
+  }
+
+  /** The snapshot last read and its key, without a query; undefined before the first read. */
+  last(): { key: string; snapshot: ContextSnapshot } | undefined {
+    return this.cached ? { key: this.cachedShas, snapshot: this.cached } : undefined;
   }
 }

@@ -47,11 +47,12 @@ export async function beginAttempt(db: Queryable, a: AttemptStart): Promise<numb
 
 /** The answer arrived: its measured usage and cost replace the estimate. */
 export async function answerAttempt(db: Queryable, id: number, call: LlmCall): Promise<void> {
-  await db.query(
-    `UPDATE llm_attempts SET state = 'answered', answered_at = now(), call = $2
-      WHERE id = $1 AND state = 'open'`,
-    [id, JSON.stringify(call)],
-  );
+  await db.query({
+    name: 'llm-attempt-answered',
+    text: `UPDATE llm_attempts SET state = 'answered', answered_at = now(), call = $2
+            WHERE id = $1 AND state = 'open'`,
+    values: [id, JSON.stringify(call)],
+  });
 }
 
 /** The API answered with an error status: nothing was billed. */

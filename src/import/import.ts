@@ -4,11 +4,11 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool.js';
 import { Ticket } from '../ticket/schema.js';
+import { Chunk, storeChunk } from './chunk.js';
 import { readCsv } from './csv.js';
 import { type ReadOptions, type Row, readJsonl, STDIN } from './jsonl.js';
 import type { ImportCounts, Progress } from './progress.js';
 import { defaultRejectsPath, RejectsFile } from './rejects.js';
-import { type ImportItem, upsertMany } from './upsert.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
 
@@ -17,7 +17,7 @@ export interface ImportOptions {
   /** Default: `<file>.rejects.jsonl`. */
   rejectsPath?: string | undefined;
   format?: ImportFormat | undefined;
-  /** Rows per upsert statement. */
+  /** Rows per COPY chunk (default 2,000). */
   batchSize?: number;
   /** What `-` reads (default process.stdin). */
   stdin?: Readable;
@@ -51,9 +51,11 @@ function formatOf(file: string): ImportFormat {
 
 /**
  * Streams a JSONL or CSV file (or standard input, `-`) into `tickets` (and `gold_labels`): every row
- * validated, good rows upserted in batches (idempotent: re-importing a file
- * stores nothing new), refused rows written to the rejects file with their
- * line number and reason. Never loads the file whole.
+ * validated, hashed and serialized once, good rows stored in COPY chunks
+ * (src/import/chunk.ts; idempotent: re-importing a file stores nothing new),
+ * refused rows written to the rejects file with their line number and
+ * reason. Never loads the file whole: at most two chunks are in flight while
+ * the next is read.
  */
 export async function importFile(
   pool: Pool,
@@ -91,22 +93,27 @@ export async function importFile(
   const rows: AsyncIterable<Row> =
     format === 'csv' ? readCsv(file, readOpts) : readJsonl(file, readOpts);
 
-  const batchSize = opts.batchSize ?? 500;
-  let pending: ImportItem[] = [];
+  const chunkRows = opts.batchSize ?? 2_000;
+  let chunk = new Chunk();
   const totals = { inserted: 0, unchanged: 0, gold: 0 };
-  // Two upserts in flight: PostgreSQL stores one batch while the next is parsed and sent.
+  // Two chunks in flight: PostgreSQL stores one while the next is copied and the
+  // one after is parsed. Waiting for a slot is the back-pressure that bounds memory.
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const flush = async () => {
-    if (pending.length === 0) return;
-    const items = pending;
-    pending = [];
-    const p: Promise<void> = upsertMany(pool, items)
-      .then((r) => {
+    if (chunk.rows === 0) return;
+    const staged = chunk.take();
+    chunk = new Chunk();
+    const p: Promise<void> = storeChunk(pool, staged)
+      .then(async (r) => {
         totals.inserted += r.inserted;
-        totals.unchanged += r.unchanged;
+        totals.unchanged += r.stored - r.inserted;
         totals.gold += r.gold;
-        counts.stored += items.length;
+        counts.stored += r.stored;
+        counts.rejected += r.rejects.length;
+        // Rows PostgreSQL itself refused: reported when their chunk is stored, so
+        // they may follow later lines in the rejects file.
+        for (const reject of r.rejects) await rejects.add(reject);
       })
       .catch((error: unknown) => {
         failure ??= { error };
@@ -119,12 +126,12 @@ export async function importFile(
   try {
     for await (const row of rows) {
       counts.rows++;
-      if (row.ok) {
-        pending.push({ ticket: row.ticket, gold: row.gold });
-        if (pending.length >= batchSize) await flush();
-      } else {
+      const refused = row.ok ? chunk.add(row.line, row.ticket, row.gold) : row.reason;
+      if (refused !== undefined) {
         counts.rejected++;
-        await rejects.add({ line: row.line, reason: row.reason });
+        await rejects.add({ line: row.line, reason: refused });
+      } else if (chunk.rows >= chunkRows) {
+        await flush();
       }
       if (counts.rows % 256 === 0) progress?.update(bytes, counts);
     }

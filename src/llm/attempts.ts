@@ -22,6 +22,21 @@ export interface AttemptScope {
   ticketId?: number | undefined;
   jobId?: string | undefined;
   contextVersion?: string | undefined;
+  /**
+   * An attempt row already written for this scope's first call by another
+   * statement (the QC job's prepareGrade, issue 13): the first call with this
+   * model, purpose and tier takes it instead of inserting its own. The scope's
+   * owner fails it if no call took it.
+   */
+  reserved?: ReservedAttempt | undefined;
+}
+
+export interface ReservedAttempt {
+  id: number;
+  model: string;
+  purpose: string;
+  tier: string;
+  used: boolean;
 }
 
 const scope = new AsyncLocalStorage<AttemptScope>();
@@ -50,6 +65,9 @@ export interface Attempt {
 
 export interface AttemptLog {
   begin(req: AttemptRequest): Promise<Attempt>;
+  /** host:pid, written on each row: the reconciler names it for an orphan. */
+  readonly owner: string;
+  readonly prices: PriceTable;
 }
 
 /**
@@ -61,11 +79,44 @@ export function estimateCall(
   prices: PriceTable,
   req: AttemptRequest,
 ): { inputTokens: number; costUsd: number } {
-  const inputTokens = Math.ceil(JSON.stringify(req.input).length / 3);
+  const inputTokens = Math.ceil(jsonLength(req.input) / 3);
   const p = prices.get(req.model);
   const inRate = Math.max(p.input, p.cacheWrite5m, p.cacheWrite1h);
   const micro = inputTokens * inRate + req.maxTokens * p.output;
   return { inputTokens, costUsd: Math.ceil((micro / 1e6) * 1e8) / 1e8 };
+}
+
+const lengths = new WeakMap<object, number>();
+
+/** JSON.stringify(value).length, remembered for frozen objects (they cannot change). */
+function measured(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return (JSON.stringify(value) ?? 'null').length;
+  let len = lengths.get(value);
+  if (len === undefined) {
+    len = JSON.stringify(value).length;
+    if (Object.isFrozen(value)) lengths.set(value, len);
+  }
+  return len;
+}
+
+/**
+ * JSON.stringify(input).length for the [system, tools, messages] of a call,
+ * counted element by element so that the frozen system blocks and tool of a
+ * context (src/qc/context.ts; tens of kB) are serialised once, not for every
+ * call (issue 13). Exactly the same number as serialising the whole input.
+ */
+export function jsonLength(input: unknown): number {
+  if (!Array.isArray(input)) return measured(input);
+  let n = 2 + Math.max(0, input.length - 1);
+  for (const part of input) {
+    if (!Array.isArray(part) || Object.isFrozen(part)) {
+      n += measured(part);
+      continue;
+    }
+    n += 2 + Math.max(0, part.length - 1);
+    for (const el of part) n += measured(el);
+  }
+  return n;
 }
 
 export function attemptLog(
@@ -75,23 +126,16 @@ export function attemptLog(
 ): AttemptLog {
   const owner = opts.owner ?? `${hostname()}:${process.pid}`;
   return {
+    owner,
+    prices,
     async begin(req) {
       const s = scope.getStore();
-      const est = estimateCall(prices, req);
+      const r = s?.reserved;
+      const reserved =
+        r && !r.used && r.model === req.model && r.purpose === req.purpose && r.tier === req.tier;
+      if (reserved) r.used = true;
       // No row, no call: a call that cannot be recorded is not made.
-      const id = await beginAttempt(pool, {
-        owner,
-        agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
-        model: req.model,
-        purpose: req.purpose,
-        tier: req.tier,
-        ticketId: s?.ticketId,
-        jobId: s?.jobId,
-        contextVersion: s?.contextVersion,
-        estInputTokens: est.inputTokens,
-        maxOutputTokens: req.maxTokens,
-        estCostUsd: est.costUsd,
-      });
+      const id = reserved ? r.id : await insertRow(req, s);
       // After the call, a database error must not lose the answer: the row
       // stays open and is recorded at its estimate if nothing claims it.
       const quietly = (what: string) => (err: unknown) =>
@@ -104,4 +148,21 @@ export function attemptLog(
       };
     },
   };
+
+  function insertRow(req: AttemptRequest, s: AttemptScope | undefined): Promise<number> {
+    const est = estimateCall(prices, req);
+    return beginAttempt(pool, {
+      owner,
+      agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
+      model: req.model,
+      purpose: req.purpose,
+      tier: req.tier,
+      ticketId: s?.ticketId,
+      jobId: s?.jobId,
+      contextVersion: s?.contextVersion,
+      estInputTokens: est.inputTokens,
+      maxOutputTokens: req.maxTokens,
+      estCostUsd: est.costUsd,
+    });
+  }
 }

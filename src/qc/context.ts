@@ -52,7 +52,8 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
   const ctx: QcContext = {
     vocab: snapshot.vocab,
     schema,
-    tool,
+    // Frozen: sent unchanged with every call, and measured once by estimateCall.
+    tool: Object.freeze(tool),
     texts,
     version,
     fileVersions: Object.fromEntries(QC_FILES.map((f) => [f, snapshot.files.get(f)?.version ?? 0])),
@@ -63,18 +64,38 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
   return ctx;
 }
 
-/** The system blocks, with the single cache breakpoint on the last one. */
+/**
+ * The system blocks, with the single cache breakpoint on the last one. Built
+ * once per context and TTL and frozen: every call of a context sends the same
+ * blocks, and estimateCall measures them once (issue 13).
+ */
 export function systemBlocks(ctx: QcContext, ttl: '5m' | '1h' = '5m'): Anthropic.TextBlockParam[] {
-  return ctx.texts.map((t, i) =>
-    i === ctx.texts.length - 1
-      ? {
-          type: 'text',
-          text: t.text,
-          cache_control: ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' },
-        }
-      : { type: 'text', text: t.text },
+  let byTtl = blocks.get(ctx);
+  if (!byTtl) {
+    byTtl = new Map();
+    blocks.set(ctx, byTtl);
+  }
+  const hit = byTtl.get(ttl);
+  if (hit) return hit;
+  const built = ctx.texts.map(
+    (t, i): Anthropic.TextBlockParam =>
+      Object.freeze(
+        i === ctx.texts.length - 1
+          ? {
+              type: 'text' as const,
+              text: t.text,
+              cache_control:
+                ttl === '1h'
+                  ? { type: 'ephemeral' as const, ttl: '1h' as const }
+                  : { type: 'ephemeral' as const },
+            }
+          : { type: 'text' as const, text: t.text },
+      ),
   );
+  byTtl.set(ttl, built);
+  return built;
 }
+const blocks = new WeakMap<QcContext, Map<string, Anthropic.TextBlockParam[]>>();
 
 /** Warns when the cacheable prefix is below the model's minimum: caching would silently not happen. */
 export function checkCacheable(

@@ -1,13 +1,9 @@
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { isKnownCategory } from '../context/vocab.js';
-import { insertEscalation } from '../db/escalations.js';
-import { type AgentEvent, insertEvents, llmCallEvent } from '../db/events.js';
-import { recordQcOutbox } from '../db/outbox.js';
-import { type Pool, withTransaction } from '../db/pool.js';
-import { transitionQcStatus } from '../db/qc-status.js';
-import { insertResult } from '../db/results.js';
-import { insertSecondOpinions } from '../db/second-opinions.js';
+import { type AgentEvent, llmCallEvent } from '../db/events.js';
+import { type GradeWrite, writeGrade } from '../db/grade-write.js';
+import type { Pool } from '../db/pool.js';
 import type { LlmCall } from '../llm/call.js';
 import type { QcContext } from './context.js';
 import type { GradeOutcome } from './grade.js';
@@ -30,22 +26,99 @@ export interface SaveResult {
 }
 
 /**
- * Writes a grade in one transaction: the result (exactly once per ticket
- * version × QC context version, by the UNIQUE constraint), its escalations,
- * and the observability events. A duplicate still records its model calls —
- * the money was spent — but nothing else.
+ * Writes a grade in one statement (src/db/grade-write.ts): the result
+ * (exactly once per ticket version × QC context version, by the UNIQUE
+ * constraint), its escalations, and the observability events. A duplicate
+ * still records its model calls — the money was spent — but nothing else.
  */
 export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Promise<SaveResult> {
   const { outcome, ctx, ticketId } = args;
   const cost = outcome.calls.reduce((s, c) => s + c.costUsd, 0);
-  return withTransaction(pool, async (db) => {
-    const resultId = await insertResult(db, {
+  const common = { ticketId, contextVersion: ctx.version, jobId: args.jobId ?? null };
+  const events: (AgentEvent & { needsResult: boolean })[] = outcome.calls.map((c: LlmCall) => ({
+    ...llmCallEvent(QC_AGENT, c, common),
+    needsResult: false,
+  }));
+  const v = outcome.verdict;
+  events.push({
+    ...common,
+    needsResult: true,
+    agent: QC_AGENT,
+    kind: 'verdict',
+    category: v.outcome,
+    model: outcome.model,
+    tier: outcome.tier,
+    costUsd: 0,
+    details: {
+      score: v.score,
+      confidence: v.confidence,
+      tierReason: outcome.tierReason ?? null,
+      patterns: v.patterns,
+      ...(outcome.comparison
+        ? {
+            comparison: {
+              kind: outcome.comparison.kind,
+              agreed: outcome.comparison.agreed,
+              total: outcome.comparison.total,
+              outcomeAgreed: outcome.comparison.outcomeAgreed,
+            },
+          }
+        : {}),
+    },
+  });
+  for (const e of v.escalations) {
+    events.push({
+      ...common,
+      needsResult: true,
+      agent: QC_AGENT,
+      kind: 'escalation',
+      category: e.rule,
+      details: { reason: e.reason },
+    });
+  }
+  if (args.writeFailures !== false) {
+    for (const f of outcome.failures) {
+      if (!isKnownCategory(ctx.vocab, f.agent, f.category)) {
+        logger?.warn(
+          { agent: f.agent, category: f.category },
+          'failure outside the closed vocabulary dropped',
+        );
+        continue;
+      }
+      events.push({
+        ...common,
+        needsResult: true,
+        agent: f.agent,
+        kind: 'failure',
+        category: f.category,
+        details: f.details,
+      });
+    }
+  }
+  let secondOpinions: GradeWrite['secondOpinions'] = [];
+  if (outcome.secondOpinions?.length) {
+    const strongCost = outcome.calls
+      .filter((c) => c.tier === 'strong')
+      .reduce((n, c) => n + c.costUsd, 0);
+    const agreed = outcome.comparison?.kind === 'tier_up' ? outcome.comparison.outcomeAgreed : null;
+    const firstSampled = outcome.secondOpinions.find((x) => x.sampled);
+    secondOpinions = outcome.secondOpinions.map((d) => ({
+      rule: d.rule,
+      sampled: d.sampled,
+      outcomeAgreed: d.sampled ? agreed : null,
+      sampleRate: d.rate,
+      // One tier-up answers every rule raised: its cost is counted once.
+      strongCostUsd: d.sampled && d === firstSampled ? strongCost : 0,
+    }));
+  }
+  const { resultId, eventIds } = await writeGrade(pool, {
+    result: {
       ticketId,
       contextVersion: ctx.version,
-      outcome: outcome.verdict.outcome,
-      score: outcome.verdict.score,
-      confidence: outcome.verdict.confidence.toFixed(3),
-      verdict: outcome.verdict,
+      outcome: v.outcome,
+      score: v.score,
+      confidence: v.confidence.toFixed(3),
+      verdict: v,
       model: outcome.model,
       tier: outcome.tier,
       tierReason: outcome.tierReason ?? null,
@@ -54,101 +127,20 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
         : null,
       costUsd: cost.toFixed(8),
       latencyMs: args.latencyMs,
+      // The write-back note for this result (issue 15) is committed with it, with the same via.
       via: args.via ?? 'realtime',
       jobId: args.jobId ?? null,
-    });
-    const common = { ticketId, contextVersion: ctx.version, jobId: args.jobId ?? null };
-    const events: AgentEvent[] = outcome.calls.map((c: LlmCall) =>
-      llmCallEvent(QC_AGENT, c, { ...common, resultId: resultId ?? null }),
-    );
-    if (resultId === undefined) {
-      logger?.info(
-        { ticketId, contextVersion: ctx.version },
-        'result already stored; duplicate not written',
-      );
-      return { resultId, duplicate: true, eventIds: await insertEvents(db, events) };
-    }
-    const v = outcome.verdict;
-    events.push({
-      ...common,
-      resultId,
-      agent: QC_AGENT,
-      kind: 'verdict',
-      category: v.outcome,
-      model: outcome.model,
-      tier: outcome.tier,
-      costUsd: 0,
-      details: {
-        score: v.score,
-        confidence: v.confidence,
-        tierReason: outcome.tierReason ?? null,
-        patterns: v.patterns,
-        ...(outcome.comparison
-          ? {
-              comparison: {
-                kind: outcome.comparison.kind,
-                agreed: outcome.comparison.agreed,
-                total: outcome.comparison.total,
-                outcomeAgreed: outcome.comparison.outcomeAgreed,
-              },
-            }
-          : {}),
-      },
-    });
-    for (const e of v.escalations) {
-      await insertEscalation(db, { resultId, ticketId, rule: e.rule, reason: e.reason });
-      events.push({
-        ...common,
-        resultId,
-        agent: QC_AGENT,
-        kind: 'escalation',
-        category: e.rule,
-        details: { reason: e.reason },
-      });
-    }
-    if (args.writeFailures !== false) {
-      for (const f of outcome.failures) {
-        if (!isKnownCategory(ctx.vocab, f.agent, f.category)) {
-          logger?.warn(
-            { agent: f.agent, category: f.category },
-            'failure outside the closed vocabulary dropped',
-          );
-          continue;
-        }
-        events.push({
-          ...common,
-          resultId,
-          agent: f.agent,
-          kind: 'failure',
-          category: f.category,
-          details: f.details,
-        });
-      }
-    }
-    if (outcome.secondOpinions?.length) {
-      const strongCost = outcome.calls
-        .filter((c) => c.tier === 'strong')
-        .reduce((n, c) => n + c.costUsd, 0);
-      const agreed =
-        outcome.comparison?.kind === 'tier_up' ? outcome.comparison.outcomeAgreed : null;
-      await insertSecondOpinions(
-        db,
-        outcome.secondOpinions.map((d) => ({
-          rule: d.rule,
-          ticketId,
-          resultId,
-          sampled: d.sampled,
-          outcomeAgreed: d.sampled ? agreed : null,
-          sampleRate: d.rate,
-          // One tier-up answers every rule raised: its cost is counted once.
-          strongCostUsd:
-            d.sampled && d === outcome.secondOpinions?.find((x) => x.sampled) ? strongCost : 0,
-        })),
-      );
-    }
-    await transitionQcStatus(db, 'grade', { ids: [ticketId] });
-    // Issue 15: the write-back note for this result, committed with it.
-    await recordQcOutbox(db, { ticketId, resultId, contextVersion: ctx.version, via: args.via });
-    return { resultId, duplicate: false, eventIds: await insertEvents(db, events) };
+    },
+    escalations: v.escalations.map((e) => ({ rule: e.rule, reason: e.reason })),
+    secondOpinions,
+    events,
   });
+  if (resultId === undefined) {
+    logger?.info(
+      { ticketId, contextVersion: ctx.version },
+      'result already stored; duplicate not written',
+    );
+    return { resultId, duplicate: true, eventIds };
+  }
+  return { resultId, duplicate: false, eventIds };
 }

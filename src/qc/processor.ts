@@ -3,18 +3,18 @@ import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
 import type { Pool } from '../db/pool.js';
-import { transitionQcStatus } from '../db/qc-status.js';
-import { resultIdFor } from '../db/results.js';
-import { getTicket } from '../db/tickets.js';
-import { withAttemptScope } from '../llm/attempts.js';
+import type { StoredTicket } from '../db/tickets.js';
+import { type ReservedAttempt, withAttemptScope } from '../llm/attempts.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
+import type { QcJobData } from '../queue/jobs.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { gradeAndSave } from './grade-and-save.js';
 import { payloadOrRebuild } from './lost-payload.js';
+import { prepareJob, releaseReserved } from './prepare.js';
 
 export interface ProcessorDeps {
   pool: Pool;
@@ -61,83 +61,99 @@ export function makeQcProcessor(deps: ProcessorDeps) {
       ticketId: data.ticketId,
     });
 
-    const stored = await getTicket(deps.pool, data.ticketId);
-    if (!stored) throw new UnrecoverableError(`ticket ${data.ticketId} does not exist`);
-    const ctx = qcContextOf(await deps.contexts.active());
-
-    // Only the latest version of a ticket is graded: a newer one may have
-    // arrived while this job waited (e.g. re-opened while Redis was down).
-    const newer = await transitionQcStatus(deps.pool, 'supersedeAtGrade', {
-      ifNewerThan: data.ticketId,
-    });
-    if (newer.length > 0) {
-      log.info('a newer version of this ticket exists; not grading this one');
-      return {
-        ticketId: data.ticketId,
-        duplicate: false,
-        skipped: true,
-        contextVersion: ctx.version,
-      };
-    }
-
-    const existing = await resultIdFor(deps.pool, data.ticketId, ctx.version);
-    if (existing !== undefined) {
-      log.info('already graded for this context version; skipping');
-      return {
-        ticketId: data.ticketId,
-        resultId: existing,
-        duplicate: true,
-        skipped: true,
-        contextVersion: ctx.version,
-      };
-    }
-
-    let graded: Awaited<ReturnType<typeof gradeAndSave>>;
+    // Issue 13: one statement loads the version, checks for a newer one and for
+    // a stored result, reads the context key and reserves the first call's
+    // attempt row (src/qc/prepare.ts).
+    const prep = await prepareJob(deps, data.ticketId, job.id);
+    const { ctx, stored, reserved } = prep;
     try {
-      // Issue 10: the attempt rows of this job's paid calls name its ticket and job.
-      graded = await withAttemptScope(
-        { agent: QC_AGENT, ticketId: data.ticketId, jobId: job.id, contextVersion: ctx.version },
-        () =>
-          gradeAndSave({ ...deps, logger: log }, ctx, stored, {
-            via: data.via,
-            jobId: job.id,
-            signal,
-          }),
-      );
-    } catch (raw) {
-      const err = toError(raw);
-      if (err instanceof LlmError && !err.retryable) {
-        throw new UnrecoverableError(`${err.message} (not retryable)`);
+      if (prep.newer) {
+        log.info('a newer version of this ticket exists; not grading this one');
+        return {
+          ticketId: data.ticketId,
+          duplicate: false,
+          skipped: true,
+          contextVersion: ctx.version,
+        };
       }
-      if (err instanceof InvalidOutputError) {
-        // Both models, each with a repair turn, answered invalid output (e.g. a
-        // verdict cut off at max_tokens): another attempt repeats those paid
-        // calls for the same answer. The batch collector treats it as final too.
-        throw new UnrecoverableError(`${err.message} (not retried)`);
+      if (prep.existingResultId !== undefined) {
+        log.info('already graded for this context version; skipping');
+        return {
+          ticketId: data.ticketId,
+          resultId: prep.existingResultId,
+          duplicate: true,
+          skipped: true,
+          contextVersion: ctx.version,
+        };
       }
-      throw err;
+      return await gradeJob(deps, job, data, log, signal, { ctx, stored: stored(), reserved });
+    } finally {
+      // A reserved row no call took (the job skipped, or failed before its first call): nothing was paid.
+      if (reserved && !reserved.used) await releaseReserved(deps.pool, reserved, log);
     }
-    const { outcome, saved, latencyMs } = graded;
-    const result: JobResult = {
-      ticketId: data.ticketId,
-      resultId: saved.resultId,
-      duplicate: saved.duplicate,
-      outcome: outcome.verdict.outcome,
-      model: outcome.model,
-      costUsd: outcome.calls.reduce((s, c) => s + c.costUsd, 0),
-      contextVersion: ctx.version,
-    };
-    deps.onGraded?.({ ctx, result, calls: outcome.calls });
-    log.info(
-      {
-        outcome: result.outcome,
-        model: result.model,
-        tier: outcome.tier,
-        costUsd: result.costUsd,
-        latencyMs,
-      },
-      'graded',
-    );
-    return result;
   };
+}
+
+async function gradeJob(
+  deps: ProcessorDeps,
+  job: Job,
+  data: QcJobData,
+  log: Logger,
+  signal: AbortSignal | undefined,
+  p: { ctx: QcContext; stored: StoredTicket; reserved: ReservedAttempt | undefined },
+): Promise<JobResult> {
+  const { ctx, stored, reserved } = p;
+  let graded: Awaited<ReturnType<typeof gradeAndSave>>;
+  try {
+    // Issue 10: the attempt rows of this job's paid calls name its ticket and job.
+    graded = await withAttemptScope(
+      {
+        agent: QC_AGENT,
+        ticketId: data.ticketId,
+        jobId: job.id,
+        contextVersion: ctx.version,
+        reserved,
+      },
+      () =>
+        gradeAndSave({ ...deps, logger: log }, ctx, stored, {
+          via: data.via,
+          jobId: job.id,
+          signal,
+        }),
+    );
+  } catch (raw) {
+    const err = toError(raw);
+    if (err instanceof LlmError && !err.retryable) {
+      throw new UnrecoverableError(`${err.message} (not retryable)`);
+    }
+    if (err instanceof InvalidOutputError) {
+      // Both models, each with a repair turn, answered invalid output (e.g. a
+      // verdict cut off at max_tokens): another attempt repeats those paid
+      // calls for the same answer. The batch collector treats it as final too.
+      throw new UnrecoverableError(`${err.message} (not retried)`);
+    }
+    throw err;
+  }
+  const { outcome, saved, latencyMs } = graded;
+  const result: JobResult = {
+    ticketId: data.ticketId,
+    resultId: saved.resultId,
+    duplicate: saved.duplicate,
+    outcome: outcome.verdict.outcome,
+    model: outcome.model,
+    costUsd: outcome.calls.reduce((s, c) => s + c.costUsd, 0),
+    contextVersion: ctx.version,
+  };
+  deps.onGraded?.({ ctx, result, calls: outcome.calls });
+  log.info(
+    {
+      outcome: result.outcome,
+      model: result.model,
+      tier: outcome.tier,
+      costUsd: result.costUsd,
+      latencyMs,
+    },
+    'graded',
+  );
+  return result;
 }

@@ -1,0 +1,323 @@
+/**
+ * `npm run bench -- overhead` (issue 13, point 1): what the QC worker costs
+ * around the model. The real worker process (workers/qc-worker.ts) grades
+ * BENCH_OVERHEAD_TICKETS stored tickets (default 2,000) at concurrency 50
+ * against the simulator at 0 ms latency, and a no-op BullMQ worker takes the
+ * same number of jobs in the same run (the baseline). Each runs as its own
+ * process; the simulator runs in a third, so CPU per ticket is reported for
+ * the worker, the simulator and PostgreSQL (the database's client backends)
+ * separately, from /proc/<pid>/stat, over the pass only (start-up excluded:
+ * the jobs wait in a paused queue until the process is ready). Pool
+ * checkouts and statements per ticket come from bench/pg-count.ts preloaded
+ * into the worker. Completions are counted from QueueEvents; a pass that has
+ * not finished in its time limit, or any failed job, fails the bench.
+ *
+ * The simulator grades from context/, never from gold labels; its figures
+ * are not a model's.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { startSimulator } from '@ticket-qc/anthropic-simulator';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createBenchDb } from './db.js';
+import { BackendCpu, cleanPrefix, cpuMs, PG_COUNT, pgCounts, spawnReady, stop } from './procs.js';
+import type { SummaryRow } from './report.js';
+
+const TICKETS = Number(process.env.BENCH_OVERHEAD_TICKETS ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_OVERHEAD_CONCURRENCY ?? 50);
+const HERE = fileURLToPath(import.meta.url);
+const WORKER = fileURLToPath(new URL('../workers/qc-worker.ts', import.meta.url));
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Child mode: a BullMQ worker whose processor does nothing. */
+async function noop(prefix: string, concurrency: number): Promise<void> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const w = new Worker('qc', async () => undefined, { connection, prefix, concurrency });
+  await w.waitUntilReady();
+  process.once('SIGTERM', () => void w.close().then(() => process.exit(0)));
+  process.stdout.write('READY\n');
+}
+
+/** Child mode: the simulator in its own process, so its CPU is its own. */
+async function simulator(latencyMs: number): Promise<void> {
+  const sim = await startSimulator({ latencyMs });
+  process.once('SIGTERM', () => void sim.close().then(() => process.exit(0)));
+  process.stdout.write(`READY ${sim.url}\n`);
+}
+
+export async function* ticketRows(tag: string, n: number): AsyncGenerator<Buffer> {
+  const lines = (await readFile('examples/tickets.jsonl', 'utf8')).split('\n').filter(Boolean);
+  for (let i = 0; i < n; i++) {
+    const row = JSON.parse(lines[i % lines.length] as string) as { ticket: { externalId: string } };
+    row.ticket.externalId = `${tag}-${i}`;
+    yield Buffer.from(`${JSON.stringify(row)}\n`);
+  }
+}
+
+export interface PassResult {
+  name: string;
+  seconds: number;
+  workerMs: number;
+  simMs: number;
+  pgMs: number;
+  checkouts?: number;
+  statements?: number;
+}
+
+/**
+ * One pass: the jobs wait in a paused queue; the child starts and says it is
+ * ready; CPU and counters are read; the queue resumes; the pass ends at the
+ * n-th 'completed' event (a 'failed' event or the time limit fails it).
+ */
+export async function pass(o: {
+  name: string;
+  queue: Queue;
+  events: QueueEvents;
+  n: number;
+  start: () => Promise<ChildProcess>;
+  sim?: ChildProcess | undefined;
+  backends?: BackendCpu | undefined;
+  countFile?: string | undefined;
+  timeoutMs: number;
+}): Promise<PassResult> {
+  const child = await o.start();
+  try {
+    const pid = child.pid as number;
+    let completed = 0;
+    let failed: string | undefined;
+    const onCompleted = () => void completed++;
+    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+      failed ??= `job ${jobId}: ${failedReason}`;
+    };
+    o.events.on('completed', onCompleted);
+    o.events.on('failed', onFailed);
+    const counts0 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
+    await o.backends?.begin();
+    const w0 = cpuMs(pid) ?? 0;
+    const s0 = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) : 0;
+    const t0 = performance.now();
+    await o.queue.resume();
+    try {
+      while (completed < o.n) {
+        if (failed) throw new Error(`${o.name}: a job failed (${failed})`);
+        if (child.exitCode !== null) throw new Error(`${o.name}: exited ${child.exitCode}`);
+        if (performance.now() - t0 > o.timeoutMs)
+          throw new Error(
+            `${o.name}: only ${completed} of ${o.n} jobs completed in ${o.timeoutMs / 1000} s`,
+          );
+        await o.backends?.poll();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      o.events.off('completed', onCompleted);
+      o.events.off('failed', onFailed);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const workerMs = (cpuMs(pid) ?? 0) - w0;
+    const simMs = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) - s0 : 0;
+    await o.backends?.poll();
+    const counts1 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
+    return {
+      name: o.name,
+      seconds,
+      workerMs,
+      simMs,
+      pgMs: o.backends?.total() ?? 0,
+      ...(counts0 && counts1
+        ? {
+            checkouts: counts1.checkouts - counts0.checkouts,
+            statements: counts1.statements - counts0.statements,
+          }
+        : {}),
+    };
+  } finally {
+    await stop(child, 60_000);
+  }
+}
+
+/** The real worker process, preloaded with the pg counters. */
+export function qcWorkerArgs(): string[] {
+  const prof = process.env.BENCH_CPU_PROF;
+  return [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    '--import',
+    'tsx',
+    '--import',
+    PG_COUNT,
+    WORKER,
+  ];
+}
+
+export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }> {
+  const { createPool } = await import('../src/db/pool.js');
+  const { importFile } = await import('../src/import/import.js');
+  const { ContextStore } = await import('../src/context/store.js');
+  const { qcContextOf } = await import('../src/qc/context.js');
+  const { enqueueQc } = await import('../src/queue/enqueue.js');
+  const db = await createBenchDb('overhead', { contextDir: 'context' });
+  const pool = createPool(db.url, { max: 2, applicationName: 'bench-overhead' });
+  const admin = new pg.Pool({ connectionString: db.url, max: 1, application_name: 'bench-admin' });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const tmp = mkdtempSync(join(tmpdir(), 'tqc-overhead-'));
+  const prefixes = [`tqc-bench-ovh-${process.pid}-noop`, `tqc-bench-ovh-${process.pid}-qc`];
+  const queues: Queue[] = [];
+  const events: QueueEvents[] = [];
+  const conns: Redis[] = [];
+  let sim: ChildProcess | undefined;
+  try {
+    await importFile(pool, '-', {
+      stdin: Readable.from(ticketRows(`OVH-${process.pid}`, TICKETS)),
+      rejectsPath: '/dev/null',
+    });
+    const version = qcContextOf(await new ContextStore(pool).active()).version;
+    const tickets = await pool.query<{ id: number; content_hash: string }>(
+      'SELECT id, content_hash FROM tickets ORDER BY id',
+    );
+    for (const prefix of prefixes) {
+      const q = new Queue('qc', { connection: redis, prefix });
+      await q.pause();
+      queues.push(q);
+      const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      conns.push(conn);
+      const ev = new QueueEvents('qc', { connection: conn, prefix });
+      await ev.waitUntilReady();
+      events.push(ev);
+      for (const t of tickets.rows)
+        await enqueueQc(
+          q,
+          { ticketId: t.id, contentHash: t.content_hash, contextVersion: version, via: 'realtime' },
+          { attempts: 5, failedRetentionMs: 3_600_000 },
+        );
+    }
+    const timeoutMs = 120_000 + TICKETS * 100;
+    const base = await pass({
+      name: 'no-op BullMQ worker',
+      queue: queues[0] as Queue,
+      events: events[0] as QueueEvents,
+      n: TICKETS,
+      timeoutMs,
+      start: async () =>
+        (
+          await spawnReady(
+            'no-op worker',
+            ['--import', 'tsx', HERE, '--noop', prefixes[0] as string, String(CONCURRENCY)],
+            { ready: /^READY/ },
+          )
+        ).child,
+    });
+    const started = await spawnReady('simulator', ['--import', 'tsx', HERE, '--sim', '0'], {
+      ready: /^READY /,
+    });
+    sim = started.child;
+    const simUrl = started.line.split(' ')[1] as string;
+    const countFile = join(tmp, 'pg-count.json');
+    const qc = await pass({
+      name: 'QC worker',
+      queue: queues[1] as Queue,
+      events: events[1] as QueueEvents,
+      n: TICKETS,
+      timeoutMs,
+      sim,
+      backends: new BackendCpu(admin, db.name),
+      countFile,
+      start: async () =>
+        (
+          await spawnReady('QC worker', qcWorkerArgs(), {
+            ready: /qc worker started/,
+            env: {
+              ...process.env,
+              DATABASE_URL: db.url,
+              REDIS_URL,
+              QUEUE_PREFIX: prefixes[1] as string,
+              ANTHROPIC_BASE_URL: simUrl,
+              QC_CONCURRENCY: String(CONCURRENCY),
+              LOG_LEVEL: 'info',
+              PG_COUNT_FILE: countFile,
+            },
+          })
+        ).child,
+    });
+    const calls = Number(
+      (
+        await pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM agent_events WHERE kind = 'llm_call'`,
+        )
+      ).rows[0]?.n ?? 0,
+    );
+    const graded = Number(
+      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM qc_results')).rows[0]?.n ?? 0,
+    );
+    if (graded !== TICKETS) throw new Error(`QC worker: ${graded} results for ${TICKETS} tickets`);
+    const per = (ms: number) => ms / TICKETS;
+    const f2 = (x: number) => x.toFixed(2);
+    const rate = (r: PassResult) => TICKETS / r.seconds;
+    const ratio = per(qc.workerMs) / per(base.workerMs);
+    const row = (r: PassResult) =>
+      `| ${r.name} | ${f2(per(r.workerMs))} | ${r.simMs ? f2(per(r.simMs)) : '—'} | ${r.pgMs ? f2(per(r.pgMs)) : '—'} | ${rate(r).toFixed(0)} | ${r.checkouts !== undefined ? f2(r.checkouts / TICKETS) : '—'} | ${r.statements !== undefined ? f2(r.statements / TICKETS) : '—'} |`;
+    const markdown = [
+      `${TICKETS.toLocaleString('en-US')} stored tickets, concurrency ${CONCURRENCY}, simulator at 0 ms in its own process (it grades from context/, never from gold labels; ${(calls / TICKETS).toFixed(2)} model calls per ticket: tier-ups, second opinions and shadow samples as configured by default). Each worker is its own process, LOG_LEVEL=info, fresh database (bench/db.ts). CPU is utime+stime from /proc over the pass only (jobs wait in a paused queue until the process is ready); PostgreSQL is the sum over the database's client backends (pg_stat_activity). Checkouts and statements are counted in the worker by bench/pg-count.ts (every \`pool.connect\`, which \`pool.query\` also goes through, and every \`client.query\`, BEGIN/COMMIT included).`,
+      '',
+      '| process | worker CPU ms/ticket | simulator CPU ms/ticket | PostgreSQL CPU ms/ticket | tickets/s | pool checkouts/ticket | statements/ticket |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      row(base),
+      row(qc),
+      '',
+      `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
+    ].join('\n');
+    return {
+      markdown,
+      summary: [
+        {
+          figure: `worker CPU per ticket (simulator at 0 ms, concurrency ${CONCURRENCY})`,
+          value: `${f2(per(qc.workerMs))} ms`,
+          baseline: `${f2(per(base.workerMs))} ms (no-op BullMQ worker)`,
+          ratio: `${ratio.toFixed(1)}×`,
+          goal: '≤ 2 ms',
+        },
+        {
+          figure: 'simulator / PostgreSQL CPU per ticket',
+          value: `${f2(per(qc.simMs))} / ${f2(per(qc.pgMs))} ms`,
+          baseline: '—',
+          ratio: '—',
+          goal: '—',
+        },
+        {
+          figure: 'pool checkouts / statements per ticket',
+          value: `${f2((qc.checkouts ?? 0) / TICKETS)} / ${f2((qc.statements ?? 0) / TICKETS)}`,
+          baseline: '0 / 0 (no-op)',
+          ratio: '—',
+          goal: '1 / ≤ 4',
+        },
+        {
+          figure: 'tickets/s (simulator at 0 ms)',
+          value: rate(qc).toFixed(0),
+          baseline: `${rate(base).toFixed(0)} (no-op)`,
+          ratio: `${(rate(qc) / rate(base)).toFixed(3)}×`,
+          goal: '—',
+        },
+      ],
+    };
+  } finally {
+    if (sim) await stop(sim);
+    for (const e of events) await e.close();
+    for (const c of conns) c.disconnect();
+    for (const q of queues) await q.close();
+    for (const p of prefixes) await cleanPrefix(redis, p);
+    redis.disconnect();
+    await admin.end();
+    await pool.end();
+    await db.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--noop')
+  await noop(process.argv[3] as string, Number(process.argv[4] ?? CONCURRENCY));
+if (process.argv[2] === '--sim') await simulator(Number(process.argv[3] ?? 0));
