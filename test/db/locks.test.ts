@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCKS, type LockKey, withAdvisoryLock, withAdvisoryLockWait } from '../../src/db/locks.js';
+import {
+  LOCKS,
+  type LockKey,
+  withAdvisoryLock,
+  withAdvisoryLocks,
+  withAdvisoryLockWait,
+} from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
@@ -78,4 +84,66 @@ describe('advisory locks', () => {
     ).rejects.toThrow('boom');
     expect(await withAdvisoryLock(other, LOCKS.chiefPass, async () => 1, { mode: 'try' })).toBe(1);
   });
+
+  it('several locks in one statement: overlapping sets in any order never deadlock, and each waits for a single holder', async () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => LOCKS.ticket('generic', `many-${x}`));
+    // A single-key holder (what the reconciler or a derived delivery takes) blocks the set.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    const single = withAdvisoryLockWait(other, keys[3] as LockKey, async () => {
+      entered();
+      await held;
+    });
+    await inside;
+    let setRan = false;
+    const set = withAdvisoryLocks(db.pool, keys, async () => {
+      setRan = true;
+    });
+    await waitForWaiter();
+    expect(setRan).toBe(false);
+    release();
+    await single;
+    await set;
+    expect(setRan).toBe(true);
+    // Many overlapping sets at once, each given in another order: all finish (a wrong
+    // order would end in PostgreSQL's deadlock error), and no two run together.
+    let running = 0;
+    let most = 0;
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      withAdvisoryLocks(
+        i % 2 ? db.pool : other,
+        i % 2 ? [...keys].reverse() : keys.slice(i % 3),
+        async () => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setImmediate(r));
+          running--;
+        },
+      ),
+    );
+    await Promise.all(runs);
+    expect(most).toBe(1);
+    // Every lock was released: a try on each succeeds.
+    for (const k of keys)
+      expect(await withAdvisoryLock(other, k, async () => 'free', { mode: 'try' })).toBe('free');
+  });
 });
+
+async function waitForWaiter(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const r = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+       WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = $1`,
+      [db.name],
+    );
+    if ((r.rows[0]?.n ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out waiting for a lock waiter');
+}
