@@ -29,13 +29,14 @@ export function workerShutdownDeadlineMs(config: Config): number {
 
 /**
  * The worker's PostgreSQL pool (issue 13): a job checks out a connection only
- * for its three short statements, never while the model answers, so a quarter
- * of the concurrency covers the bursts; at least 10, at most 50 (a server's
- * default max_connections is 100). QC_PG_POOL_MAX overrides it.
+ * for its three short statements (a few ms each), never while the model
+ * answers, so a tenth of the concurrency covers the bursts; at least 10, at
+ * most 30, so that a few worker processes and the API stay under a server's
+ * default max_connections of 100. QC_PG_POOL_MAX overrides it.
  */
 export function workerPoolSize(config: Pick<Config, 'QC_CONCURRENCY' | 'QC_PG_POOL_MAX'>): number {
   if (config.QC_PG_POOL_MAX > 0) return config.QC_PG_POOL_MAX;
-  return Math.min(50, Math.max(10, Math.ceil(config.QC_CONCURRENCY / 4)));
+  return Math.min(30, Math.max(10, Math.ceil(config.QC_CONCURRENCY / 10)));
 }
 
 /** The scheduled `patterns mine`: submit on the cron, collect on the batch poller's ticks. */
