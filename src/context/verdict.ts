@@ -38,7 +38,7 @@ export const TEXT_CAPS = {
   missingInformation: 160,
   reason: 220,
   note: 120,
-  summary: 160,
+  summary: 240,
 } as const;
 
 /**
