@@ -60,6 +60,9 @@ const BEFORE = {
   kappa: 0.567,
 };
 
+/** Haiku output per verdict before the keyed notes and code-written summary, same seed and examples. */
+const KEYED_BEFORE = { commit: 'ef243a4', output: 214 };
+
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 
@@ -119,7 +122,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
             }
             for (const e of out.verdict.escalations) text('reason', e.reason);
             for (const a of out.verdict.attributions) text('note', a.note);
-            text('summary', out.verdict.summary);
+            // No summary: the code writes it (summaryOf), the model no longer does.
           }
           items.push({
             line: item.line,
@@ -281,7 +284,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...breakdown,
       '',
-      `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens, ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead, which the simulator bills as uncached input), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens (the context/ files and the tool definition).`,
+      `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens (${KEYED_BEFORE.output} before notes keyed by criterion and the code-written summary, main at ${KEYED_BEFORE.commit}), ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead, which the simulator bills as uncached input), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens (the context/ files and the tool definition).`,
       `Free-text lengths of the Haiku verdicts, in characters (for TEXT_CAPS in src/context/verdict.ts): ${caps.join('; ')}.`,
       `Before issue 12 (commit fce4c2d, same simulator seed): 442 output tokens a verdict, 1,210 uncached input tokens a call; realtime $0.0065–0.0068 a ticket (eval / demo), batch path $0.0035; outcome accuracy 0.734, κ 0.567.`,
       `Where the money goes (realtime, cached, fresh install): output ${pctOf(outputCost)}, strong-model calls ${pctOf(

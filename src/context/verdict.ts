@@ -29,15 +29,16 @@ function enumOf(values: string[], what: string) {
  * longest text of each field measured on the examples (`npm run bench --
  * cost` prints the p99 and maximum; issue 12), so a full clause with a short
  * quote fits and padding does not. Not tighter: a text over its cap makes
- * the verdict invalid, and a repair turn costs a whole call.
+ * the verdict invalid, and a repair turn costs a whole call. `summary` caps
+ * the sentence the code writes (`summaryOf`); the model no longer writes one.
  */
 export const TEXT_CAPS = {
   evidence: 180,
-  missing: 120,
+  missing: 110,
   missingInformation: 160,
-  reason: 240,
+  reason: 220,
   note: 120,
-  summary: 150,
+  summary: 240,
 } as const;
 
 /**
@@ -45,10 +46,14 @@ export const TEXT_CAPS = {
  * pattern, agent and category ids are enums read from the context files, so
  * the model cannot invent an id and failures land in closed categories.
  *
- * Terse on purpose (issue 12): the model never writes what the code computes
- * (outcome and score come from `applyPolicy`), results are one enum per
- * criterion id, and evidence and "missing" text come only for criteria that
- * are not met. `verdictFromTool` turns it into the stored `Verdict`.
+ * Terse on purpose (issue 12), because output tokens are the dearest part of
+ * a verdict: the model never writes what the code computes (outcome and
+ * score come from `applyPolicy`, the summary from `summaryOf`); results are
+ * one enum per criterion id; the notes on criteria that are not met are maps
+ * keyed by criterion id (what is missing; a short quote only when there is
+ * one), not arrays of objects that repeat key names; and every list or map
+ * may be left out when empty. `verdictFromTool` turns it into the stored
+ * `Verdict`.
  */
 export function buildVerdictSchema(vocab: Vocabulary) {
   const criterionIds = vocab.criteria.map((c) => c.id);
@@ -71,19 +76,18 @@ export function buildVerdictSchema(vocab: Vocabulary) {
         .strict()
         .describe('one result per rubric criterion'),
       notes: z
-        .array(
-          z.object({
-            criterion,
-            evidence: z.string().max(TEXT_CAPS.evidence).describe('short quote, or empty'),
-            missing: z.string().max(TEXT_CAPS.missing).describe('what is missing'),
-          }),
-        )
-        .max(criterionIds.length)
-        .describe('only for criteria that are partial or missing'),
+        .partialRecord(criterion, z.string().min(1).max(TEXT_CAPS.missing))
+        .optional()
+        .describe('criterion → what is missing; only partial or missing ones'),
+      evidence: z
+        .partialRecord(criterion, z.string().min(1).max(TEXT_CAPS.evidence))
+        .optional()
+        .describe('criterion → short verbatim quote; only partial or missing ones that have one'),
       missing_information: z
         .array(z.string().max(TEXT_CAPS.missingInformation))
         .max(10)
-        .describe('gaps not already in notes; usually empty'),
+        .optional()
+        .describe('gaps the notes do not cover'),
       escalations: z
         .array(
           z.object({
@@ -94,8 +98,9 @@ export function buildVerdictSchema(vocab: Vocabulary) {
             reason: z.string().min(1).max(TEXT_CAPS.reason),
           }),
         )
-        .max(10),
-      attributions: z.array(attribution).max(10),
+        .max(10)
+        .optional(),
+      attributions: z.array(attribution).max(10).optional(),
       patterns: z
         .array(
           enumOf(
@@ -103,22 +108,12 @@ export function buildVerdictSchema(vocab: Vocabulary) {
             'patterns',
           ),
         )
-        .max(20),
+        .max(20)
+        .optional(),
       confidence: z.number().min(0).max(1),
-      summary: z.string().min(1).max(TEXT_CAPS.summary).describe('one sentence'),
     })
+    .describe('Leave out any list or map that would be empty.')
     .superRefine((v, ctx) => {
-      const seen = new Set<string>();
-      for (const [i, n] of v.notes.entries()) {
-        if (seen.has(n.criterion)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['notes', i, 'criterion'],
-            message: `criterion "${n.criterion}" has more than one note`,
-          });
-        }
-        seen.add(n.criterion);
-      }
       for (const id of criterionIds) {
         if (!Object.hasOwn(v.results, id)) {
           ctx.addIssue({
@@ -128,7 +123,7 @@ export function buildVerdictSchema(vocab: Vocabulary) {
           });
         }
       }
-      for (const [i, a] of v.attributions.entries()) {
+      for (const [i, a] of (v.attributions ?? []).entries()) {
         if (!(vocab.agents[a.agent] ?? []).includes(a.category)) {
           ctx.addIssue({
             code: 'custom',
@@ -144,47 +139,89 @@ export type VerdictSchema = ReturnType<typeof buildVerdictSchema>;
 /** What the model sends through record_verdict (see `buildVerdictSchema`). */
 export interface ToolVerdict {
   results: Record<string, CriterionResult>;
-  notes: { criterion: string; evidence: string; missing: string }[];
-  missing_information: string[];
-  escalations: Verdict['escalations'];
-  attributions: Verdict['attributions'];
-  patterns: string[];
+  /** criterion id → what is missing (criteria partial or missing). */
+  notes?: Partial<Record<string, string>> | undefined;
+  /** criterion id → a short quote (criteria partial or missing). */
+  evidence?: Partial<Record<string, string>> | undefined;
+  missing_information?: string[] | undefined;
+  escalations?: Verdict['escalations'] | undefined;
+  attributions?: Verdict['attributions'] | undefined;
+  patterns?: string[] | undefined;
   confidence: number;
-  summary: string;
+}
+
+const clip = (text: string, cap: number) =>
+  [...text].length > cap ? `${[...text].slice(0, cap - 1).join('')}…` : text;
+
+/**
+ * The one-sentence summary for a team lead, written by the code from the
+ * verdict's own fields instead of by the model (issue 12: ~16 output tokens
+ * a verdict for a sentence the fields already say): the escalation and its
+ * reason; else the criteria not met, auto-fail ones and then the heaviest
+ * first, with what is missing on the first; else that every criterion that
+ * applies is met.
+ */
+export function summaryOf(
+  v: Pick<Verdict, 'criteria' | 'escalations'>,
+  criteria: readonly Pick<Criterion, 'id' | 'weight' | 'autoFail'>[],
+): string {
+  const [first] = v.escalations;
+  if (first) {
+    const rules = [...new Set(v.escalations.map((e) => e.rule))].join(', ');
+    return clip(`Escalated under ${rules}: ${first.reason}`, TEXT_CAPS.summary);
+  }
+  const rank = (id: string) => {
+    const c = criteria.find((x) => x.id === id);
+    return (c?.autoFail ? 1000 : 0) + (c?.weight ?? 0);
+  };
+  const unmet = v.criteria
+    .filter((c) => c.result === 'partial' || c.result === 'missing')
+    .sort((a, b) => rank(b.criterion) - rank(a.criterion));
+  const [main] = unmet;
+  if (!main) return 'Every criterion that applies is met.';
+  const list = unmet.map((c) => `${c.criterion} ${c.result}`).join(', ');
+  return clip(
+    `Not met: ${list}.${main.missing ? ` ${main.criterion}: ${main.missing}` : ''}`,
+    TEXT_CAPS.summary,
+  );
 }
 
 /**
  * The stored verdict of a tool input: one criterion row per rubric criterion
  * in rubric order (evidence and missing text from the notes, empty for met
  * and n/a), missing information = the notes' "missing" lines and then the
- * model's own, deduplicated. Outcome and score are placeholders until
- * `applyPolicy` computes them.
+ * model's own, deduplicated, and the code-written summary. Outcome and score
+ * are placeholders until `applyPolicy` computes them.
  */
 export function verdictFromTool(t: ToolVerdict, vocab: Vocabulary): Verdict {
-  const notes = new Map(t.notes.map((n) => [n.criterion, n]));
+  const noteOf = (map: ToolVerdict['notes'], id: string) =>
+    (map && Object.hasOwn(map, id) ? map[id] : undefined) ?? '';
   const criteria = vocab.criteria.map((c) => {
     const result = (Object.hasOwn(t.results, c.id) ? t.results[c.id] : undefined) ?? 'missing';
-    const note = result === 'met' || result === 'n/a' ? undefined : notes.get(c.id);
+    const unmet = result === 'partial' || result === 'missing';
     return {
       criterion: c.id,
       result,
-      evidence: note?.evidence ?? '',
-      missing: note?.missing ?? '',
+      evidence: unmet ? noteOf(t.evidence, c.id) : '',
+      missing: unmet ? noteOf(t.notes, c.id) : '',
     };
   });
   const missingInformation = [
-    ...new Set([...criteria.map((c) => c.missing), ...t.missing_information].filter(Boolean)),
+    ...new Set(
+      [...criteria.map((c) => c.missing), ...(t.missing_information ?? [])].filter(Boolean),
+    ),
   ].slice(0, 30);
+  const escalations = t.escalations ?? [];
   return {
     outcome: 'fail',
     score: 0,
     criteria,
     missing_information: missingInformation,
-    escalations: t.escalations,
-    attributions: t.attributions,
-    patterns: t.patterns,
+    escalations,
+    attributions: t.attributions ?? [],
+    patterns: t.patterns ?? [],
     confidence: t.confidence,
-    summary: t.summary,
+    summary: summaryOf({ criteria, escalations }, vocab.criteria),
   };
 }
 

@@ -33,9 +33,10 @@ export function qcContextOf(snapshot: ContextSnapshot): QcContext {
   const tool: Anthropic.Tool = {
     name: VERDICT_TOOL,
     description:
-      'Record the QC verdict: a result per rubric criterion; a note (short quote, what is ' +
-      'missing) only for criteria not met; escalations by rule id; attributions; pattern ids; ' +
-      'confidence; a one-sentence summary. Outcome and score are computed from the results.',
+      'Record the QC verdict: a result per rubric criterion; for criteria not met, what is ' +
+      'missing and a short quote when there is one, keyed by criterion id; escalations by ' +
+      'rule id; attributions; pattern ids; confidence. Leave out empty lists and maps. ' +
+      'Outcome, score and summary are computed from these.',
     input_schema: verdictJsonSchema(schema) as Anthropic.Tool.InputSchema,
   };
   const texts = QC_FILES.map((file) => {

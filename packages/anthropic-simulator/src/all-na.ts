@@ -9,17 +9,21 @@ import { isObject } from './wire.js';
  */
 export function allNaInput(input: unknown): unknown {
   if (isObject(input) && isObject(input.results)) {
-    // The terse shape (results by criterion id; the product computes outcome and score).
+    // The terse shape (results by criterion id; the product computes outcome and score):
+    // no notes, no quotes, nothing escalated; lists the input had stay, emptied.
+    const { notes, evidence: _evidence, ...rest } = input;
+    const emptied = ['missing_information', 'escalations', 'attributions', 'patterns'].filter(
+      (k) => k in input,
+    );
     return {
-      ...input,
+      ...rest,
+      ...(Array.isArray(notes) ? { notes: [] } : {}),
+      ...Object.fromEntries(emptied.map((k) => [k, []])),
       results: Object.fromEntries(Object.keys(input.results).map((id) => [id, 'n/a'])),
-      notes: [],
-      missing_information: [],
-      escalations: [],
-      attributions: [],
-      patterns: [],
       confidence: 0.95,
-      summary: 'Every criterion is not applicable to this ticket.',
+      ...('summary' in input
+        ? { summary: 'Every criterion is not applicable to this ticket.' }
+        : {}),
     };
   }
   if (!isObject(input) || !Array.isArray(input.criteria)) return input;

@@ -15,6 +15,19 @@ import type { CountedSegment } from './serialize.js';
  *   cache_creation_input_tokens, split by the TTL of the breakpoint that ends
  *   each span (5 minutes, or 1 hour for ttl: '1h').
  * - input_tokens is whatever lies after the last read or written breakpoint.
+ *
+ * Tools come first in the prefix (serialize.ts), so a breakpoint on the last
+ * system block caches the tool definitions too: caching "references the
+ * entire prompt - tools, system, and messages (in that order) up to and
+ * including the block designated with cache_control"
+ * (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching; for
+ * tools, https://platform.claude.com/docs/en/agents-and-tools/tool-use/tool-use-with-prompt-caching).
+ * The tool-use system prompt the API adds when tools are present (313 or 346
+ * tokens: engine.ts `TOOL_OVERHEAD_TOKENS`; the tool-use pricing page adds
+ * them to the request's input tokens,
+ * https://docs.anthropic.com/en/docs/tool-use-pricing-and-tokens) is billed
+ * as uncached input on every call: no page says it is read from the cache,
+ * so the simulator does not assume it.
  */
 
 export interface CachePlan {

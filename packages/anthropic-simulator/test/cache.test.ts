@@ -46,6 +46,23 @@ describe('prompt caching', () => {
     expect(changed.cache_creation_input_tokens).toBeGreaterThan(4_096);
   });
 
+  it('the tool definition is part of the cached prefix; the tool-use overhead is not', async () => {
+    const withTool = (description: string) => {
+      const req = qcRequest({ system: LONG });
+      const tool = req.tools?.[0] as Anthropic.Tool;
+      return { ...req, tools: [{ ...tool, description }] };
+    };
+    const first = await usage(withTool('Record the QC verdict.'));
+    const again = await usage(withTool('Record the QC verdict.'));
+    expect(again.cache_read_input_tokens).toBe(first.cache_creation_input_tokens);
+    // The cached prefix holds the tool: a changed description misses the cache.
+    const changed = await usage(withTool('Record the verdict.'));
+    expect(changed.cache_read_input_tokens).toBe(0);
+    expect(changed.cache_creation_input_tokens).toBeGreaterThan(0);
+    // The tool-use system prompt stays in input_tokens, cached prefix or not.
+    expect(again.input_tokens).toBeGreaterThan(TOOL_OVERHEAD_TOKENS.tool);
+  });
+
   it('a change after the prefix (another ticket) still reads the cache', async () => {
     await usage(qcRequest({ system: LONG }));
     const other = await usage(

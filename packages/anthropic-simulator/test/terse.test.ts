@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator, validateJson } from '../src/index.js';
 import { client, qcRequest, ticket, tokens } from './helpers.js';
-import { CRITERIA, terseVerdictSchema } from './verdict-schema.js';
+import { CRITERIA, keyedVerdictSchema, terseVerdictSchema } from './verdict-schema.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -54,5 +54,58 @@ describe('the terse record_verdict schema (issue 12)', () => {
       await client(sim).messages.create(qcRequest({ schema: terseVerdictSchema() })),
     );
     expect(new Set(Object.values(input.results as object))).toEqual(new Set(['n/a']));
+  });
+
+  it('keyed notes: maps by criterion id for unmet criteria only, empty lists left out, no summary', async () => {
+    sim = await startSimulator({ noise: 0 });
+    const schema = keyedVerdictSchema();
+    // A thin ticket: several criteria are not met, nothing is escalated.
+    const data = ticket({
+      description: 'printer broken',
+      comments: [],
+      timeEntries: [{ minutes: 15, note: 'fixed', author: 'Tech' }],
+    });
+    const input = toolUse(
+      await client(sim).messages.create(qcRequest({ schema, ticketData: data })),
+    );
+    expect(validateJson(input, schema as never)).toEqual([]);
+    expect(input).not.toHaveProperty('summary');
+    const results = input.results as Record<string, string>;
+    const notes = input.notes as Record<string, string>;
+    expect(Object.keys(notes).length).toBeGreaterThan(0);
+    for (const id of Object.keys(notes)) expect(['partial', 'missing']).toContain(results[id]);
+    for (const id of Object.keys((input.evidence as object | undefined) ?? {})) {
+      expect(['partial', 'missing']).toContain(results[id]);
+    }
+    for (const value of Object.values(input)) {
+      if (Array.isArray(value)) expect(value.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('counts output tokens from the keyed JSON it emits, fewer than the first terse shape', async () => {
+    sim = await startSimulator({ noise: 0 });
+    const api = client(sim);
+    const data = ticket({ description: 'printer broken', comments: [] });
+    const first = await api.messages.create(
+      qcRequest({ ticketData: data, schema: terseVerdictSchema() }),
+    );
+    const keyed = await api.messages.create(
+      qcRequest({ ticketData: data, schema: keyedVerdictSchema() }),
+    );
+    for (const m of [first, keyed])
+      expect(m.usage.output_tokens).toBe(tokens(JSON.stringify(toolUse(m))));
+    expect(keyed.usage.output_tokens).toBeLessThan(first.usage.output_tokens);
+    // Same judgments either way: the shape changes, the grade does not.
+    expect(toolUse(keyed).results).toEqual(toolUse(first).results);
+  });
+
+  it('allNa fault on the keyed shape: every criterion n/a, no notes, still schema-valid', async () => {
+    sim = await startSimulator({ noise: 0 });
+    sim.injectFaults('allNa', 1);
+    const schema = keyedVerdictSchema();
+    const input = toolUse(await client(sim).messages.create(qcRequest({ schema })));
+    expect(new Set(Object.values(input.results as object))).toEqual(new Set(['n/a']));
+    expect(input).not.toHaveProperty('notes');
+    expect(validateJson(input, schema as never)).toEqual([]);
   });
 });

@@ -80,3 +80,29 @@ export function terseVerdictSchema(
   const { $schema: _drop, ...schema } = z.toJSONSchema(zod) as Record<string, unknown>;
   return schema as Anthropic.Tool.InputSchema;
 }
+
+/**
+ * The record_verdict schema the product sends since the terse verdict's
+ * second step (issue 12): notes and quotes keyed by criterion id, every list
+ * and map optional (left out when empty), no summary (the code writes it).
+ */
+export function keyedVerdictSchema(
+  criteria: readonly string[] = CRITERIA,
+): Anthropic.Tool.InputSchema {
+  const result = z.enum(['met', 'partial', 'missing', 'n/a']);
+  const criterion = z.enum(criteria as [string, ...string[]]);
+  const zod = z.object({
+    results: z.object(Object.fromEntries(criteria.map((id) => [id, result]))).strict(),
+    notes: z.partialRecord(criterion, z.string().min(1).max(110)).optional(),
+    evidence: z.partialRecord(criterion, z.string().min(1).max(180)).optional(),
+    missing_information: z.array(z.string().max(160)).max(10).optional(),
+    escalations: z.array(z.object({ rule: z.enum(RULES), reason: z.string().max(300) })).optional(),
+    attributions: z
+      .array(z.discriminatedUnion('agent', ATTRIBUTIONS as [(typeof ATTRIBUTIONS)[number]]))
+      .optional(),
+    patterns: z.array(z.enum(PATTERNS)).optional(),
+    confidence: z.number().min(0).max(1),
+  });
+  const { $schema: _drop, ...schema } = z.toJSONSchema(zod) as Record<string, unknown>;
+  return schema as Anthropic.Tool.InputSchema;
+}

@@ -106,7 +106,16 @@ export function applyMetPhrases(
 
 interface TerseShape {
   results: Record<string, string>;
-  notes?: { criterion: string }[];
+  /** A list of per-criterion objects, or (since issue 12) a map keyed by criterion id. */
+  notes?: { criterion: string }[] | Record<string, string>;
+  evidence?: Record<string, string>;
+}
+
+/** A criterion-keyed map without the given keys; left out when nothing remains. */
+function without(map: Record<string, string> | undefined, ids: Set<string>) {
+  if (!map) return undefined;
+  const kept = Object.fromEntries(Object.entries(map).filter(([id]) => !ids.has(id)));
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 function isTerse(v: Record<string, unknown>): v is Record<string, unknown> & TerseShape {
@@ -143,9 +152,16 @@ function applyToTerse(
     }
   }
   if (nowMet.size === 0) return verdict;
+  const { notes, evidence, ...rest } = verdict;
+  if (Array.isArray(notes) || notes === undefined) {
+    return { ...rest, results, notes: (notes ?? []).filter((n) => !nowMet.has(n.criterion)) };
+  }
+  const keptNotes = without(notes, nowMet);
+  const keptEvidence = without(evidence, nowMet);
   return {
-    ...verdict,
+    ...rest,
     results,
-    notes: (verdict.notes ?? []).filter((n) => !nowMet.has(n.criterion)),
+    ...(keptNotes ? { notes: keptNotes } : {}),
+    ...(keptEvidence ? { evidence: keptEvidence } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { hashUnit } from '../prng.js';
 import type { Schema } from '../schema-core.js';
 import { conform } from '../schema-instance.js';
+import { isObject } from '../wire.js';
 import { CRITERION_RULES, type Judgment, judgment, type Result } from './criteria.js';
 import { classification, noSecrets } from './criteria-fields.js';
 import { buildFacts, type Facts } from './facts.js';
@@ -123,23 +124,16 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
   ].filter(Boolean);
   const terse = resultsProperties(req.schema) !== undefined;
   if (terse) {
-    // The terse schema asks for one sentence and computes the score itself:
-    // say why, in the words a model would, and stop.
-    const gap = missingInformation[0];
-    const why = escalations.length
-      ? `Escalated for ${escalations.map((e) => e.rule).join(', ')}`
-      : autoFailed.length
-        ? `Fails on ${autoFailed.join(', ')}`
-        : gap
-          ? `Main gap: ${gap.replace(/\.$/, '')}`
-          : 'No gaps found';
-    const cap = summaryCap(req.schema);
-    const sentence = `${why}.`;
-    const verdict = {
+    const unmet = [...results].filter(([, j]) => j.result === 'partial' || j.result === 'missing');
+    const verdict: Record<string, unknown> = {
       results: Object.fromEntries([...results].map(([id, j]) => [id, j.result])),
-      notes: [...results]
-        .filter(([, j]) => j.result === 'partial' || j.result === 'missing')
-        .map(([criterion, j]) => ({ criterion, evidence: j.evidence, missing: j.missing })),
+      // Notes keyed by criterion (issue 12) or, in the older terse shape, a list of objects.
+      notes: keyedNotes(req.schema)
+        ? Object.fromEntries(unmet.filter(([, j]) => j.missing).map(([id, j]) => [id, j.missing]))
+        : unmet.map(([criterion, j]) => ({ criterion, evidence: j.evidence, missing: j.missing })),
+      evidence: Object.fromEntries(
+        unmet.filter(([, j]) => j.evidence).map(([id, j]) => [id, j.evidence]),
+      ),
       // Gaps beyond the criteria's own notes only.
       missing_information: f.t.threadIncomplete
         ? ['The comment thread is incomplete; some history could not be read.']
@@ -148,10 +142,27 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
       attributions,
       patterns,
       confidence: confidenceOf(f, results, score, vocab.passThreshold, req, cannotJudge),
-      summary:
-        cap !== undefined && sentence.length > cap ? `${sentence.slice(0, cap - 1)}…` : sentence,
     };
-    return conform(verdict, req.schema, req.schema) as Record<string, unknown>;
+    if (hasProperty(req.schema, 'summary')) {
+      // A schema that still asks for a summary gets one sentence: why, in the
+      // words a model would, and stop.
+      const gap = missingInformation[0];
+      const why = escalations.length
+        ? `Escalated for ${escalations.map((e) => e.rule).join(', ')}`
+        : autoFailed.length
+          ? `Fails on ${autoFailed.join(', ')}`
+          : gap
+            ? `Main gap: ${gap.replace(/\.$/, '')}`
+            : 'No gaps found';
+      const cap = summaryCap(req.schema);
+      const sentence = `${why}.`;
+      verdict.summary =
+        cap !== undefined && sentence.length > cap ? `${sentence.slice(0, cap - 1)}…` : sentence;
+    }
+    return conform(omitEmptyOptional(verdict, req.schema), req.schema, req.schema) as Record<
+      string,
+      unknown
+    >;
   }
   const summary = sentences.join(' ');
   const verdict = {
@@ -171,6 +182,37 @@ export function gradeTicket(req: GradeRequest): Record<string, unknown> {
     summary,
   };
   return conform(verdict, req.schema, req.schema) as Record<string, unknown>;
+}
+
+function hasProperty(schema: Schema, key: string): boolean {
+  return isObject(schema.properties) && Object.hasOwn(schema.properties, key);
+}
+
+/** The notes property is a map keyed by criterion id (an object), not a list. */
+function keyedNotes(schema: Schema): boolean {
+  const notes = isObject(schema.properties) ? schema.properties.notes : undefined;
+  return isObject(notes) && notes.type === 'object';
+}
+
+/**
+ * What a model does with a schema whose lists and maps are optional and that
+ * says to leave them out when empty: the JSON it writes has no `"patterns":[]`.
+ * Properties the schema does not know are dropped too (`conform` would), and
+ * required ones are always written. The reply's output tokens are counted
+ * from what remains.
+ */
+function omitEmptyOptional(v: Record<string, unknown>, schema: Schema): Record<string, unknown> {
+  const required = new Set(Array.isArray(schema.required) ? schema.required : []);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (!hasProperty(schema, key)) continue;
+    const empty =
+      (Array.isArray(value) && value.length === 0) ||
+      (isObject(value) && Object.keys(value).length === 0);
+    if (empty && !required.has(key)) continue;
+    out[key] = value;
+  }
+  return out;
 }
 
 function summaryCap(schema: Schema): number | undefined {
