@@ -6,8 +6,8 @@ import {
   storeVersionChunk,
   ticketFields,
 } from '../db/ticket-bulk.js';
-import { contentHash } from '../ticket/hash.js';
 import type { Ticket } from '../ticket/schema.js';
+import { goldJson, importHash, ticketJson } from './canonical.js';
 import type { Gold } from './jsonl.js';
 import type { Reject } from './rejects.js';
 
@@ -108,17 +108,23 @@ export class Chunk {
   }
 
   /** Adds a validated row; returns why it cannot be stored, or undefined. */
-  add(line: number, ticket: Ticket, gold: Gold | undefined): string | undefined {
-    const ticketJson = JSON.stringify(ticket);
-    const goldJson = gold === undefined ? null : JSON.stringify(gold);
+  add(
+    line: number,
+    ticket: Ticket,
+    gold: Gold | undefined,
+    /** The values' keys are in jsonb's order already (src/import/fast-parse.ts). */
+    ordered = false,
+  ): string | undefined {
+    const ticketText = ordered ? JSON.stringify(ticket) : ticketJson(ticket);
+    const goldText = gold === undefined ? null : ordered ? JSON.stringify(gold) : goldJson(gold);
     if (
-      (ticketJson.includes('\\u0000') && NUL_ESCAPE.test(ticketJson)) ||
-      (goldJson?.includes('\\u0000') && NUL_ESCAPE.test(goldJson))
+      (ticketText.includes('\\u0000') && NUL_ESCAPE.test(ticketText)) ||
+      (goldText?.includes('\\u0000') && NUL_ESCAPE.test(goldText))
     ) {
       const where = nulPath(ticket, 'ticket') ?? nulPath(gold, 'gold') ?? 'a value';
       return `${where}: contains a NUL character (\\u0000), which PostgreSQL cannot store in text or JSON; remove it and import the row again`;
     }
-    const hash = contentHash(ticket);
+    const hash = importHash(ticket);
     const key = `${ticket.source}\n${ticket.externalId}\n${hash}`;
     const fields = this.fields.append(
       ticketFields({
@@ -128,11 +134,11 @@ export class Chunk {
         status: ticket.status,
         assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
         subject: ticket.subject,
-        ticketJson,
+        ticketJson: ticketText,
         updatedAt: ticket.updatedAt,
       }),
     );
-    const label = goldJson === null ? null : this.gold.append(goldField(goldJson));
+    const label = goldText === null ? null : this.gold.append(goldField(goldText));
     this.rows++;
     const prev = this.byKey.get(key);
     if (prev) {

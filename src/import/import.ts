@@ -134,7 +134,7 @@ export async function importFile(
   try {
     for await (const row of rows) {
       counts.rows++;
-      const refused = row.ok ? chunk.add(row.line, row.ticket, row.gold) : row.reason;
+      const refused = row.ok ? chunk.add(row.line, row.ticket, row.gold, row.ordered) : row.reason;
       if (refused !== undefined) {
         counts.rejected++;
         await rejects.add({ line: row.line, reason: refused });

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { Ticket } from '../ticket/schema.js';
+import { fastGold, fastTicket } from './fast-parse.js';
 
 /** A gold verdict, kept apart from the ticket for evaluation. */
 export const Gold = z.object({
@@ -16,7 +17,14 @@ export const Gold = z.object({
 export type Gold = z.infer<typeof Gold>;
 
 export type Row =
-  | { line: number; ok: true; ticket: Ticket; gold?: Gold | undefined }
+  | {
+      line: number;
+      ok: true;
+      ticket: Ticket;
+      gold?: Gold | undefined;
+      /** Built by src/import/fast-parse.ts: keys already in jsonb's order. */
+      ordered?: boolean;
+    }
   | { line: number; ok: false; reason: string };
 
 export interface RowOptions {
@@ -76,6 +84,14 @@ export function parseRow(line: number, value: unknown, opts: RowOptions = {}): R
   const wrapped = 'ticket' in obj;
   let raw = wrapped ? obj.ticket : value;
   if (opts.source && raw && typeof raw === 'object') raw = { ...raw, source: opts.source };
+  const fast = fastTicket(raw);
+  if (fast) {
+    const g = obj.gold;
+    if (!wrapped || g === undefined || g === null)
+      return { line, ok: true, ticket: fast, ordered: true };
+    const label = fastGold(g);
+    if (label) return { line, ok: true, ticket: fast, gold: label, ordered: true };
+  }
   const t = Ticket.safeParse(raw);
   if (!t.success) {
     return { line, ok: false, reason: describeZod(t.error, wrapped ? 'ticket' : '') };
