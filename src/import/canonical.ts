@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { normalizeTicket, sha256Hex } from '../ticket/hash.js';
 import { Ticket } from '../ticket/schema.js';
-import { Gold } from './jsonl.js';
+import { Gold } from './gold.js';
 
 /**
  * The import's two serializations of a validated ticket, each one pass over

@@ -1,6 +1,6 @@
 import type { Ticket } from '../ticket/schema.js';
 import { TICKET_STATUSES, Ticket as TicketSchema } from '../ticket/schema.js';
-import type { Gold } from './jsonl.js';
+import type { Gold } from './gold.js';
 
 /**
  * The common shape of an imported row, checked by hand: a parsed row that
