@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.js';
 import { Ticket } from '../ticket/schema.js';
 import { Chunk, storeChunk } from './chunk.js';
 import { readCsv } from './csv.js';
-import { type ReadOptions, type Row, readJsonl, STDIN } from './jsonl.js';
+import { type ReadOptions, type Row, readJsonlBatches, STDIN } from './jsonl.js';
 import type { ImportCounts, Progress } from './progress.js';
 import { defaultRejectsPath, RejectsFile } from './rejects.js';
 
@@ -46,6 +46,10 @@ export interface ImportSummary {
   rejectsPath: string | undefined;
   ignoredColumns: string[];
   ms: number;
+}
+
+async function* singles(rows: AsyncIterable<Row>): AsyncGenerator<Row[]> {
+  for await (const row of rows) yield [row];
 }
 
 function formatOf(file: string): ImportFormat {
@@ -88,6 +92,7 @@ export async function importFile(
   let ignoredColumns: string[] = [];
   const readOpts: ReadOptions = {
     source: opts.source,
+    handChecked: true,
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
     onBytes: (b) => {
       bytes = b;
@@ -97,8 +102,8 @@ export async function importFile(
       opts.logger?.warn({ columns: c }, 'CSV columns not in the mapping are ignored');
     },
   };
-  const rows: AsyncIterable<Row> =
-    format === 'csv' ? readCsv(file, readOpts) : readJsonl(file, readOpts);
+  const batches: AsyncIterable<Row[]> =
+    format === 'csv' ? singles(readCsv(file, readOpts)) : readJsonlBatches(file, readOpts);
 
   const chunkRows = opts.batchSize ?? 2_000;
   let chunk = new Chunk();
@@ -132,16 +137,20 @@ export async function importFile(
     if (failure) throw failure.error;
   };
   try {
-    for await (const row of rows) {
-      counts.rows++;
-      const refused = row.ok ? chunk.add(row.line, row.ticket, row.gold, row.ordered) : row.reason;
-      if (refused !== undefined) {
-        counts.rejected++;
-        await rejects.add({ line: row.line, reason: refused });
-      } else if (chunk.rows >= chunkRows) {
-        await flush();
+    for await (const rows of batches) {
+      for (const row of rows) {
+        counts.rows++;
+        const refused = row.ok
+          ? chunk.add(row.line, row.ticket, row.gold, row.ordered)
+          : row.reason;
+        if (refused !== undefined) {
+          counts.rejected++;
+          await rejects.add({ line: row.line, reason: refused });
+        } else if (chunk.rows >= chunkRows) {
+          await flush();
+        }
+        if (counts.rows % 256 === 0) progress?.update(bytes, counts);
       }
-      if (counts.rows % 256 === 0) progress?.update(bytes, counts);
     }
     await flush();
     await Promise.all(inFlight);
