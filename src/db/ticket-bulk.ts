@@ -66,6 +66,9 @@ const PROBE = `
 
 // Ids given, so no volatile default is left for COPY to evaluate per row and it
 // inserts in batches; received_at and qc_status take their defaults as in STORE.
+// Ids for a chunk COPied without a probe (a unique violation then says some version was stored).
+const IDS = `SELECT ARRAY(SELECT nextval('tickets_id_seq')::text FROM generate_series(1, $1::int)) AS ids`;
+
 const COPY_TICKETS = `COPY tickets (source, external_id, content_hash, status, assignee, subject, ticket,
   ticket_updated_at, lane, id) FROM STDIN`;
 const COPY_GOLD = 'COPY gold_labels (ticket_id, gold) FROM STDIN';
@@ -223,7 +226,17 @@ export async function storeVersionChunk(
   pool: Pool,
   rows: readonly BulkRow[],
   lane: 'realtime' | 'batch' = 'batch',
-  opts: { direct?: boolean } = {},
+  opts: {
+    /** false: always the staging path (tests compare the two). */
+    direct?: boolean;
+    /**
+     * Ask first whether any version is stored (one index probe each). Without
+     * it the chunk is COPied at once and a unique violation sends it through
+     * staging: cheaper while nothing is stored yet, which the caller knows
+     * from the previous chunk.
+     */
+    probe?: boolean;
+  } = {},
 ): Promise<BulkResult & { path: StorePath }> {
   const client = await pool.connect();
   let broken: unknown;
@@ -231,7 +244,7 @@ export async function storeVersionChunk(
     const begin = await prepare(client);
     await client.query(begin);
     if (opts.direct !== false) {
-      const stored = await storeNew(client, rows, lane);
+      const stored = await storeNew(client, rows, lane, opts.probe !== false);
       if (stored === 'race') {
         await client.query('ROLLBACK');
         await client.query(begin);
@@ -254,21 +267,25 @@ export async function storeVersionChunk(
 }
 
 /**
- * The first-import path, inside the chunk's transaction: 'known' when some
- * version is stored already (nothing done), 'race' when another writer stored
- * one between the probe and the COPY (the transaction is aborted).
+ * The first-import path, inside the chunk's transaction: 'known' when the
+ * probe finds a version stored already (nothing done), 'race' when the COPY
+ * met one (stored by another writer since the probe, or not probed for): the
+ * transaction is then aborted.
  */
 async function storeNew(
   client: PoolClient,
   rows: readonly BulkRow[],
   lane: string,
+  probe: boolean,
 ): Promise<BulkResult | 'known' | 'race'> {
-  const probe = await client.query<{ known: number; ids: string[] | null }>(PROBE, [
-    rows.map((r) => r.source),
-    rows.map((r) => r.externalId),
-    rows.map((r) => r.contentHash),
-  ]);
-  const ids = probe.rows[0]?.ids;
+  const found = probe
+    ? await client.query<{ known: number; ids: string[] | null }>(PROBE, [
+        rows.map((r) => r.source),
+        rows.map((r) => r.externalId),
+        rows.map((r) => r.contentHash),
+      ])
+    : await client.query<{ ids: string[] }>(IDS, [rows.length]);
+  const ids = found.rows[0]?.ids;
   if (!ids || ids.length !== rows.length) return 'known';
   try {
     let i = 0;

@@ -205,14 +205,19 @@ const rowsOf = (staged: Staged) => staged.lines.reduce((n, l) => n + l.length, 0
 export async function storeChunk(
   pool: Pool,
   staged: Staged,
-  lane: 'realtime' | 'batch' = 'batch',
-  /** false: always the staging path (tests compare the two). */
-  direct = true,
+  opts: {
+    lane?: 'realtime' | 'batch';
+    /** false: always the staging path (tests compare the two). */
+    direct?: boolean;
+    /** Probe for stored versions before a direct COPY (false: let the COPY find out). */
+    probe?: boolean;
+  } = {},
 ): Promise<ChunkResult> {
+  const lane = opts.lane ?? 'batch';
   const versions = staged.rows.length;
   if (versions === 0) return { stored: 0, inserted: 0, gold: 0, copied: 0, rejects: [] };
   try {
-    const r = await withRetry(() => storeVersionChunk(pool, staged.rows, lane, { direct }));
+    const r = await withRetry(() => storeVersionChunk(pool, staged.rows, lane, opts));
     const copied = r.path === 'copy' ? versions : 0;
     return { stored: rowsOf(staged), inserted: r.inserted, gold: r.gold, copied, rejects: [] };
   } catch (err) {
@@ -229,8 +234,8 @@ export async function storeChunk(
       };
     }
     const half = Math.ceil(versions / 2);
-    const a = await storeChunk(pool, slice(staged, 0, half), lane, direct);
-    const b = await storeChunk(pool, slice(staged, half, versions), lane, direct);
+    const a = await storeChunk(pool, slice(staged, 0, half), opts);
+    const b = await storeChunk(pool, slice(staged, half, versions), opts);
     return {
       stored: a.stored + b.stored,
       inserted: a.inserted + b.inserted,

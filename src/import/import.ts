@@ -111,17 +111,21 @@ export async function importFile(
   // Two chunks in flight: PostgreSQL stores one while the next is copied and the
   // one after is parsed. Waiting for a slot is the back-pressure that bounds memory.
   const inFlight = new Set<Promise<void>>();
+  let probe = true;
   let failure: { error: unknown } | undefined;
   const flush = async () => {
     if (chunk.rows === 0) return;
     const staged = chunk.take();
     chunk = new Chunk();
-    const p: Promise<void> = storeChunk(pool, staged, 'batch', opts.direct !== false)
+    const p: Promise<void> = storeChunk(pool, staged, { direct: opts.direct !== false, probe })
       .then(async (r) => {
         totals.inserted += r.inserted;
         totals.unchanged += r.stored - r.inserted;
         totals.gold += r.gold;
         totals.copied += r.copied;
+        // A chunk that met stored versions (a re-import, a resumed one) makes the
+        // next one probe first; while chunks are new, they are COPied unasked.
+        probe = r.copied < staged.rows.length;
         counts.stored += r.stored;
         counts.rejected += r.rejects.length;
         // Rows PostgreSQL itself refused: reported when their chunk is stored, so

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Chunk, storeChunk } from '../../src/import/chunk.js';
 import { importFile } from '../../src/import/import.js';
+import { parseRow } from '../../src/import/jsonl.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { exampleRows, variedRow } from './fixtures.js';
 
@@ -109,6 +111,45 @@ describe('the first-import COPY path and the staging path', () => {
       expect(s).toMatchObject({ stored: 702, rejected: 0, copied: 0 });
     }
     expect(await snapshot(direct, 'MIX-%')).toEqual(await snapshot(staged, 'MIX-%'));
+  });
+
+  it('after a chunk of new versions the next is COPied without a probe: meeting a stored version there, it merges instead', async () => {
+    const lines = rows('OPT');
+    // Rows 300–599 stored first: chunk 1 (rows 0–299) is new and probed, chunk 2 is
+    // COPied unasked and fails on a stored version, chunk 3 is probed again.
+    const middle = path.join(dir, 'opt-middle.jsonl');
+    const full = path.join(dir, 'opt.jsonl');
+    await writeFile(middle, `${lines.slice(300, 600).join('\n')}\n`);
+    await writeFile(full, `${lines.join('\n')}\n`);
+    const opts = { batchSize: 300, rejectsPath: path.join(dir, 'opt.rejects.jsonl') };
+    for (const [db, d] of [
+      [direct, true],
+      [staged, false],
+    ] as const) {
+      await importFile(db.pool, middle, { ...opts, direct: d });
+      const s = await importFile(db.pool, full, { ...opts, direct: d });
+      expect(s).toMatchObject({ stored: 702, inserted: 401, rejected: 0, copied: d ? 300 : 0 });
+    }
+    expect(await snapshot(direct, 'OPT-%')).toEqual(await snapshot(staged, 'OPT-%'));
+  });
+
+  it('a chunk COPied without a probe that meets a stored version merges through staging', async () => {
+    const lines = rows('NOPROBE').slice(0, 50);
+    const chunkOf = (from: number, to: number) => {
+      const c = new Chunk();
+      for (let i = from; i < to; i++) {
+        const r = parseRow(i + 1, JSON.parse(lines[i] as string), { handChecked: true });
+        if (!r.ok) throw new Error(r.reason);
+        c.add(r.line, r.ticket, r.gold, r.ordered);
+      }
+      return c.take();
+    };
+    const first = await storeChunk(direct.pool, chunkOf(20, 30), { probe: false });
+    expect(first).toMatchObject({ stored: 10, inserted: 10, copied: 10 });
+    const all = await storeChunk(direct.pool, chunkOf(0, 50), { probe: false });
+    expect(all).toMatchObject({ stored: 50, inserted: 40, copied: 0, rejects: [] });
+    await storeChunk(staged.pool, chunkOf(0, 50), { direct: false });
+    expect(await snapshot(direct, 'NOPROBE-%')).toEqual(await snapshot(staged, 'NOPROBE-%'));
   });
 
   it('another writer storing a version between the probe and the COPY: the chunk starts over through staging, nothing lost or doubled', async () => {
