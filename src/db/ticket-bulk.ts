@@ -25,7 +25,7 @@ export interface BulkVersion {
 
 /**
  * A version as the chunk holds it: its key, its `tickets` columns (source …
- * ticket_updated_at, `ticketFields`) and its gold label (`goldField`) in COPY
+ * ticket_updated_at, `ticketFieldParts`) and its gold label (`goldField`) in COPY
  * text, each written once into the chunk's buffers and only sliced from there.
  */
 export interface BulkRow {
@@ -140,11 +140,19 @@ function json(s: string): string {
   return s.includes('\\') ? s.replaceAll('\\', '\\\\') : s;
 }
 
-/** A version's `tickets` columns, source … ticket_updated_at, in COPY text format (no newline). */
-export function ticketFields(v: BulkVersion): string {
-  return `${text(v.source)}\t${text(v.externalId)}\t${v.contentHash}\t${text(v.status)}\t${
-    v.assignee === null ? '\\N' : text(v.assignee)
-  }\t${text(v.subject)}\t${json(v.ticketJson)}\t${text(v.updatedAt)}`;
+/**
+ * A version's `tickets` columns, source … ticket_updated_at, in COPY text
+ * format (no newline), in three pieces — the JSON apart, so a caller writing
+ * them into a buffer copies the large one once instead of concatenating it.
+ */
+export function ticketFieldParts(v: BulkVersion): [string, string, string] {
+  return [
+    `${text(v.source)}\t${text(v.externalId)}\t${v.contentHash}\t${text(v.status)}\t${
+      v.assignee === null ? '\\N' : text(v.assignee)
+    }\t${text(v.subject)}\t`,
+    json(v.ticketJson),
+    `\t${text(v.updatedAt)}`,
+  ];
 }
 
 /** A gold label's JSON as a COPY text field. */

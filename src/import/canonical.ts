@@ -1,5 +1,6 @@
+import { hash } from 'node:crypto';
 import type { z } from 'zod';
-import { normalizeTicket, sha256Hex } from '../ticket/hash.js';
+import { normalizeTicket } from '../ticket/hash.js';
 import { Ticket } from '../ticket/schema.js';
 import { Gold } from './gold.js';
 
@@ -111,7 +112,8 @@ const hashText = serializer(Ticket, codeUnits);
 
 /** `contentHash(t)` of src/ticket/hash.ts, computed without sorting every object's keys. */
 export function importHash(t: Ticket): string {
-  return sha256Hex(hashText(normalizeTicket(t)));
+  // One-shot hashing (sha256Hex's digest, without a Hash object per row).
+  return hash('sha256', hashText(normalizeTicket(t)), 'hex');
 }
 
 /** The ticket as JSON with its keys in jsonb's order, for storing. */

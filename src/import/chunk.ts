@@ -4,7 +4,7 @@ import {
   goldField,
   isDataError,
   storeVersionChunk,
-  ticketFields,
+  ticketFieldParts,
 } from '../db/ticket-bulk.js';
 import type { Ticket } from '../ticket/schema.js';
 import { goldJson, importHash, ticketJson } from './canonical.js';
@@ -73,16 +73,18 @@ class Bytes {
     this.buf = Buffer.allocUnsafe(bytes);
   }
 
-  /** Appends `text` as UTF-8; returns where it starts and ends. */
-  append(text: string): [number, number] {
+  /** Appends the texts as UTF-8, one after another; returns where they start and end. */
+  append(...texts: string[]): [number, number] {
     const start = this.at;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: room is checked without measuring.
-    if (this.at + text.length * 3 > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + text.length * 3));
-      this.buf.copy(bigger, 0, 0, this.at);
-      this.buf = bigger;
+    for (const text of texts) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: room is checked without measuring.
+      if (this.at + text.length * 3 > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + text.length * 3));
+        this.buf.copy(bigger, 0, 0, this.at);
+        this.buf = bigger;
+      }
+      this.at += this.buf.write(text, this.at);
     }
-    this.at += this.buf.write(text, this.at);
     return [start, this.at];
   }
 }
@@ -127,7 +129,7 @@ export class Chunk {
     const hash = importHash(ticket);
     const key = `${ticket.source}\n${ticket.externalId}\n${hash}`;
     const fields = this.fields.append(
-      ticketFields({
+      ...ticketFieldParts({
         source: ticket.source,
         externalId: ticket.externalId,
         contentHash: hash,
