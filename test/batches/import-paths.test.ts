@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -150,6 +152,54 @@ describe('the first-import COPY path and the staging path', () => {
     expect(all).toMatchObject({ stored: 50, inserted: 40, copied: 0, rejects: [] });
     await storeChunk(staged.pool, chunkOf(0, 50), { direct: false });
     expect(await snapshot(direct, 'NOPROBE-%')).toEqual(await snapshot(staged, 'NOPROBE-%'));
+  });
+
+  it('an import killed mid-way and run again stores every row once: committed chunks are found, the rest COPied', async () => {
+    const examples = exampleRows();
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) lines.push(JSON.stringify(variedRow(examples, i, 'KILL')));
+    const file = path.join(dir, 'kill.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const stored = async () =>
+      Number(
+        (
+          await direct.pool.query<{ n: string }>(
+            "SELECT count(*) AS n FROM tickets WHERE external_id LIKE 'KILL-%'",
+          )
+        ).rows[0]?.n,
+      );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'batch', 'import', '--file', file],
+      { env: { ...process.env, DATABASE_URL: direct.url, LOG_LEVEL: 'warn' }, stdio: 'ignore' },
+    );
+    const exited = once(child, 'exit');
+    // Killed as soon as a first chunk is committed, long before the last.
+    await vi.waitFor(async () => expect(await stored()).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 20,
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const before = await stored();
+    expect(before).toBeLessThan(12_000);
+    expect(before % 2_000).toBe(0); // whole chunks only
+
+    const again = await importFile(direct.pool, file, {
+      rejectsPath: path.join(dir, 'kill.rejects.jsonl'),
+    });
+    expect(again).toMatchObject({ rows: 12_000, stored: 12_000, inserted: 12_000 - before });
+    expect(again.copied).toBeGreaterThan(0);
+    expect(await stored()).toBe(12_000);
+    const labelled = lines.filter((l) => (JSON.parse(l) as { gold?: unknown }).gold).length;
+    const gold = await direct.pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM gold_labels g JOIN tickets t ON t.id = g.ticket_id WHERE t.external_id LIKE 'KILL-%'",
+    );
+    expect(Number(gold.rows[0]?.n)).toBe(labelled);
+    const triage = await direct.pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM triage_requests WHERE external_id LIKE 'KILL-%'",
+    );
+    expect(Number(triage.rows[0]?.n)).toBe(12_000);
   });
 
   it('another writer storing a version between the probe and the COPY: the chunk starts over through staging, nothing lost or doubled', async () => {
