@@ -1,4 +1,5 @@
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyData, NULL_FIELD } from './copy-text.js';
 import type { Pool, PoolClient } from './pool.js';
 
 /**
@@ -9,19 +10,6 @@ import type { Pool, PoolClient } from './pool.js';
  * the same rows, keys, lanes and gold rules as `upsertTicketRows` +
  * `upsertImportedGold`, at a fraction of the cost of parameter arrays.
  */
-
-/** One ticket version's columns, every value serialized once by the caller. */
-export interface BulkVersion {
-  source: string;
-  externalId: string;
-  contentHash: string;
-  status: string;
-  assignee: string | null;
-  subject: string;
-  /** The canonical Ticket as JSON (any key order: jsonb keeps none). */
-  ticketJson: string;
-  updatedAt: string;
-}
 
 /**
  * A version as the chunk holds it: its key, its `tickets` columns (source …
@@ -126,65 +114,6 @@ const STORE_AGAIN = [
    SELECT count(*)::int AS matched, count(gold)::int AS gold FROM m`,
 ] as const;
 
-/** COPY text format: backslash, and the row/column separators, escaped. */
-function text(s: string): string {
-  return /[\\\n\r\t]/.test(s)
-    ? s.replace(/[\\\n\r\t]/g, (c) =>
-        c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
-      )
-    : s;
-}
-
-/** JSON text never holds a raw newline or tab (JSON escapes them): only backslashes double. */
-function json(s: string): string {
-  return s.includes('\\') ? s.replaceAll('\\', '\\\\') : s;
-}
-
-/**
- * A version's `tickets` columns, source … ticket_updated_at, in COPY text
- * format (no newline), in three pieces — the JSON apart, so a caller writing
- * them into a buffer copies the large one once instead of concatenating it.
- */
-export function ticketFieldParts(v: BulkVersion): [string, string, string] {
-  return [
-    `${text(v.source)}\t${text(v.externalId)}\t${v.contentHash}\t${text(v.status)}\t${
-      v.assignee === null ? '\\N' : text(v.assignee)
-    }\t${text(v.subject)}\t`,
-    json(v.ticketJson),
-    `\t${text(v.updatedAt)}`,
-  ];
-}
-
-/** A gold label's JSON as a COPY text field. */
-export function goldField(goldJson: string): string {
-  return json(goldJson);
-}
-
-/**
- * One buffer of COPY rows, each the concatenation of `parts(row)`: sized
- * first, then filled, so a chunk's text is copied once and never re-encoded.
- */
-function copyData<T>(items: readonly T[], parts: (item: T) => (Buffer | string)[] | null): Buffer {
-  const rows: (Buffer | string)[][] = [];
-  let size = 0;
-  for (const item of items) {
-    const p = parts(item);
-    if (p === null) continue;
-    for (const x of p) size += typeof x === 'string' ? x.length : x.length;
-    size++;
-    rows.push(p);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const p of rows) {
-    // Strings here are ASCII (ids, lane, separators): one byte per character.
-    for (const x of p) at += typeof x === 'string' ? out.write(x, at, 'latin1') : x.copy(out, at);
-    out[at++] = 10;
-  }
-  return out;
-}
-
-const NULL_FIELD = '\\N';
 /**
  * Per connection: the staging table exists, and how a chunk's transaction
  * begins. Where the server has lz4, the staged JSON is compressed with it

@@ -1,11 +1,6 @@
+import { goldField, ticketFieldParts } from '../db/copy-text.js';
 import type { Pool } from '../db/pool.js';
-import {
-  type BulkRow,
-  goldField,
-  isDataError,
-  storeVersionChunk,
-  ticketFieldParts,
-} from '../db/ticket-bulk.js';
+import { type BulkRow, isDataError, storeVersionChunk } from '../db/ticket-bulk.js';
 import type { Ticket } from '../ticket/schema.js';
 import { goldJson, importHash, ticketJson } from './canonical.js';
 import type { Gold } from './jsonl.js';
