@@ -217,7 +217,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       row('parse + validate (zod), no database', validate),
       row('`batch import --file -` (validate + upsert tickets and gold labels)', full),
       '',
-      `At this rate 1,000,000 rows take ${(perMillion / 1000).toFixed(0)} s (goal ≤ 120 s); peak RSS ${Math.round(full.peakRssMb)} MB (goal ≤ 300 MB). The input is streamed, hashed and serialized once per row, and stored 2,000 rows per chunk (COPY into a temporary staging table, then one INSERT … SELECT … ON CONFLICT into tickets and one into gold labels), two chunks in flight.`,
+      `At this rate 1,000,000 rows take ${(perMillion / 1000).toFixed(0)} s (goal ≤ 120 s); peak RSS ${Math.round(full.peakRssMb)} MB (goal ≤ 300 MB). The input is streamed (lines split by hand, the common row checked by hand and anything else by zod), hashed and serialized once per row, and stored 2,000 rows per chunk, two chunks in flight: a chunk none of whose versions is stored yet is COPied straight into tickets and gold labels (a unique violation, or a probe after a chunk that met stored versions, says otherwise); any other goes through a temporary staging table and INSERT … SELECT … ON CONFLICT.`,
       '',
       `CPU: the import process used ${full.cpuS.toFixed(0)} s and its PostgreSQL backends ${full.dbCpuS === undefined ? 'an unknown amount (the server is not on this machine)' : `${full.dbCpuS.toFixed(0)} s`} (user + system, /proc). On shared cores the wall time depends on what else runs; the CPU seconds do much less.`,
     ].join('\n');

@@ -1,38 +1,30 @@
+import { goldField, ticketFieldParts } from '../db/copy-text.js';
 import type { Pool } from '../db/pool.js';
-import { copyLine, isDataError, storeVersionChunk } from '../db/ticket-bulk.js';
-import { contentHash } from '../ticket/hash.js';
+import { type BulkRow, isDataError, storeVersionChunk } from '../db/ticket-bulk.js';
 import type { Ticket } from '../ticket/schema.js';
+import { goldJson, importHash, ticketJson } from './canonical.js';
 import type { Gold } from './jsonl.js';
 import type { Reject } from './rejects.js';
 
-/** A version's row in the chunk's buffer, and the file lines that carried it. */
+/** Where a version's columns and label sit in the chunk's buffers, and the file lines that carried it. */
 interface Entry {
-  start: number;
-  end: number;
+  source: string;
+  externalId: string;
+  contentHash: string;
+  fields: [number, number];
   /** Kept for a later repeat of the version that carries no label of its own. */
-  goldJson: string | null;
+  gold: [number, number] | null;
   lines: number[];
 }
 
-/**
- * A chunk in COPY form: one buffer, so each row's text is held once, and
- * where each version's row ends in it (to halve the chunk on a refused value).
- */
+/** A chunk ready to store: its distinct versions, and the file lines each stands for. */
 export interface Staged {
-  data: Buffer;
-  /** Byte offset just past version i's row. */
-  ends: number[];
-  /** The file lines version i stands for. */
+  rows: BulkRow[];
   lines: number[][];
 }
 
 function slice(s: Staged, from: number, to: number): Staged {
-  const start = from === 0 ? 0 : (s.ends[from - 1] ?? 0);
-  return {
-    data: s.data.subarray(start, s.ends[to - 1] ?? start),
-    ends: s.ends.slice(from, to).map((e) => e - start),
-    lines: s.lines.slice(from, to),
-  };
+  return { rows: s.rows.slice(from, to), lines: s.lines.slice(from, to) };
 }
 
 export interface ChunkResult {
@@ -40,6 +32,8 @@ export interface ChunkResult {
   stored: number;
   inserted: number;
   gold: number;
+  /** Versions stored by the first-import path (COPY straight into the tables). */
+  copied: number;
   rejects: Reject[];
 }
 
@@ -65,9 +59,34 @@ function nulPath(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/** A growing byte buffer: each value is encoded into it once. */
+class Bytes {
+  buf: Buffer;
+  at = 0;
+
+  constructor(bytes: number) {
+    this.buf = Buffer.allocUnsafe(bytes);
+  }
+
+  /** Appends the texts as UTF-8, one after another; returns where they start and end. */
+  append(...texts: string[]): [number, number] {
+    const start = this.at;
+    for (const text of texts) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: room is checked without measuring.
+      if (this.at + text.length * 3 > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + text.length * 3));
+        this.buf.copy(bigger, 0, 0, this.at);
+        this.buf = bigger;
+      }
+      this.at += this.buf.write(text, this.at);
+    }
+    return [start, this.at];
+  }
+}
+
 /**
  * The rows of one COPY chunk. Each ticket is hashed and serialized once, when
- * added, straight into the chunk's buffer: a row's strings die young instead
+ * added, straight into the chunk's buffers: a row's strings die young instead
  * of being carried through garbage collections until the chunk is sent.
  * Rows repeating a version already in the chunk fold into it (the later
  * row's ticket, its gold label or else the earlier one's), as `upsertMany`
@@ -75,83 +94,85 @@ function nulPath(value: unknown, path: string): string | undefined {
  */
 export class Chunk {
   private readonly byKey = new Map<string, Entry>();
-  private buf: Buffer;
-  private at = 0;
-  /** A repeat leaves its earlier row behind in the buffer: take() skips it. */
-  private repeats = 0;
+  private readonly fields: Bytes;
+  private readonly gold: Bytes;
   /** Rows added, repeated ones included. */
   rows = 0;
 
   constructor(bytes = 8 << 20) {
-    this.buf = Buffer.allocUnsafe(bytes);
+    this.fields = new Bytes(bytes);
+    this.gold = new Bytes(bytes >> 3);
   }
 
   /** Adds a validated row; returns why it cannot be stored, or undefined. */
-  add(line: number, ticket: Ticket, gold: Gold | undefined): string | undefined {
-    const ticketJson = JSON.stringify(ticket);
-    let goldJson = gold === undefined ? null : JSON.stringify(gold);
+  add(
+    line: number,
+    ticket: Ticket,
+    gold: Gold | undefined,
+    /** The values' keys are in jsonb's order already (src/import/fast-parse.ts). */
+    ordered = false,
+  ): string | undefined {
+    const ticketText = ordered ? JSON.stringify(ticket) : ticketJson(ticket);
+    const goldText = gold === undefined ? null : ordered ? JSON.stringify(gold) : goldJson(gold);
     if (
-      (ticketJson.includes('\\u0000') && NUL_ESCAPE.test(ticketJson)) ||
-      (goldJson?.includes('\\u0000') && NUL_ESCAPE.test(goldJson))
+      (ticketText.includes('\\u0000') && NUL_ESCAPE.test(ticketText)) ||
+      (goldText?.includes('\\u0000') && NUL_ESCAPE.test(goldText))
     ) {
       const where = nulPath(ticket, 'ticket') ?? nulPath(gold, 'gold') ?? 'a value';
       return `${where}: contains a NUL character (\\u0000), which PostgreSQL cannot store in text or JSON; remove it and import the row again`;
     }
-    const hash = contentHash(ticket);
+    const hash = importHash(ticket);
     const key = `${ticket.source}\n${ticket.externalId}\n${hash}`;
-    const prev = this.byKey.get(key);
-    goldJson ??= prev?.goldJson ?? null;
-    const row = copyLine({
-      source: ticket.source,
-      externalId: ticket.externalId,
-      contentHash: hash,
-      status: ticket.status,
-      assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
-      subject: ticket.subject,
-      ticketJson,
-      updatedAt: ticket.updatedAt,
-      goldJson,
-    });
-    const start = this.at;
-    this.append(row);
+    const fields = this.fields.append(
+      ...ticketFieldParts({
+        source: ticket.source,
+        externalId: ticket.externalId,
+        contentHash: hash,
+        status: ticket.status,
+        assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
+        subject: ticket.subject,
+        ticketJson: ticketText,
+        updatedAt: ticket.updatedAt,
+      }),
+    );
+    const label = goldText === null ? null : this.gold.append(goldField(goldText));
     this.rows++;
+    const prev = this.byKey.get(key);
     if (prev) {
-      Object.assign(prev, { start, end: this.at, goldJson });
+      prev.fields = fields;
+      prev.gold = label ?? prev.gold;
       prev.lines.push(line);
-      this.repeats++;
     } else {
-      this.byKey.set(key, { start, end: this.at, goldJson, lines: [line] });
+      this.byKey.set(key, {
+        source: ticket.source,
+        externalId: ticket.externalId,
+        contentHash: hash,
+        fields,
+        gold: label,
+        lines: [line],
+      });
     }
     return undefined;
   }
 
-  private append(row: string): void {
-    const bytes = Buffer.byteLength(row);
-    if (this.at + bytes > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + bytes));
-      this.buf.copy(bigger, 0, 0, this.at);
-      this.buf = bigger;
-    }
-    this.at += this.buf.write(row, this.at);
-  }
-
-  /** The chunk in COPY form, versions in order of first appearance; the chunk is spent. */
+  /** The chunk's versions in order of first appearance; the chunk is spent. */
   take(): Staged {
-    const entries = [...this.byKey.values()];
+    const rows: BulkRow[] = [];
+    const lines: number[][] = [];
+    const f = this.fields.buf;
+    const g = this.gold.buf;
+    for (const e of this.byKey.values()) {
+      rows.push({
+        source: e.source,
+        externalId: e.externalId,
+        contentHash: e.contentHash,
+        fields: f.subarray(e.fields[0], e.fields[1]),
+        gold: e.gold === null ? null : g.subarray(e.gold[0], e.gold[1]),
+      });
+      lines.push(e.lines);
+    }
     this.byKey.clear();
-    const lines = entries.map((e) => e.lines);
-    if (this.repeats === 0) {
-      return { data: this.buf.subarray(0, this.at), ends: entries.map((e) => e.end), lines };
-    }
-    // Only the latest row of each repeated version is sent.
-    const data = Buffer.allocUnsafe(entries.reduce((n, e) => n + e.end - e.start, 0));
-    const ends: number[] = [];
-    let at = 0;
-    for (const e of entries) {
-      at += this.buf.copy(data, at, e.start, e.end);
-      ends.push(at);
-    }
-    return { data, ends, lines };
+    return { rows, lines };
   }
 }
 
@@ -181,13 +202,21 @@ const rowsOf = (staged: Staged) => staged.lines.reduce((n, l) => n + l.length, 0
 export async function storeChunk(
   pool: Pool,
   staged: Staged,
-  lane: 'realtime' | 'batch' = 'batch',
+  opts: {
+    lane?: 'realtime' | 'batch';
+    /** false: always the staging path (tests compare the two). */
+    direct?: boolean;
+    /** Probe for stored versions before a direct COPY (false: let the COPY find out). */
+    probe?: boolean;
+  } = {},
 ): Promise<ChunkResult> {
-  const versions = staged.ends.length;
-  if (versions === 0) return { stored: 0, inserted: 0, gold: 0, rejects: [] };
+  const lane = opts.lane ?? 'batch';
+  const versions = staged.rows.length;
+  if (versions === 0) return { stored: 0, inserted: 0, gold: 0, copied: 0, rejects: [] };
   try {
-    const r = await withRetry(() => storeVersionChunk(pool, staged.data, versions, lane));
-    return { stored: rowsOf(staged), inserted: r.inserted, gold: r.gold, rejects: [] };
+    const r = await withRetry(() => storeVersionChunk(pool, staged.rows, lane, opts));
+    const copied = r.path === 'copy' ? versions : 0;
+    return { stored: rowsOf(staged), inserted: r.inserted, gold: r.gold, copied, rejects: [] };
   } catch (err) {
     if (!isDataError(err)) throw err;
     if (versions === 1) {
@@ -197,16 +226,18 @@ export async function storeChunk(
         stored: 0,
         inserted: 0,
         gold: 0,
+        copied: 0,
         rejects: (staged.lines[0] ?? []).map((line) => ({ line, reason })),
       };
     }
     const half = Math.ceil(versions / 2);
-    const a = await storeChunk(pool, slice(staged, 0, half), lane);
-    const b = await storeChunk(pool, slice(staged, half, versions), lane);
+    const a = await storeChunk(pool, slice(staged, 0, half), opts);
+    const b = await storeChunk(pool, slice(staged, half, versions), opts);
     return {
       stored: a.stored + b.stored,
       inserted: a.inserted + b.inserted,
       gold: a.gold + b.gold,
+      copied: a.copied + b.copied,
       rejects: [...a.rejects, ...b.rejects].sort((x, y) => x.line - y.line),
     };
   }

@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.js';
 import { Ticket } from '../ticket/schema.js';
 import { Chunk, storeChunk } from './chunk.js';
 import { readCsv } from './csv.js';
-import { type ReadOptions, type Row, readJsonl, STDIN } from './jsonl.js';
+import { type ReadOptions, type Row, readJsonlBatches, STDIN } from './jsonl.js';
 import type { ImportCounts, Progress } from './progress.js';
 import { defaultRejectsPath, RejectsFile } from './rejects.js';
 
@@ -19,6 +19,11 @@ export interface ImportOptions {
   format?: ImportFormat | undefined;
   /** Rows per COPY chunk (default 2,000). */
   batchSize?: number;
+  /**
+   * false: every chunk through the staging table, even when none of its
+   * versions is stored yet (tests compare this path with the direct COPY).
+   */
+  direct?: boolean;
   /** What `-` reads (default process.stdin). */
   stdin?: Readable;
   /** Built by the caller from the file size (a bar on a TTY, log lines otherwise; 0 for a pipe). */
@@ -34,11 +39,17 @@ export interface ImportSummary {
   stored: number;
   inserted: number;
   unchanged: number;
+  /** Versions stored by COPY straight into the tables (chunks with no version stored yet). */
+  copied: number;
   rejected: number;
   gold: number;
   rejectsPath: string | undefined;
   ignoredColumns: string[];
   ms: number;
+}
+
+async function* singles(rows: AsyncIterable<Row>): AsyncGenerator<Row[]> {
+  for await (const row of rows) yield [row];
 }
 
 function formatOf(file: string): ImportFormat {
@@ -81,6 +92,7 @@ export async function importFile(
   let ignoredColumns: string[] = [];
   const readOpts: ReadOptions = {
     source: opts.source,
+    handChecked: true,
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
     onBytes: (b) => {
       bytes = b;
@@ -90,25 +102,30 @@ export async function importFile(
       opts.logger?.warn({ columns: c }, 'CSV columns not in the mapping are ignored');
     },
   };
-  const rows: AsyncIterable<Row> =
-    format === 'csv' ? readCsv(file, readOpts) : readJsonl(file, readOpts);
+  const batches: AsyncIterable<Row[]> =
+    format === 'csv' ? singles(readCsv(file, readOpts)) : readJsonlBatches(file, readOpts);
 
   const chunkRows = opts.batchSize ?? 2_000;
   let chunk = new Chunk();
-  const totals = { inserted: 0, unchanged: 0, gold: 0 };
+  const totals = { inserted: 0, unchanged: 0, copied: 0, gold: 0 };
   // Two chunks in flight: PostgreSQL stores one while the next is copied and the
   // one after is parsed. Waiting for a slot is the back-pressure that bounds memory.
   const inFlight = new Set<Promise<void>>();
+  let probe = true;
   let failure: { error: unknown } | undefined;
   const flush = async () => {
     if (chunk.rows === 0) return;
     const staged = chunk.take();
     chunk = new Chunk();
-    const p: Promise<void> = storeChunk(pool, staged)
+    const p: Promise<void> = storeChunk(pool, staged, { direct: opts.direct !== false, probe })
       .then(async (r) => {
         totals.inserted += r.inserted;
         totals.unchanged += r.stored - r.inserted;
         totals.gold += r.gold;
+        totals.copied += r.copied;
+        // A chunk that met stored versions (a re-import, a resumed one) makes the
+        // next one probe first; while chunks are new, they are COPied unasked.
+        probe = r.copied < staged.rows.length;
         counts.stored += r.stored;
         counts.rejected += r.rejects.length;
         // Rows PostgreSQL itself refused: reported when their chunk is stored, so
@@ -124,16 +141,20 @@ export async function importFile(
     if (failure) throw failure.error;
   };
   try {
-    for await (const row of rows) {
-      counts.rows++;
-      const refused = row.ok ? chunk.add(row.line, row.ticket, row.gold) : row.reason;
-      if (refused !== undefined) {
-        counts.rejected++;
-        await rejects.add({ line: row.line, reason: refused });
-      } else if (chunk.rows >= chunkRows) {
-        await flush();
+    for await (const rows of batches) {
+      for (const row of rows) {
+        counts.rows++;
+        const refused = row.ok
+          ? chunk.add(row.line, row.ticket, row.gold, row.ordered)
+          : row.reason;
+        if (refused !== undefined) {
+          counts.rejected++;
+          await rejects.add({ line: row.line, reason: refused });
+        } else if (chunk.rows >= chunkRows) {
+          await flush();
+        }
+        if (counts.rows % 256 === 0) progress?.update(bytes, counts);
       }
-      if (counts.rows % 256 === 0) progress?.update(bytes, counts);
     }
     await flush();
     await Promise.all(inFlight);

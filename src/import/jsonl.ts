@@ -1,27 +1,32 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Ticket } from '../ticket/schema.js';
+import { fastGold, fastTicket } from './fast-parse.js';
+import { Gold } from './gold.js';
 
-/** A gold verdict, kept apart from the ticket for evaluation. */
-export const Gold = z.object({
-  outcome: z.enum(['pass', 'fail', 'escalate']),
-  criteria: z.record(z.string(), z.enum(['met', 'partial', 'missing', 'n/a'])),
-  escalations: z.array(z.string()).default([]),
-  attributions: z.array(z.object({ agent: z.string(), category: z.string() })).default([]),
-  patterns: z.array(z.string()).default([]),
-  notes: z.string().optional(),
-});
-export type Gold = z.infer<typeof Gold>;
+export { Gold };
 
 export type Row =
-  | { line: number; ok: true; ticket: Ticket; gold?: Gold | undefined }
+  | {
+      line: number;
+      ok: true;
+      ticket: Ticket;
+      gold?: Gold | undefined;
+      /** Built by src/import/fast-parse.ts: keys already in jsonb's order. */
+      ordered?: boolean;
+    }
   | { line: number; ok: false; reason: string };
 
 export interface RowOptions {
   /** Stores every row under this source (`batch import --source`), overriding the row's. */
   source?: string | undefined;
+  /**
+   * Check the common row by hand before zod (src/import/fast-parse.ts): the
+   * importer's choice. Its values carry optional keys set to undefined and
+   * keys in jsonb's order, which only the importer's serialization expects.
+   */
+  handChecked?: boolean | undefined;
 }
 
 export interface ReadOptions extends RowOptions {
@@ -76,6 +81,14 @@ export function parseRow(line: number, value: unknown, opts: RowOptions = {}): R
   const wrapped = 'ticket' in obj;
   let raw = wrapped ? obj.ticket : value;
   if (opts.source && raw && typeof raw === 'object') raw = { ...raw, source: opts.source };
+  const fast = opts.handChecked ? fastTicket(raw) : undefined;
+  if (fast) {
+    const g = obj.gold;
+    if (!wrapped || g === undefined || g === null)
+      return { line, ok: true, ticket: fast, ordered: true };
+    const label = fastGold(g);
+    if (label) return { line, ok: true, ticket: fast, gold: label, ordered: true };
+  }
   const t = Ticket.safeParse(raw);
   if (!t.success) {
     return { line, ok: false, reason: describeZod(t.error, wrapped ? 'ticket' : '') };
@@ -89,33 +102,81 @@ export function parseRow(line: number, value: unknown, opts: RowOptions = {}): R
 }
 
 /**
- * Streams a JSONL file (or standard input, for `-`) row by row; never loads
- * it whole. Blank lines are skipped.
+ * The lines of a byte stream, split as readline splits them (at \n, \r\n or
+ * a lone \r) and decoded as UTF-8, a chunk's worth at a time: one string per
+ * line, no per-line events or promises.
  */
-export async function* readJsonl(file: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
-  const { input, bytesRead, close } = openInput(file, opts);
-  if (opts.onBytes) {
-    const onBytes = opts.onBytes;
-    input.on('data', () => onBytes(bytesRead()));
+async function* lineBatches(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+  let rest: Buffer | undefined;
+  const out: string[] = [];
+  const push = (text: string) => {
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (t.includes('\r')) out.push(...t.split('\r'));
+    else out.push(t);
+  };
+  for await (const chunk of chunks) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    let nl = buf.indexOf(10);
+    if (rest && nl !== -1) {
+      push(Buffer.concat([rest, buf.subarray(0, nl)]).toString('utf8'));
+      rest = undefined;
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    for (; nl !== -1; nl = buf.indexOf(10, start)) {
+      push(buf.toString('utf8', start, nl));
+      start = nl + 1;
+    }
+    if (start < buf.length) {
+      const tail = buf.subarray(start);
+      rest = rest ? Buffer.concat([rest, tail]) : Buffer.from(tail);
+    }
+    if (out.length) yield out.splice(0);
   }
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  if (rest?.length) push(rest.toString('utf8'));
+  if (out.length) yield out.splice(0);
+}
+
+/**
+ * Streams a JSONL file (or standard input, for `-`) as batches of rows, one
+ * batch per chunk read; never loads it whole. Blank lines are skipped.
+ */
+export async function* readJsonlBatches(
+  file: string,
+  opts: ReadOptions = {},
+): AsyncGenerator<Row[]> {
+  const { input, bytesRead, close } = openInput(file, opts);
   let line = 0;
   try {
-    for await (const text of rl) {
-      line++;
-      if (!text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        yield { line, ok: false, reason: `invalid JSON: ${(err as Error).message}` };
-        continue;
+    // Standard input is not ours to destroy when the consumer stops early.
+    const chunks = input.iterator({ destroyOnReturn: file !== STDIN }) as AsyncIterable<
+      Buffer | string
+    >;
+    for await (const lines of lineBatches(chunks)) {
+      opts.onBytes?.(bytesRead());
+      const rows: Row[] = [];
+      for (const text of lines) {
+        line++;
+        if (!text.trim()) continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (err) {
+          rows.push({ line, ok: false, reason: `invalid JSON: ${(err as Error).message}` });
+          continue;
+        }
+        rows.push(parseRow(line, value, opts));
       }
-      yield parseRow(line, value, opts);
+      if (rows.length) yield rows;
     }
   } finally {
     // A consumer that stops early (a --limit) must not leave the file open.
-    rl.close();
     close();
   }
+}
+
+/** `readJsonlBatches` row by row. */
+export async function* readJsonl(file: string, opts: ReadOptions = {}): AsyncGenerator<Row> {
+  for await (const rows of readJsonlBatches(file, opts)) yield* rows;
 }
