@@ -20,7 +20,9 @@ const MAX_FAILED_ATTEMPTS = 3;
  * context version": the latest version of each ticket, in a grading status,
  * neither graded, nor on the realtime queue (qc_status 'queued': that path
  * owns it), nor already mapped into a batch for this context version.
- * Failed requests are retried by later runs, up to MAX_FAILED_ATTEMPTS.
+ * Failed requests are retried by later runs, up to MAX_FAILED_ATTEMPTS. A
+ * request settled as `followup` says nothing by itself: the ticket's later
+ * round decides (pending, graded, failed…).
  */
 const WHERE = `
   t.status = ANY($2::text[])
@@ -34,7 +36,7 @@ const WHERE = `
     SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $1)
   AND NOT EXISTS (
     SELECT 1 FROM batch_requests b WHERE b.ticket_id = t.id AND b.context_version = $1
-      AND b.state NOT IN ('failed', 'superseded'))
+      AND b.state NOT IN ('failed', 'superseded', 'followup'))
   AND (SELECT count(*) FROM batch_requests b WHERE b.ticket_id = t.id
       AND b.context_version = $1 AND b.state = 'failed') < ${MAX_FAILED_ATTEMPTS}`;
 

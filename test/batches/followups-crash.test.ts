@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InjectedCrash } from '../../src/batches/crash.js';
-import type { BatchDeps } from '../../src/batches/deps.js';
 import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  drain,
+  type Harness,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+  untilSubmitted,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -18,23 +24,6 @@ const TICKETS = 12;
 async function start(): Promise<Harness> {
   h = await startHarness({ tickets: TICKETS, env: { QC_MIN_CONFIDENCE: '0.99' } });
   return h;
-}
-
-async function liveWork(h: Harness): Promise<number> {
-  const r = await h.db.pool.query<{ n: number }>(
-    `SELECT (SELECT count(*) FROM batch_chunks
-               WHERE status IN ('prepared', 'submitting', 'in_progress', 'ended'))::int
-          + (SELECT count(*) FROM batch_followups WHERE chunk_id IS NULL)::int AS n`,
-  );
-  return r.rows[0]?.n ?? 0;
-}
-
-/** What a restarted worker's poller does: passes until every round is collected. */
-async function drain(h: Harness, deps: BatchDeps): Promise<void> {
-  await waitFor('every round collected', async () => {
-    await tick(deps);
-    return (await liveWork(h)) === 0;
-  });
 }
 
 /**
@@ -128,22 +117,11 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
     const h = await start();
     const deps = h.deps();
     await runBatch(deps, { via: 'batches', trigger: 'cli' });
-    const round2 = async () =>
-      (
-        await h.db.pool.query<{ status: string; anthropic_batch_id: string | null }>(
-          'SELECT status, anthropic_batch_id FROM batch_chunks WHERE round = 2',
-        )
-      ).rows[0];
-    const submitted = await waitFor('round 2 submitted', async () => {
-      await tick(deps);
-      const c = await round2();
-      return c?.status === 'in_progress' ? c : undefined;
-    });
+    const batchId = await untilSubmitted(h, deps, 2);
     await waitFor(
       'round 2 ended at the API',
       async () =>
-        (await deps.anthropic.messages.batches.retrieve(submitted.anthropic_batch_id as string))
-          .processing_status === 'ended',
+        (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
     );
     await expect(
       tick(h.deps({ crashAt: { point: 'mid-results', after: 5 } })),

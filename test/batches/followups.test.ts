@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchDeps } from '../../src/batches/deps.js';
 import { runBatch } from '../../src/batches/run.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  drain,
+  type Harness,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+  untilSubmitted,
+} from './harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -40,10 +47,10 @@ async function llmCalls(h: Harness) {
   return r.rows;
 }
 
+/** A run to the end (--wait follows the run through its rounds): one result per ticket. */
 async function batchRun(h: Harness, followups?: BatchDeps['followups']) {
   const deps = h.deps(followups ? { followups } : {});
   await runBatch(deps, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
-  // A pass that collects a round plans the next one; --wait follows the run until all are collected.
   const rows = await resultCounts(h.db, h.ids);
   expect(rows).toHaveLength(h.ids.length);
   expect(rows.every((r) => r.n === 1 && r.via === 'batch')).toBe(true);
@@ -117,28 +124,81 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
     expect(await verdicts(batch)).toEqual(await verdicts(realtime));
   });
 
-  it('repairs of invalid output go through later rounds; the round limit sends the rest realtime', async () => {
-    // Half the replies break the schema: repairs, tier-ups after failed repairs, their repairs.
-    const faults = { schemaBreak: 0.5 };
-    const all = await startHarness({ tickets: 20, sim: { faults } });
-    const limited = await startHarness({ tickets: 20, sim: { faults } });
+  it('repairs of invalid output go through a second round; past the round limit the rest is realtime', async () => {
+    // Every first reply breaks the schema. The simulator answers a batch when it is first read
+    // after it is due, so what it is set to then decides that round's replies.
+    const sim = { faults: { schemaBreak: 1 }, batch: { processingMs: 1_000 } };
+    const all = await startHarness({ tickets: 8, sim });
+    const limited = await startHarness({ tickets: 8, sim });
     harnesses.push(all, limited);
 
-    await batchRun(all);
+    // The repairs (round 2) come back valid: each ticket graded by the base model, all batch.
+    const deps = all.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    await untilSubmitted(all, deps, 2);
+    all.sim.setOptions({ faults: { schemaBreak: 0 } });
+    await drain(all, deps);
     expect(realtimeCalls(all)).toEqual([]);
-    const calls = await llmCalls(all);
-    expect(calls.every((c) => c.batch)).toBe(true);
-    expect(calls.find((c) => c.purpose === 'repair')?.n).toBeGreaterThan(0);
-    expect(submittedBatches(all.sim).length).toBeGreaterThanOrEqual(3);
+    expect(submittedBatches(all.sim).map((b) => b.length)).toEqual([8, 8]);
+    const repairs = submittedBatches(all.sim)[1] ?? [];
+    expect(repairs.every((r) => r.params.model === all.p.config.QC_MODEL)).toBe(true);
+    // The repair turn: the broken tool call and its errors follow the ticket.
+    expect(repairs.every((r) => (r.params.messages as unknown[]).length === 3)).toBe(true);
+    expect(await llmCalls(all)).toEqual([
+      { purpose: 'batch', tier: 'base', batch: true, n: 8 },
+      { purpose: 'repair', tier: 'base', batch: true, n: 8 },
+    ]);
+    const graded = await resultCounts(all.db, all.ids);
+    expect(graded).toHaveLength(8);
+    expect(graded.every((r) => r.n === 1)).toBe(true);
 
-    // One follow-up round allowed: what still needs a call after it is made realtime, nothing stuck.
-    await batchRun(limited, { via: 'batches', rounds: 1 });
-    expect(submittedBatches(limited.sim)).toHaveLength(2);
-    expect(realtimeCalls(limited).length).toBeGreaterThan(0);
-    const pending = await limited.db.pool.query(
-      "SELECT 1 FROM batch_requests WHERE state = 'pending'",
+    // One follow-up round allowed and the repairs break too: the tier-up after them is made
+    // realtime (valid by then), nothing is left waiting.
+    const one = limited.deps({ followups: { via: 'batches', rounds: 1 } });
+    await runBatch(one, { via: 'batches', trigger: 'cli' });
+    const second = await untilSubmitted(limited, one, 2);
+    await waitFor(
+      'round 2 answered',
+      async () =>
+        (await one.anthropic.messages.batches.retrieve(second)).processing_status === 'ended',
     );
-    expect(pending.rowCount).toBe(0);
+    limited.sim.setOptions({ faults: { schemaBreak: 0 } });
+    await drain(limited, one);
+    expect(submittedBatches(limited.sim)).toHaveLength(2);
+    expect(realtimeCalls(limited)).toHaveLength(8);
+    expect(await llmCalls(limited)).toEqual([
+      { purpose: 'batch', tier: 'base', batch: true, n: 8 },
+      { purpose: 'repair', tier: 'base', batch: true, n: 8 },
+      { purpose: 'tier_up', tier: 'strong', batch: false, n: 8 },
+    ]);
+    expect(await resultCounts(limited.db, limited.ids)).toHaveLength(8);
+  });
+
+  it('output that stays invalid through every round fails the ticket, and a later run selects it again', async () => {
+    const h = await startHarness({ tickets: 4, sim: { faults: { schemaBreak: 1 } } });
+    harnesses.push(h);
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
+    expect(realtimeCalls(h)).toEqual([]);
+    // Base, its repair, the strong model, its repair: four rounds, the last one the limit.
+    expect(submittedBatches(h.sim).map((b) => b.length)).toEqual([4, 4, 4, 4]);
+    const states = await h.db.pool.query<{ round: number; state: string; n: number }>(
+      'SELECT round, state, count(*)::int AS n FROM batch_requests GROUP BY 1, 2 ORDER BY 1',
+    );
+    expect(states.rows).toEqual([
+      { round: 1, state: 'followup', n: 4 },
+      { round: 2, state: 'followup', n: 4 },
+      { round: 3, state: 'followup', n: 4 },
+      { round: 4, state: 'failed', n: 4 },
+    ]);
+    expect(await resultCounts(h.db, h.ids)).toEqual([]);
+    // Every reply recorded once, batch-priced, though no verdict came of it.
+    const calls = await llmCalls(h);
+    expect(calls.reduce((s, c) => s + c.n, 0)).toBe(16);
+    expect(calls.every((c) => c.batch)).toBe(true);
+
+    const again = await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    expect(again.mapped).toBe(4);
   });
 
   it('QC_BATCH_FOLLOWUPS=realtime: one batch, follow-ups realtime, the same verdicts', async () => {

@@ -4,10 +4,11 @@ import {
   startSimulator,
 } from '@ticket-qc/anthropic-simulator';
 import { type BatchDeps, batchDepsOf } from '../../src/batches/deps.js';
+import { tick } from '../../src/batches/tick.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { type Pipeline, startPipeline } from '../helpers/pipeline.js';
+import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 import { exampleRows, variedRow } from './fixtures.js';
 
 /**
@@ -90,4 +91,34 @@ export async function resultCounts(db: TestDb, ids: number[]) {
     [ids],
   );
   return r.rows;
+}
+
+/** Chunks not yet collected, and follow-ups not yet bundled into one. */
+export async function liveWork(h: Harness): Promise<number> {
+  const r = await h.db.pool.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM batch_chunks
+               WHERE status IN ('prepared', 'submitting', 'in_progress', 'ended'))::int
+          + (SELECT count(*) FROM batch_followups WHERE chunk_id IS NULL)::int AS n`,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** What a worker's poller does: passes until every round of every run is collected. */
+export async function drain(h: Harness, deps: BatchDeps): Promise<void> {
+  await waitFor('every round collected', async () => {
+    await tick(deps);
+    return (await liveWork(h)) === 0;
+  });
+}
+
+/** Passes until the chunk of this follow-up round is submitted; returns its batch id. */
+export async function untilSubmitted(h: Harness, deps: BatchDeps, round: number): Promise<string> {
+  return waitFor(`round ${round} submitted`, async () => {
+    await tick(deps);
+    const r = await h.db.pool.query<{ id: string | null }>(
+      `SELECT anthropic_batch_id AS id FROM batch_chunks WHERE round = $1 AND status = 'in_progress'`,
+      [round],
+    );
+    return r.rows[0]?.id ?? undefined;
+  });
 }
