@@ -3,6 +3,7 @@ import { InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
 import { waitFor } from '../helpers/pipeline.js';
+import { spawnTsx } from '../helpers/process.js';
 import {
   drain,
   type Harness,
@@ -21,8 +22,14 @@ afterEach(async () => {
 const TICKETS = 12;
 
 /** Every ticket tiers up (a confidence no verdict reaches): each has exactly one follow-up round. */
-async function start(): Promise<Harness> {
-  h = await startHarness({ tickets: TICKETS, env: { QC_MIN_CONFIDENCE: '0.99' } });
+const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
+
+async function start(processingMs?: number): Promise<Harness> {
+  h = await startHarness({
+    tickets: TICKETS,
+    env: ALL_TIER_UP,
+    ...(processingMs ? { sim: { batch: { processingMs } } } : {}),
+  });
   return h;
 }
 
@@ -131,6 +138,38 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
     expect(graded.length).toBeLessThan(TICKETS);
 
     await drain(h, h.deps());
+    await expectOnce(h);
+  });
+
+  it('a real `batch run --wait` SIGKILLed once the second round is stored: a restarted poller finishes it', async () => {
+    // Slow enough batches that the kill lands between rounds, not after the last one.
+    const h = await start(1_500);
+    const env = {
+      DATABASE_URL: h.db.url,
+      REDIS_URL: h.p.config.REDIS_URL,
+      QUEUE_PREFIX: h.p.config.QUEUE_PREFIX,
+      ANTHROPIC_BASE_URL: h.sim.url,
+      QC_SHADOW_RATE: '0',
+      QC_BATCH_POLL_INTERVAL: '100ms',
+      LOG_LEVEL: 'silent',
+      ...ALL_TIER_UP,
+    };
+    const first = spawnTsx('src/cli/index.ts', ['batch', 'run', '--wait'], env);
+    await waitFor(
+      'the second round stored',
+      async () =>
+        (await h.db.pool.query('SELECT 1 FROM batch_chunks WHERE round = 2')).rowCount === 1,
+      50_000,
+    );
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const round2 = await h.db.pool.query<{ status: string }>(
+      'SELECT status FROM batch_chunks WHERE round = 2',
+    );
+    expect(['prepared', 'submitting', 'in_progress']).toContain(round2.rows[0]?.status);
+
+    // The restart: a worker's poller (a create cut short by the kill is settled at once).
+    await drain(h, h.deps({ submitGraceMs: 0 }));
     await expectOnce(h);
   });
 });
