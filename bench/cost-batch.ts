@@ -95,10 +95,10 @@ export async function gradeThroughBatches(
           calls.push(...((err as { calls?: LlmCall[] }).calls ?? []));
           continue;
         }
-        j.request = storedRequest(err.request);
+        j.request = storedRequest(err.request, ctx);
         needed.push({
           i,
-          request: { custom_id: `t${i}-r${round + 1}`, params: batchParamsOf(j.request) },
+          request: { custom_id: `t${i}-r${round + 1}`, params: batchParamsOf(j.request, ctx) },
         });
       }
     }

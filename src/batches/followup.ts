@@ -10,6 +10,7 @@ import {
 } from '../llm/call.js';
 import type { PriceTable } from '../llm/prices.js';
 import { type CallFn, CallNeeded } from '../qc/call-needed.js';
+import { type QcContext, systemBlocks } from '../qc/context.js';
 import type { GradeReplay } from '../qc/grade-and-save.js';
 import type { BatchRequest } from './params.js';
 
@@ -36,8 +37,17 @@ export interface JournalReply {
   tier: Tier;
 }
 
-/** The request grading stopped at (a ToolRequest less its AbortSignal). */
-export type StoredRequest = Omit<ToolRequest, 'signal'>;
+/**
+ * The request grading stopped at: a ToolRequest less its AbortSignal, and
+ * less the QC context's system blocks and verdict tool when it sends those
+ * (repairs, full tier-ups, shadows): ~40 kB a request that the run's context
+ * rebuilds at submit, not stored per follow-up. A second opinion keeps its
+ * own short system text and tool.
+ */
+export type StoredRequest = Omit<ToolRequest, 'signal' | 'system' | 'tools'> & {
+  system?: ToolRequest['system'];
+  tools?: ToolRequest['tools'];
+};
 
 /** What batch_followups.journal and batch_requests.journal hold. */
 export interface Journal {
@@ -133,10 +143,14 @@ export function replayOf(
   };
 }
 
-/** The request as journaled: no signal, nothing but data. */
-export function storedRequest(req: ToolRequest): StoredRequest {
-  const { signal: _signal, ...rest } = req;
-  return structuredClone(rest);
+/** The request as journaled: no signal, nothing but data, the context's prefix left out. */
+export function storedRequest(req: ToolRequest, ctx: QcContext): StoredRequest {
+  const { signal: _signal, system, tools, ...rest } = req;
+  const qcPrefix =
+    tools.length === 1 &&
+    tools[0] === ctx.tool &&
+    (system === systemBlocks(ctx, '5m') || system === systemBlocks(ctx, '1h'));
+  return structuredClone(qcPrefix ? rest : { ...rest, system, tools });
 }
 
 /**
@@ -144,14 +158,15 @@ export function storedRequest(req: ToolRequest): StoredRequest {
  * call's (callTool), with every cache breakpoint at the 1-hour TTL as in the
  * first round (a batch may take longer than 5 minutes to reach it).
  */
-export function batchParamsOf(req: StoredRequest): BatchRequest['params'] {
+export function batchParamsOf(req: StoredRequest, ctx: QcContext): BatchRequest['params'] {
   return {
     model: req.model,
     max_tokens: req.maxTokens,
-    system: req.system.map((b) =>
-      b.cache_control ? { ...b, cache_control: { type: 'ephemeral', ttl: '1h' } } : b,
-    ),
-    tools: req.tools,
+    system:
+      req.system?.map((b) =>
+        b.cache_control ? { ...b, cache_control: { type: 'ephemeral', ttl: '1h' } } : b,
+      ) ?? systemBlocks(ctx, '1h'),
+    tools: req.tools ?? [ctx.tool],
     tool_choice: { type: 'tool', name: req.toolName },
     messages: req.messages,
   };

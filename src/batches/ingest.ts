@@ -138,7 +138,7 @@ export async function ingestEntry(
         ticketId: req.ticket_id,
         contextVersion: req.context_version,
         round: req.round + 1,
-        journal: { ...journal, request: storedRequest(err.request) },
+        journal: { ...journal, request: storedRequest(err.request, ctx) },
         resultType: result.type,
       });
       return 'followup';

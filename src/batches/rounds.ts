@@ -3,8 +3,10 @@ import {
   insertFollowupChunk,
   unplannedFollowups,
 } from '../db/batch-followups.js';
-import { customIdFor } from '../db/batches.js';
+import { customIdFor, getRun, type RunRow } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
+import type { QcContext } from '../qc/context.js';
+import { contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
 import { batchParamsOf, journalOf } from './followup.js';
 import { type BatchRequest, BODY_ENVELOPE_BYTES } from './params.js';
@@ -13,10 +15,10 @@ import { type BatchRequest, BODY_ENVELOPE_BYTES } from './params.js';
 const SIZING_CHUNK_ID = 9_999_999_999;
 
 /** The create-body entry of a journaled follow-up (round > 1). */
-export function followupRequest(customId: string, journal: unknown): BatchRequest {
+export function followupRequest(customId: string, journal: unknown, ctx: QcContext): BatchRequest {
   const { request } = journalOf(journal);
   if (!request) throw new Error(`batch request ${customId} has no journaled request`);
-  return { custom_id: customId, params: batchParamsOf(request) };
+  return { custom_id: customId, params: batchParamsOf(request, ctx) };
 }
 
 /**
@@ -35,6 +37,8 @@ export async function planFollowupRounds(deps: BatchDeps): Promise<number> {
   let stored = 0;
   for (const rows of groups.values()) {
     const first = rows[0] as FollowupRow;
+    const run = (await getRun(deps.pool, first.run_id)) as RunRow;
+    const ctx = await contextOfRun(deps.pool, run);
     let chunk: FollowupRow[] = [];
     let bytes = BODY_ENVELOPE_BYTES;
     const store = async () => {
@@ -53,7 +57,7 @@ export async function planFollowupRounds(deps: BatchDeps): Promise<number> {
       bytes = BODY_ENVELOPE_BYTES;
     };
     for (const f of rows) {
-      const entry = followupRequest(customIdFor(f.ticket_id, SIZING_CHUNK_ID), f.journal);
+      const entry = followupRequest(customIdFor(f.ticket_id, SIZING_CHUNK_ID), f.journal, ctx);
       const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
       if (chunk.length >= deps.limits.maxRequests || bytes + size > deps.limits.maxBytes)
         await store();

@@ -62,7 +62,7 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
   );
   const shared = sharedParams(ctx, run.model, deps.settings.maxTokens);
   const requests = rows.flatMap((r) => {
-    if (r.round > 1) return [followupRequest(r.custom_id, r.journal)];
+    if (r.round > 1) return [followupRequest(r.custom_id, r.journal, ctx)];
     const t = tickets.get(r.ticket_id);
     return t ? [batchRequest(shared, r.custom_id, t)] : [];
   });

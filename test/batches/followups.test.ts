@@ -120,6 +120,18 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
     const second = submittedBatches(batch.sim)[1] ?? [];
     expect(second).toHaveLength(12);
     expect(second.every((r) => r.params.model === batch.p.config.QC_STRONG_MODEL)).toBe(true);
+    // Sent with the run's context prefix (cached for an hour) and the same tool as the first round…
+    const first = submittedBatches(batch.sim)[0]?.[0]?.params;
+    for (const r of second) {
+      expect(r.params.system).toEqual(first?.system);
+      expect(r.params.tools).toEqual(first?.tools);
+    }
+    // …which the journal leaves out: the run's context rebuilds it.
+    const stored = await batch.db.pool.query<{ n: number; bytes: number }>(
+      `SELECT count(*)::int AS n, max(octet_length(journal::text))::int AS bytes
+       FROM batch_followups WHERE journal->'request' ? 'system'`,
+    );
+    expect(stored.rows[0]?.n).toBe(0);
     expect((await llmCalls(batch)).every((c) => c.batch)).toBe(true);
     expect(await verdicts(batch)).toEqual(await verdicts(realtime));
   });
