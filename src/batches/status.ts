@@ -29,7 +29,7 @@ export function formatStatus(s: BatchStatus): string {
   for (const c of s.inFlight) {
     const since = c.since ? ` since ${c.since.toISOString()}` : '';
     lines.push(
-      `  chunk ${c.chunkId} (run #${c.runId}) ${c.status} ${c.batchId ?? '(no batch id yet)'}: ${c.requests} requests${c.counts ? ` (${kv(c.counts)})` : ''}${since}`,
+      `  chunk ${c.chunkId} (run #${c.runId}${c.round > 1 ? `, follow-up round ${c.round}` : ''}) ${c.status} ${c.batchId ?? '(no batch id yet)'}: ${c.requests} requests${c.counts ? ` (${kv(c.counts)})` : ''}${since}`,
     );
   }
   lines.push(`requests by state: ${kv(s.requests)}`);

@@ -25,6 +25,8 @@ export interface InFlight {
   requests: number;
   counts: Record<string, number> | null;
   since: Date | null;
+  /** 1: the run's first batch; above: a follow-up round (repairs, tier-ups, shadows). */
+  round: number;
 }
 
 export interface BatchStatus {
@@ -82,8 +84,9 @@ export async function batchStatus(db: Queryable, lastRuns = 10): Promise<BatchSt
     request_count: number;
     request_counts: Record<string, number> | null;
     submitted_at: Date | null;
+    round: number;
   }>(
-    `SELECT id, run_id, status, anthropic_batch_id, request_count, request_counts, submitted_at
+    `SELECT id, run_id, status, anthropic_batch_id, request_count, request_counts, submitted_at, round
      FROM batch_chunks WHERE status IN ('prepared', 'submitting', 'in_progress', 'ended') ORDER BY id`,
   );
   const allRequests = await db.query<{ k: string; n: number }>(
@@ -118,6 +121,7 @@ export async function batchStatus(db: Queryable, lastRuns = 10): Promise<BatchSt
       requests: c.request_count,
       counts: c.request_counts,
       since: c.submitted_at,
+      round: c.round,
     })),
     requests: toMap(allRequests.rows),
     // The batch-priced calls would have cost twice as much in realtime (batchDiscount 0.5).

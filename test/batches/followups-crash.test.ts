@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
+import { batchStatus, formatStatus } from '../../src/batches/status.js';
 import { tick } from '../../src/batches/tick.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { spawnTsx } from '../helpers/process.js';
@@ -89,6 +90,9 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
       "SELECT 1 FROM batch_chunks WHERE round = 2 AND status = 'prepared'",
     );
     expect(prepared.rowCount).toBe(1);
+    expect(formatStatus(await batchStatus(h.db.pool))).toMatch(
+      /chunk \d+ \(run #1, follow-up round 2\) prepared \(no batch id yet\): 12 requests/,
+    );
 
     const report = await runBatch(h.deps(), {
       via: 'batches',
