@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchDeps } from '../../src/batches/deps.js';
 import { runBatch } from '../../src/batches/run.js';
+import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
   drain,
@@ -99,6 +100,27 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
     const calls = await llmCalls(batch);
     expect(calls.every((c) => c.batch)).toBe(true);
     expect(calls.find((c) => c.purpose === 'tier_up')?.n).toBe(followups.length);
+    // …at half the list price of the very same usage, as the API bills a batch.
+    const prices = new PriceTable();
+    const costed = await batch.db.pool.query<{
+      model: string;
+      input_tokens: number;
+      output_tokens: number;
+      cache_creation_input_tokens: number;
+      cache_read_input_tokens: number;
+      cost_usd: string;
+    }>(
+      `SELECT model, input_tokens, output_tokens, cache_creation_input_tokens,
+         cache_read_input_tokens, cost_usd FROM agent_events
+       WHERE kind = 'llm_call' AND purpose = 'tier_up'`,
+    );
+    for (const c of costed.rows) {
+      const usage = {
+        ...c,
+        cache_creation: { ephemeral_1h_input_tokens: c.cache_creation_input_tokens },
+      };
+      expect(Number(c.cost_usd)).toBeCloseTo(costOf(prices.get(c.model), usage) / 2, 8);
+    }
 
     const a = await verdicts(batch);
     const b = await verdicts(realtime);
