@@ -6,6 +6,7 @@ import { createPool, type Pool } from './db/pool.js';
 import { attemptLog } from './llm/attempts.js';
 import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
+import { httpFetch } from './llm/http-fetch.js';
 import { PriceTable } from './llm/prices.js';
 import { redactingFetch } from './llm/redact-fetch.js';
 import { createLogger } from './logger.js';
@@ -80,9 +81,12 @@ export function createRuntime(
     timeoutMs: config.ANTHROPIC_TIMEOUT,
     retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
     logger,
-    ...(config.QC_REDACT.length > 0
-      ? { fetch: redactingFetch(new Redactor(config.QC_REDACT)) }
-      : {}),
+    // Issue 13: node:http keep-alive, answers buffered (src/llm/http-fetch.ts); redaction wraps it.
+    fetch:
+      config.QC_REDACT.length > 0
+        ? redactingFetch(new Redactor(config.QC_REDACT), httpFetch())
+        : httpFetch(),
+    openTelemetry: config.ANTHROPIC_OPEN_TELEMETRY,
   });
   const prices = new PriceTable(config.QC_PRICES);
   for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])
