@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { type Listener, listen } from '../db/listen.js';
-import { claimPending, requeueStale, setOutboxStatus } from '../db/outbox.js';
+import { claimPending, requeueStale, setOutboxStatuses } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
 import { writebackJobId, writebackJobOptions } from '../queue/jobs.js';
@@ -49,21 +49,30 @@ export async function startOutboxRelay(
     }
     for (;;) {
       const rows = await claimPending(deps.pool, 100);
+      // Issue 13: the rows of a pass are settled in one statement and queued in one round trip.
+      const off: { id: number; reason: string }[] = [];
+      const send: typeof rows = [];
       for (const row of rows) {
-        const off = offReason(deps.settings, row, Date.now());
-        if (off) {
-          await setOutboxStatus(deps.pool, row.id, 'off', { reason: off });
-          continue;
-        }
+        const reason = offReason(deps.settings, row, Date.now());
+        if (reason) off.push({ id: row.id, reason });
+        else send.push(row);
+      }
+      await setOutboxStatuses(deps.pool, off, 'off');
+      if (send.length > 0) {
         try {
-          await deps.queue.add(
-            'deliver',
-            { outboxId: row.id },
-            { ...writebackJobOptions(deps.settings), jobId: writebackJobId(row.id, row.retries) },
+          await deps.queue.addBulk(
+            send.map((row) => ({
+              name: 'deliver',
+              data: { outboxId: row.id },
+              opts: {
+                ...writebackJobOptions(deps.settings),
+                jobId: writebackJobId(row.id, row.retries),
+              },
+            })),
           );
-          queued++;
+          queued += send.length;
         } catch (err) {
-          await setOutboxStatus(deps.pool, row.id, 'pending');
+          await setOutboxStatuses(deps.pool, send, 'pending');
           throw err;
         }
       }
