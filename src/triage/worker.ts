@@ -1,6 +1,6 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { type Listener, listen } from '../db/listen.js';
+import { batchedWake, type Listener, listen } from '../db/listen.js';
 import { getTicket } from '../db/tickets.js';
 import {
   claimTriageRequests,
@@ -151,10 +151,10 @@ export async function startTriage(
       });
     return running;
   };
-  const listener: Listener | undefined = await listen(
-    rt.pool,
-    'triage_requests',
-    () => void pass(),
+  // Issue 13: the requests of the commits of the last 200 ms go in one pass.
+  const woken = batchedWake(() => void pass(), 200);
+  const listener: Listener | undefined = await listen(rt.pool, 'triage_requests', () =>
+    woken.wake(),
   ).catch(() => undefined);
   const timer = setInterval(() => void pass(), c.TRIAGE_POLL_INTERVAL);
   timer.unref();
@@ -163,6 +163,7 @@ export async function startTriage(
     pass,
     async close() {
       clearInterval(timer);
+      woken.cancel();
       await listener?.close();
       await running;
       await worker.close();

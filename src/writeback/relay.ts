@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { type Listener, listen } from '../db/listen.js';
+import { batchedWake, type Listener, listen } from '../db/listen.js';
 import { claimPending, requeueStale, setOutboxStatuses } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
@@ -30,6 +30,8 @@ export interface Relay {
 
 /** A queued row whose job has not finished in this long is queued again (same job id). */
 const STALE_MS = 10 * 60_000;
+/** How long a NOTIFY waits for others before the relay's pass. */
+const RELAY_BATCH_MS = 200;
 
 export async function startOutboxRelay(
   deps: RelayDeps,
@@ -100,9 +102,11 @@ export async function startOutboxRelay(
     return running;
   };
 
+  // The notes of the commits of the last RELAY_BATCH_MS go in one pass.
+  const woken = batchedWake(() => void pass(), RELAY_BATCH_MS);
   let listener: Listener | undefined;
   if (opts.listen !== false)
-    listener = await listen(deps.pool, 'writeback_outbox', () => void pass()).catch(
+    listener = await listen(deps.pool, 'writeback_outbox', () => woken.wake()).catch(
       (err: unknown) => {
         deps.logger.warn(
           { err: toError(err).message },
@@ -119,6 +123,7 @@ export async function startOutboxRelay(
     async stop() {
       stopped = true;
       clearInterval(timer);
+      woken.cancel();
       await listener?.close();
       await running;
     },
