@@ -57,6 +57,8 @@ export function createRuntime(
     shutdownDeadlineMs?: number;
     /** Connections in the pool (default 10; the QC worker derives it from its concurrency). */
     poolMax?: number;
+    /** How long a query may wait for a free connection (default 5 s; the API waits 60 s). */
+    poolQueueTimeoutMs?: number;
     /** Asynchronous log writes (src/logger.ts): long-running processes that flush on shutdown. */
     asyncLogs?: boolean;
   } = {},
@@ -74,6 +76,7 @@ export function createRuntime(
       logger,
       applicationName: opts.name ?? 'ticket-qc',
       ...(opts.poolMax ? { max: opts.poolMax } : {}),
+      ...(opts.poolQueueTimeoutMs ? { queueTimeoutMs: opts.poolQueueTimeoutMs } : {}),
     });
   const anthropic = createAnthropic({
     apiKey: config.ANTHROPIC_API_KEY,
