@@ -92,20 +92,19 @@ function opt<T>(out: Obj, o: Obj, key: string, read: (v: unknown) => T): void {
 function person(w: Walk, v: unknown): Obj {
   const o = obj(v);
   const out: Obj = {};
-  opt(out, o, 'name', (x) => str(w, x, 200));
   opt(out, o, 'email', (x) => str(w, x, 320));
   opt(out, o, 'id', (x) => str(w, x, 200));
+  opt(out, o, 'name', (x) => str(w, x, 200));
   return out;
 }
 
 function comment(w: Walk, v: unknown): Obj {
   const o = obj(v);
-  const out: Obj = { author: str(w, o.author, 200) };
+  const out: Obj = { at: time(o.at), author: str(w, o.author, 200) };
   opt(out, o, 'authorId', (x) => str(w, x, 200));
-  out.role = oneOf(ROLES, o.role);
-  out.public = bool(o.public);
   out.body = str(w, o.body, 100_000);
-  out.at = time(o.at);
+  out.public = bool(o.public);
+  out.role = oneOf(ROLES, o.role);
   return out;
 }
 
@@ -113,28 +112,30 @@ function timeEntry(w: Walk, v: unknown): Obj {
   const o = obj(v);
   const m = o.minutes;
   if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0 || m > 100_000) throw NO;
-  const out: Obj = { minutes: m, note: o.note === undefined ? '' : str(w, o.note, 10_000) };
-  opt(out, o, 'author', (x) => str(w, x, 200));
+  const out: Obj = {};
   opt(out, o, 'at', time);
+  opt(out, o, 'author', (x) => str(w, x, 200));
+  out.minutes = m;
+  out.note = o.note === undefined ? '' : str(w, o.note, 10_000);
   return out;
 }
 
 function triage(w: Walk, v: unknown): Obj {
   const o = obj(v);
-  const out: Obj = {
-    by: str(w, o.by, 200),
-    kind: o.kind === undefined ? 'agent' : oneOf(TRIAGE_KINDS, o.kind),
-    notes: o.notes === undefined ? '' : str(w, o.notes, 20_000),
-  };
+  const out: Obj = {};
   opt(out, o, 'at', time);
+  out.by = str(w, o.by, 200);
+  out.kind = o.kind === undefined ? 'agent' : oneOf(TRIAGE_KINDS, o.kind);
+  out.notes = o.notes === undefined ? '' : str(w, o.notes, 20_000);
   return out;
 }
 
-/** A record's own keys, as zod reads them; a `__proto__` key is left to zod. */
+/** A record's own keys, as zod reads them (in sorted order); a `__proto__` key is left to zod. */
 function record(w: Walk, v: unknown, keyMax: number, value: (x: unknown) => unknown): Obj {
   const o = obj(v);
   const out: Obj = {};
-  for (const k of Object.keys(o)) {
+  // Sorted, like every other object this parser builds.
+  for (const k of Object.keys(o).sort()) {
     if (k === '__proto__') throw NO;
     str(w, k, keyMax);
     out[k] = value(o[k]);
@@ -166,34 +167,35 @@ export function fastTicket(input: unknown): FastTicket | undefined {
   const w: Walk = { suspect: false };
   try {
     const o = obj(input);
-    const source = str(w, o.source, 64, 1);
-    if (!SOURCE.test(source)) return undefined;
-    const out: Obj = {
-      source,
-      externalId: str(w, o.externalId, 200, 1),
-      subject: str(w, o.subject, 1_000),
-      description: o.description === undefined ? '' : str(w, o.description, 100_000),
-      status: oneOf(STATUSES, o.status),
-      priority: o.priority === undefined ? 'normal' : oneOf(PRIORITIES, o.priority),
-    };
-    opt(out, o, 'category', (x) => str(w, x, 200));
-    opt(out, o, 'requester', (x) => person(w, x));
+    // Keys in code-unit order at every depth, as canonicalJson writes them: hashing such a
+    // ticket copies nothing (src/ticket/hash.ts).
+    const out: Obj = {};
     opt(out, o, 'assignee', (x) => person(w, x));
-    opt(out, o, 'organization', (x) => str(w, x, 200));
-    opt(out, o, 'organizationId', (x) => str(w, x, 200));
-    out.createdAt = time(o.createdAt);
-    out.updatedAt = time(o.updatedAt);
+    opt(out, o, 'category', (x) => str(w, x, 200));
     opt(out, o, 'closedAt', time);
     out.comments = list(o.comments, 2_000, (x) => comment(w, x));
-    out.timeEntries = list(o.timeEntries, 2_000, (x) => timeEntry(w, x));
-    out.tags = list(o.tags, 500, (x) => str(w, x, 200));
+    out.createdAt = time(o.createdAt);
     out.customFields =
       o.customFields === undefined
         ? {}
-        : record(w, o.customFields, Infinity, (x) => fieldValue(w, x));
-    opt(out, o, 'triage', (x) => triage(w, x));
-    out.threadIncomplete = o.threadIncomplete === undefined ? false : bool(o.threadIncomplete);
+        : record(w, o.customFields, Number.POSITIVE_INFINITY, (x) => fieldValue(w, x));
+    out.description = o.description === undefined ? '' : str(w, o.description, 100_000);
+    out.externalId = str(w, o.externalId, 200, 1);
     opt(out, o, 'filled', (x) => record(w, x, 64, (y) => str(w, y, 200)));
+    opt(out, o, 'organization', (x) => str(w, x, 200));
+    opt(out, o, 'organizationId', (x) => str(w, x, 200));
+    out.priority = o.priority === undefined ? 'normal' : oneOf(PRIORITIES, o.priority);
+    opt(out, o, 'requester', (x) => person(w, x));
+    const source = str(w, o.source, 64, 1);
+    if (!SOURCE.test(source)) return undefined;
+    out.source = source;
+    out.status = oneOf(STATUSES, o.status);
+    out.subject = str(w, o.subject, 1_000);
+    out.tags = list(o.tags, 500, (x) => str(w, x, 200));
+    out.threadIncomplete = o.threadIncomplete === undefined ? false : bool(o.threadIncomplete);
+    out.timeEntries = list(o.timeEntries, 2_000, (x) => timeEntry(w, x));
+    opt(out, o, 'triage', (x) => triage(w, x));
+    out.updatedAt = time(o.updatedAt);
     return { ticket: out as Ticket, suspect: w.suspect };
   } catch (err) {
     if (err === NO) return undefined;

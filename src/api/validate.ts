@@ -87,7 +87,9 @@ export function validateTicket(input: unknown, prefix: string): Ticket {
  * invalid_body on `updatedAt`), nothing stored; QC_MAX_CLOCK_SKEW sets it.
  */
 export function notInFuture(t: Ticket, prefix: string, nowMs: number, skewMs: number): Ticket {
-  const at = Date.parse(toIsoTime(t.updatedAt) ?? t.updatedAt);
+  // The schema's ISO form parses as it is; toIsoTime only for what Date.parse would not read.
+  let at = Date.parse(t.updatedAt);
+  if (Number.isNaN(at)) at = Date.parse(toIsoTime(t.updatedAt) ?? t.updatedAt);
   if (Number.isFinite(at) && at > nowMs + skewMs) {
     const path = [prefix, 'updatedAt'].filter(Boolean).join('.');
     throw invalidBody(
