@@ -18,9 +18,12 @@
  * - realtime, uncached: the same calls' tokens all billed as plain input
  *   (a hand-written loop around the SDK without cache_control);
  * - all-Sonnet: the strong model as the base model;
- * - batch: the base call through Message Batches (half price), follow-ups
- *   (repairs, tier-ups, shadows) priced as realtime calls — the path as
- *   implemented; and "batch all the way", follow-ups at batch price too.
+ * - batch, follow-ups realtime (QC_BATCH_FOLLOWUPS=realtime): the base call
+ *   through Message Batches (half price), repairs, tier-ups and shadows
+ *   priced as realtime calls (projected from the realtime run's calls);
+ * - batch all the way (the default): measured — every example through the
+ *   simulator's Message Batches API, follow-ups as further batch rounds
+ *   (./cost-batch.ts drives src/batches/followup.ts as the collector does).
  *
  * The seed's production figure ($0.0119 a ticket, 62 tickets for $0.74 on
  * Haiku) is the reference line; ratios are against it and against
@@ -36,7 +39,8 @@ import { type EvalItem, summarize } from '../src/eval/metrics.js';
 import { createAnthropic } from '../src/llm/client.js';
 import { costOf, PriceTable } from '../src/llm/prices.js';
 import { qcContextOf } from '../src/qc/context.js';
-import { type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+import { type GradeOutcome, type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+import { gradeThroughBatches } from './cost-batch.js';
 import type { SummaryRow } from './report.js';
 
 const SEED_REFERENCE = 0.0119;
@@ -85,6 +89,19 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const llm = { client: createAnthropic({ baseURL: sim.url, timeoutMs: 60_000 }), prices };
     const criteria = ctx.vocab.criteria.map((c) => c.id);
 
+    const itemOf = (item: (typeof data.items)[number], out: GradeOutcome): EvalItem => ({
+      line: item.line,
+      externalId: item.ticket.externalId,
+      gold: item.gold,
+      outcome: out.verdict.outcome,
+      score: out.verdict.score,
+      model: out.model,
+      criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
+      costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
+      latencyMs: 0,
+      tierUp: out.tier === 'strong',
+    });
+
     const grade = async (
       baseModel: string,
       secondOpinionRate?: (rule: string) => number,
@@ -124,18 +141,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
             for (const a of out.verdict.attributions) text('note', a.note);
             // No summary: the code writes it (summaryOf), the model no longer does.
           }
-          items.push({
-            line: item.line,
-            externalId: item.ticket.externalId,
-            gold: item.gold,
-            outcome: out.verdict.outcome,
-            score: out.verdict.score,
-            model: out.model,
-            criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
-            costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
-            latencyMs: 0,
-            tierUp: out.tier === 'strong',
-          });
+          items.push(itemOf(item, out));
         }
       };
       // One at a time: the cache is warm from the second call on, as in a steady stream.
@@ -166,6 +172,41 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const cold = await grade(HAIKU);
     const earned = await grade(HAIKU, (rule) => (PINNED.includes(rule) ? 1 : 0.1));
     const sonnet = await grade(SONNET);
+    // The batch path on a simulator of its own: its prompt cache starts cold, as a nightly run's would.
+    const throughBatches = async (secondOpinionRate?: (rule: string) => number) => {
+      const own = await startSimulator({ seed: 7, batch: { processingMs: 200 } });
+      try {
+        const client = createAnthropic({ baseURL: own.url, timeoutMs: 60_000 });
+        const b = await gradeThroughBatches(
+          { client, prices },
+          {
+            baseModel: HAIKU,
+            strongModel: SONNET,
+            minConfidence: 0.6,
+            shadowRate: 0.02,
+            maxTokens: 4096,
+          },
+          ctx,
+          data.items.map((i) => i.ticket),
+          seededRandom(7),
+          secondOpinionRate ? { secondOpinionRate } : {},
+        );
+        const r: PathRun = {
+          items: data.items.flatMap((item, i) => {
+            const out = b.outcomes[i];
+            return out ? [itemOf(item, out)] : [];
+          }),
+          calls: b.calls,
+          texts: {},
+        };
+        return { ...r, rounds: b.rounds };
+      } finally {
+        await own.close();
+      }
+    };
+    const batched = await throughBatches();
+    const batchedEarned = await throughBatches((rule) => (PINNED.includes(rule) ? 1 : 0.1));
+    const batchAllTheWay: PathRun = batched;
 
     const n = data.items.length;
     const rows: { path: string; r: PathRun; cost: number }[] = [
@@ -186,12 +227,22 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       },
       { path: 'all-Sonnet, cached', r: sonnet, cost: priced(sonnet.calls, asListed) },
       {
-        path: 'batch: base call via Message Batches, follow-ups realtime (as implemented)',
+        path: 'batch, follow-ups realtime (QC_BATCH_FOLLOWUPS=realtime; projected from the realtime calls)',
         r: cold,
         cost: priced(cold.calls, batchBase),
       },
       {
-        path: 'batch all the way: follow-ups through Message Batches too (projected; not implemented)',
+        path: `batch all the way (default; measured: ${batched.rounds.join(' + ')} requests in ${batched.rounds.length} batch rounds)`,
+        r: batchAllTheWay,
+        cost: priced(batched.calls, asListed),
+      },
+      {
+        path: `batch all the way, second-opinion rules earned (10 %; measured: ${batchedEarned.rounds.join(' + ')} requests)`,
+        r: batchedEarned,
+        cost: priced(batchedEarned.calls, asListed),
+      },
+      {
+        path: 'batch all the way, projected (the realtime calls at batch price)',
         r: cold,
         cost: priced(cold.calls, batchAll),
       },
@@ -213,12 +264,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const haikuOut = avg(base.map((c) => c.outputTokens));
     const haikuIn = avg(base.map((c) => c.inputTokens));
 
-    // Where a fresh-install realtime ticket's money goes, call kind by call kind.
-    const kinds = new Map<string, LlmCall[]>();
-    for (const c of cold.calls) {
-      const k = `${c.model === HAIKU ? 'Haiku' : 'Sonnet'} ${c.purpose}`;
-      kinds.set(k, [...(kinds.get(k) ?? []), c]);
-    }
+    // Where a ticket's money goes, call kind by call kind.
     const tokenCost = (c: LlmCall, part: 'in' | 'out' | 'read' | 'write') =>
       costOf(prices.get(c.model), {
         input_tokens: part === 'in' ? c.inputTokens : 0,
@@ -226,11 +272,19 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
         cache_read_input_tokens: part === 'read' ? c.cacheReadTokens : 0,
         cache_creation_input_tokens: part === 'write' ? c.cacheCreationTokens : 0,
       });
-    const breakdown = [...kinds].map(([k, cs]) => {
-      const per = (part: 'in' | 'out' | 'read' | 'write') =>
-        `$${(priced(cs, (c) => tokenCost(c, part)) / n).toFixed(5)}`;
-      return `| ${k} | ${cs.length} | $${(priced(cs, asListed) / n).toFixed(5)} | ${avg(cs.map((c) => c.inputTokens)).toFixed(0)} (${per('in')}) | ${avg(cs.map((c) => c.outputTokens)).toFixed(0)} (${per('out')}) | ${avg(cs.map((c) => c.cacheReadTokens)).toFixed(0)} (${per('read')}) | ${per('write')} |`;
-    });
+    const breakdownOf = (calls: LlmCall[]) => {
+      const byKind = new Map<string, LlmCall[]>();
+      for (const c of calls) {
+        const k = `${c.model === HAIKU ? 'Haiku' : 'Sonnet'} ${c.purpose}`;
+        byKind.set(k, [...(byKind.get(k) ?? []), c]);
+      }
+      return [...byKind].map(([k, cs]) => {
+        const per = (part: 'in' | 'out' | 'read' | 'write') =>
+          `$${((priced(cs, (c) => tokenCost(c, part)) * (cs[0]?.batch ? 0.5 : 1)) / n).toFixed(5)}`;
+        return `| ${k} | ${cs.length} | $${(priced(cs, asListed) / n).toFixed(5)} | ${avg(cs.map((c) => c.inputTokens)).toFixed(0)} (${per('in')}) | ${avg(cs.map((c) => c.outputTokens)).toFixed(0)} (${per('out')}) | ${avg(cs.map((c) => c.cacheReadTokens)).toFixed(0)} (${per('read')}) | ${per('write')} |`;
+      });
+    };
+    const breakdown = breakdownOf(cold.calls);
     const caps = Object.entries(cold.texts).map(
       ([field, xs]) => `${field} p99 ${pct(xs, 0.99)} / max ${Math.max(...xs)}`,
     );
@@ -242,7 +296,9 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     };
     const freshCost = priced(cold.calls, asListed) / n;
     const earnedCost = priced(earned.calls, asListed) / n;
-    const batchCost = priced(cold.calls, batchBase) / n;
+    const batchCost = priced(batched.calls, asListed) / n;
+    const batchRealtimeCost = priced(cold.calls, batchBase) / n;
+    const batchEarnedCost = priced(batchedEarned.calls, asListed) / n;
     const sonnetQ = q(sonnet);
     const summary: SummaryRow[] = [
       {
@@ -260,8 +316,8 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
         goal: '≤ $0.0030, accuracy/κ ≥ 0.734/0.567',
       },
       {
-        figure: `$ / ticket batch path as implemented (${q(cold)})`,
-        value: `$${batchCost.toFixed(5)} (before $${BEFORE.batch.toFixed(5)})`,
+        figure: `$ / ticket batch path, batch all the way, measured (${q(batchAllTheWay)})`,
+        value: `$${batchCost.toFixed(5)} (rules earned $${batchEarnedCost.toFixed(5)}; follow-ups realtime $${batchRealtimeCost.toFixed(5)}; before $${BEFORE.batch.toFixed(5)})`,
         baseline: `$${sonnetPerTicket.toFixed(5)} (all-Sonnet)`,
         ratio: `${(batchCost / sonnetPerTicket).toFixed(2)}×`,
         goal: '≤ $0.0015, accuracy/κ ≥ 0.734/0.567',
@@ -283,6 +339,12 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '| calls | n | $ / ticket | uncached input | output | cache read | cache write |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...breakdown,
+      '',
+      'The same for the batch path, batch all the way (measured; batch prices):',
+      '',
+      '| calls | n | $ / ticket | uncached input | output | cache read | cache write |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...breakdownOf(batched.calls),
       '',
       `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens (${KEYED_BEFORE.output} before notes keyed by criterion and the code-written summary, main at ${KEYED_BEFORE.commit}), ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead, which the simulator bills as uncached input), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens (the context/ files and the tool definition).`,
       `Free-text lengths of the Haiku verdicts, in characters (for TEXT_CAPS in src/context/verdict.ts): ${caps.join('; ')}.`,

@@ -154,6 +154,13 @@ export const ConfigSchema = z.object({
     .default(256_000_000),
   /** How often the worker's batch poller checks submitted batches. */
   QC_BATCH_POLL_INTERVAL: duration.default(60_000),
+  /**
+   * Where repairs, tier-ups and shadows of batch-lane tickets go: further
+   * Message Batches rounds (half price) or realtime calls (src/batches/followup.ts).
+   */
+  QC_BATCH_FOLLOWUPS: z.enum(['batches', 'realtime']).default('batches'),
+  /** Follow-up batch rounds after the first; what still needs a call after them goes realtime. */
+  QC_BATCH_FOLLOWUP_ROUNDS: z.coerce.number().int().min(0).max(10).default(3),
   QC_BUDGET_DAILY_USD: usd.optional(),
   QC_BUDGET_MONTHLY_USD: usd.optional(),
 

@@ -53,16 +53,22 @@ async function eachLimit<T>(items: AsyncIterable<T>, limit: number, fn: (x: T) =
 
 /**
  * Ingests an ended batch's results (streamed JSONL) through the realtime
- * grading path. Idempotent: entries already graded or requeued are skipped,
+ * grading path; what needs another model call is journaled for the next
+ * round (./followup.ts). Idempotent: entries already graded or requeued are skipped,
  * so a rerun after a crash picks up where the last one stopped. Entries the
  * results never mention are requeued. The chunk is `collected` only when
  * every request reached an end state.
  */
 export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Tally> {
   const run = (await getRun(deps.pool, chunk.run_id)) as RunRow;
-  const scope: IngestScope = { deps, ctx: await contextOfRun(deps.pool, run), model: run.model };
+  const scope: IngestScope = {
+    deps,
+    ctx: await contextOfRun(deps.pool, run),
+    model: run.model,
+    runId: run.id,
+  };
   const requests = new Map((await requestsOf(deps.pool, chunk.id)).map((r) => [r.custom_id, r]));
-  const tally: Tally = { graded: 0, requeued: 0, failed: 0, retry: 0, unknown: 0 };
+  const tally: Tally = { graded: 0, requeued: 0, failed: 0, retry: 0, followup: 0, unknown: 0 };
   const seen = new Set<string>();
   let done = 0;
 
@@ -94,7 +100,13 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   const missing = [...requests.values()].filter(
     (r) => r.state === 'pending' && !seen.has(r.custom_id),
   );
-  for (const r of missing) tally[await requeue(scope, r, 'missing')]++;
+  // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch.
+  for (const r of missing)
+    tally[
+      await (r.round > 1
+        ? ingestEntry(scope, r, { type: 'missing' })
+        : requeue(scope, r, 'missing'))
+    ]++;
 
   if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {
     await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });

@@ -11,8 +11,16 @@
  * - `after-create`: the API created the batch; its id is not yet stored (the
  *   rerun must find it in messages.batches.list, not create another).
  * - `mid-results`: `after` result entries of a chunk are ingested.
+ * - `after-followups`: follow-ups journaled while collecting are bundled into
+ *   the next round's chunks (stored, `prepared`); nothing of that round is
+ *   submitted yet. The rerun must submit each once and grade each ticket once.
  */
-export type CrashPoint = 'after-mapping' | 'before-create' | 'after-create' | 'mid-results';
+export type CrashPoint =
+  | 'after-mapping'
+  | 'before-create'
+  | 'after-create'
+  | 'mid-results'
+  | 'after-followups';
 
 export interface CrashAt {
   point: CrashPoint;

@@ -43,6 +43,12 @@ export interface BatchDeps {
   random?: (() => number) | undefined;
   /** New escalations are announced as the realtime worker announces them. */
   notifier?: Notifier | undefined;
+  /**
+   * Repairs, tier-ups and shadows: through further batch rounds, at most
+   * `rounds` after the first (then realtime), or realtime from the start
+   * (QC_BATCH_FOLLOWUPS, QC_BATCH_FOLLOWUP_ROUNDS; src/batches/followup.ts).
+   */
+  followups: { via: 'batches' | 'realtime'; rounds: number };
 }
 
 /** A create call uploads up to 256 MB: it gets far longer than a Messages call. */
@@ -58,7 +64,9 @@ function batchLimits(config: Config): BatchDeps['limits'] {
 
 export function batchDepsOf(
   rt: Runtime,
-  extra: Partial<Pick<BatchDeps, 'qcQueue' | 'crashAt' | 'random' | 'submitGraceMs'>> = {},
+  extra: Partial<
+    Pick<BatchDeps, 'qcQueue' | 'crashAt' | 'random' | 'submitGraceMs' | 'followups'>
+  > = {},
 ): BatchDeps {
   const createTimeoutMs = Math.max(rt.config.ANTHROPIC_TIMEOUT, CREATE_TIMEOUT_MS);
   return {
@@ -78,6 +86,7 @@ export function batchDepsOf(
     submitGraceMs: createTimeoutMs + 60_000,
     createTimeoutMs,
     ingestConcurrency: 4,
+    followups: { via: rt.config.QC_BATCH_FOLLOWUPS, rounds: rt.config.QC_BATCH_FOLLOWUP_ROUNDS },
     ...extra,
   };
 }

@@ -56,11 +56,16 @@ function cacheWrite(row: PriceRow, prefix: number, batch: boolean): number {
  * What grading the selection would cost on each path, from the price table,
  * the context's prefix size, the selection's size (tokens per character from
  * a sample) and the last 30 days' output tokens and tier-up rate. Sonnet
- * calls (tier-up, shadow) run in realtime on both paths.
+ * calls (tier-up, shadow) are batch calls on the batch path unless
+ * follow-ups are realtime (QC_BATCH_FOLLOWUPS).
  */
 export async function estimateCost(
   db: Queryable,
-  deps: { prices: PriceTable; settings: GradeSettings },
+  deps: {
+    prices: PriceTable;
+    settings: GradeSettings;
+    followups?: { via: 'batches' | 'realtime'; rounds: number };
+  },
   ctx: QcContext,
   selection: Selection,
   limit: number | undefined,
@@ -88,7 +93,10 @@ export async function estimateCost(
       ? n * perCall(base, prefix, ticketTokens, outputTokens, batch) +
         cacheWrite(base, prefix, batch)
       : 0;
-    const s = n * strongShare * perCall(strong, prefix, ticketTokens, outputTokens, false);
+    const f = deps.followups ?? { via: 'batches', rounds: 1 };
+    const followupsBatched = batch && f.via === 'batches' && f.rounds > 0;
+    const s =
+      n * strongShare * perCall(strong, prefix, ticketTokens, outputTokens, followupsBatched);
     return { base: b, strong: s, total: b + s };
   };
   return {
@@ -109,7 +117,7 @@ export function formatEstimate(e: Estimate, model: string): string {
   return [
     `would grade ${e.tickets} ticket(s) with ${model}`,
     `  per ticket: ~${e.ticketTokens} ticket tokens + ${e.prefixTokens} cached context tokens in, ~${e.outputTokens} out; Sonnet on ~${pct}`,
-    '  estimated cost      base model    Sonnet (realtime)   total',
+    '  estimated cost      base model    Sonnet              total',
     `  --via batches       ${usd(e.batches.base).padEnd(13)} ${usd(e.batches.strong).padEnd(19)} ${usd(e.batches.total)}`,
     `  --via queue         ${usd(e.queue.base).padEnd(13)} ${usd(e.queue.strong).padEnd(19)} ${usd(e.queue.total)}`,
     `  batches save ~${usd(e.queue.total - e.batches.total)}; results arrive within 24 h instead of minutes`,

@@ -1,14 +1,18 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { journalFollowup } from '../db/batch-followups.js';
 import { type RequestRow, setRequestState } from '../db/batches.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { resultIdFor } from '../db/results.js';
 import { contentHashOf, getTicket } from '../db/tickets.js';
+import { callTool } from '../llm/call.js';
 import { toError } from '../logger.js';
+import { CallNeeded } from '../qc/call-needed.js';
 import type { QcContext } from '../qc/context.js';
 import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
 import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import type { BatchDeps } from './deps.js';
+import { followupCalls, type Journal, journalOf, replayOf, storedRequest } from './followup.js';
 
 type BatchResult = Anthropic.Messages.Batches.MessageBatchResult;
 
@@ -17,12 +21,13 @@ export const BATCH_PRIORITY = 10;
 /** Transient failures (a tier-up call that kept failing) tolerated per entry before requeueing it. */
 const MAX_INGEST_ATTEMPTS = 3;
 
-export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry';
+export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry' | 'followup';
 
 export interface IngestScope {
   deps: BatchDeps;
   ctx: QcContext;
   model: string;
+  runId: number;
 }
 
 /**
@@ -66,14 +71,20 @@ export async function requeue(
  * One result entry through the realtime worker's path: the same validation,
  * repair, tiering and shadow logic (gradeTicket with the batch reply, costed
  * at batch prices) and the same exactly-once persistence (saveGrade).
+ *
+ * A later call grading needs (repair, tier-up, second opinion, shadow) is
+ * journaled for the run's next round (./followup.ts), unless follow-ups are
+ * realtime or the rounds are used up: then it is made realtime here. A
+ * follow-up entry that errored or went missing is finished realtime too: its
+ * earlier replies are paid for and replayed, not asked again.
  */
 export async function ingestEntry(
   scope: IngestScope,
   req: RequestRow,
-  result: BatchResult,
+  result: BatchResult | { type: 'missing' },
 ): Promise<IngestOutcome> {
   const { deps, ctx } = scope;
-  if (result.type !== 'succeeded') {
+  if (result.type !== 'succeeded' && req.round === 1) {
     const error =
       result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
     return requeue(scope, req, result.type, error);
@@ -83,7 +94,7 @@ export async function ingestEntry(
   if (existing !== undefined) {
     await setRequestState(deps.pool, req.custom_id, {
       state: 'graded',
-      resultType: 'succeeded',
+      resultType: result.type,
       resultId: existing,
     });
     return 'graded';
@@ -93,7 +104,16 @@ export async function ingestEntry(
     await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
     return 'failed';
   }
+  const journal = journalFor(req, result);
+  const { via, rounds } = deps.followups;
+  const realtime = via === 'realtime' || req.round > rounds || result.type !== 'succeeded';
   const log = deps.logger.child({ customId: req.custom_id, ticketId: req.ticket_id });
+  const llm = { ...deps.llm, logger: log };
+  // Follow-ups realtime from the start: exactly the path before batch rounds existed.
+  const replay =
+    via === 'realtime' && req.round === 1
+      ? undefined
+      : replayOf(journal, deps.prices, realtime ? (r) => callTool(llm, r) : undefined);
   let saved: Awaited<ReturnType<typeof gradeAndSave>>['saved'];
   try {
     ({ saved } = await gradeAndSave(
@@ -107,15 +127,27 @@ export async function ingestEntry(
       },
       ctx,
       stored,
-      { via: 'batch', jobId: req.custom_id, batchReply: result.message },
+      { via: 'batch', jobId: req.custom_id, batchReply: journal.base, replay },
     ));
   } catch (raw) {
     const err = toError(raw);
+    if (err instanceof CallNeeded) {
+      await journalFollowup(deps.pool, {
+        runId: scope.runId,
+        fromCustomId: req.custom_id,
+        ticketId: req.ticket_id,
+        contextVersion: req.context_version,
+        round: req.round + 1,
+        journal: { ...journal, request: storedRequest(err.request) },
+        resultType: result.type,
+      });
+      return 'followup';
+    }
     if (err instanceof InvalidOutputError) {
       // gradeAndSave recorded the paid calls; this entry will not get a verdict.
       await setRequestState(deps.pool, req.custom_id, {
         state: 'failed',
-        resultType: 'succeeded',
+        resultType: result.type,
         error: err.message.slice(0, 500),
       });
       return 'failed';
@@ -123,19 +155,42 @@ export async function ingestEntry(
     const attempts = req.attempts + 1;
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
     if (attempts >= MAX_INGEST_ATTEMPTS) {
-      // The batch reply was paid for; no result will ever record it now.
+      // The batch replies were paid for; no result will ever record them now.
       await recordPaidCalls(deps.pool, ctx, stored.id, req.custom_id, [
-        batchReplyCall(result.message, scope.model, 'base', deps.prices),
+        batchReplyCall(journal.base, scope.model, 'base', deps.prices),
+        ...followupCalls(journal, deps.prices),
       ]);
-      return requeue(scope, req, 'succeeded', err.message.slice(0, 500));
+      return requeue(scope, req, result.type, err.message.slice(0, 500));
     }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';
   }
   await setRequestState(deps.pool, req.custom_id, {
     state: 'graded',
-    resultType: 'succeeded',
+    resultType: result.type,
     resultId: saved.resultId ?? null,
   });
   return 'graded';
+}
+
+/** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */
+function journalFor(req: RequestRow, result: BatchResult | { type: 'missing' }): Journal {
+  if (req.round === 1) {
+    if (result.type !== 'succeeded') throw new Error('a first-round entry without a reply');
+    return { base: result.message, replies: [], draws: [], rates: {} };
+  }
+  const { request, ...j } = journalOf(req.journal);
+  if (result.type !== 'succeeded' || !request) return j;
+  return {
+    ...j,
+    replies: [
+      ...j.replies,
+      {
+        message: result.message,
+        model: request.model,
+        purpose: request.purpose,
+        tier: request.tier,
+      },
+    ],
+  };
 }

@@ -14,6 +14,7 @@ import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
 import { batchRequest, sharedParams } from './params.js';
+import { followupRequest } from './rounds.js';
 
 /**
  * Whether a failed create call surely created nothing. A 4xx answer means the
@@ -48,7 +49,8 @@ async function abandon(deps: BatchDeps, chunk: ChunkRow, why: string): Promise<v
 export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<void> {
   const run = (await getRun(deps.pool, chunk.run_id)) as RunRow;
   const active = qcContextOf(await deps.contexts.active());
-  if (active.version !== run.context_version) {
+  // A follow-up round finishes grading already paid for under the run's context: it is always sent.
+  if (chunk.round === 1 && active.version !== run.context_version) {
     // Results for a superseded context would be stale on arrival: the next run reselects these tickets.
     return abandon(deps, chunk, 'the QC context changed before this chunk was submitted');
   }
@@ -56,10 +58,11 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
   const rows = await requestsOf(deps.pool, chunk.id);
   const tickets = await ticketsById(
     deps.pool,
-    rows.map((r) => r.ticket_id),
+    rows.filter((r) => r.round === 1).map((r) => r.ticket_id),
   );
   const shared = sharedParams(ctx, run.model, deps.settings.maxTokens);
   const requests = rows.flatMap((r) => {
+    if (r.round > 1) return [followupRequest(r.custom_id, r.journal)];
     const t = tickets.get(r.ticket_id);
     return t ? [batchRequest(shared, r.custom_id, t)] : [];
   });

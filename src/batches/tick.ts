@@ -2,9 +2,10 @@ import { chunksIn, finishRuns } from '../db/batches.js';
 import { budgetPaused } from '../db/budget.js';
 import { toError } from '../logger.js';
 import { collectChunk, pollChunk } from './collect.js';
-import { InjectedCrash } from './crash.js';
+import { checkpoint, InjectedCrash } from './crash.js';
 import type { BatchDeps } from './deps.js';
 import { reconcileSubmitting } from './reconcile.js';
+import { planFollowupRounds } from './rounds.js';
 import { submitChunk } from './submit.js';
 
 export interface TickReport {
@@ -14,6 +15,10 @@ export interface TickReport {
   graded: number;
   requeued: number;
   failed: number;
+  /** Results whose next model call was journaled for a later round. */
+  followups: number;
+  /** Chunks of a later round stored by this pass (submitted by the next). */
+  followupChunks: number;
   finishedRuns: number[];
   /** Prepared chunks not submitted because a budget pause is open. */
   heldForBudget: number;
@@ -27,7 +32,8 @@ export interface TickReport {
 /**
  * One pass over everything stored, in the order that keeps it safe to repeat
  * at any moment: settle chunks whose create outcome is unknown, submit
- * prepared chunks, poll submitted ones, ingest ended ones, close finished
+ * prepared chunks, poll submitted ones, ingest ended ones, bundle the
+ * follow-ups they journaled into the next round's chunks, close finished
  * runs. An error in one chunk is reported and the pass goes on with the next,
  * except an injected crash, which stops everything as a kill would.
  */
@@ -39,6 +45,8 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
     graded: 0,
     requeued: 0,
     failed: 0,
+    followups: 0,
+    followupChunks: 0,
     finishedRuns: [],
     heldForBudget: 0,
     heldForUnsettled: 0,
@@ -97,8 +105,14 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
       report.graded += t.graded;
       report.requeued += t.requeued;
       report.failed += t.failed;
+      report.followups += t.followup;
     });
   }
+  // Follow-ups journaled by this pass or by one a crash cut short become the next round's chunks.
+  await guard('plan follow-up rounds', async () => {
+    report.followupChunks = await planFollowupRounds(deps);
+  });
+  if (report.followupChunks > 0) checkpoint(deps.crashAt, 'after-followups');
   report.finishedRuns = await finishRuns(deps.pool);
   report.inFlight = (await chunksIn(deps.pool, ['submitting', 'in_progress', 'ended'])).length;
   return report;

@@ -14,17 +14,27 @@ function printRun(r: RunReport, config: Config, states?: Record<string, number>)
       graded: s.graded + x.graded,
       requeued: s.requeued + x.requeued,
       failed: s.failed + x.failed,
+      followups: s.followups + x.followups,
       inFlight: x.inFlight,
       errors: [...s.errors, ...x.errors],
     }),
-    { submitted: 0, graded: 0, requeued: 0, failed: 0, inFlight: 0, errors: [] as string[] },
+    {
+      submitted: 0,
+      graded: 0,
+      requeued: 0,
+      failed: 0,
+      followups: 0,
+      inFlight: 0,
+      errors: [] as string[],
+    },
   );
   console.log(
     `run #${r.run.id}${r.resumed ? ' (resumed an interrupted run)' : ''}: ${r.mapped ?? 0} ticket(s) mapped into message batches`,
   );
   // A pass also collects batches of earlier runs that ended meanwhile.
   console.log(
-    `this pass: ${t.submitted} batch(es) submitted; ${t.graded} result(s) graded, ${t.requeued} sent to the realtime queue, ${t.failed} failed`,
+    `this pass: ${t.submitted} batch(es) submitted; ${t.graded} result(s) graded, ${t.requeued} sent to the realtime queue, ${t.failed} failed` +
+      (t.followups > 0 ? `; ${t.followups} follow-up(s) sent as a later batch round` : ''),
   );
   for (const e of t.errors) console.log(`  error: ${e}`);
   if (states) {

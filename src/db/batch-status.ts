@@ -39,7 +39,8 @@ const toMap = (rows: { k: string; n: number }[]) => Object.fromEntries(rows.map(
 /** Costs joined through the custom_id, which batch grades record as their job id. */
 const COSTS = `
   SELECT c.run_id, sum(e.cost_usd)::float AS total,
-         coalesce(sum(e.cost_usd) FILTER (WHERE e.purpose = 'batch'), 0)::float AS batch
+         coalesce(sum(e.cost_usd) FILTER (
+           WHERE e.purpose = 'batch' OR e.details->>'batch' = 'true'), 0)::float AS batch
   FROM batch_requests q JOIN batch_chunks c ON c.id = q.chunk_id
   JOIN agent_events e ON e.ticket_id = q.ticket_id AND e.job_id = q.custom_id AND e.kind = 'llm_call'`;
 

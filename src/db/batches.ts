@@ -41,9 +41,18 @@ export interface ChunkRow {
   bytes: number;
   submit_started_at: Date | null;
   submitted_at: Date | null;
+  /** 1: the run's first batch; above: follow-ups (migration 019). */
+  round: number;
 }
 
-export type RequestState = 'pending' | 'graded' | 'requeued' | 'failed' | 'superseded';
+export type RequestState =
+  | 'pending'
+  | 'graded'
+  | 'requeued'
+  | 'failed'
+  | 'superseded'
+  /** Its next model call is journaled in batch_followups (src/batches/followup.ts). */
+  | 'followup';
 
 export interface RequestRow {
   custom_id: string;
@@ -52,6 +61,9 @@ export interface RequestRow {
   context_version: string;
   state: RequestState;
   attempts: number;
+  round: number;
+  /** Round > 1: the grading journal the request was built from (src/batches/followup.ts). */
+  journal: unknown;
 }
 
 export interface NewRun {
@@ -130,7 +142,7 @@ export async function markPlanned(db: Queryable, runId: number, selected: number
 export async function mappedCount(db: Queryable, runId: number): Promise<number> {
   const r = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM batch_requests q JOIN batch_chunks c ON c.id = q.chunk_id
-     WHERE c.run_id = $1 AND q.state <> 'superseded'`,
+     WHERE c.run_id = $1 AND q.round = 1 AND q.state <> 'superseded'`,
     [runId],
   );
   return r.rows[0]?.n ?? 0;
@@ -194,7 +206,7 @@ export async function updateChunk(
 
 export async function requestsOf(db: Queryable, chunkId: number): Promise<RequestRow[]> {
   const r = await db.query<RequestRow>(
-    `SELECT custom_id, chunk_id, ticket_id, context_version, state, attempts
+    `SELECT custom_id, chunk_id, ticket_id, context_version, state, attempts, round, journal
      FROM batch_requests WHERE chunk_id = $1 ORDER BY custom_id`,
     [chunkId],
   );
@@ -235,16 +247,19 @@ export async function finishRuns(db: Queryable): Promise<number[]> {
      WHERE r.finished_at IS NULL AND r.planned_at IS NOT NULL AND NOT EXISTS (
        SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id
          AND c.status IN ('prepared', 'submitting', 'in_progress', 'ended'))
+     AND NOT EXISTS (
+       SELECT 1 FROM batch_followups f WHERE f.run_id = r.id AND f.chunk_id IS NULL)
      RETURNING r.id`,
   );
   return r.rows.map((x) => x.id);
 }
 
-/** Chunks of a run not yet settled (prepared, submitting, in progress or ended). */
+/** Chunks of a run not yet settled (prepared, submitting, in progress or ended), and follow-ups not yet in one. */
 export async function liveChunkCount(db: Queryable, runId: number): Promise<number> {
   const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM batch_chunks WHERE run_id = $1
-       AND status IN ('prepared', 'submitting', 'in_progress', 'ended')`,
+    `SELECT (SELECT count(*) FROM batch_chunks WHERE run_id = $1
+       AND status IN ('prepared', 'submitting', 'in_progress', 'ended'))::int
+     + (SELECT count(*) FROM batch_followups WHERE run_id = $1 AND chunk_id IS NULL)::int AS n`,
     [runId],
   );
   return r.rows[0]?.n ?? 0;

@@ -8,6 +8,7 @@ import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import { type Notifier, notifyEscalations } from '../notify/index.js';
+import { type CallFn, CallNeeded } from './call-needed.js';
 import type { QcContext } from './context.js';
 import {
   callsOf,
@@ -34,6 +35,18 @@ export interface GradeAndSaveOptions {
   signal?: AbortSignal | undefined;
   /** The base model's reply from the Message Batches API (costed at batch prices). */
   batchReply?: Anthropic.Message | undefined;
+  /**
+   * Batch follow-ups (src/batches/followup.ts): how the later model calls are
+   * made (replayed from a journal, or `CallNeeded`), and the random draws and
+   * sample rates replayed so a resumed grade takes the same branches.
+   */
+  replay?: GradeReplay | undefined;
+}
+
+export interface GradeReplay {
+  call: CallFn;
+  random(fresh: () => number): () => number;
+  rate(fresh: ((rule: string) => number) | undefined): (rule: string) => number;
 }
 
 /**
@@ -54,13 +67,17 @@ export async function gradeAndSave(
     const rates = deps.settings.secondOpinion
       ? await secondOpinionRates(deps.pool, deps.settings.secondOpinion)
       : undefined;
+    const { replay } = opts;
+    const random = replay ? replay.random(deps.random ?? Math.random) : deps.random;
+    const rate = replay ? replay.rate(rates) : rates;
     outcome = await gradeTicket(
       {
         llm: { ...deps.llm, logger: deps.logger },
         settings: deps.settings,
         logger: deps.logger,
-        ...(deps.random ? { random: deps.random } : {}),
-        ...(rates ? { secondOpinionRate: rates } : {}),
+        ...(random ? { random } : {}),
+        ...(rate ? { secondOpinionRate: rate } : {}),
+        ...(replay ? { call: replay.call } : {}),
       },
       ctx,
       stored.ticket,
@@ -71,6 +88,8 @@ export async function gradeAndSave(
       },
     );
   } catch (err) {
+    // Not a failure: the batch collector sends the request in its next round.
+    if (err instanceof CallNeeded) throw err;
     // What was paid for is recorded even though no verdict came of it: an
     // invalid output after every tier, or a later call (tier-up, shadow) that
     // failed or was cancelled after earlier ones succeeded. A batch reply is

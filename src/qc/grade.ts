@@ -22,6 +22,7 @@ import {
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import { truncateTicket, truncationNote } from '../ticket/truncate.js';
+import { type CallFn, CallNeeded } from './call-needed.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
 import { askSecondOpinion } from './second-opinion-call.js';
@@ -89,6 +90,8 @@ export interface GradeDeps {
   random?: () => number;
   /** Sample rate of each second-opinion rule (src/qc/second-opinion.ts); absent = always asked. */
   secondOpinionRate?: (rule: string) => number;
+  /** Makes the model calls; absent = `callTool`. May throw `CallNeeded` (batch follow-ups). */
+  call?: CallFn | undefined;
 }
 
 /**
@@ -120,7 +123,7 @@ async function attempt(
     const reply =
       round === 0 && a.first
         ? replyFromBatch(a.first, deps, model, tier)
-        : await callTool(deps.llm, {
+        : await (deps.call ?? ((r) => callTool(deps.llm, r)))({
             model,
             system,
             tools: [ctx.tool],
@@ -236,7 +239,8 @@ export async function gradeTicket(
   try {
     return await grade(deps, ctx, ticket, opts, paid);
   } catch (raw) {
-    if (raw instanceof InvalidOutputError) throw raw;
+    // CallNeeded: nothing new was paid for; the caller journals the request.
+    if (raw instanceof InvalidOutputError || raw instanceof CallNeeded) throw raw;
     const err = toError(raw);
     Object.defineProperty(err, 'calls', { value: [...paid], configurable: true });
     throw err;

@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QC_AGENT } from '../context/files.js';
 import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
-import { callTool, type LlmCall, type LlmDeps, type Purpose } from '../llm/call.js';
+import {
+  callTool,
+  type LlmCall,
+  type LlmDeps,
+  type Purpose,
+  type ToolReply,
+  type ToolRequest,
+} from '../llm/call.js';
 import type { Ticket } from '../ticket/schema.js';
 import type { QcContext } from './context.js';
 import { repairTurn } from './prompt.js';
@@ -35,6 +42,8 @@ interface Deps {
   llm: LlmDeps;
   settings: { strongModel: string };
   logger?: Logger | undefined;
+  /** grade.ts's `call` (batch follow-ups); absent = `callTool`. */
+  call?: ((req: ToolRequest) => Promise<ToolReply>) | undefined;
 }
 
 /** A failure event, the shape of grade.ts's `Failure`. */
@@ -208,7 +217,7 @@ export async function askSecondOpinion(
   const calls: LlmCall[] = [];
   let issues: string[] = [];
   for (const round of [0, 1]) {
-    const reply = await callTool(deps.llm, {
+    const reply = await (deps.call ?? ((r) => callTool(deps.llm, r)))({
       model,
       system,
       tools: [tool],

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  type Harness,
+  REALTIME_FOLLOWUPS,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+} from './harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -50,7 +56,12 @@ describe('the batch path costs half the realtime path', () => {
       'realtime results',
       async () => (await resultCounts(realtime.db, realtime.ids)).length === N,
     );
-    await runBatch(batch.deps(), { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
+    await runBatch(batch.deps({ followups: REALTIME_FOLLOWUPS }), {
+      via: 'batches',
+      trigger: 'cli',
+      wait: true,
+      pollMs: 50,
+    });
     expect(await resultCounts(batch.db, batch.ids)).toHaveLength(N);
 
     const rt = await firstCalls(realtime, 'grade');

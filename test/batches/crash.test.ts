@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CrashAt, InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  type Harness,
+  REALTIME_FOLLOWUPS,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -19,7 +25,7 @@ const TICKETS = 25;
 async function crashThenRerun(crashAt: CrashAt, rerunExtra: { submitGraceMs?: number } = {}) {
   h = await startHarness({ tickets: TICKETS });
   const limits = { ...h.deps().limits, maxRequests: 10 };
-  const crashing = h.deps({ limits, crashAt });
+  const crashing = h.deps({ limits, crashAt, followups: REALTIME_FOLLOWUPS });
   await expect(
     runBatch(crashing, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 }),
   ).rejects.toBeInstanceOf(InjectedCrash);
@@ -29,7 +35,7 @@ async function crashThenRerun(crashAt: CrashAt, rerunExtra: { submitGraceMs?: nu
   );
   const createdBeforeRerun = submittedBatches(h.sim).length;
 
-  const rerun = h.deps({ limits, ...rerunExtra });
+  const rerun = h.deps({ limits, followups: REALTIME_FOLLOWUPS, ...rerunExtra });
   const report = await runBatch(rerun, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
 
   const rows = await resultCounts(h.db, h.ids);

@@ -63,6 +63,13 @@ export async function startHarness(opts: {
   };
 }
 
+/**
+ * For tests about the first round only (chunking, crash points, batch
+ * pricing of the base call): follow-ups realtime, as before batch rounds
+ * existed. Follow-up rounds are tested in followups*.test.ts.
+ */
+export const REALTIME_FOLLOWUPS: BatchDeps['followups'] = { via: 'realtime', rounds: 0 };
+
 /** Every request body the simulator received on POST /v1/messages/batches. */
 export function submittedBatches(
   sim: Simulator,

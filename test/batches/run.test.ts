@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { LOCKS, withAdvisoryLock } from '../../src/db/locks.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  type Harness,
+  REALTIME_FOLLOWUPS,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -13,7 +19,10 @@ afterEach(async () => {
 describe('batch run --via batches, end to end through the simulator', () => {
   it('every selected ticket gets exactly one result, in chunks under the configured limit, with the 1-hour cache TTL', async () => {
     h = await startHarness({ tickets: 30 });
-    const deps = h.deps({ limits: { ...h.deps().limits, maxRequests: 12 } });
+    const deps = h.deps({
+      limits: { ...h.deps().limits, maxRequests: 12 },
+      followups: REALTIME_FOLLOWUPS,
+    });
     const report = await runBatch(deps, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
     expect(report.mapped).toBe(30);
 
@@ -49,7 +58,12 @@ describe('batch run --via batches, end to end through the simulator', () => {
 
   it('errored and expired entries go to the realtime queue at low priority and are graded there', async () => {
     h = await startHarness({ tickets: 30, sim: { batch: { erroredRate: 0.2, expiredRate: 0.1 } } });
-    await runBatch(h.deps(), { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
+    await runBatch(h.deps({ followups: REALTIME_FOLLOWUPS }), {
+      via: 'batches',
+      trigger: 'cli',
+      wait: true,
+      pollMs: 50,
+    });
 
     type Counts = { succeeded: number; errored: number; expired: number };
     const counts = await h.db.pool.query<{ request_counts: Counts }>(

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { createAnthropic } from '../../src/llm/client.js';
-import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+import {
+  type Harness,
+  REALTIME_FOLLOWUPS,
+  resultCounts,
+  startHarness,
+  submittedBatches,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -40,6 +46,7 @@ describe('create calls with an unknown outcome', () => {
       anthropic: createAnthropic({ baseURL: simUrl, timeoutMs: 10_000, fetch: flaky }),
       limits: { ...base.limits, maxRequests: 10 },
       submitGraceMs: 0,
+      followups: REALTIME_FOLLOWUPS,
     };
     const report = await runBatch(deps, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
     expect(report.mapped).toBe(20);
@@ -86,7 +93,8 @@ describe('a batch reply whose grading keeps failing', () => {
       fetch: overloadStrong,
     });
     await runBatch(
-      { ...base, llm: { ...base.llm, client } },
+      // Realtime tier-ups are what fails here (batch follow-ups: followups.test.ts).
+      { ...base, llm: { ...base.llm, client }, followups: REALTIME_FOLLOWUPS },
       { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 },
     );
     const states = await h.db.pool.query<{ state: string }>(

@@ -1,0 +1,90 @@
+import { customIdFor } from './batches.js';
+import { type Pool, type Queryable, withTransaction } from './pool.js';
+
+/** Rows of batch_followups (migration 019): a batch result's next model call, journaled. */
+export interface FollowupRow {
+  id: number;
+  run_id: number;
+  ticket_id: number;
+  context_version: string;
+  round: number;
+  journal: unknown;
+}
+
+export interface NewFollowup {
+  runId: number;
+  fromCustomId: string;
+  ticketId: number;
+  contextVersion: string;
+  round: number;
+  journal: unknown;
+  resultType: string;
+}
+
+/**
+ * Journals a follow-up and settles the request that asked for it, in one
+ * transaction: a crash leaves either both or neither. A second journal for
+ * the same request (a rerun reading the result again) is ignored.
+ */
+export async function journalFollowup(pool: Pool, f: NewFollowup): Promise<void> {
+  await withTransaction(pool, async (db) => {
+    await db.query(
+      `INSERT INTO batch_followups (run_id, from_custom_id, ticket_id, context_version, round, journal)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (from_custom_id) DO NOTHING`,
+      [f.runId, f.fromCustomId, f.ticketId, f.contextVersion, f.round, JSON.stringify(f.journal)],
+    );
+    await db.query(
+      `UPDATE batch_requests SET state = 'followup', result_type = $2, updated_at = now()
+       WHERE custom_id = $1`,
+      [f.fromCustomId, f.resultType],
+    );
+  });
+}
+
+/** Follow-ups not yet bundled into a chunk, by run and round. */
+export async function unplannedFollowups(db: Queryable): Promise<FollowupRow[]> {
+  const r = await db.query<FollowupRow>(
+    `SELECT id, run_id, ticket_id, context_version, round, journal FROM batch_followups
+     WHERE chunk_id IS NULL ORDER BY run_id, round, id`,
+  );
+  return r.rows;
+}
+
+/**
+ * Stores a chunk of the next round with one request per follow-up (the
+ * journal travels with it) and marks the follow-ups planned. Call inside a
+ * transaction.
+ */
+export async function insertFollowupChunk(
+  db: Queryable,
+  runId: number,
+  round: number,
+  items: readonly FollowupRow[],
+  bytes: number,
+): Promise<number> {
+  const c = await db.query<{ id: number }>(
+    `INSERT INTO batch_chunks (run_id, request_count, bytes, round) VALUES ($1, $2, $3, $4)
+     RETURNING id`,
+    [runId, items.length, bytes, round],
+  );
+  const chunkId = (c.rows[0] as { id: number }).id;
+  await db.query(
+    `INSERT INTO batch_requests (custom_id, chunk_id, ticket_id, context_version, round, journal)
+     SELECT t.custom_id, $2, t.ticket_id, t.context_version, $3, t.journal
+     FROM unnest($1::text[], $4::bigint[], $5::text[], $6::jsonb[])
+       AS t(custom_id, ticket_id, context_version, journal)`,
+    [
+      items.map((i) => customIdFor(i.ticket_id, chunkId)),
+      chunkId,
+      round,
+      items.map((i) => i.ticket_id),
+      items.map((i) => i.context_version),
+      items.map((i) => JSON.stringify(i.journal)),
+    ],
+  );
+  await db.query('UPDATE batch_followups SET chunk_id = $2 WHERE id = ANY($1::bigint[])', [
+    items.map((i) => i.id),
+    chunkId,
+  ]);
+  return chunkId;
+}

@@ -1,0 +1,17 @@
+import type { ToolReply, ToolRequest } from '../llm/call.js';
+
+/** How grading makes a model call; `callTool` unless the caller says otherwise. */
+export type CallFn = (req: ToolRequest) => Promise<ToolReply>;
+
+/**
+ * Thrown by a `CallFn` that will not make the call now: grading stops at the
+ * call it needs, and the caller (the batch collector, src/batches/followup.ts)
+ * sends that request in the next Message Batch instead of calling realtime,
+ * then grades the ticket again with the reply.
+ */
+export class CallNeeded extends Error {
+  override name = 'CallNeeded';
+  constructor(readonly request: ToolRequest) {
+    super(`model call needed: ${request.model} (${request.purpose})`);
+  }
+}

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InjectedCrash } from '../../src/batches/crash.js';
+import type { BatchDeps } from '../../src/batches/deps.js';
+import { runBatch } from '../../src/batches/run.js';
+import { tick } from '../../src/batches/tick.js';
+import { waitFor } from '../helpers/pipeline.js';
+import { type Harness, resultCounts, startHarness, submittedBatches } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const TICKETS = 12;
+
+/** Every ticket tiers up (a confidence no verdict reaches): each has exactly one follow-up round. */
+async function start(): Promise<Harness> {
+  h = await startHarness({ tickets: TICKETS, env: { QC_MIN_CONFIDENCE: '0.99' } });
+  return h;
+}
+
+async function liveWork(h: Harness): Promise<number> {
+  const r = await h.db.pool.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM batch_chunks
+               WHERE status IN ('prepared', 'submitting', 'in_progress', 'ended'))::int
+          + (SELECT count(*) FROM batch_followups WHERE chunk_id IS NULL)::int AS n`,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** What a restarted worker's poller does: passes until every round is collected. */
+async function drain(h: Harness, deps: BatchDeps): Promise<void> {
+  await waitFor('every round collected', async () => {
+    await tick(deps);
+    return (await liveWork(h)) === 0;
+  });
+}
+
+/**
+ * After the rerun: each ticket graded once; each ticket's base request and
+ * its follow-up submitted once each (no create repeated, nothing realtime);
+ * each submitted request recorded as exactly one batch-priced call.
+ */
+async function expectOnce(h: Harness): Promise<void> {
+  const rows = await resultCounts(h.db, h.ids);
+  expect(rows).toHaveLength(TICKETS);
+  expect(rows.every((r) => r.n === 1 && r.via === 'batch')).toBe(true);
+
+  const realtime = h.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+  expect(realtime).toEqual([]);
+  const entries = submittedBatches(h.sim).flat();
+  expect(new Set(entries.map((e) => e.custom_id)).size).toBe(entries.length);
+  const perTicket = new Map<number, string[]>();
+  for (const e of entries) {
+    const t = Number(/^t(\d+)-c\d+$/.exec(e.custom_id)?.[1]);
+    perTicket.set(t, [...(perTicket.get(t) ?? []), String(e.params.model)]);
+  }
+  const base = h.p.config.QC_MODEL;
+  const strong = h.p.config.QC_STRONG_MODEL;
+  expect([...perTicket.keys()].sort((a, b) => a - b)).toEqual([...h.ids].sort((a, b) => a - b));
+  for (const models of perTicket.values()) expect(models).toEqual([base, strong]);
+
+  const calls = await h.db.pool.query<{ ticket_id: number; n: number; batch: number }>(
+    `SELECT ticket_id, count(*)::int AS n,
+       count(*) FILTER (WHERE details->>'batch' = 'true')::int AS batch
+     FROM agent_events WHERE kind = 'llm_call' GROUP BY ticket_id`,
+  );
+  expect(calls.rows).toHaveLength(TICKETS);
+  expect(calls.rows.every((r) => r.n === 2 && r.batch === 2)).toBe(true);
+  const chunks = await h.db.pool.query<{ round: number; status: string }>(
+    'SELECT round, status FROM batch_chunks ORDER BY id',
+  );
+  expect(chunks.rows).toEqual([
+    { round: 1, status: 'collected' },
+    { round: 2, status: 'collected' },
+  ]);
+}
+
+describe('batch follow-ups: a process killed between rounds resumes on restart', () => {
+  it('killed after the next round is stored, before it is submitted: the rerun submits it once', async () => {
+    const h = await start();
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'after-followups' } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    expect(submittedBatches(h.sim)).toHaveLength(1);
+    const prepared = await h.db.pool.query(
+      "SELECT 1 FROM batch_chunks WHERE round = 2 AND status = 'prepared'",
+    );
+    expect(prepared.rowCount).toBe(1);
+
+    const report = await runBatch(h.deps(), {
+      via: 'batches',
+      trigger: 'cli',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(report.resumed).toBe(true);
+    await expectOnce(h);
+  });
+
+  it('killed while reading the first round (some follow-ups journaled, none bundled): nothing lost, nothing paid twice', async () => {
+    const h = await start();
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'mid-results', after: 5 } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const journaled = await h.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
+    );
+    expect(journaled.rows[0]?.n).toBeGreaterThanOrEqual(5);
+    expect(journaled.rows[0]?.n).toBeLessThan(TICKETS);
+
+    await drain(h, h.deps());
+    await expectOnce(h);
+  });
+
+  it('killed while reading the second round: the rerun grades only what is left', async () => {
+    const h = await start();
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    const round2 = async () =>
+      (
+        await h.db.pool.query<{ status: string; anthropic_batch_id: string | null }>(
+          'SELECT status, anthropic_batch_id FROM batch_chunks WHERE round = 2',
+        )
+      ).rows[0];
+    const submitted = await waitFor('round 2 submitted', async () => {
+      await tick(deps);
+      const c = await round2();
+      return c?.status === 'in_progress' ? c : undefined;
+    });
+    await waitFor(
+      'round 2 ended at the API',
+      async () =>
+        (await deps.anthropic.messages.batches.retrieve(submitted.anthropic_batch_id as string))
+          .processing_status === 'ended',
+    );
+    await expect(
+      tick(h.deps({ crashAt: { point: 'mid-results', after: 5 } })),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const graded = await resultCounts(h.db, h.ids);
+    expect(graded.length).toBeGreaterThanOrEqual(5);
+    expect(graded.length).toBeLessThan(TICKETS);
+
+    await drain(h, h.deps());
+    await expectOnce(h);
+  });
+});
