@@ -21,8 +21,15 @@ proto(pg.Pool).connect = function (this: unknown, ...args: unknown[]) {
   return connect.apply(this, args);
 };
 const query = proto(pg.Client).query as AnyFn;
+const texts: Record<string, number> = {};
 proto(pg.Client).query = function (this: unknown, ...args: unknown[]) {
   counts.statements++;
+  if (process.env.PG_COUNT_TEXTS) {
+    const q = args[0] as string | { name?: string; text?: string };
+    const key = typeof q === 'string' ? q : (q.name ?? q.text ?? '?');
+    texts[key.replace(/\s+/g, ' ').slice(0, 80)] =
+      (texts[key.replace(/\s+/g, ' ').slice(0, 80)] ?? 0) + 1;
+  }
   return query.apply(this, args);
 };
 
@@ -31,5 +38,7 @@ if (file) {
   process.on('SIGUSR2', () => {
     counts.seq++;
     writeFileSync(file, JSON.stringify(counts));
+    if (process.env.PG_COUNT_TEXTS)
+      writeFileSync(process.env.PG_COUNT_TEXTS, JSON.stringify(texts, null, 1));
   });
 }

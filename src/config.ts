@@ -101,6 +101,8 @@ export const ConfigSchema = z.object({
   ANTHROPIC_TIMEOUT: duration.default(60_000),
   ANTHROPIC_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
   ANTHROPIC_MAX_RETRY_WAIT: duration.default(60_000),
+  /** The SDK's OpenTelemetry spans and trace headers (off: with no tracer they only cost CPU). */
+  ANTHROPIC_OPEN_TELEMETRY: z.stringbool().default(false),
   QC_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
   QC_STRONG_MODEL: z.string().min(1).default('claude-sonnet-4-6'),
   CHIEF_MODEL: z.string().min(1).default('claude-sonnet-4-6'),

@@ -6,6 +6,7 @@ import { createPool, type Pool } from './db/pool.js';
 import { attemptLog } from './llm/attempts.js';
 import type { LlmDeps } from './llm/call.js';
 import { createAnthropic } from './llm/client.js';
+import { httpFetch } from './llm/http-fetch.js';
 import { PriceTable } from './llm/prices.js';
 import { redactingFetch } from './llm/redact-fetch.js';
 import { createLogger } from './logger.js';
@@ -56,6 +57,8 @@ export function createRuntime(
     shutdownDeadlineMs?: number;
     /** Connections in the pool (default 10; the QC worker derives it from its concurrency). */
     poolMax?: number;
+    /** How long a query may wait for a free connection (default 5 s; the API waits 60 s). */
+    poolQueueTimeoutMs?: number;
     /** Asynchronous log writes (src/logger.ts): long-running processes that flush on shutdown. */
     asyncLogs?: boolean;
   } = {},
@@ -73,6 +76,7 @@ export function createRuntime(
       logger,
       applicationName: opts.name ?? 'ticket-qc',
       ...(opts.poolMax ? { max: opts.poolMax } : {}),
+      ...(opts.poolQueueTimeoutMs ? { queueTimeoutMs: opts.poolQueueTimeoutMs } : {}),
     });
   const anthropic = createAnthropic({
     apiKey: config.ANTHROPIC_API_KEY,
@@ -80,9 +84,12 @@ export function createRuntime(
     timeoutMs: config.ANTHROPIC_TIMEOUT,
     retry: { maxRetries: config.ANTHROPIC_MAX_RETRIES, maxWaitMs: config.ANTHROPIC_MAX_RETRY_WAIT },
     logger,
-    ...(config.QC_REDACT.length > 0
-      ? { fetch: redactingFetch(new Redactor(config.QC_REDACT)) }
-      : {}),
+    // Issue 13: node:http keep-alive, answers buffered (src/llm/http-fetch.ts); redaction wraps it.
+    fetch:
+      config.QC_REDACT.length > 0
+        ? redactingFetch(new Redactor(config.QC_REDACT), httpFetch())
+        : httpFetch(),
+    openTelemetry: config.ANTHROPIC_OPEN_TELEMETRY,
   });
   const prices = new PriceTable(config.QC_PRICES);
   for (const model of [config.QC_MODEL, config.QC_STRONG_MODEL, config.CHIEF_MODEL])

@@ -20,6 +20,8 @@ import { registerReview } from '../src/web/plugin.js';
 
 /** Delivery ids matter only within a vendor's retry window; older records are pruned. */
 const DELIVERY_RETENTION_DAYS = 30;
+/** How long an API query waits for a free PostgreSQL connection before a 503 (database_busy). */
+export const API_POOL_QUEUE_MS = 60_000;
 
 export interface ApiProcess {
   app: FastifyInstance;
@@ -38,7 +40,9 @@ export async function runApiProcess(
   config: Config,
   opts: { signals?: boolean } = {},
 ): Promise<ApiProcess> {
-  const rt = createRuntime(config, { name: 'api' });
+  // A burst of webhooks waits for a connection (up to 60 s) rather than failing at once;
+  // a server that does not answer still fails the connect in 5 s (issue 13).
+  const rt = createRuntime(config, { name: 'api', poolQueueTimeoutMs: API_POOL_QUEUE_MS });
   // Owning the process: its stdout is a JSON log stream, library console output included.
   if (opts.signals !== false) captureConsole(rt.logger);
   const redis = createRedis(redisTargetOf(config), 'producer', rt.logger);

@@ -10,7 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ContextStore } from '../context/store.js';
-import type { Pool } from '../db/pool.js';
+import { isPoolBusy, type Pool } from '../db/pool.js';
 import { qcContextOf } from '../qc/context.js';
 import { cachedContextVersion } from '../queue/intake.js';
 import { scheduleSettingsOf } from '../queue/schedule.js';
@@ -134,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       raw instanceof ApiError
         ? raw
         : (fromValidationError(raw) ?? fromFastifyError(raw as FastifyError));
+    if (!err && isPoolBusy(raw))
+      err = new ApiError('database_busy', undefined, [], 5, { cause: raw });
     if (!err && isDatabaseUnavailable(raw))
       err = new ApiError('database_unavailable', undefined, [], 5, { cause: raw });
     if (!err && isDataException(raw))

@@ -26,6 +26,28 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * Accepts when the raw HMAC-SHA256 digest under any configured secret equals
+ * `given` (the decoded signature). Both are digests of the same fixed length
+ * (32 bytes; the caller checks the given one's), so they are compared as they
+ * are, with no hex or base64 strings built and no hashing of hashes.
+ */
+function anyDigestMatches(
+  secrets: string[],
+  given: Buffer,
+  ...parts: (string | Buffer)[]
+): boolean {
+  if (given.length !== 32) return false;
+  let matched = false;
+  // No early exit: every secret is tried, so timing does not say which one matched.
+  for (const secret of secrets) {
+    const h = createHmac('sha256', secret);
+    for (const p of parts) h.update(p);
+    if (timingSafeEqual(h.digest(), given)) matched = true;
+  }
+  return matched;
+}
+
 /** Accepts when any of the configured secrets (a rotation pair) matches. */
 function anyMatches(
   secrets: string[],
@@ -56,6 +78,10 @@ export function hmacBase64(secret: string, ...parts: (string | Buffer)[]): strin
   return h.digest('base64');
 }
 
+const SHA256_HEX = /^sha256=[0-9a-fA-F]{64}$/;
+/** Standard base64 of 32 bytes, exactly: a lenient decode must not accept variants. */
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+
 /** `sha256=<hex HMAC of the raw body>` (Jira's X-Hub-Signature, our X-Signature). */
 export function verifyHexSignature(
   headers: IncomingHttpHeaders,
@@ -65,10 +91,8 @@ export function verifyHexSignature(
 ): AuthResult {
   const given = header(headers, headerName);
   if (!given) return MISSING;
-  const m = /^sha256=([0-9a-fA-F]{64})$/.exec(given);
-  if (!m?.[1]) return INVALID;
-  const hex = m[1].toLowerCase();
-  return anyMatches(secrets, (s) => hmacHex(s, raw), hex) ? OK : INVALID;
+  if (!SHA256_HEX.test(given)) return INVALID;
+  return anyDigestMatches(secrets, Buffer.from(given.slice(7), 'hex'), raw) ? OK : INVALID;
 }
 
 /**
@@ -85,7 +109,8 @@ export function verifyZendeskSignature(
   const signature = header(headers, 'x-zendesk-webhook-signature');
   const timestamp = header(headers, 'x-zendesk-webhook-signature-timestamp');
   if (!signature || !timestamp) return MISSING;
-  if (!anyMatches(secrets, (s) => hmacBase64(s, timestamp, raw), signature)) return INVALID;
+  if (!BASE64_32.test(signature)) return INVALID;
+  if (!anyDigestMatches(secrets, Buffer.from(signature, 'base64'), timestamp, raw)) return INVALID;
   const at = Date.parse(timestamp);
   if (!Number.isFinite(at) || Math.abs(now - at) > MAX_SKEW_MS) return STALE;
   return OK;

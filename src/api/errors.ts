@@ -38,6 +38,11 @@ const ERRORS = {
     status: 503,
     message: 'PostgreSQL is unreachable; nothing was stored, retry later',
   },
+  database_busy: {
+    status: 503,
+    message:
+      "every PostgreSQL connection of this server stayed busy for the pool's queue wait (60 s); nothing was stored, retry later",
+  },
   shutting_down: { status: 503, message: 'the server is shutting down; retry later' },
   internal: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -23,12 +23,33 @@ export interface AttemptStart {
   estCostUsd: number;
 }
 
-export async function beginAttempt(db: Queryable, a: AttemptStart): Promise<number> {
-  const r = await db.query<{ id: number }>(
-    `INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
+/** An answer held back to be written with the next statement of its job (issue 13). */
+export interface HeldAnswer {
+  id: number;
+  call: LlmCall;
+}
+
+/**
+ * Inserts an attempt row; `answered` are earlier attempts of the same job
+ * whose answers arrived, completed in the same statement (one round trip
+ * where a tier-up took two).
+ */
+export async function beginAttempt(
+  db: Queryable,
+  a: AttemptStart,
+  answered: readonly HeldAnswer[] = [],
+): Promise<number> {
+  const r = await db.query<{ id: number }>({
+    name: 'llm-attempt-begin',
+    text: `WITH done AS (
+       UPDATE llm_attempts a SET state = 'answered', answered_at = now(), call = h.call
+         FROM jsonb_to_recordset($12::jsonb) AS h(id bigint, call jsonb)
+        WHERE a.id = h.id AND a.state = 'open'
+     )
+     INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
                                est_input_tokens, max_output_tokens, est_cost_usd)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-    [
+    values: [
       a.owner,
       a.agent,
       a.model,
@@ -40,8 +61,9 @@ export async function beginAttempt(db: Queryable, a: AttemptStart): Promise<numb
       a.estInputTokens,
       a.maxOutputTokens,
       a.estCostUsd.toFixed(8),
+      JSON.stringify(answered),
     ],
-  );
+  });
   return r.rows[0]?.id as number;
 }
 

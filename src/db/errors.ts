@@ -32,7 +32,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     return true;
   }
   // node-postgres reports pool and socket trouble with plain messages.
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|terminating connection/i.test(
+  // "timeout expired": the server did not complete the connect in PoolOptions.connectTimeoutMs.
+  return /timeout exceeded when trying to connect|timeout expired|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|terminating connection/i.test(
     err.message,
   );
 }

@@ -131,15 +131,21 @@ export async function withAdvisoryLocks<T>(
   try {
     // PostgreSQL evaluates a volatile output expression after the ORDER BY sort:
     // the locks are taken one by one in ascending key order.
-    await client.query(
-      `SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT ${k} AS k FROM unnest($1::text[]) AS p) s ORDER BY k`,
-      [params],
-    );
+    // Named statements (one per kind of key): parsed once per connection.
+    await client.query({
+      name: `advisory-locks:${expr}`,
+      text: `SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT ${k} AS k FROM unnest($1::text[]) AS p) s ORDER BY k`,
+      values: [params],
+    });
     try {
       return await fn(client);
     } finally {
       await client
-        .query(`SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`, [params])
+        .query({
+          name: `advisory-unlocks:${expr}`,
+          text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
+          values: [params],
+        })
         .then(
           () => {
             broken = false;

@@ -163,6 +163,20 @@ export async function setOutboxStatus(
   );
 }
 
+/** Several rows to one status in one statement (the relay's settled and requeued rows, issue 13). */
+export async function setOutboxStatuses(
+  db: Queryable,
+  rows: { id: number; reason?: string | null }[],
+  status: OutboxStatus,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `UPDATE writeback_outbox o SET status = $3, reason = COALESCE(x.reason, o.reason), updated_at = now()
+       FROM unnest($1::bigint[], $2::text[]) AS x(id, reason) WHERE o.id = x.id`,
+    [rows.map((r) => r.id), rows.map((r) => r.reason ?? null), status],
+  );
+}
+
 export async function markStepDone(db: Queryable, id: number, step: string): Promise<void> {
   await db.query(
     `UPDATE writeback_outbox SET steps_done = array_append(steps_done, $2), updated_at = now()

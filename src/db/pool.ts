@@ -13,6 +13,18 @@ export interface PoolOptions {
   max?: number;
   logger?: Logger;
   applicationName?: string;
+  /** How long a query may wait for a free connection (default 5 s). */
+  queueTimeoutMs?: number;
+  /** How long opening a connection may take (default 5 s): a server that does not answer is down. */
+  connectTimeoutMs?: number;
+}
+
+/** The message pg-pool gives a caller that waited queueTimeoutMs for a connection. */
+export const POOL_QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
+
+/** True when the pool was busy: every connection stayed checked out for the whole queue wait. */
+export function isPoolBusy(err: unknown): boolean {
+  return err instanceof Error && err.message === POOL_QUEUE_TIMEOUT;
 }
 
 /**
@@ -31,12 +43,22 @@ export function withDefaultUser(databaseUrl: string): string {
  * would crash the process.
  */
 export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+  // pg-pool has one timeout for both the wait for a free connection and the
+  // connect; a client class of our own keeps the connect at its own (pg's
+  // "timeout expired"), so a long queue wait never means a long wait on a dead server.
+  class Client extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
+  }
   const pool = new pg.Pool({
     connectionString: withDefaultUser(databaseUrl),
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'ticket-qc',
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.queueTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
+    Client,
   });
   pool.on('error', (err) => {
     opts.logger?.warn({ err: err.message }, 'postgres idle client error (will reconnect)');

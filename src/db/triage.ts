@@ -42,6 +42,39 @@ export async function setTriageRequest(
   );
 }
 
+/** Several requests to one status in one statement (the relay's skipped rows, issue 13). */
+export async function setTriageRequests(
+  db: Queryable,
+  keys: { source: string; externalId: string }[],
+  status: 'pending' | 'skipped',
+  reason: string | null,
+): Promise<void> {
+  if (keys.length === 0) return;
+  await db.query(
+    `UPDATE triage_requests r SET status = $3, reason = $4, updated_at = now()
+       FROM unnest($1::text[], $2::text[]) AS k(source, external_id)
+      WHERE r.source = k.source AND r.external_id = k.external_id`,
+    [keys.map((k) => k.source), keys.map((k) => k.externalId), status, reason],
+  );
+}
+
+/** Each ticket's `createdAt` (ms), read from its JSON without parsing the whole ticket. */
+export async function createdAtOfTickets(
+  db: Queryable,
+  ids: number[],
+): Promise<Map<number, number>> {
+  const r = await db.query<{ id: number; created: string | null }>(
+    `SELECT id, ticket->>'createdAt' AS created FROM tickets WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+  const out = new Map<number, number>();
+  for (const row of r.rows) {
+    const t = row.created ? Date.parse(row.created) : Number.NaN;
+    if (Number.isFinite(t)) out.set(row.id, t);
+  }
+  return out;
+}
+
 /** The first stored version of a help desk ticket: its state at creation, or closest to it. */
 export async function firstVersionOf(
   db: Queryable,

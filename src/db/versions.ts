@@ -113,6 +113,10 @@ const STORE = `
   UNION ALL
   SELECT n, ticket_id, content_hash, false, false, false, true FROM seen`;
 
+const SUPERSEDE_FROM = [...SUPERSEDE.from];
+const END_WAIT_FROM = [...END_WAIT.from];
+const SCHEDULE_FROM = [...SCHEDULE.from];
+
 /** A key naming one vendor delivery (source and delivery id) in a Map. */
 export function deliveryKey(source: string, deliveryId: string): string {
   return `${source}\n${deliveryId}`;
@@ -188,16 +192,21 @@ export async function storeVersions(
       latest: boolean;
       graded: boolean;
       seen: boolean;
-    }>(STORE, [
-      JSON.stringify(input),
-      SUPERSEDE.to,
-      SKIP.to,
-      SCHEDULE.to,
-      contextVersion,
-      [...SUPERSEDE.from],
-      [...END_WAIT.from],
-      [...SCHEDULE.from],
-    ]);
+    }>({
+      // Named: each connection parses and plans STORE once, not once per group.
+      name: 'ingest-store-versions',
+      text: STORE,
+      values: [
+        JSON.stringify(input),
+        SUPERSEDE.to,
+        SKIP.to,
+        SCHEDULE.to,
+        contextVersion,
+        SUPERSEDE_FROM,
+        END_WAIT_FROM,
+        SCHEDULE_FROM,
+      ],
+    });
     const out: StoredVersion[] = new Array(rows.length);
     const holds: number[] = [];
     for (const x of r.rows) {

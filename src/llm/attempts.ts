@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { answerAttempt, beginAttempt, failAttempt } from '../db/attempts.js';
+import { answerAttempt, beginAttempt, failAttempt, type HeldAnswer } from '../db/attempts.js';
 import type { LlmCall } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
@@ -9,7 +9,8 @@ import type { PriceTable } from './prices.js';
 
 /**
  * Paid calls are never under-reported (issue 10): an `llm_attempts` row is
- * written before each request leaves and completed when it returns; the
+ * written before each request leaves and completed when it returns (in a QC
+ * job, by the job's next statement: see `held`); the
  * llm_call event claims it; the reconciler records any attempt left
  * unclaimed by a process that died (src/db/attempts.ts).
  *
@@ -29,6 +30,14 @@ export interface AttemptScope {
    * owner fails it if no call took it.
    */
   reserved?: ReservedAttempt | undefined;
+  /**
+   * Issue 13: when set, an answer is not written by a statement of its own
+   * but held here; the job's next attempt insert completes it in the same
+   * statement, and the job's grade statement (or its record of paid calls)
+   * claims every row. A process that dies while holding one leaves the row
+   * open: the reconciler records it at its estimate, an upper bound.
+   */
+  held?: HeldAnswer[] | undefined;
 }
 
 export interface ReservedAttempt {
@@ -140,29 +149,44 @@ export function attemptLog(
       // stays open and is recorded at its estimate if nothing claims it.
       const quietly = (what: string) => (err: unknown) =>
         opts.logger?.warn({ attemptId: id, err: toError(err).message }, what);
+      const held = s?.held;
       return {
         id,
-        answered: (call) =>
-          answerAttempt(pool, id, call).catch(quietly('could not complete the attempt row')),
+        answered: async (call) => {
+          if (held) held.push({ id, call });
+          else
+            await answerAttempt(pool, id, call).catch(
+              quietly('could not complete the attempt row'),
+            );
+        },
         failed: () => failAttempt(pool, id).catch(quietly('could not close the attempt row')),
       };
     },
   };
 
-  function insertRow(req: AttemptRequest, s: AttemptScope | undefined): Promise<number> {
+  async function insertRow(req: AttemptRequest, s: AttemptScope | undefined): Promise<number> {
     const est = estimateCall(prices, req);
-    return beginAttempt(pool, {
-      owner,
-      agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
-      model: req.model,
-      purpose: req.purpose,
-      tier: req.tier,
-      ticketId: s?.ticketId,
-      jobId: s?.jobId,
-      contextVersion: s?.contextVersion,
-      estInputTokens: est.inputTokens,
-      maxOutputTokens: req.maxTokens,
-      estCostUsd: est.costUsd,
-    });
+    const held = s?.held ?? [];
+    const sent = held.length;
+    const id = await beginAttempt(
+      pool,
+      {
+        owner,
+        agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
+        model: req.model,
+        purpose: req.purpose,
+        tier: req.tier,
+        ticketId: s?.ticketId,
+        jobId: s?.jobId,
+        contextVersion: s?.contextVersion,
+        estInputTokens: est.inputTokens,
+        maxOutputTokens: req.maxTokens,
+        estCostUsd: est.costUsd,
+      },
+      held.slice(0, sent),
+    );
+    // Written with the insert: no longer this process's to hold.
+    held.splice(0, sent);
+    return id;
   }
 }

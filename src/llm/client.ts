@@ -11,6 +11,12 @@ export interface ClientOptions {
   /** Where each retry is logged (one warn line: attempt, status, waitMs). */
   logger?: Logger | undefined;
   fetch?: typeof fetch;
+  /**
+   * The SDK's OpenTelemetry spans and trace headers. Off unless asked for
+   * (ANTHROPIC_OPEN_TELEMETRY): with no tracer registered they are pure cost
+   * on every call (issue 13).
+   */
+  openTelemetry?: boolean | undefined;
 }
 
 /**
@@ -29,5 +35,6 @@ export function createAnthropic(opts: ClientOptions): Anthropic {
     maxRetries: retry.maxRetries,
     middleware: [retryMiddleware(retry, opts.logger)],
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.openTelemetry ? {} : { openTelemetry: false as const }),
   });
 }

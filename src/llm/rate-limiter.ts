@@ -1,7 +1,8 @@
-import type { default as Anthropic, Middleware } from '@anthropic-ai/sdk';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PACE_SCRIPT, type Tokens } from './rate-script.js';
+import { LEASE_TTL_MS, Ledger } from './rate-ledger.js';
+import { PaceRedis } from './rate-redis.js';
+import type { Tokens } from './rate-script.js';
 import { retryAfterMs } from './retry.js';
 
 /**
@@ -37,6 +38,13 @@ import { retryAfterMs } from './retry.js';
  * to the model (cache reads are free for ITPM on current models), output the
  * EWMA of output tokens; both are corrected with the real usage once the
  * answer is in.
+ *
+ * Issue 13: a process leases requests from the shared buckets in blocks (as
+ * many as its callers are waiting for, at most 16 and a quarter of the
+ * bucket) in one Redis step instead of one step to take and one to settle
+ * per request. What it learns from answers is sent with its next lease, or
+ * within 250 ms; a leased request unused for 250 ms, and every one on
+ * `close()`, goes back to the buckets.
  */
 
 export interface RateLimiterOptions {
@@ -56,12 +64,17 @@ export interface RateLimiterOptions {
 
 export interface RateLimiterStats {
   acquired: number;
+  /** Steps in Redis (leases, bookkeeping, pauses): a lease serves up to 16 requests. */
+  steps: number;
   waited: number;
   waitedMs: number;
   rateLimited: number;
 }
 
 type Estimates = { input: number; output: number };
+
+/** Requests leased in one Redis step at most. */
+const LEASE_BLOCK = 16;
 
 const abortable = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -82,26 +95,30 @@ const num = (h: Headers, name: string): number => {
   return Number.isFinite(v) && v >= 0 ? v : -1;
 };
 
-/** How long one pacing step may wait for Redis before the call goes ahead unpaced. */
-const EVAL_TIMEOUT_MS = 500;
-
 export class RateLimiter {
-  readonly stats: RateLimiterStats = { acquired: 0, waited: 0, waitedMs: 0, rateLimited: 0 };
+  readonly stats: RateLimiterStats = {
+    acquired: 0,
+    steps: 0,
+    waited: 0,
+    waitedMs: 0,
+    rateLimited: 0,
+  };
   readonly #estimates = new Map<string, Estimates>();
-  readonly #burstMs: number;
+  readonly #ledgers = new Map<string, Ledger>();
   readonly #headroom: number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #redis: PaceRedis;
 
   constructor(private readonly opts: RateLimiterOptions) {
-    this.#burstMs = opts.burstMs ?? 6_000;
     this.#headroom = opts.headroom ?? 0.02;
     this.#sleep = opts.sleep ?? abortable;
+    this.#redis = new PaceRedis(opts.redis, opts.prefix, opts.burstMs ?? 6_000);
   }
 
   #lastDownLog = 0;
 
   /** Redis unreachable: the call goes ahead unpaced (the SDK still honours retry-after). */
-  #redisDown(err: unknown): void {
+  redisDown(err: unknown): void {
     // One line per 10 s, not one per model call, while Redis is away.
     const now = Date.now();
     if (now - this.#lastDownLog < 10_000) return;
@@ -113,7 +130,7 @@ export class RateLimiter {
   }
 
   key(model: string): string {
-    return `${this.opts.prefix}:ratelimit:${model}`;
+    return this.#redis.key(model);
   }
 
   /** The token estimate for the next request to `model`. */
@@ -121,57 +138,74 @@ export class RateLimiter {
     return this.#estimates.get(model) ?? { input: 0, output: 0 };
   }
 
-  /**
-   * One pacing step in Redis, bounded in time: a worker's connection queues
-   * commands while Redis is away (maxRetriesPerRequest: null), which would
-   * hold every model call — and the settling of calls already paid for —
-   * until Redis returns. Past EVAL_TIMEOUT_MS the step fails and the call
-   * goes ahead unpaced.
-   */
-  async #eval(model: string, op: string, ...args: (string | number)[]): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`rate limiter: Redis did not answer within ${EVAL_TIMEOUT_MS} ms`)),
-        EVAL_TIMEOUT_MS,
-      );
-    });
-    try {
-      const r = await Promise.race([
-        this.opts.redis.eval(PACE_SCRIPT, 1, this.key(model), op, this.#burstMs, ...args),
-        timeout,
-      ]);
-      return Number(r);
-    } finally {
-      clearTimeout(timer);
+  #ledger(model: string): Ledger {
+    let l = this.#ledgers.get(model);
+    if (!l) {
+      l = new Ledger();
+      this.#ledgers.set(model, l);
     }
+    return l;
   }
 
   /** Waits until the model's buckets hold one request and the estimated tokens, then takes them. */
   async acquire(model: string, signal?: AbortSignal): Promise<Tokens> {
-    const est = this.estimate(model);
-    const take: Tokens = {
-      requests: 1,
-      input: Math.round(est.input),
-      output: Math.round(est.output),
-    };
+    const l = this.#ledger(model);
+    l.waiting++;
     let waited = false;
-    for (;;) {
-      const waitMs = await this.#eval(model, 'take', take.input, take.output);
-      if (waitMs <= 0) break;
-      if (!waited) this.stats.waited++;
-      waited = true;
-      this.stats.waitedMs += waitMs;
-      await this.#sleep(Math.min(waitMs, 5_000), signal);
+    try {
+      for (;;) {
+        if (l.take(performance.now())) {
+          this.stats.acquired++;
+          return { requests: 1, input: l.input, output: l.output };
+        }
+        l.leasing ??= this.#step(model, l, l.demand(LEASE_BLOCK)).finally(() => {
+          l.leasing = undefined;
+        });
+        const waitMs = await l.leasing;
+        if (waitMs <= 0) continue;
+        if (!waited) this.stats.waited++;
+        waited = true;
+        this.stats.waitedMs += waitMs;
+        await this.#sleep(Math.min(waitMs, 5_000), signal);
+      }
+    } finally {
+      l.waiting--;
     }
-    this.stats.acquired++;
-    return take;
+  }
+
+  /**
+   * One Redis step for a model: what was heard since the last one, the
+   * requests leased and not used (all of them when `n` is 0 and `all`, else
+   * those past LEASE_TTL_MS), and a lease of up to `n` requests. Resolves to
+   * 0, or the ms to wait when nothing could be leased.
+   */
+  async #step(model: string, l: Ledger, n: number, all = false): Promise<number> {
+    const est = this.estimate(model);
+    const per = [Math.round(est.input), Math.round(est.output)] as const;
+    this.stats.steps++;
+    const r = await this.#redis.run(model, 'lease', ...l.drain(performance.now(), all), n, ...per);
+    if (r <= 0) return -r;
+    l.leased(r, per[0], per[1], performance.now());
+    this.#later(model, l);
+    return 0;
+  }
+
+  /** Sends what is pending once the leased requests have expired, if no lease carried it. */
+  #later(model: string, l: Ledger): void {
+    if (l.timer) return;
+    l.timer = setTimeout(() => {
+      l.timer = undefined;
+      if (l.leasing) return;
+      if (l.pending()) void this.#step(model, l, 0).catch((err: unknown) => this.redisDown(err));
+    }, LEASE_TTL_MS + 1);
+    l.timer.unref();
   }
 
   /**
    * After an answer: the real usage replaces the estimate (the difference goes
    * back to the buckets or is taken from them) and the limits and levels the
-   * API reported are recorded.
+   * API reported are recorded, with the next lease — at once the first time,
+   * so every process learns the limits without delay.
    */
   async settle(
     model: string,
@@ -188,16 +222,21 @@ export class RateLimiter {
     };
     let rl = api('requests');
     if (rpmCap > 0) rl = rl > 0 ? Math.min(rl, rpmCap) : rpmCap;
-    const args = [
+    const heard = [
       rl,
       api('input-tokens'),
       api('output-tokens'),
       num(headers, 'anthropic-ratelimit-requests-remaining'),
       num(headers, 'anthropic-ratelimit-input-tokens-remaining'),
       num(headers, 'anthropic-ratelimit-output-tokens-remaining'),
+    ];
+    const l = this.#ledger(model);
+    l.hear(
+      heard,
       usage ? taken.input - usage.input : 0,
       usage ? taken.output - usage.output : 0,
-    ];
+      performance.now(),
+    );
     if (usage) {
       const prev = this.#estimates.get(model);
       const a = 0.2;
@@ -211,71 +250,35 @@ export class RateLimiter {
           : { input: usage.input, output: usage.output },
       );
     }
-    await this.#eval(model, 'settle', ...args);
+    if (!l.known && heard.some((v) => v >= 0)) {
+      l.known = true;
+      await this.#step(model, l, 0);
+    } else this.#later(model, l);
   }
 
   /** A 429: every process pauses the model for `retry-after` (at least one refill). */
   async rateLimited(model: string, headers: Headers): Promise<void> {
     this.stats.rateLimited++;
     const ms = retryAfterMs(headers) ?? 1_000;
+    const l = this.#ledger(model);
+    // Requests leased here would be sent into the pause.
+    l.held = 0;
+    l.known = false;
     await this.settle(model, { requests: 1, input: 0, output: 0 }, headers);
-    await this.#eval(model, 'pause', Math.round(ms));
+    await this.#redis.run(model, 'pause', Math.round(ms));
     this.opts.logger?.warn({ model, pauseMs: Math.round(ms) }, 'rate limited: pausing the model');
   }
 
-  /**
-   * The SDK middleware: paces every attempt of POST /v1/messages (retries
-   * included) and learns from every answer. Other endpoints (batches, token
-   * counts) have their own limits and pass through.
-   */
-  middleware(): Middleware {
-    return async (request, next, ctx) => {
-      const opts = ctx.options;
-      const body = opts?.body as { model?: unknown } | undefined;
-      if (
-        opts?.method !== 'post' ||
-        opts.path !== '/v1/messages' ||
-        typeof body?.model !== 'string'
-      )
-        return next(request);
-      const model = body.model;
-      const signal = opts.signal ?? undefined;
-      let taken: Tokens | undefined;
-      try {
-        taken = await this.acquire(model, signal);
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        this.#redisDown(err);
-      }
-      const response = await next(request);
-      if (!taken) return response;
-      if (response.status === 429) {
-        await this.rateLimited(model, response.headers).catch((err: unknown) =>
-          this.#redisDown(err),
-        );
-        return response;
-      }
-      let usage: { input: number; output: number } | undefined;
-      if (response.ok) {
-        const msg = await ctx.parse<{ usage?: Record<string, number | null | undefined> }>(
-          response,
-        );
-        const u = msg.usage;
-        if (u)
-          usage = {
-            input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0),
-            output: u.output_tokens ?? 0,
-          };
-      }
-      await this.settle(model, taken, response.headers, usage).catch((err: unknown) =>
-        this.#redisDown(err),
-      );
-      return response;
-    };
+  /** Gives back every leased request not used and sends what is pending; idempotent. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.#ledgers].map(async ([model, l]) => {
+        clearTimeout(l.timer);
+        l.timer = undefined;
+        await l.leasing?.catch(() => undefined);
+        if (l.pending())
+          await this.#step(model, l, 0, true).catch((err: unknown) => this.redisDown(err));
+      }),
+    );
   }
-}
-
-/** A client like `client` whose every messages call is paced by `limiter` (the same retries). */
-export function withRateLimiter(client: Anthropic, limiter: RateLimiter): Anthropic {
-  return client.withOptions({ middleware: [...client.middleware, limiter.middleware()] });
 }

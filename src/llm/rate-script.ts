@@ -11,6 +11,14 @@
  *   take    input output                      → ms to wait (0 = taken)
  *   settle  rl il ol  rr ir or  dInput dOutput → 0   (limits, remaining, corrections; -1 = absent)
  *   pause   ms                                 → 0
+ *   lease   (the 8 settle arguments) gr gi go  n input output
+ *           → k > 0 requests taken (each with input and output tokens), 0 when
+ *             n = 0, or minus the ms to wait. The settle part is applied
+ *             first, then gr requests / gi / go tokens leased earlier and not
+ *             used are given back, so a process's bookkeeping rides on its
+ *             next lease: one round trip for a block of requests (issue 13).
+ *             k is at most a quarter of the request bucket, so that one
+ *             process cannot take all of it.
  */
 
 export interface Tokens {
@@ -48,8 +56,57 @@ local function save()
     'r', f(lvl[1]), 'i', f(lvl[2]), 'o', f(lvl[3]), 't', now, 'p', pause)
   redis.call('PEXPIRE', key, 3600000)
 end
+local function settle(b)
+  for k = 1, 3 do
+    local l = tonumber(ARGV[b + k])
+    if l ~= nil and l > 0 then
+      if lim[k] == 0 then lvl[k] = nil end
+      lim[k] = l
+      if lvl[k] == nil then lvl[k] = cap(k) end
+      if lvl[k] > cap(k) then lvl[k] = cap(k) end
+    end
+  end
+  for k = 1, 3 do
+    local rem = tonumber(ARGV[b + 3 + k])
+    if lim[k] > 0 and rem ~= nil and rem >= 0 and rem < lvl[k] then lvl[k] = rem end
+  end
+  local corr = { 0, tonumber(ARGV[b + 7]) or 0, tonumber(ARGV[b + 8]) or 0 }
+  for k = 2, 3 do
+    if lim[k] > 0 then lvl[k] = math.min(cap(k), lvl[k] + corr[k]) end
+  end
+end
 refill()
-if op == 'take' then
+if op == 'lease' then
+  settle(2)
+  for k = 1, 3 do
+    local g = tonumber(ARGV[10 + k]) or 0
+    if lim[k] > 0 and g > 0 then lvl[k] = math.min(cap(k), lvl[k] + g) end
+  end
+  local n = tonumber(ARGV[14])
+  if n <= 0 then save() return 0 end
+  if now < pause then save() return -(pause - now) end
+  local need = { 1, tonumber(ARGV[15]), tonumber(ARGV[16]) }
+  local k = n
+  local wait = 0
+  for d = 1, 3 do
+    if lim[d] > 0 then
+      if d == 1 then k = math.min(k, math.max(1, math.floor(cap(1) / 4))) end
+      if need[d] > 0 then k = math.min(k, math.floor(lvl[d] / need[d])) end
+      local want = math.min(need[d], cap(d))
+      if lvl[d] < want then
+        wait = math.max(wait, math.ceil((want - lvl[d]) * 60000 / lim[d]))
+      end
+    end
+  end
+  if wait > 0 then save() return -wait end
+  -- A request larger than the bucket waits for a full bucket, then overdraws it.
+  if k < 1 then k = 1 end
+  for d = 1, 3 do
+    if lim[d] > 0 then lvl[d] = lvl[d] - k * need[d] end
+  end
+  save()
+  return k
+elseif op == 'take' then
   if now < pause then save() return pause - now end
   local need = { 1, tonumber(ARGV[3]), tonumber(ARGV[4]) }
   local wait = 0
@@ -69,23 +126,7 @@ if op == 'take' then
   save()
   return 0
 elseif op == 'settle' then
-  for k = 1, 3 do
-    local l = tonumber(ARGV[2 + k])
-    if l ~= nil and l > 0 then
-      if lim[k] == 0 then lvl[k] = nil end
-      lim[k] = l
-      if lvl[k] == nil then lvl[k] = cap(k) end
-      if lvl[k] > cap(k) then lvl[k] = cap(k) end
-    end
-  end
-  for k = 1, 3 do
-    local rem = tonumber(ARGV[5 + k])
-    if lim[k] > 0 and rem ~= nil and rem >= 0 and rem < lvl[k] then lvl[k] = rem end
-  end
-  local corr = { 0, tonumber(ARGV[9]) or 0, tonumber(ARGV[10]) or 0 }
-  for k = 2, 3 do
-    if lim[k] > 0 then lvl[k] = math.min(cap(k), lvl[k] + corr[k]) end
-  end
+  settle(2)
   save()
   return 0
 elseif op == 'pause' then

@@ -113,6 +113,8 @@ async function gradeJob(
         jobId: job.id,
         contextVersion: ctx.version,
         reserved,
+        // Issue 13: answers ride on the next insert or the grade statement, not a statement each.
+        held: [],
       },
       () =>
         gradeAndSave({ ...deps, logger: log }, ctx, stored, {

@@ -122,6 +122,50 @@ function schemaFor(rules: readonly string[]) {
   });
 }
 
+interface Built {
+  tool: Anthropic.Tool;
+  schema: ReturnType<typeof schemaFor>;
+  system: Anthropic.TextBlockParam[];
+}
+
+const built = new WeakMap<QcContext, Map<string, Built>>();
+
+/**
+ * The tool, schema and system block for a set of rules, built once per
+ * context version (issue 13): the same few rule sets recur on every ticket.
+ * Frozen, so the attempt estimate measures them once (src/llm/attempts.ts).
+ */
+function requestFor(ctx: QcContext, rules: readonly string[]): Built {
+  let byRules = built.get(ctx);
+  if (!byRules) {
+    byRules = new Map();
+    built.set(ctx, byRules);
+  }
+  const key = rules.join(',');
+  let b = byRules.get(key);
+  if (!b) {
+    const block = Object.freeze({
+      type: 'text' as const,
+      text: `${INSTRUCTIONS}\n\n${ruleSections(ctx, rules)}`,
+    });
+    b = {
+      tool: deepFreeze(toolFor(rules)),
+      schema: schemaFor(rules),
+      system: Object.freeze([block]) as unknown as Anthropic.TextBlockParam[],
+    };
+    byRules.set(key, b);
+  }
+  return b;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 /** The base grader's reasons for the asked rules: data, like the ticket. */
 function question(base: Verdict, rules: readonly string[], ticket: Ticket): string {
   const reasons = base.escalations
@@ -166,11 +210,7 @@ export async function askSecondOpinion(
 ): Promise<SecondOpinionResult> {
   const model = deps.settings.strongModel;
   const rules = [...new Set(a.rules)];
-  const tool = toolFor(rules);
-  const schema = schemaFor(rules);
-  const system: Anthropic.TextBlockParam[] = [
-    { type: 'text', text: `${INSTRUCTIONS}\n\n${ruleSections(ctx, rules)}` },
-  ];
+  const { tool, schema, system } = requestFor(ctx, rules);
   const messages: Anthropic.MessageParam[] = [
     { role: 'user', content: [{ type: 'text', text: question(base, rules, ticket) }] },
   ];

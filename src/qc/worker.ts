@@ -1,7 +1,8 @@
 import { Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheMonitor } from '../llm/cache-monitor.js';
-import { RateLimiter, withRateLimiter } from '../llm/rate-limiter.js';
+import { RateLimiter } from '../llm/rate-limiter.js';
+import { withRateLimiter } from '../llm/rate-middleware.js';
 import { toError } from '../logger.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
@@ -23,6 +24,22 @@ export interface QcWorkerOptions {
   onGraded?: (r: JobResult) => void;
 }
 
+/**
+ * The QC worker: closing it also gives the rate limiter's leased, unused
+ * requests back to the shared buckets (issue 13), before the shutdown closes Redis.
+ */
+export class QcWorker extends Worker {
+  limiter: RateLimiter | undefined;
+
+  override async close(force?: boolean): Promise<void> {
+    try {
+      await super.close(force);
+    } finally {
+      await this.limiter?.close();
+    }
+  }
+}
+
 /** Warns at start-up when the QC context is too short for the models to cache. */
 async function startupCacheCheck(rt: Runtime): Promise<void> {
   const ctx = qcContextOf(await rt.contexts.active());
@@ -31,7 +48,7 @@ async function startupCacheCheck(rt: Runtime): Promise<void> {
   }
 }
 
-export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise<Worker> {
+export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise<QcWorker> {
   await startupCacheCheck(rt);
   const monitor = new CacheMonitor(rt.logger);
   // Issue 13: requests, not jobs, are rate-limited — every attempt of every call, in every process.
@@ -62,7 +79,7 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
       opts.onGraded?.(result);
     },
   });
-  const worker = new Worker(QC_QUEUE, deferWhileDatabaseDown(processor, { logger: rt.logger }), {
+  const worker = new QcWorker(QC_QUEUE, deferWhileDatabaseDown(processor, { logger: rt.logger }), {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency,
@@ -75,6 +92,7 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     stalledInterval: rt.config.QC_STALLED_INTERVAL,
     autorun: true,
   });
+  worker.limiter = limiter;
   worker.on('failed', (job, err) => {
     rt.logger.warn(
       { jobId: job?.id, attempt: job?.attemptsMade, err: err.message },

@@ -26,14 +26,52 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The value with every object's keys in code-unit order and undefined
+ * members dropped. An object or array that is already so is returned as it
+ * is rather than copied (tickets from the webhook parser are built in sorted
+ * order), so only what is out of order is rebuilt. Non-plain objects (a Date)
+ * are always rebuilt from their own keys, as they always were: the hash must
+ * not change.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const s = sortKeys(v);
+      if (s !== v && !out) out = value.slice(0, i);
+      out?.push(s);
     }
+    return out ?? value;
+  }
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    // A Date or other class instance is rebuilt from its own keys, as it always was.
+    let changed = !isPlain(value);
+    for (let i = 1; !changed && i < keys.length; i++)
+      if ((keys[i - 1] as string) >= (keys[i] as string)) changed = true;
+    if (changed) keys.sort();
+    const values: unknown[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const v = obj[key];
+      // Assigning `__proto__` below drops it, as the copy always did.
+      if (v === undefined || key === '__proto__') changed = true;
+      const s = v !== null && typeof v === 'object' ? sortKeys(v) : v;
+      if (s !== v) changed = true;
+      values[i] = s;
+    }
+    if (!changed) return value;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++)
+      if (values[i] !== undefined) out[keys[i] as string] = values[i];
     return out;
   }
   return value;

@@ -1,8 +1,13 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { type Listener, listen } from '../db/listen.js';
+import { batchedWake, type Listener, listen } from '../db/listen.js';
 import { getTicket } from '../db/tickets.js';
-import { claimTriageRequests, setTriageRequest } from '../db/triage.js';
+import {
+  claimTriageRequests,
+  createdAtOfTickets,
+  setTriageRequest,
+  setTriageRequests,
+} from '../db/triage.js';
 import { toError } from '../logger.js';
 import { QC_QUEUE, TRIAGE_QUEUE, TriageJobData, triageJobId } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
@@ -96,30 +101,42 @@ export async function startTriage(
     if (await qc.isPaused()) return 0;
     for (;;) {
       const rows = await claimTriageRequests(rt.pool, 100);
-      for (const r of rows) {
-        const key = { source: r.source, externalId: r.externalId };
-        if (!c.TRIAGE_ENABLED) {
-          await setTriageRequest(rt.pool, key, 'skipped', 'TRIAGE_ENABLED is off');
-          continue;
-        }
-        const created = await createdAtOf(rt, r.ticketId);
-        if (created === undefined || Date.now() - created > c.TRIAGE_MAX_AGE) {
-          await setTriageRequest(rt.pool, key, 'skipped', 'created before TRIAGE_MAX_AGE: history');
-          continue;
-        }
-        await queue.add(
-          'triage',
-          { ...key, ticketId: r.ticketId },
-          {
+      // Issue 13: a pass's rows are settled in one statement and queued in one round trip.
+      if (!c.TRIAGE_ENABLED) {
+        await setTriageRequests(rt.pool, rows, 'skipped', 'TRIAGE_ENABLED is off');
+        if (rows.length < 100) return queued;
+        continue;
+      }
+      const created = await createdAtOfTickets(
+        rt.pool,
+        rows.map((r) => r.ticketId),
+      );
+      const now = Date.now();
+      const fresh = rows.filter((r) => {
+        const t = created.get(r.ticketId);
+        return t !== undefined && now - t <= c.TRIAGE_MAX_AGE;
+      });
+      const history = rows.filter((r) => !fresh.includes(r));
+      await setTriageRequests(
+        rt.pool,
+        history,
+        'skipped',
+        'created before TRIAGE_MAX_AGE: history',
+      );
+      await queue.addBulk(
+        fresh.map((r) => ({
+          name: 'triage',
+          data: { source: r.source, externalId: r.externalId, ticketId: r.ticketId },
+          opts: {
             jobId: triageJobId(r.ticketId),
             attempts: c.QC_JOB_ATTEMPTS,
-            backoff: { type: 'exponential', delay: 5_000 },
+            backoff: { type: 'exponential' as const, delay: 5_000 },
             removeOnComplete: { age: 3_600, count: 1_000 },
             removeOnFail: { age: 7 * 86_400 },
           },
-        );
-        queued++;
-      }
+        })),
+      );
+      queued += fresh.length;
       if (rows.length < 100) return queued;
     }
   };
@@ -134,10 +151,10 @@ export async function startTriage(
       });
     return running;
   };
-  const listener: Listener | undefined = await listen(
-    rt.pool,
-    'triage_requests',
-    () => void pass(),
+  // Issue 13: the requests of the commits of the last 200 ms go in one pass.
+  const woken = batchedWake(() => void pass(), 200);
+  const listener: Listener | undefined = await listen(rt.pool, 'triage_requests', () =>
+    woken.wake(),
   ).catch(() => undefined);
   const timer = setInterval(() => void pass(), c.TRIAGE_POLL_INTERVAL);
   timer.unref();
@@ -146,6 +163,7 @@ export async function startTriage(
     pass,
     async close() {
       clearInterval(timer);
+      woken.cancel();
       await listener?.close();
       await running;
       await worker.close();
@@ -153,9 +171,4 @@ export async function startTriage(
       await qc.close();
     },
   };
-}
-
-async function createdAtOf(rt: Runtime, ticketId: number): Promise<number | undefined> {
-  const t = await getTicket(rt.pool, ticketId);
-  return t ? Date.parse(t.ticket.createdAt) : undefined;
 }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { type Listener, listen } from '../db/listen.js';
-import { claimPending, requeueStale, setOutboxStatus } from '../db/outbox.js';
+import { batchedWake, type Listener, listen } from '../db/listen.js';
+import { claimPending, requeueStale, setOutboxStatuses } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
 import { writebackJobId, writebackJobOptions } from '../queue/jobs.js';
@@ -30,6 +30,8 @@ export interface Relay {
 
 /** A queued row whose job has not finished in this long is queued again (same job id). */
 const STALE_MS = 10 * 60_000;
+/** How long a NOTIFY waits for others before the relay's pass. */
+const RELAY_BATCH_MS = 200;
 
 export async function startOutboxRelay(
   deps: RelayDeps,
@@ -49,21 +51,30 @@ export async function startOutboxRelay(
     }
     for (;;) {
       const rows = await claimPending(deps.pool, 100);
+      // Issue 13: the rows of a pass are settled in one statement and queued in one round trip.
+      const off: { id: number; reason: string }[] = [];
+      const send: typeof rows = [];
       for (const row of rows) {
-        const off = offReason(deps.settings, row, Date.now());
-        if (off) {
-          await setOutboxStatus(deps.pool, row.id, 'off', { reason: off });
-          continue;
-        }
+        const reason = offReason(deps.settings, row, Date.now());
+        if (reason) off.push({ id: row.id, reason });
+        else send.push(row);
+      }
+      await setOutboxStatuses(deps.pool, off, 'off');
+      if (send.length > 0) {
         try {
-          await deps.queue.add(
-            'deliver',
-            { outboxId: row.id },
-            { ...writebackJobOptions(deps.settings), jobId: writebackJobId(row.id, row.retries) },
+          await deps.queue.addBulk(
+            send.map((row) => ({
+              name: 'deliver',
+              data: { outboxId: row.id },
+              opts: {
+                ...writebackJobOptions(deps.settings),
+                jobId: writebackJobId(row.id, row.retries),
+              },
+            })),
           );
-          queued++;
+          queued += send.length;
         } catch (err) {
-          await setOutboxStatus(deps.pool, row.id, 'pending');
+          await setOutboxStatuses(deps.pool, send, 'pending');
           throw err;
         }
       }
@@ -91,9 +102,11 @@ export async function startOutboxRelay(
     return running;
   };
 
+  // The notes of the commits of the last RELAY_BATCH_MS go in one pass.
+  const woken = batchedWake(() => void pass(), RELAY_BATCH_MS);
   let listener: Listener | undefined;
   if (opts.listen !== false)
-    listener = await listen(deps.pool, 'writeback_outbox', () => void pass()).catch(
+    listener = await listen(deps.pool, 'writeback_outbox', () => woken.wake()).catch(
       (err: unknown) => {
         deps.logger.warn(
           { err: toError(err).message },
@@ -110,6 +123,7 @@ export async function startOutboxRelay(
     async stop() {
       stopped = true;
       clearInterval(timer);
+      woken.cancel();
       await listener?.close();
       await running;
     },

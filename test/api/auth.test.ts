@@ -73,6 +73,34 @@ describe('webhook authentication', () => {
     });
   }
 
+  it('a signature of the wrong shape is invalid; upper-case hex is the same signature', async () => {
+    const body = BODY.generic;
+    const good = signedHeaders('generic', body)['x-signature'] as string;
+    const hex = good.slice('sha256='.length);
+    for (const bad of [`sha256=${hex.slice(2)}`, `sha256=${hex}00`, hex, `sha1=${hex}`]) {
+      const res = await deliver(h, 'generic', body, {
+        'content-type': 'application/json',
+        'x-signature': bad,
+      });
+      expect(res.json().error.code, bad).toBe('signature_invalid');
+    }
+    const upper = await deliver(h, 'generic', body, {
+      'content-type': 'application/json',
+      'x-signature': `sha256=${hex.toUpperCase()}`,
+    });
+    expect(upper.statusCode, upper.body).toBe(202);
+    const z = signedHeaders('zendesk', BODY.zendesk);
+    const sig = z['x-zendesk-webhook-signature'] as string;
+    // base64 decoding is lenient: a signature with junk around it must not decode to a match.
+    for (const bad of [`${sig}=`, sig.replace('=', ''), `${sig.slice(0, 10)}!${sig.slice(10)}`]) {
+      const res = await deliver(h, 'zendesk', BODY.zendesk, {
+        ...z,
+        'x-zendesk-webhook-signature': bad,
+      });
+      expect(res.json().error.code, bad).toBe('signature_invalid');
+    }
+  });
+
   it('zendesk: a signature over a timestamp older than 5 minutes → 401 signature_stale', async () => {
     const old = new Date(Date.now() - 6 * 60_000).toISOString();
     const res = await deliver(

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callTool } from '../../src/llm/call.js';
 import { createAnthropic } from '../../src/llm/client.js';
 import { PriceTable } from '../../src/llm/prices.js';
-import { RateLimiter, withRateLimiter } from '../../src/llm/rate-limiter.js';
+import { RateLimiter } from '../../src/llm/rate-limiter.js';
+import { withRateLimiter } from '../../src/llm/rate-middleware.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
@@ -87,6 +88,24 @@ describe('shared rate limiter', () => {
     expect(a.limiter.stats.waited + b.limiter.stats.waited).toBeGreaterThanOrEqual(1);
     const state = await a.redis.hgetall(a.limiter.key(MODEL));
     expect(Number(state.rl)).toBeCloseTo(19.6); // the API's 20, 2 % headroom
+  });
+
+  it('leases requests in blocks: far fewer Redis steps than calls, none over the limit; close gives the rest back', async () => {
+    sim = await startSimulator({ noise: 0, rateLimits: { requestsPerMinute: 600 } });
+    const a = paced(sim, { burstMs: 60_000 });
+    await call(a.client);
+    for (let round = 0; round < 3; round++)
+      await Promise.all(Array.from({ length: 8 }, () => call(a.client)));
+    expect(statuses(sim).filter((s) => s !== 200)).toEqual([]);
+    expect(a.limiter.stats.acquired).toBe(25);
+    expect(a.limiter.stats.steps).toBeLessThanOrEqual(12);
+    // Leased and unused requests go back to the bucket: its level rises.
+    await Promise.all(Array.from({ length: 3 }, () => a.limiter.acquire(MODEL)));
+    const before = Number((await a.redis.hgetall(a.limiter.key(MODEL))).r);
+    await a.limiter.close();
+    await a.limiter.close();
+    const after = Number((await a.redis.hgetall(a.limiter.key(MODEL))).r);
+    expect(after).toBeGreaterThan(before + 1);
   });
 
   it('QC_RATE_LIMIT_PER_MINUTE caps requests per minute below the API limit', async () => {

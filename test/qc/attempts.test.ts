@@ -136,4 +136,47 @@ describe('paid calls and their attempts', () => {
     // An upper bound: at least what the answered call would have cost.
     expect(Number(est?.cost_usd)).toBeGreaterThan(0);
   });
+  it('an answer held for the grade statement survives a worker killed before that statement', async () => {
+    sim.clearRequests();
+    const before = (await llmCalls()).length;
+    const [id] = await storeExamples(db, 4).then((ids) => ids.slice(3));
+    // The grade statement waits on this lock: the worker is killed holding the answer.
+    const blocker = await db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE qc_results IN SHARE MODE');
+      const w = spawnWorker(p, db.url, sim.url, { QC_CONCURRENCY: '1', LOG_LEVEL: 'info' });
+      await p.enqueue([id as number]);
+      await waitFor('the grade statement waiting on the lock', async () => {
+        const r = await db.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+              AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO qc_results%'`,
+        );
+        return (r.rowCount ?? 0) > 0;
+      });
+      w.kill('SIGKILL');
+      await w.exited;
+      // The statement never ran: a dead process's blocked statement is cut off.
+      await db.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    const paid = sim.requests().filter((r) => r.path === '/v1/messages' && r.status === 200);
+    expect(paid.length).toBeGreaterThan(0);
+    expect((await llmCalls()).length).toBe(before);
+    const o = await recordOrphanedAttempts(db.pool, 0);
+    // Every paid call recorded once: the last at its estimate (an upper bound),
+    // any earlier one (a tier-up's first call) at its real cost.
+    expect(o.answered + o.estimated).toBe(paid.length);
+    expect(o.estimated).toBe(1);
+    const calls = await llmCalls();
+    expect(calls.length - before).toBe(paid.length);
+    expect(Number(calls.at(-1)?.cost_usd)).toBeGreaterThan(0);
+    const r = await db.pool.query('SELECT 1 FROM qc_results WHERE ticket_id = $1', [id]);
+    expect(r.rowCount).toBe(0);
+  });
 });

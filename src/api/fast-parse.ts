@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { TICKET_STATUSES, type Ticket } from '../ticket/schema.js';
+
+/**
+ * The canonical Ticket schema (src/ticket/schema.ts) written out by hand for
+ * the hot path: every webhook's mapped ticket goes through it, and a zod
+ * parse of a ticket costs more than the rest of the validation together.
+ * It gives the same result as `Ticket.safeParse` — defaults filled, unknown
+ * keys dropped — or undefined: then the caller runs zod, which decides and
+ * words the error. It may therefore refuse anything unusual (a class
+ * instance, a `__proto__` key) and leave it to zod; it must never accept what
+ * zod refuses. test/api/fast-validate.test.ts checks both on generated input.
+ *
+ * While it walks the strings it also notes whether any could not be stored
+ * (a NUL, an unpaired surrogate), so the caller need not serialize the ticket
+ * to find out.
+ */
+
+export interface FastTicket {
+  ticket: Ticket;
+  /** Some string (or record key) holds a NUL or is not well-formed UTF-16. */
+  suspect: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+const ISO_TIME = z.regexes.datetime({ offset: true, local: false });
+const SOURCE = /^[a-z0-9_-]+$/;
+const STATUSES: ReadonlySet<unknown> = new Set(TICKET_STATUSES);
+const PRIORITIES: ReadonlySet<unknown> = new Set(['low', 'normal', 'high', 'urgent']);
+const ROLES: ReadonlySet<unknown> = new Set(['customer', 'agent', 'system']);
+const TRIAGE_KINDS: ReadonlySet<unknown> = new Set(['agent', 'person']);
+
+/** Thrown (and caught below) to leave the decision to zod. */
+const NO = Symbol('not on the fast path');
+
+interface Walk {
+  suspect: boolean;
+}
+
+function isPlain(v: unknown): v is Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+// String.prototype.isWellFormed (Node 20) is ES2024, beyond the project's lib.
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean })
+  .isWellFormed;
+/** No unpaired UTF-16 surrogate. */
+const wellFormed = (s: string): boolean => isWellFormed.call(s);
+
+function str(w: Walk, v: unknown, max: number, min = 0): string {
+  if (typeof v !== 'string' || v.length > max || v.length < min) throw NO;
+  if (!w.suspect && (v.includes('\u0000') || !wellFormed(v))) w.suspect = true;
+  return v;
+}
+
+function time(v: unknown): string {
+  // ISO times are ASCII: nothing to note for `suspect`.
+  if (typeof v !== 'string' || !ISO_TIME.test(v)) throw NO;
+  return v;
+}
+
+function oneOf<T>(set: ReadonlySet<unknown>, v: unknown): T {
+  if (!set.has(v)) throw NO;
+  return v as T;
+}
+
+function bool(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw NO;
+  return v;
+}
+
+function arr(v: unknown, max: number): unknown[] {
+  if (!Array.isArray(v) || v.length > max) throw NO;
+  return v;
+}
+
+function obj(v: unknown): Obj {
+  if (!isPlain(v)) throw NO;
+  return v;
+}
+
+/** An optional field: absent stays absent; present as undefined stays undefined (as zod gives it). */
+function opt<T>(out: Obj, o: Obj, key: string, read: (v: unknown) => T): void {
+  const v = o[key];
+  if (v !== undefined) out[key] = read(v);
+  else if (key in o) out[key] = undefined;
+}
+
+function person(w: Walk, v: unknown): Obj {
+  const o = obj(v);
+  const out: Obj = {};
+  opt(out, o, 'email', (x) => str(w, x, 320));
+  opt(out, o, 'id', (x) => str(w, x, 200));
+  opt(out, o, 'name', (x) => str(w, x, 200));
+  return out;
+}
+
+function comment(w: Walk, v: unknown): Obj {
+  const o = obj(v);
+  const out: Obj = { at: time(o.at), author: str(w, o.author, 200) };
+  opt(out, o, 'authorId', (x) => str(w, x, 200));
+  out.body = str(w, o.body, 100_000);
+  out.public = bool(o.public);
+  out.role = oneOf(ROLES, o.role);
+  return out;
+}
+
+function timeEntry(w: Walk, v: unknown): Obj {
+  const o = obj(v);
+  const m = o.minutes;
+  if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0 || m > 100_000) throw NO;
+  const out: Obj = {};
+  opt(out, o, 'at', time);
+  opt(out, o, 'author', (x) => str(w, x, 200));
+  out.minutes = m;
+  out.note = o.note === undefined ? '' : str(w, o.note, 10_000);
+  return out;
+}
+
+function triage(w: Walk, v: unknown): Obj {
+  const o = obj(v);
+  const out: Obj = {};
+  opt(out, o, 'at', time);
+  out.by = str(w, o.by, 200);
+  out.kind = o.kind === undefined ? 'agent' : oneOf(TRIAGE_KINDS, o.kind);
+  out.notes = o.notes === undefined ? '' : str(w, o.notes, 20_000);
+  return out;
+}
+
+/** A record's own keys, as zod reads them (in sorted order); a `__proto__` key is left to zod. */
+function record(w: Walk, v: unknown, keyMax: number, value: (x: unknown) => unknown): Obj {
+  const o = obj(v);
+  const out: Obj = {};
+  // Sorted, like every other object this parser builds.
+  for (const k of Object.keys(o).sort()) {
+    if (k === '__proto__') throw NO;
+    str(w, k, keyMax);
+    out[k] = value(o[k]);
+  }
+  // Symbol keys and non-enumerable properties: rare enough to leave to zod.
+  if (Object.getOwnPropertySymbols(o).length > 0) throw NO;
+  return out;
+}
+
+function fieldValue(w: Walk, v: unknown): unknown {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw NO;
+    return v;
+  }
+  return str(w, v, Number.POSITIVE_INFINITY);
+}
+
+function list<T>(v: unknown, max: number, item: (x: unknown) => T): T[] {
+  if (v === undefined) return [];
+  const a = arr(v, max);
+  const out: T[] = new Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = item(a[i]);
+  return out;
+}
+
+/** The ticket as `Ticket.parse` would give it, or undefined to let zod decide. */
+export function fastTicket(input: unknown): FastTicket | undefined {
+  const w: Walk = { suspect: false };
+  try {
+    const o = obj(input);
+    // Keys in code-unit order at every depth, as canonicalJson writes them: hashing such a
+    // ticket copies nothing (src/ticket/hash.ts).
+    const out: Obj = {};
+    opt(out, o, 'assignee', (x) => person(w, x));
+    opt(out, o, 'category', (x) => str(w, x, 200));
+    opt(out, o, 'closedAt', time);
+    out.comments = list(o.comments, 2_000, (x) => comment(w, x));
+    out.createdAt = time(o.createdAt);
+    out.customFields =
+      o.customFields === undefined
+        ? {}
+        : record(w, o.customFields, Number.POSITIVE_INFINITY, (x) => fieldValue(w, x));
+    out.description = o.description === undefined ? '' : str(w, o.description, 100_000);
+    out.externalId = str(w, o.externalId, 200, 1);
+    opt(out, o, 'filled', (x) => record(w, x, 64, (y) => str(w, y, 200)));
+    opt(out, o, 'organization', (x) => str(w, x, 200));
+    opt(out, o, 'organizationId', (x) => str(w, x, 200));
+    out.priority = o.priority === undefined ? 'normal' : oneOf(PRIORITIES, o.priority);
+    opt(out, o, 'requester', (x) => person(w, x));
+    const source = str(w, o.source, 64, 1);
+    if (!SOURCE.test(source)) return undefined;
+    out.source = source;
+    out.status = oneOf(STATUSES, o.status);
+    out.subject = str(w, o.subject, 1_000);
+    out.tags = list(o.tags, 500, (x) => str(w, x, 200));
+    out.threadIncomplete = o.threadIncomplete === undefined ? false : bool(o.threadIncomplete);
+    out.timeEntries = list(o.timeEntries, 2_000, (x) => timeEntry(w, x));
+    opt(out, o, 'triage', (x) => triage(w, x));
+    out.updatedAt = time(o.updatedAt);
+    return { ticket: out as Ticket, suspect: w.suspect };
+  } catch (err) {
+    if (err === NO) return undefined;
+    throw err;
+  }
+}
