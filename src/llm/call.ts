@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { LlmCall, Purpose, Tier } from '../db/events.js';
 import type { AttemptLog } from './attempts.js';
+import { messagesBody } from './messages-body.js';
 import { costOf, type PriceTable, type Usage } from './prices.js';
 import { classify } from './retry.js';
 
@@ -87,18 +88,21 @@ export async function callTool(deps: LlmDeps, req: ToolRequest): Promise<ToolRep
     input: [req.system, req.tools, req.messages],
   });
   const started = performance.now();
-  const { data: message, request_id } = await deps.client.messages
-    .create(
-      {
-        model: req.model,
-        max_tokens: req.maxTokens,
-        system: req.system,
-        tools: req.tools,
-        tool_choice: { type: 'tool', name: req.toolName },
-        messages: req.messages,
-      },
-      { signal: req.signal },
-    )
+  // Issue 13: the body as bytes, its context part serialized once (./messages-body.ts).
+  const body = messagesBody({
+    model: req.model,
+    max_tokens: req.maxTokens,
+    system: req.system,
+    tools: req.tools,
+    tool_choice: { type: 'tool', name: req.toolName },
+    messages: req.messages,
+  });
+  const { data: message, request_id } = await deps.client
+    .post<Anthropic.Message>('/v1/messages', {
+      body,
+      headers: { 'content-type': 'application/json' },
+      signal: req.signal,
+    })
     .withResponse()
     .catch(async (err: unknown) => {
       const e = classify(err, req.signal);

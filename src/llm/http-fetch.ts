@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 /**
  * The Anthropic client's `fetch` (issue 13): node:http over keep-alive
@@ -48,6 +49,27 @@ function bufferedResponse(
     },
   });
   return res;
+}
+
+/**
+ * We ask for no encoding, but a proxy may still compress (fetch would have
+ * decoded it): decoded here, and its headers dropped as fetch does.
+ */
+function decoded(buf: Buffer, h: Headers): Buffer {
+  const enc = h.get('content-encoding')?.trim().toLowerCase();
+  if (!enc || enc === 'identity' || buf.byteLength === 0) return buf;
+  const out =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? gunzipSync(buf)
+      : enc === 'deflate'
+        ? inflateSync(buf)
+        : enc === 'br'
+          ? brotliDecompressSync(buf)
+          : undefined;
+  if (!out) throw new Error(`http fetch: unsupported content-encoding ${enc}`);
+  h.delete('content-encoding');
+  h.delete('content-length');
+  return out;
 }
 
 function bodyBytes(body: RequestInit['body']): Buffer | undefined {
@@ -117,7 +139,12 @@ export function httpFetch(opts: { maxSockets?: number } = {}): typeof fetch {
           const raw = res.rawHeaders;
           for (let i = 0; i + 1 < raw.length; i += 2)
             h.append(raw[i] as string, raw[i + 1] as string);
-          const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          let buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          try {
+            buf = decoded(buf, h);
+          } catch (err) {
+            return reject(err);
+          }
           const status = res.statusCode ?? 0;
           resolve(
             bufferedResponse(buf, { status, statusText: res.statusMessage ?? '', headers: h }, url),

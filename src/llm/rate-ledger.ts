@@ -60,6 +60,12 @@ export class Ledger {
     this.#dOut += dOut;
   }
 
+  /** Something to send now: news from answers, or leased requests past their time. */
+  due(now: number): boolean {
+    const news = this.#dIn !== 0 || this.#dOut !== 0 || this.#heard.some((v) => v >= 0);
+    return news || (this.held > 0 && now - this.at >= LEASE_TTL_MS);
+  }
+
   pending(): boolean {
     return this.held > 0 || this.#dIn !== 0 || this.#dOut !== 0 || this.#heard.some((v) => v >= 0);
   }

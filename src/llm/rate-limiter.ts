@@ -195,8 +195,14 @@ export class RateLimiter {
     if (l.timer) return;
     l.timer = setTimeout(() => {
       l.timer = undefined;
-      if (l.leasing) return;
-      if (l.pending()) void this.#step(model, l, 0).catch((err: unknown) => this.redisDown(err));
+      // A lease under way carries nothing heard after it left: look again later.
+      if (l.leasing) return this.#later(model, l);
+      if (l.due(performance.now()))
+        void this.#step(model, l, 0).then(
+          () => l.pending() && this.#later(model, l),
+          (err: unknown) => this.redisDown(err),
+        );
+      else if (l.pending()) this.#later(model, l);
     }, LEASE_TTL_MS + 1);
     l.timer.unref();
   }

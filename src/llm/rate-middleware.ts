@@ -1,4 +1,5 @@
 import type { default as Anthropic, Middleware } from '@anthropic-ai/sdk';
+import { modelOfBody } from './messages-body.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Tokens } from './rate-script.js';
 
@@ -11,9 +12,10 @@ export function rateMiddleware(limiter: RateLimiter): Middleware {
   return async (request, next, ctx) => {
     const opts = ctx.options;
     const body = opts?.body as { model?: unknown } | undefined;
-    if (opts?.method !== 'post' || opts.path !== '/v1/messages' || typeof body?.model !== 'string')
+    // A body sent as bytes (./messages-body.ts) names its model in a side table.
+    const model = typeof body?.model === 'string' ? body.model : modelOfBody(opts?.body);
+    if (opts?.method !== 'post' || opts.path !== '/v1/messages' || model === undefined)
       return next(request);
-    const model = body.model;
     const signal = opts.signal ?? undefined;
     let taken: Tokens | undefined;
     try {

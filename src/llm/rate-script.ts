@@ -8,7 +8,6 @@
  * p — paused until (ms). Each bucket holds `burstMs` of refill.
  *
  * ARGV[1] = op, ARGV[2] = burstMs, then per op:
- *   take    input output                      → ms to wait (0 = taken)
  *   settle  rl il ol  rr ir or  dInput dOutput → 0   (limits, remaining, corrections; -1 = absent)
  *   pause   ms                                 → 0
  *   lease   (the 8 settle arguments) gr gi go  n input output
@@ -106,25 +105,6 @@ if op == 'lease' then
   end
   save()
   return k
-elseif op == 'take' then
-  if now < pause then save() return pause - now end
-  local need = { 1, tonumber(ARGV[3]), tonumber(ARGV[4]) }
-  local wait = 0
-  for k = 1, 3 do
-    if lim[k] > 0 then
-      -- A request larger than the bucket waits for a full bucket, then overdraws it.
-      local want = math.min(need[k], cap(k))
-      if lvl[k] < want then
-        wait = math.max(wait, math.ceil((want - lvl[k]) * 60000 / lim[k]))
-      end
-    end
-  end
-  if wait > 0 then save() return wait end
-  for k = 1, 3 do
-    if lim[k] > 0 then lvl[k] = lvl[k] - need[k] end
-  end
-  save()
-  return 0
 elseif op == 'settle' then
   settle(2)
   save()

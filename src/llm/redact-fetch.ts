@@ -107,11 +107,17 @@ export function redactingFetch(r: Redactor, inner: typeof fetch = fetch): typeof
     const path = urlOf(input).pathname;
     const noBody = init?.body === undefined || init.body === null;
     if (method !== 'POST' || !/\/v1\/messages/.test(path) || noBody) return inner(input, init);
-    if (typeof init?.body !== 'string') {
+    const raw =
+      typeof init?.body === 'string'
+        ? init.body
+        : init?.body instanceof Uint8Array
+          ? Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength).toString()
+          : undefined;
+    if (raw === undefined) {
       // Fail closed: a body this wrapper cannot read must not leave unredacted.
       throw new Error(`QC_REDACT: cannot redact a ${typeof init?.body} request body for ${path}`);
     }
-    const body = redactBody(path, JSON.parse(init.body) as Json, r);
+    const body = redactBody(path, JSON.parse(raw) as Json, r);
     const headers = new Headers(init.headers);
     headers.delete('content-length');
     return inner(input, { ...init, headers, body: JSON.stringify(body) });

@@ -14,10 +14,17 @@ import { truncateTicket } from '../ticket/truncate.js';
  * cannot close the delimiter or pose as instructions.
  */
 export function ticketJson(ticket: Ticket): string {
-  const { source: _source, ...whole } = ticketForPrompt(ticket);
-  const rest = truncateTicket(whole).ticket;
-  return JSON.stringify(rest).replace(/</g, '\\u003c');
+  // The verdict call, its repair, a tier-up and a second opinion send the same ticket: built once.
+  let json = built.get(ticket);
+  if (json === undefined) {
+    const { source: _source, ...whole } = ticketForPrompt(ticket);
+    const rest = truncateTicket(whole).ticket;
+    json = JSON.stringify(rest).replace(/</g, '\\u003c');
+    built.set(ticket, json);
+  }
+  return json;
 }
+const built = new WeakMap<Ticket, string>();
 
 /** The ticket between its delimiters, as the context files describe it. */
 export function ticketBlock(ticket: Ticket): string {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { type Simulator, startSimulator } from '@ticket-qc/anthropic-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropic } from '../../src/llm/client.js';
@@ -65,6 +66,24 @@ describe('http fetch', () => {
         expect(request_id).toBe('req_1');
       }
       expect(sockets.size).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a compressed answer (a proxy may compress) is decoded', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('content-encoding', 'gzip');
+      res.end(gzipSync(JSON.stringify({ ok: 'é' })));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await httpFetch()(`http://127.0.0.1:${port}/`);
+      expect(await res.json()).toEqual({ ok: 'é' });
+      expect(res.headers.get('content-encoding')).toBeNull();
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -7,6 +7,7 @@ import { createAnthropic } from '../../src/llm/client.js';
 import { PriceTable } from '../../src/llm/prices.js';
 import { RateLimiter } from '../../src/llm/rate-limiter.js';
 import { withRateLimiter } from '../../src/llm/rate-middleware.js';
+import { waitFor } from '../helpers/pipeline.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
@@ -99,13 +100,16 @@ describe('shared rate limiter', () => {
     expect(statuses(sim).filter((s) => s !== 200)).toEqual([]);
     expect(a.limiter.stats.acquired).toBe(25);
     expect(a.limiter.stats.steps).toBeLessThanOrEqual(12);
-    // Leased and unused requests go back to the bucket: its level rises.
+    // Leased and unused requests go back to the bucket, once idle and on close: its level rises.
+    const level = async () => Number((await a.redis.hgetall(a.limiter.key(MODEL))).r);
     await Promise.all(Array.from({ length: 3 }, () => a.limiter.acquire(MODEL)));
-    const before = Number((await a.redis.hgetall(a.limiter.key(MODEL))).r);
+    const idle = await level();
+    await waitFor('unused leased requests given back', async () => (await level()) > idle + 1);
+    await Promise.all(Array.from({ length: 3 }, () => a.limiter.acquire(MODEL)));
+    const before = await level();
     await a.limiter.close();
     await a.limiter.close();
-    const after = Number((await a.redis.hgetall(a.limiter.key(MODEL))).r);
-    expect(after).toBeGreaterThan(before + 1);
+    expect(await level()).toBeGreaterThan(before + 1);
   });
 
   it('QC_RATE_LIMIT_PER_MINUTE caps requests per minute below the API limit', async () => {

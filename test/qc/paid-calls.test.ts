@@ -34,8 +34,12 @@ afterEach(async () => {
 /** Passes every request to the simulator except the strong model's, answered with `status`. */
 function failingStrongModel(strongModel: string, status: number): typeof fetch {
   return async (input, init) => {
+    // Messages bodies are sent as bytes (src/llm/messages-body.ts).
+    const raw = init?.body;
     const body =
-      typeof init?.body === 'string' ? (JSON.parse(init.body) as { model?: string }) : {};
+      typeof raw === 'string' || raw instanceof Uint8Array
+        ? (JSON.parse(Buffer.from(raw).toString()) as { model?: string })
+        : {};
     if (body.model === strongModel) {
       const type = status === 529 ? 'overloaded_error' : 'invalid_request_error';
       return new Response(JSON.stringify({ type: 'error', error: { type, message: type } }), {
