@@ -13,6 +13,13 @@ export interface PoolOptions {
   max?: number;
   logger?: Logger;
   applicationName?: string;
+  /**
+   * node-postgres pipeline mode: a client sends the statements it is given
+   * without waiting for each answer (each still gets its own result or
+   * error). For callers that send several at once: the intake writer's
+   * transaction goes in one round trip (withAdvisoryLocks).
+   */
+  pipeline?: boolean;
 }
 
 /**
@@ -37,6 +44,7 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
     application_name: opts.applicationName ?? 'ticket-qc',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(opts.pipeline ? { pipeline: true } : {}),
   });
   pool.on('error', (err) => {
     opts.logger?.warn({ err: err.message }, 'postgres idle client error (will reconnect)');
