@@ -8,6 +8,7 @@ import type { Lifecycle } from '../src/api/routes/health.js';
 import { startThreadSweep } from '../src/api/thread-sweep.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
 import { pruneDeliveries } from '../src/db/versions.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
@@ -69,9 +70,18 @@ export async function runApiProcess(
   const queue = quietQueue(new Queue(QC_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }));
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
+  // The intake writer's own two connections, pipelined: a group's BEGIN, ticket locks, rows and
+  // COMMIT travel in one round trip (src/db/locks.ts). Same application name: they are the API's.
+  const writerPool = createPool(config.DATABASE_URL, {
+    max: 2,
+    pipeline: true,
+    applicationName: 'api',
+    logger: rt.logger,
+  });
   const app = await buildApp({
     config,
     pool: rt.pool,
+    writerPool,
     queue,
     redis,
     contexts: rt.contexts,
@@ -127,7 +137,10 @@ export async function runApiProcess(
       await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
     })
-    .add('close postgres', () => rt.pool.end())
+    .add('close postgres', async () => {
+      await writerPool.end();
+      await rt.pool.end();
+    })
     .add('flush logs', () => new Promise<void>((resolve) => rt.logger.flush(() => resolve())));
   if (opts.signals !== false) rt.shutdown.installSignalHandlers();
   rt.logger.info(

@@ -42,6 +42,8 @@ const SECRET_HEADERS = [
 export interface AppDeps {
   config: Config;
   pool: Pool;
+  /** A pipelined pool for the intake writer (one round trip per group's transaction); default `pool`. */
+  writerPool?: Pool | undefined;
   /** The producer-side qc queue; without it every version waits for the reconciler. */
   queue?: Queue | undefined;
   /** The queue's connection, pinged by /readyz. */
@@ -177,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxClockSkewMs: config.QC_MAX_CLOCK_SKEW,
     ingest: {
       pool: deps.pool,
+      writerPool: deps.writerPool,
       queue: deps.queue,
       settings: scheduleSettingsOf(config),
       contextVersion,

@@ -116,7 +116,7 @@ export async function withAdvisoryLock<T>(
 export async function withAdvisoryLocks<T>(
   pool: Pool,
   keys: readonly LockKey[],
-  fn: (client: PoolClient) => Promise<T>,
+  fn: (client: PoolClient, tx: LockedTransaction) => Promise<T>,
 ): Promise<T> {
   const expr = keys[0]?.expr;
   if (!expr) throw new Error('withAdvisoryLocks: no keys');
@@ -128,35 +128,79 @@ export async function withAdvisoryLocks<T>(
   // An error thrown by `fn` (a bad row) leaves a healthy connection: it is
   // kept when the unlock succeeds. Only a failed lock or unlock destroys it.
   let broken = true;
+  // PostgreSQL evaluates a volatile output expression after the ORDER BY sort:
+  // the locks are taken one by one in ascending key order.
+  // Named statements (one per kind of key): parsed once per connection.
+  const lock = {
+    name: `advisory-locks:${expr}`,
+    text: `SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT ${k} AS k FROM unnest($1::text[]) AS p) s ORDER BY k`,
+    values: [params],
+  };
   try {
-    // PostgreSQL evaluates a volatile output expression after the ORDER BY sort:
-    // the locks are taken one by one in ascending key order.
-    // Named statements (one per kind of key): parsed once per connection.
-    await client.query({
-      name: `advisory-locks:${expr}`,
-      text: `SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT ${k} AS k FROM unnest($1::text[]) AS p) s ORDER BY k`,
-      values: [params],
-    });
+    if (!client.pipeline) {
+      await client.query(lock);
+      try {
+        return await fn(client, { open: false });
+      } finally {
+        await unlock();
+      }
+    }
+    // Pipelined: BEGIN and the locks are sent without waiting, and fn's first
+    // statements follow in the same round trip. PostgreSQL runs them in order,
+    // each statement with a snapshot taken after the locks are granted, and a
+    // failed lock aborts the transaction, so nothing of fn's commits without it.
+    const begun = client.query('BEGIN');
+    const locked = client.query(lock);
+    const settled = Promise.allSettled([begun, locked]);
+    let committed = false;
     try {
-      return await fn(client);
+      const out = await fn(client, {
+        open: true,
+        committed: () => {
+          committed = true;
+        },
+      });
+      await Promise.all([begun, locked]);
+      return out;
+    } catch (err) {
+      // The lock's own error says more than the "transaction is aborted" of what followed it.
+      const [b, l] = await settled;
+      if (b.status === 'rejected') throw b.reason;
+      if (l.status === 'rejected') throw l.reason;
+      throw err;
     } finally {
-      await client
-        .query({
-          name: `advisory-unlocks:${expr}`,
-          text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
-          values: [params],
-        })
-        .then(
-          () => {
-            broken = false;
-          },
-          () => undefined,
-        );
+      // A transaction fn did not end is rolled back before the unlock (a
+      // failure here leaves `broken`, and the connection is destroyed).
+      if (!committed) await client.query('ROLLBACK').catch(() => undefined);
+      await unlock();
     }
   } finally {
     client.release(broken);
   }
+
+  async function unlock(): Promise<void> {
+    await client
+      .query({
+        name: `advisory-unlocks:${expr}`,
+        text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
+        values: [params],
+      })
+      .then(
+        () => {
+          broken = false;
+        },
+        () => undefined,
+      );
+  }
 }
+
+/**
+ * What `withAdvisoryLocks` tells `fn` about the transaction: on a pipelined
+ * client it has opened one (BEGIN, then the locks, not yet answered) that fn
+ * must COMMIT, calling `committed()` once it has; otherwise there is none and
+ * fn's statements commit as they run.
+ */
+export type LockedTransaction = { open: false } | { open: true; committed: () => void };
 
 /** `withAdvisoryLock` in `wait` mode: always runs `fn`. */
 export async function withAdvisoryLockWait<T>(

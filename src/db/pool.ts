@@ -17,6 +17,13 @@ export interface PoolOptions {
   queueTimeoutMs?: number;
   /** How long opening a connection may take (default 5 s): a server that does not answer is down. */
   connectTimeoutMs?: number;
+  /**
+   * node-postgres pipeline mode: a client sends the statements it is given
+   * without waiting for each answer (each still gets its own result or
+   * error). For callers that send several at once: the intake writer's
+   * transaction goes in one round trip (withAdvisoryLocks).
+   */
+  pipeline?: boolean;
 }
 
 /** The message pg-pool gives a caller that waited queueTimeoutMs for a connection. */
@@ -59,6 +66,7 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): Pool {
     connectionTimeoutMillis: opts.queueTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     Client,
+    ...(opts.pipeline ? { pipeline: true } : {}),
   });
   pool.on('error', (err) => {
     opts.logger?.warn({ err: err.message }, 'postgres idle client error (will reconnect)');

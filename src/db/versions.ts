@@ -1,4 +1,5 @@
 import { Ticket } from '../ticket/schema.js';
+import type { LockedTransaction } from './locks.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { QC_TRANSITIONS, transitionQcStatus } from './qc-status.js';
 import { endThreadWaits, holdForThread } from './threads.js';
@@ -171,6 +172,7 @@ export async function storeVersions(
   client: PoolClient,
   rows: readonly VersionInput[],
   contextVersion: string,
+  tx: LockedTransaction = { open: false },
 ): Promise<StoredVersion[]> {
   const input = rows.map((v, n) => ({
     n,
@@ -180,11 +182,15 @@ export async function storeVersions(
     skip: v.skip,
     hold: v.holdForThread,
   }));
-  // One statement is its own transaction; a thread hold adds statements, so then one is opened.
+  // One statement is its own transaction; a thread hold adds statements, so then one is opened
+  // (unless the caller's is: it is committed here, the COMMIT sent right behind STORE when
+  // nothing has to be read first — on a pipelined client, the same round trip).
   const holding = rows.some((v) => v.holdForThread);
-  if (holding) await client.query('BEGIN');
+  const own = holding && !tx.open;
+  if (own) await client.query('BEGIN');
+  let commit: Promise<unknown> | undefined;
   try {
-    const r = await client.query<{
+    const store = client.query<{
       n: number;
       id: number;
       content_hash: string;
@@ -207,6 +213,12 @@ export async function storeVersions(
         SCHEDULE_FROM,
       ],
     });
+    if (tx.open && !holding) {
+      commit = client.query('COMMIT');
+      // Answered after STORE; a failure there is the one reported.
+      commit.catch(() => undefined);
+    }
+    const r = await store;
     const out: StoredVersion[] = new Array(rows.length);
     const holds: number[] = [];
     for (const x of r.rows) {
@@ -226,10 +238,14 @@ export async function storeVersions(
     // cannot postpone the timeout — then older waits end.
     for (const id of holds) await holdForThread(client, id);
     await endThreadWaits(client, holds);
-    if (holding) await client.query('COMMIT');
+    if (tx.open) {
+      await (commit ?? client.query('COMMIT'));
+      tx.committed();
+    } else if (own) await client.query('COMMIT');
     return out;
   } catch (err) {
-    if (holding) await client.query('ROLLBACK').catch(() => undefined);
+    // The caller's transaction is the caller's to roll back.
+    if (own) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }

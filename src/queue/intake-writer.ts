@@ -106,10 +106,10 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
     const deliveries = entries.map((e) => e.delivery);
     deps.metrics.intakeGroupRows?.observe(deliveries.length);
     await withAdvisoryLocks(
-      deps.pool,
+      deps.writerPool ?? deps.pool,
       deliveries.map((d) => LOCKS.ticket(d.ticket.source, d.ticket.externalId)),
-      async (client) => {
-        const outs = await storeAndSchedule(deps, client, deliveries, contextVersion);
+      async (client, tx) => {
+        const outs = await storeAndSchedule(deps, client, deliveries, contextVersion, tx);
         // Committed and queued: answered now, while the locks are released
         // (the next group of these tickets waits for that in PostgreSQL).
         answer(entries, outs);

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { LOCKS, withAdvisoryLockWait } from '../db/locks.js';
+import { LOCKS, type LockedTransaction, withAdvisoryLockWait } from '../db/locks.js';
 import type { Pool, PoolClient } from '../db/pool.js';
 import { latestVersion, markWaiting, seenDelivery, storeVersions } from '../db/versions.js';
 import { toError } from '../logger.js';
@@ -38,6 +38,12 @@ export interface IntakeMetrics {
 
 export interface IngestDeps {
   pool: Pool;
+  /**
+   * Where the intake writer takes its connections (default `pool`): a
+   * pipelined pool (createPool's `pipeline`) sends a group's BEGIN, locks,
+   * rows and COMMIT in one round trip. At most two connections are used.
+   */
+  writerPool?: Pool | undefined;
   /** Undefined in a process without Redis: every version then waits for the reconciler. */
   queue: Queue | undefined;
   settings: ScheduleSettings;
@@ -145,6 +151,7 @@ export async function storeAndSchedule(
   client: PoolClient,
   inputs: readonly VersionDelivery[],
   contextVersion: string,
+  tx?: LockedTransaction,
 ): Promise<IngestOutcome[]> {
   const grading = inputs.map((v) => isGradingStatus(deps.settings, v.ticket.status));
   const holding = inputs.map((v, i) => (grading[i] ?? false) && threadMissing(v.ticket));
@@ -152,6 +159,7 @@ export async function storeAndSchedule(
     client,
     inputs.map((v, i) => ({ ...v, skip: !grading[i], holdForThread: holding[i] ?? false })),
     contextVersion,
+    tx,
   );
   // Committed: from here on nothing may turn an answer into an error.
   const timeoutMs = deps.redisTimeoutMs ?? 2_000;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Ticket } from './schema.js';
 
 /**
@@ -78,7 +78,8 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // One-shot (no Hash object): the same digest, computed on every webhook.
+  return hash('sha256', text, 'hex');
 }
 
 export function contentHash(t: Ticket): string {

@@ -8,6 +8,7 @@ import { hmacBase64, hmacHex } from '../../src/api/auth.js';
 import { createMetrics, type IngestMetrics } from '../../src/api/metrics.js';
 import type { Config } from '../../src/config.js';
 import { ContextStore } from '../../src/context/store.js';
+import { createPool } from '../../src/db/pool.js';
 import { startQcWorker } from '../../src/qc/worker.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
@@ -118,9 +119,12 @@ export async function startHarness(
   queue.on('error', () => undefined);
   const contexts = new ContextStore(db.pool);
   const metrics = createMetrics({ pool: db.pool, queue, logger, defaults: false });
+  // As in the API process: the intake writer on pipelined connections of its own.
+  const writerPool = createPool(db.url, { max: 2, pipeline: true });
   const app = await buildApp({
     config,
     pool: db.pool,
+    writerPool,
     queue,
     redis,
     contexts,
@@ -140,6 +144,7 @@ export async function startHarness(
     contexts,
     async close() {
       await app.close();
+      await writerPool.end().catch(() => undefined);
       await queue.close().catch(() => undefined);
       redis.disconnect();
       await cleanPrefix(prefix, redisUrl).catch(() => undefined);

@@ -30,6 +30,7 @@ import { fixture, secretEnv, signedHeaders, waitFor } from './helpers.js';
 let db: TestDb;
 let proxy: TcpProxy;
 let pool: Pool;
+let writerPool: Pool;
 let redis: Redis;
 let queue: Queue;
 let app: FastifyInstance;
@@ -54,6 +55,8 @@ beforeAll(async () => {
   });
   const logger = pino({ level: 'silent' });
   pool = createPool(viaProxy.toString(), { max: 10 });
+  // As in the API process: the writer's groups on pipelined connections of their own.
+  writerPool = createPool(viaProxy.toString(), { max: 2, pipeline: true });
   redis = createRedis(REDIS_URL, 'producer');
   await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
   queue = new Queue(QC_QUEUE, { connection: redis, prefix });
@@ -62,6 +65,7 @@ beforeAll(async () => {
   app = await buildApp({
     config,
     pool,
+    writerPool,
     queue,
     redis,
     contexts: new ContextStore(pool),
@@ -77,6 +81,7 @@ afterAll(async () => {
   await app?.close();
   await locker?.end().catch(() => undefined);
   await pool?.end().catch(() => undefined);
+  await writerPool?.end().catch(() => undefined);
   await queue?.close().catch(() => undefined);
   redis?.disconnect();
   await proxy?.close();

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCKS,
@@ -147,3 +148,90 @@ async function waitForWaiter(): Promise<void> {
   }
   throw new Error('timed out waiting for a lock waiter');
 }
+
+describe('withAdvisoryLocks on a pipelined client (the intake writer)', () => {
+  it("fn's first statements wait for the locks and see what the holder committed before releasing", async () => {
+    const pipelined = createPool(db.url, { max: 1, pipeline: true });
+    await db.pool.query('CREATE TABLE lock_probe (x int)');
+    const key = LOCKS.ticket('generic', 'pipelined-1');
+    const holder = await db.pool.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(${key.expr})`, [key.param]);
+      let seen: number | undefined;
+      const run = withAdvisoryLocks(pipelined, [key], async (client, tx) => {
+        expect(tx.open).toBe(true);
+        // Sent at once, behind BEGIN and the locks: one round trip.
+        const count = client.query<{ n: number }>('SELECT count(*)::int AS n FROM lock_probe');
+        const commit = client.query('COMMIT');
+        seen = (await count).rows[0]?.n;
+        await commit;
+        if (tx.open) tx.committed();
+        return 'done';
+      });
+      await waitForWaiter();
+      // Committed while the lock is held: the waiting statement must see it.
+      await holder.query('INSERT INTO lock_probe VALUES (1)');
+      await holder.query(`SELECT pg_advisory_unlock(${key.expr})`, [key.param]);
+      expect(await run).toBe('done');
+      expect(seen).toBe(1);
+    } finally {
+      holder.release();
+      await pipelined.end();
+    }
+  });
+
+  it('fn failing before its COMMIT: the transaction is rolled back, the locks released, the connection clean', async () => {
+    const pipelined = createPool(db.url, { max: 1, pipeline: true });
+    const key = LOCKS.ticket('generic', 'pipelined-3');
+    try {
+      await expect(
+        withAdvisoryLocks(pipelined, [key], async (client) => {
+          await client.query('INSERT INTO lock_probe VALUES (3)');
+          throw new Error('a bad row');
+        }),
+      ).rejects.toThrow('a bad row');
+      expect((await db.pool.query('SELECT 1 FROM lock_probe WHERE x = 3')).rowCount).toBe(0);
+      expect(await withAdvisoryLock(other, key, async () => 'free', { mode: 'try' })).toBe('free');
+      const c = await pipelined.connect();
+      const fresh = await c.query<{ f: boolean }>('SELECT now() = statement_timestamp() AS f');
+      expect(fresh.rows[0]?.f).toBe(true);
+      c.release();
+    } finally {
+      await pipelined.end();
+    }
+  });
+
+  it('a lock that fails aborts the transaction: nothing fn sent behind it is committed', async () => {
+    const pipelined = new pg.Pool({
+      connectionString: db.url,
+      max: 1,
+      pipeline: true,
+      options: '-c lock_timeout=200',
+    });
+    const key = LOCKS.ticket('generic', 'pipelined-2');
+    const holder = await db.pool.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(${key.expr})`, [key.param]);
+      const run = withAdvisoryLocks(pipelined, [key], async (client, tx) => {
+        const insert = client.query('INSERT INTO lock_probe VALUES (2)');
+        const commit = client.query('COMMIT');
+        await insert;
+        await commit;
+        if (tx.open) tx.committed();
+      });
+      // The lock's own error (lock_not_available), not the aborted transaction's.
+      await expect(run).rejects.toMatchObject({ code: '55P03' });
+      const r = await db.pool.query('SELECT 1 FROM lock_probe WHERE x = 2');
+      expect(r.rowCount).toBe(0);
+      // The connection went back clean: no transaction left open on it.
+      const c = await pipelined.connect();
+      const fresh = await c.query<{ f: boolean }>('SELECT now() = statement_timestamp() AS f');
+      expect(fresh.rows[0]?.f).toBe(true);
+      c.release();
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock(${key.expr})`, [key.param]);
+      holder.release();
+      await pipelined.end();
+    }
+  });
+});

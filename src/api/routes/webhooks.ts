@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
 import { createIntakeWriter } from '../../queue/intake-writer.js';
@@ -137,7 +137,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       };
       if (mapped.kind === 'ignored') return ignored(mapped.reason);
       const prefix = adapter.canonicalBody ? '' : 'ticket';
-      const bodySha256 = createHash('sha256').update(raw).digest('hex');
+      // One-shot: no Hash object per request.
+      const bodySha256 = hash('sha256', raw, 'hex');
       let out: IngestOutcome;
       if (mapped.kind === 'derived') {
         const externalId = mapped.externalId;
