@@ -100,7 +100,8 @@ export function httpFetch(opts: { maxSockets?: number } = {}): typeof fetch {
   const agent = {
     keepAlive: true,
     scheduling: 'lifo' as const,
-    maxSockets: opts.maxSockets ?? 256,
+    // No cap of its own by default: QC_CONCURRENCY and the rate limiter bound the requests in flight.
+    maxSockets: opts.maxSockets ?? Number.POSITIVE_INFINITY,
   };
   const agents = { http: new http.Agent(agent), https: new https.Agent(agent) };
   return (input, init) =>
