@@ -177,3 +177,32 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
     await expectOnce(h);
   });
 });
+
+describe('batch follow-ups: journaled but not yet bundled when the next `batch run` starts', () => {
+  it('a `batch run` (nightly job, rerun) does not select those tickets again: nothing submitted twice', async () => {
+    const h = await start();
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'mid-results', after: 5 } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const journaled = await h.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
+    );
+    expect(journaled.rows[0]?.n).toBeGreaterThanOrEqual(5);
+
+    // The restart is a `batch run`, which selects before its pass bundles the journaled follow-ups.
+    const again = await runBatch(h.deps(), {
+      via: 'batches',
+      trigger: 'schedule',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(again.mapped).toBe(0);
+    await drain(h, h.deps());
+    await expectOnce(h);
+  });
+});
