@@ -1,9 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { journalFollowup } from '../db/batch-followups.js';
 import { type RequestRow, setRequestState } from '../db/batches.js';
+import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
-import { resultIdFor } from '../db/results.js';
-import { contentHashOf, getTicket } from '../db/tickets.js';
+import { resultFor } from '../db/results.js';
+import { contentHashOf, getTicket, hasNewerVersion } from '../db/tickets.js';
 import { callTool } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
@@ -21,7 +22,7 @@ export const BATCH_PRIORITY = 10;
 /** Transient failures (a tier-up call that kept failing) tolerated per entry before requeueing it. */
 const MAX_INGEST_ATTEMPTS = 3;
 
-export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry' | 'followup';
+export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry' | 'followup' | 'superseded';
 
 export interface IngestScope {
   deps: BatchDeps;
@@ -89,13 +90,16 @@ export async function ingestEntry(
       result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
     return requeue(scope, req, result.type, error);
   }
+  const journal = journalFor(req, result);
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
-  const existing = await resultIdFor(deps.pool, req.ticket_id, ctx.version);
+  // A result saved by another job (the ticket went realtime: a live webhook between rounds) did not
+  // record this entry's batch replies, though they were paid for: they are recorded with the state.
+  const existing = await resultFor(deps.pool, req.ticket_id, ctx.version);
   if (existing !== undefined) {
-    await setRequestState(deps.pool, req.custom_id, {
+    await settleUngraded(scope, req, existing.jobId === req.custom_id ? undefined : journal, {
       state: 'graded',
       resultType: result.type,
-      resultId: existing,
+      resultId: existing.id,
     });
     return 'graded';
   }
@@ -104,7 +108,16 @@ export async function ingestEntry(
     await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
     return 'failed';
   }
-  const journal = journalFor(req, result);
+  // A newer version arrived (live, between rounds): this one is never graded, as the worker would not
+  // grade it; a verdict saved for it now would be written back over the newer version's.
+  if (await hasNewerVersion(deps.pool, req.ticket_id)) {
+    await settleUngraded(scope, req, journal, {
+      state: 'superseded',
+      resultType: result.type,
+      error: 'a newer version of the ticket is stored',
+    });
+    return 'superseded';
+  }
   const { via, rounds } = deps.followups;
   const realtime = via === 'realtime' || req.round > rounds || result.type !== 'succeeded';
   const log = deps.logger.child({ customId: req.custom_id, ticketId: req.ticket_id });
@@ -171,6 +184,32 @@ export async function ingestEntry(
     resultId: saved.resultId ?? null,
   });
   return 'graded';
+}
+
+/**
+ * Settles an entry that will not be graded from its replies (another job's
+ * result stands, or the version is superseded). `paid`: the journal whose
+ * batch replies were paid for and not yet recorded; they are recorded in the
+ * same transaction as the state, so a rerun never records them twice.
+ */
+async function settleUngraded(
+  scope: IngestScope,
+  req: RequestRow,
+  paid: Journal | undefined,
+  patch: Parameters<typeof setRequestState>[2],
+): Promise<void> {
+  const { deps, ctx } = scope;
+  await withTransaction(deps.pool, async (db) => {
+    if (paid) {
+      await recordPaidCalls(db, ctx, req.ticket_id, req.custom_id, [
+        batchReplyCall(paid.base, scope.model, 'base', deps.prices),
+        ...followupCalls(paid, deps.prices),
+      ]);
+    }
+    if (patch.state === 'superseded')
+      await transitionQcStatus(db, 'supersedeAtGrade', { ids: [req.ticket_id] });
+    await setRequestState(db, req.custom_id, patch);
+  });
 }
 
 /** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
-import type { Pool } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
 import type { StoredTicket } from '../db/tickets.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
@@ -157,14 +157,14 @@ export function operationalCategory(
 
 /** llm_call events for calls that produced no stored result. */
 export async function recordPaidCalls(
-  pool: Pool,
+  db: Queryable,
   ctx: QcContext,
   ticketId: number,
   jobId: string | undefined,
   calls: LlmCall[],
 ): Promise<void> {
   await insertEvents(
-    pool,
+    db,
     calls.map((c) =>
       llmCallEvent(QC_AGENT, c, { ticketId, contextVersion: ctx.version, jobId: jobId ?? null }),
     ),
