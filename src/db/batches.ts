@@ -103,6 +103,9 @@ export async function getRun(db: Queryable, id: number): Promise<RunRow | undefi
  * A run a crash left half-done: selection not finished, or chunks not yet
  * (surely) submitted. `batch run` resumes it with its own options instead of
  * selecting anew, so a rerun does what the interrupted run set out to do.
+ * Only first-round chunks count: a follow-up round waiting to be submitted
+ * (a planned run between rounds) is submitted by any pass, and a new
+ * `batch run` still selects the tickets stored since.
  */
 export async function resumableRun(
   db: Queryable,
@@ -112,7 +115,8 @@ export async function resumableRun(
     `SELECT * FROM batch_runs r
      WHERE r.via = 'batches' AND r.finished_at IS NULL AND r.context_version = $1
        AND (r.planned_at IS NULL OR EXISTS (
-         SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id AND c.status IN ('prepared', 'submitting')))
+         SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id AND c.round = 1
+           AND c.status IN ('prepared', 'submitting')))
      ORDER BY r.id LIMIT 1`,
     [contextVersion],
   );

@@ -3,8 +3,11 @@ import { InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
 import { batchStatus, formatStatus } from '../../src/batches/status.js';
 import { tick } from '../../src/batches/tick.js';
+import { upsertTicket } from '../../src/db/tickets.js';
+import { Ticket } from '../../src/ticket/schema.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { spawnTsx } from '../helpers/process.js';
+import { exampleRows, variedRow } from './fixtures.js';
 import {
   drain,
   type Harness,
@@ -100,7 +103,11 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
       wait: true,
       pollMs: 50,
     });
-    expect(report.resumed).toBe(true);
+    // Planned, between rounds: not resumed (a new run selects what is new: nothing here); the pass
+    // submits the waiting round and the poller finishes it.
+    expect(report.resumed).toBe(false);
+    expect(report.mapped).toBe(0);
+    await drain(h, h.deps());
     await expectOnce(h);
   });
 
@@ -204,5 +211,46 @@ describe('batch follow-ups: journaled but not yet bundled when the next `batch r
     expect(again.mapped).toBe(0);
     await drain(h, h.deps());
     await expectOnce(h);
+  });
+});
+
+describe('batch follow-ups: a `batch run` while an earlier run has a follow-up round waiting to be submitted', () => {
+  it('starts its own run and selects the tickets stored since (the waiting round is submitted by the same pass)', async () => {
+    const h = await start();
+    // The first run's pass stops once it has stored round 2 (the next pass would submit it).
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'after-followups' } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    // History imported meanwhile.
+    const examples = exampleRows().filter((r) =>
+      ['closed', 'solved'].includes(String(r.ticket.status)),
+    );
+    const later: number[] = [];
+    for (let i = 0; i < 3; i++)
+      later.push(
+        (await upsertTicket(h.db.pool, Ticket.parse(variedRow(examples, i, 'LATER').ticket))).id,
+      );
+
+    // The nightly job: a run of its own, not a resumption of the first (which is planned).
+    const nightly = await runBatch(h.deps(), {
+      via: 'batches',
+      trigger: 'schedule',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(nightly.resumed).toBe(false);
+    expect(nightly.mapped).toBe(3);
+    await drain(h, h.deps());
+    const rows = await resultCounts(h.db, [...h.ids, ...later]);
+    expect(rows).toHaveLength(TICKETS + 3);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    // The first run's tickets: each request submitted once.
+    const entries = submittedBatches(h.sim).flat();
+    expect(new Set(entries.map((e) => e.custom_id)).size).toBe(entries.length);
   });
 });
