@@ -52,7 +52,7 @@ export async function unplannedFollowups(db: Queryable): Promise<FollowupRow[]> 
 
 /**
  * Stores a chunk of the next round with one request per follow-up (the
- * journal travels with it) and marks the follow-ups planned. Call inside a
+ * journal moves to it) and marks the follow-ups planned. Call inside a
  * transaction.
  */
 export async function insertFollowupChunk(
@@ -82,9 +82,11 @@ export async function insertFollowupChunk(
       items.map((i) => JSON.stringify(i.journal)),
     ],
   );
-  await db.query('UPDATE batch_followups SET chunk_id = $2 WHERE id = ANY($1::bigint[])', [
-    items.map((i) => i.id),
-    chunkId,
-  ]);
+  // The journal now travels with the request: the follow-up keeps no second copy (it is never read
+  // again once bundled; up to ~50 kB a ticket with its text).
+  await db.query(
+    `UPDATE batch_followups SET chunk_id = $2, journal = '{}'::jsonb WHERE id = ANY($1::bigint[])`,
+    [items.map((i) => i.id), chunkId],
+  );
   return chunkId;
 }
