@@ -12,6 +12,7 @@ import type { QcContext } from '../qc/context.js';
 import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
 import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
+import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
 import { followupCalls, type Journal, journalOf, replayOf, storedRequest } from './followup.js';
 
@@ -140,7 +141,13 @@ export async function ingestEntry(
       },
       ctx,
       stored,
-      { via: 'batch', jobId: req.custom_id, batchReply: journal.base, replay },
+      {
+        via: 'batch',
+        jobId: req.custom_id,
+        batchReply: journal.base,
+        replay,
+        recordInvalid: false,
+      },
     ));
   } catch (raw) {
     const err = toError(raw);
@@ -157,11 +164,15 @@ export async function ingestEntry(
       return 'followup';
     }
     if (err instanceof InvalidOutputError) {
-      // gradeAndSave recorded the paid calls; this entry will not get a verdict.
-      await setRequestState(deps.pool, req.custom_id, {
-        state: 'failed',
-        resultType: result.type,
-        error: err.message.slice(0, 500),
+      // This entry will not get a verdict: its paid calls are recorded with its state, so once.
+      await withTransaction(deps.pool, async (db) => {
+        await recordPaidCalls(db, ctx, stored.id, req.custom_id, err.calls);
+        checkpoint(deps.crashAt, 'failed-entry');
+        await setRequestState(db, req.custom_id, {
+          state: 'failed',
+          resultType: result.type,
+          error: err.message.slice(0, 500),
+        });
       });
       return 'failed';
     }

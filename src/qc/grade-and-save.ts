@@ -41,6 +41,12 @@ export interface GradeAndSaveOptions {
    * sample rates replayed so a resumed grade takes the same branches.
    */
   replay?: GradeReplay | undefined;
+  /**
+   * false: the calls of an InvalidOutputError are not recorded here; the
+   * caller records them (`err.calls`) with its own state change, in one
+   * transaction (the batch collector: a kill in between must not record twice).
+   */
+  recordInvalid?: boolean | undefined;
 }
 
 export interface GradeReplay {
@@ -96,7 +102,11 @@ export async function gradeAndSave(
     // recorded here only when the entry is done for (invalid output): after a
     // transient failure the collector grades the same reply again later.
     const paid =
-      err instanceof InvalidOutputError ? err.calls : callsOf(err).filter((c) => !c.batch);
+      err instanceof InvalidOutputError
+        ? opts.recordInvalid === false
+          ? []
+          : err.calls
+        : callsOf(err).filter((c) => !c.batch);
     await recordPaidCalls(deps.pool, ctx, stored.id, opts.jobId, paid).catch((e: unknown) =>
       // The original error decides what happens to the job; do not mask it.
       deps.logger.error(

@@ -254,3 +254,28 @@ describe('batch follow-ups: a `batch run` while an earlier run has a follow-up r
     expect(new Set(entries.map((e) => e.custom_id)).size).toBe(entries.length);
   });
 });
+
+describe('batch follow-ups: killed while settling an entry whose output stayed invalid', () => {
+  it('its paid calls are recorded once', async () => {
+    h = await startHarness({ tickets: 3, sim: { faults: { schemaBreak: 1 } } });
+    // Base, its repair, the strong model, its repair: four rounds, each invalid.
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'failed-entry' } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    await drain(h, h.deps());
+    const states = await h.db.pool.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 4 GROUP BY 1`,
+    );
+    expect(states.rows).toEqual([{ state: 'failed', n: 3 }]);
+    const calls = await h.db.pool.query<{ ticket_id: number; n: number }>(
+      `SELECT ticket_id, count(*)::int AS n FROM agent_events WHERE kind = 'llm_call'
+       GROUP BY 1 ORDER BY 1`,
+    );
+    expect(calls.rows.map((r) => r.n)).toEqual([4, 4, 4]);
+  });
+});
