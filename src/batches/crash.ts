@@ -17,6 +17,9 @@
  * - `failed-entry`: an entry's output stayed invalid through every tier; its
  *   paid calls are recorded, its request not yet settled `failed`. The rerun
  *   must record them once.
+ * - `requeue-recorded`: an entry whose grading kept failing is on the realtime
+ *   queue with its paid batch replies recorded; its request is not yet
+ *   settled `requeued`. The rerun must record them once.
  */
 export type CrashPoint =
   | 'after-mapping'
@@ -24,7 +27,8 @@ export type CrashPoint =
   | 'after-create'
   | 'mid-results'
   | 'after-followups'
-  | 'failed-entry';
+  | 'failed-entry'
+  | 'requeue-recorded';
 
 export interface CrashAt {
   point: CrashPoint;

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { resultFor } from '../db/results.js';
 import { contentHashOf, getTicket, hasNewerVersion } from '../db/tickets.js';
-import { callTool } from '../llm/call.js';
+import { callTool, type LlmCall } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
 import type { QcContext } from '../qc/context.js';
@@ -35,23 +35,30 @@ export interface IngestScope {
 /**
  * Sends one errored/expired/canceled/missing entry to the realtime queue (low
  * priority). The job id derives from the ticket and context versions, so
- * requeueing again after a crash adds nothing.
+ * requeueing again after a crash adds nothing. `paid`: batch replies of the
+ * entry that no result will record (grading kept failing); recorded in the
+ * transaction that settles the request, so a rerun never records them twice.
  */
 export async function requeue(
   scope: IngestScope,
   req: RequestRow,
   resultType: string,
   error?: string,
+  paid: LlmCall[] = [],
 ): Promise<IngestOutcome> {
   const { deps } = scope;
   if (!deps.qcQueue) throw new Error('no qc queue to requeue errored batch entries on');
+  const settle = (patch: Parameters<typeof setRequestState>[2]) =>
+    withTransaction(deps.pool, async (db) => {
+      if (paid.length > 0) {
+        await recordPaidCalls(db, scope.ctx, req.ticket_id, req.custom_id, paid);
+        checkpoint(deps.crashAt, 'requeue-recorded');
+      }
+      await setRequestState(db, req.custom_id, patch);
+    });
   const contentHash = await contentHashOf(deps.pool, req.ticket_id);
   if (!contentHash) {
-    await setRequestState(deps.pool, req.custom_id, {
-      state: 'failed',
-      resultType,
-      error: 'ticket deleted',
-    });
+    await settle({ state: 'failed', resultType, error: 'ticket deleted' });
     return 'failed';
   }
   await enqueueQc(
@@ -61,11 +68,7 @@ export async function requeue(
     { priority: BATCH_PRIORITY },
   );
   await transitionQcStatus(deps.pool, 'batchQueue', { ids: [req.ticket_id] });
-  await setRequestState(deps.pool, req.custom_id, {
-    state: 'requeued',
-    resultType,
-    ...(error ? { error } : {}),
-  });
+  await settle({ state: 'requeued', resultType, ...(error ? { error } : {}) });
   return 'requeued';
 }
 
@@ -180,11 +183,10 @@ export async function ingestEntry(
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
     if (attempts >= MAX_INGEST_ATTEMPTS) {
       // The batch replies were paid for; no result will ever record them now.
-      await recordPaidCalls(deps.pool, ctx, stored.id, req.custom_id, [
+      return requeue(scope, req, result.type, err.message.slice(0, 500), [
         batchReplyCall(journal.base, scope.model, 'base', deps.prices),
         ...followupCalls(journal, deps.prices),
       ]);
-      return requeue(scope, req, result.type, err.message.slice(0, 500));
     }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';

@@ -279,3 +279,34 @@ describe('batch follow-ups: killed while settling an entry whose output stayed i
     expect(calls.rows.map((r) => r.n)).toEqual([4, 4, 4]);
   });
 });
+
+describe('batch follow-ups: killed while requeueing an entry whose grading kept failing', () => {
+  it('its paid batch replies are recorded once', async () => {
+    h = await start();
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    const batchId = await untilSubmitted(h, deps, 2);
+    await waitFor(
+      'round 2 ended at the API',
+      async () =>
+        (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
+    );
+    // Restarted with another strong model between rounds: the journal no longer matches, so
+    // grading the round-2 replies fails on every try and the entries go to the realtime queue.
+    const settings = { ...deps.settings, strongModel: 'claude-opus-4-1' };
+    await expect(
+      drain(h, h.deps({ settings, crashAt: { point: 'requeue-recorded' } })),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    await drain(h, h.deps({ settings }));
+    const states = await h.db.pool.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 2 GROUP BY 1`,
+    );
+    expect(states.rows).toEqual([{ state: 'requeued', n: TICKETS }]);
+    const calls = await h.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_events WHERE kind = 'llm_call'
+       AND details->>'batch' = 'true' GROUP BY ticket_id`,
+    );
+    expect(calls.rows).toHaveLength(TICKETS);
+    expect(calls.rows.map((r) => r.n)).toEqual(Array(TICKETS).fill(2));
+  });
+});
