@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { GradeSettings } from '../config.js';
 import { journalFollowup } from '../db/batch-followups.js';
 import { type RequestRow, setRequestState } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
@@ -14,7 +15,14 @@ import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
-import { followupCalls, type Journal, journalOf, replayOf, storedRequest } from './followup.js';
+import {
+  followupCalls,
+  type Journal,
+  journalOf,
+  journalSettingsOf,
+  replayOf,
+  storedRequest,
+} from './followup.js';
 
 type BatchResult = Anthropic.Messages.Batches.MessageBatchResult;
 
@@ -94,7 +102,7 @@ export async function ingestEntry(
       result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
     return requeue(scope, req, result.type, error);
   }
-  const journal = journalFor(req, result);
+  const journal = journalFor(req, result, deps.settings);
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
   // A result saved by another job (the ticket went realtime: a live webhook between rounds) did not
   // record this entry's batch replies, though they were paid for: they are recorded with the state.
@@ -137,7 +145,8 @@ export async function ingestEntry(
       {
         pool: deps.pool,
         llm: deps.llm,
-        settings: { ...deps.settings, baseModel: scope.model },
+        // The run's grading settings, not a restarted worker's: the replay takes the journaled path.
+        settings: { ...deps.settings, ...journal.settings, baseModel: scope.model },
         logger: log,
         random: deps.random,
         notifier: deps.notifier,
@@ -226,10 +235,20 @@ async function settleUngraded(
 }
 
 /** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */
-function journalFor(req: RequestRow, result: BatchResult | { type: 'missing' }): Journal {
+function journalFor(
+  req: RequestRow,
+  result: BatchResult | { type: 'missing' },
+  settings: GradeSettings,
+): Journal {
   if (req.round === 1) {
     if (result.type !== 'succeeded') throw new Error('a first-round entry without a reply');
-    return { base: result.message, replies: [], draws: [], rates: {} };
+    return {
+      base: result.message,
+      replies: [],
+      draws: [],
+      rates: {},
+      settings: journalSettingsOf(settings),
+    };
   }
   const { request, ...j } = journalOf(req.journal);
   if (result.type !== 'succeeded' || !request) return j;

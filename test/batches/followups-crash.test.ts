@@ -291,13 +291,16 @@ describe('batch follow-ups: killed while requeueing an entry whose grading kept 
       async () =>
         (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
     );
-    // Restarted with another strong model between rounds: the journal no longer matches, so
-    // grading the round-2 replies fails on every try and the entries go to the realtime queue.
-    const settings = { ...deps.settings, strongModel: 'claude-opus-4-1' };
+    // Grading the round-2 replies fails on every try (here: a journal that no longer matches the
+    // path grading takes), so the entries go to the realtime queue.
+    await h.db.pool.query(
+      `UPDATE batch_requests SET journal = jsonb_set(journal, '{request,purpose}', '"shadow"')
+       WHERE round = 2`,
+    );
     await expect(
-      drain(h, h.deps({ settings, crashAt: { point: 'requeue-recorded' } })),
+      drain(h, h.deps({ crashAt: { point: 'requeue-recorded' } })),
     ).rejects.toBeInstanceOf(InjectedCrash);
-    await drain(h, h.deps({ settings }));
+    await drain(h, h.deps());
     const states = await h.db.pool.query<{ state: string; n: number }>(
       `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 2 GROUP BY 1`,
     );
@@ -308,5 +311,26 @@ describe('batch follow-ups: killed while requeueing an entry whose grading kept 
     );
     expect(calls.rows).toHaveLength(TICKETS);
     expect(calls.rows.map((r) => r.n)).toEqual(Array(TICKETS).fill(2));
+  });
+});
+
+describe('batch follow-ups: a worker restarted with other grading settings between rounds', () => {
+  it('grades with the settings the run started with: the paid tier-up reply is used and recorded, nothing asked again', async () => {
+    h = await start();
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    const batchId = await untilSubmitted(h, deps, 2);
+    await waitFor(
+      'round 2 ended at the API',
+      async () =>
+        (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
+    );
+    // The restart: QC_MIN_CONFIDENCE back to its default (no tier-up for most verdicts now).
+    await drain(h, h.deps({ settings: { ...deps.settings, minConfidence: 0.5 } }));
+    await expectOnce(h);
+    const tiers = await h.db.pool.query<{ tier: string; n: number }>(
+      'SELECT tier, count(*)::int AS n FROM qc_results GROUP BY 1',
+    );
+    expect(tiers.rows).toEqual([{ tier: 'strong', n: TICKETS }]);
   });
 });
