@@ -34,7 +34,9 @@ export async function journalFollowup(pool: Pool, f: NewFollowup): Promise<void>
       [f.runId, f.fromCustomId, f.ticketId, f.contextVersion, f.round, JSON.stringify(f.journal)],
     );
     await db.query(
-      `UPDATE batch_requests SET state = 'followup', result_type = $2, updated_at = now()
+      // The journal moves on with the follow-up (it holds this request's, plus this reply).
+      `UPDATE batch_requests SET state = 'followup', result_type = $2, journal = NULL,
+         updated_at = now()
        WHERE custom_id = $1`,
       [f.fromCustomId, f.resultType],
     );

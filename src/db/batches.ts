@@ -229,7 +229,10 @@ export async function setRequestState(
   },
 ): Promise<void> {
   await db.query(
+    // A settled request's journal is never read again (its replies are recorded as llm_call
+    // events, a follow-up carries its own): it is dropped with the state change.
     `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
+       journal = CASE WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
        result_id = COALESCE($4, result_id), error = COALESCE($5, error),
        attempts = COALESCE($6, attempts), updated_at = now()
      WHERE custom_id = $1`,
@@ -277,7 +280,7 @@ export async function settlePendingRequests(
   error: string,
 ): Promise<void> {
   await db.query(
-    `UPDATE batch_requests SET state = $3, error = $2, updated_at = now()
+    `UPDATE batch_requests SET state = $3, error = $2, journal = NULL, updated_at = now()
      WHERE chunk_id = $1 AND state = 'pending'`,
     [chunkId, error, state],
   );
