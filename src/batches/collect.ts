@@ -68,7 +68,15 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
     runId: run.id,
   };
   const requests = new Map((await requestsOf(deps.pool, chunk.id)).map((r) => [r.custom_id, r]));
-  const tally: Tally = { graded: 0, requeued: 0, failed: 0, retry: 0, followup: 0, unknown: 0 };
+  const tally: Tally = {
+    graded: 0,
+    requeued: 0,
+    failed: 0,
+    retry: 0,
+    followup: 0,
+    superseded: 0,
+    unknown: 0,
+  };
   const seen = new Set<string>();
   let done = 0;
 

@@ -14,13 +14,21 @@
  * - `after-followups`: follow-ups journaled while collecting are bundled into
  *   the next round's chunks (stored, `prepared`); nothing of that round is
  *   submitted yet. The rerun must submit each once and grade each ticket once.
+ * - `failed-entry`: an entry's output stayed invalid through every tier; its
+ *   paid calls are recorded, its request not yet settled `failed`. The rerun
+ *   must record them once.
+ * - `requeue-recorded`: an entry whose grading kept failing is on the realtime
+ *   queue with its paid batch replies recorded; its request is not yet
+ *   settled `requeued`. The rerun must record them once.
  */
 export type CrashPoint =
   | 'after-mapping'
   | 'before-create'
   | 'after-create'
   | 'mid-results'
-  | 'after-followups';
+  | 'after-followups'
+  | 'failed-entry'
+  | 'requeue-recorded';
 
 export interface CrashAt {
   point: CrashPoint;

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { GradeSettings } from '../config.js';
 import {
   callFromMessage,
   type LlmCall,
@@ -49,6 +50,25 @@ export type StoredRequest = Omit<ToolRequest, 'signal' | 'system' | 'tools'> & {
   tools?: ToolRequest['tools'];
 };
 
+/**
+ * The grading settings that pick branches (tier-up threshold, strong model,
+ * shadow rate, output cap), as the first round's grading read them: a worker
+ * restarted with other settings between rounds still replays the same path.
+ */
+export type JournalSettings = Pick<
+  GradeSettings,
+  'strongModel' | 'minConfidence' | 'shadowRate' | 'maxTokens'
+>;
+
+export function journalSettingsOf(s: GradeSettings): JournalSettings {
+  return {
+    strongModel: s.strongModel,
+    minConfidence: s.minConfidence,
+    shadowRate: s.shadowRate,
+    maxTokens: s.maxTokens,
+  };
+}
+
 /** What batch_followups.journal and batch_requests.journal hold. */
 export interface Journal {
   /** The first round's reply: the base model's verdict call. */
@@ -61,6 +81,8 @@ export interface Journal {
   rates: Record<string, number>;
   /** The call grading stopped at; what the next round sends. */
   request?: StoredRequest;
+  /** Absent in journals written before it was kept: the current settings then. */
+  settings?: JournalSettings;
 }
 
 export function journalOf(value: unknown): Journal {

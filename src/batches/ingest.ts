@@ -1,18 +1,28 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { GradeSettings } from '../config.js';
 import { journalFollowup } from '../db/batch-followups.js';
 import { type RequestRow, setRequestState } from '../db/batches.js';
+import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
-import { resultIdFor } from '../db/results.js';
-import { contentHashOf, getTicket } from '../db/tickets.js';
-import { callTool } from '../llm/call.js';
+import { resultFor } from '../db/results.js';
+import { contentHashOf, getTicket, hasNewerVersion } from '../db/tickets.js';
+import { callTool, type LlmCall } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
 import type { QcContext } from '../qc/context.js';
 import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
 import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
+import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
-import { followupCalls, type Journal, journalOf, replayOf, storedRequest } from './followup.js';
+import {
+  followupCalls,
+  type Journal,
+  journalOf,
+  journalSettingsOf,
+  replayOf,
+  storedRequest,
+} from './followup.js';
 
 type BatchResult = Anthropic.Messages.Batches.MessageBatchResult;
 
@@ -21,7 +31,7 @@ export const BATCH_PRIORITY = 10;
 /** Transient failures (a tier-up call that kept failing) tolerated per entry before requeueing it. */
 const MAX_INGEST_ATTEMPTS = 3;
 
-export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry' | 'followup';
+export type IngestOutcome = 'graded' | 'requeued' | 'failed' | 'retry' | 'followup' | 'superseded';
 
 export interface IngestScope {
   deps: BatchDeps;
@@ -33,23 +43,30 @@ export interface IngestScope {
 /**
  * Sends one errored/expired/canceled/missing entry to the realtime queue (low
  * priority). The job id derives from the ticket and context versions, so
- * requeueing again after a crash adds nothing.
+ * requeueing again after a crash adds nothing. `paid`: batch replies of the
+ * entry that no result will record (grading kept failing); recorded in the
+ * transaction that settles the request, so a rerun never records them twice.
  */
 export async function requeue(
   scope: IngestScope,
   req: RequestRow,
   resultType: string,
   error?: string,
+  paid: LlmCall[] = [],
 ): Promise<IngestOutcome> {
   const { deps } = scope;
   if (!deps.qcQueue) throw new Error('no qc queue to requeue errored batch entries on');
+  const settle = (patch: Parameters<typeof setRequestState>[2]) =>
+    withTransaction(deps.pool, async (db) => {
+      if (paid.length > 0) {
+        await recordPaidCalls(db, scope.ctx, req.ticket_id, req.custom_id, paid);
+        checkpoint(deps.crashAt, 'requeue-recorded');
+      }
+      await setRequestState(db, req.custom_id, patch);
+    });
   const contentHash = await contentHashOf(deps.pool, req.ticket_id);
   if (!contentHash) {
-    await setRequestState(deps.pool, req.custom_id, {
-      state: 'failed',
-      resultType,
-      error: 'ticket deleted',
-    });
+    await settle({ state: 'failed', resultType, error: 'ticket deleted' });
     return 'failed';
   }
   await enqueueQc(
@@ -59,11 +76,7 @@ export async function requeue(
     { priority: BATCH_PRIORITY },
   );
   await transitionQcStatus(deps.pool, 'batchQueue', { ids: [req.ticket_id] });
-  await setRequestState(deps.pool, req.custom_id, {
-    state: 'requeued',
-    resultType,
-    ...(error ? { error } : {}),
-  });
+  await settle({ state: 'requeued', resultType, ...(error ? { error } : {}) });
   return 'requeued';
 }
 
@@ -89,13 +102,16 @@ export async function ingestEntry(
       result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
     return requeue(scope, req, result.type, error);
   }
+  const journal = journalFor(req, result, deps.settings);
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
-  const existing = await resultIdFor(deps.pool, req.ticket_id, ctx.version);
+  // A result saved by another job (the ticket went realtime: a live webhook between rounds) did not
+  // record this entry's batch replies, though they were paid for: they are recorded with the state.
+  const existing = await resultFor(deps.pool, req.ticket_id, ctx.version);
   if (existing !== undefined) {
-    await setRequestState(deps.pool, req.custom_id, {
+    await settleUngraded(scope, req, existing.jobId === req.custom_id ? undefined : journal, {
       state: 'graded',
       resultType: result.type,
-      resultId: existing,
+      resultId: existing.id,
     });
     return 'graded';
   }
@@ -104,7 +120,16 @@ export async function ingestEntry(
     await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
     return 'failed';
   }
-  const journal = journalFor(req, result);
+  // A newer version arrived (live, between rounds): this one is never graded, as the worker would not
+  // grade it; a verdict saved for it now would be written back over the newer version's.
+  if (await hasNewerVersion(deps.pool, req.ticket_id)) {
+    await settleUngraded(scope, req, journal, {
+      state: 'superseded',
+      resultType: result.type,
+      error: 'a newer version of the ticket is stored',
+    });
+    return 'superseded';
+  }
   const { via, rounds } = deps.followups;
   const realtime = via === 'realtime' || req.round > rounds || result.type !== 'succeeded';
   const log = deps.logger.child({ customId: req.custom_id, ticketId: req.ticket_id });
@@ -120,14 +145,21 @@ export async function ingestEntry(
       {
         pool: deps.pool,
         llm: deps.llm,
-        settings: { ...deps.settings, baseModel: scope.model },
+        // The run's grading settings, not a restarted worker's: the replay takes the journaled path.
+        settings: { ...deps.settings, ...journal.settings, baseModel: scope.model },
         logger: log,
         random: deps.random,
         notifier: deps.notifier,
       },
       ctx,
       stored,
-      { via: 'batch', jobId: req.custom_id, batchReply: journal.base, replay },
+      {
+        via: 'batch',
+        jobId: req.custom_id,
+        batchReply: journal.base,
+        replay,
+        recordInvalid: false,
+      },
     ));
   } catch (raw) {
     const err = toError(raw);
@@ -144,11 +176,15 @@ export async function ingestEntry(
       return 'followup';
     }
     if (err instanceof InvalidOutputError) {
-      // gradeAndSave recorded the paid calls; this entry will not get a verdict.
-      await setRequestState(deps.pool, req.custom_id, {
-        state: 'failed',
-        resultType: result.type,
-        error: err.message.slice(0, 500),
+      // This entry will not get a verdict: its paid calls are recorded with its state, so once.
+      await withTransaction(deps.pool, async (db) => {
+        await recordPaidCalls(db, ctx, stored.id, req.custom_id, err.calls);
+        checkpoint(deps.crashAt, 'failed-entry');
+        await setRequestState(db, req.custom_id, {
+          state: 'failed',
+          resultType: result.type,
+          error: err.message.slice(0, 500),
+        });
       });
       return 'failed';
     }
@@ -156,11 +192,10 @@ export async function ingestEntry(
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
     if (attempts >= MAX_INGEST_ATTEMPTS) {
       // The batch replies were paid for; no result will ever record them now.
-      await recordPaidCalls(deps.pool, ctx, stored.id, req.custom_id, [
+      return requeue(scope, req, result.type, err.message.slice(0, 500), [
         batchReplyCall(journal.base, scope.model, 'base', deps.prices),
         ...followupCalls(journal, deps.prices),
       ]);
-      return requeue(scope, req, result.type, err.message.slice(0, 500));
     }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';
@@ -173,11 +208,47 @@ export async function ingestEntry(
   return 'graded';
 }
 
+/**
+ * Settles an entry that will not be graded from its replies (another job's
+ * result stands, or the version is superseded). `paid`: the journal whose
+ * batch replies were paid for and not yet recorded; they are recorded in the
+ * same transaction as the state, so a rerun never records them twice.
+ */
+async function settleUngraded(
+  scope: IngestScope,
+  req: RequestRow,
+  paid: Journal | undefined,
+  patch: Parameters<typeof setRequestState>[2],
+): Promise<void> {
+  const { deps, ctx } = scope;
+  await withTransaction(deps.pool, async (db) => {
+    if (paid) {
+      await recordPaidCalls(db, ctx, req.ticket_id, req.custom_id, [
+        batchReplyCall(paid.base, scope.model, 'base', deps.prices),
+        ...followupCalls(paid, deps.prices),
+      ]);
+    }
+    if (patch.state === 'superseded')
+      await transitionQcStatus(db, 'supersedeAtGrade', { ids: [req.ticket_id] });
+    await setRequestState(db, req.custom_id, patch);
+  });
+}
+
 /** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */
-function journalFor(req: RequestRow, result: BatchResult | { type: 'missing' }): Journal {
+function journalFor(
+  req: RequestRow,
+  result: BatchResult | { type: 'missing' },
+  settings: GradeSettings,
+): Journal {
   if (req.round === 1) {
     if (result.type !== 'succeeded') throw new Error('a first-round entry without a reply');
-    return { base: result.message, replies: [], draws: [], rates: {} };
+    return {
+      base: result.message,
+      replies: [],
+      draws: [],
+      rates: {},
+      settings: journalSettingsOf(settings),
+    };
   }
   const { request, ...j } = journalOf(req.journal);
   if (result.type !== 'succeeded' || !request) return j;

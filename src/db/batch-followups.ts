@@ -34,7 +34,9 @@ export async function journalFollowup(pool: Pool, f: NewFollowup): Promise<void>
       [f.runId, f.fromCustomId, f.ticketId, f.contextVersion, f.round, JSON.stringify(f.journal)],
     );
     await db.query(
-      `UPDATE batch_requests SET state = 'followup', result_type = $2, updated_at = now()
+      // The journal moves on with the follow-up (it holds this request's, plus this reply).
+      `UPDATE batch_requests SET state = 'followup', result_type = $2, journal = NULL,
+         updated_at = now()
        WHERE custom_id = $1`,
       [f.fromCustomId, f.resultType],
     );
@@ -52,7 +54,7 @@ export async function unplannedFollowups(db: Queryable): Promise<FollowupRow[]> 
 
 /**
  * Stores a chunk of the next round with one request per follow-up (the
- * journal travels with it) and marks the follow-ups planned. Call inside a
+ * journal moves to it) and marks the follow-ups planned. Call inside a
  * transaction.
  */
 export async function insertFollowupChunk(
@@ -82,9 +84,11 @@ export async function insertFollowupChunk(
       items.map((i) => JSON.stringify(i.journal)),
     ],
   );
-  await db.query('UPDATE batch_followups SET chunk_id = $2 WHERE id = ANY($1::bigint[])', [
-    items.map((i) => i.id),
-    chunkId,
-  ]);
+  // The journal now travels with the request: the follow-up keeps no second copy (it is never read
+  // again once bundled; up to ~50 kB a ticket with its text).
+  await db.query(
+    `UPDATE batch_followups SET chunk_id = $2, journal = '{}'::jsonb WHERE id = ANY($1::bigint[])`,
+    [items.map((i) => i.id), chunkId],
+  );
   return chunkId;
 }

@@ -103,6 +103,9 @@ export async function getRun(db: Queryable, id: number): Promise<RunRow | undefi
  * A run a crash left half-done: selection not finished, or chunks not yet
  * (surely) submitted. `batch run` resumes it with its own options instead of
  * selecting anew, so a rerun does what the interrupted run set out to do.
+ * Only first-round chunks count: a follow-up round waiting to be submitted
+ * (a planned run between rounds) is submitted by any pass, and a new
+ * `batch run` still selects the tickets stored since.
  */
 export async function resumableRun(
   db: Queryable,
@@ -112,7 +115,8 @@ export async function resumableRun(
     `SELECT * FROM batch_runs r
      WHERE r.via = 'batches' AND r.finished_at IS NULL AND r.context_version = $1
        AND (r.planned_at IS NULL OR EXISTS (
-         SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id AND c.status IN ('prepared', 'submitting')))
+         SELECT 1 FROM batch_chunks c WHERE c.run_id = r.id AND c.round = 1
+           AND c.status IN ('prepared', 'submitting')))
      ORDER BY r.id LIMIT 1`,
     [contextVersion],
   );
@@ -225,7 +229,10 @@ export async function setRequestState(
   },
 ): Promise<void> {
   await db.query(
+    // A settled request's journal is never read again (its replies are recorded as llm_call
+    // events, a follow-up carries its own): it is dropped with the state change.
     `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
+       journal = CASE WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
        result_id = COALESCE($4, result_id), error = COALESCE($5, error),
        attempts = COALESCE($6, attempts), updated_at = now()
      WHERE custom_id = $1`,
@@ -273,7 +280,7 @@ export async function settlePendingRequests(
   error: string,
 ): Promise<void> {
   await db.query(
-    `UPDATE batch_requests SET state = $3, error = $2, updated_at = now()
+    `UPDATE batch_requests SET state = $3, error = $2, journal = NULL, updated_at = now()
      WHERE chunk_id = $1 AND state = 'pending'`,
     [chunkId, error, state],
   );

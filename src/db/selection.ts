@@ -22,7 +22,9 @@ const MAX_FAILED_ATTEMPTS = 3;
  * owns it), nor already mapped into a batch for this context version.
  * Failed requests are retried by later runs, up to MAX_FAILED_ATTEMPTS. A
  * request settled as `followup` says nothing by itself: the ticket's later
- * round decides (pending, graded, failed…).
+ * round decides (pending, graded, failed…); until that round is bundled
+ * (a crash between journaling and bundling, and `batch run` selects before
+ * its pass bundles), the journaled follow-up itself keeps the ticket out.
  */
 const WHERE = `
   t.status = ANY($2::text[])
@@ -37,6 +39,9 @@ const WHERE = `
   AND NOT EXISTS (
     SELECT 1 FROM batch_requests b WHERE b.ticket_id = t.id AND b.context_version = $1
       AND b.state NOT IN ('failed', 'superseded', 'followup'))
+  AND NOT EXISTS (
+    SELECT 1 FROM batch_followups f WHERE f.ticket_id = t.id AND f.context_version = $1
+      AND f.chunk_id IS NULL)
   AND (SELECT count(*) FROM batch_requests b WHERE b.ticket_id = t.id
       AND b.context_version = $1 AND b.state = 'failed') < ${MAX_FAILED_ATTEMPTS}`;
 

@@ -61,6 +61,16 @@ export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<Upser
   return { id: row.id, contentHash: hash, inserted: row.inserted };
 }
 
+/** Whether a newer version of this ticket is stored (the worker never grades this one then). */
+export async function hasNewerVersion(db: Queryable, id: number): Promise<boolean> {
+  const r = await db.query(
+    `SELECT 1 FROM tickets t JOIN tickets n ON n.source = t.source AND n.external_id = t.external_id
+     WHERE t.id = $1 AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id) LIMIT 1`,
+    [id],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
 /**
  * The columns `upsertTicket` stores for a version, for statements that write
  * many versions at once (the webhook intake's groups, db/versions.ts).

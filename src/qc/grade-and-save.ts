@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { insertEvents, llmCallEvent } from '../db/events.js';
-import type { Pool } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
 import type { StoredTicket } from '../db/tickets.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { LlmError } from '../llm/retry.js';
@@ -41,6 +41,12 @@ export interface GradeAndSaveOptions {
    * sample rates replayed so a resumed grade takes the same branches.
    */
   replay?: GradeReplay | undefined;
+  /**
+   * false: the calls of an InvalidOutputError are not recorded here; the
+   * caller records them (`err.calls`) with its own state change, in one
+   * transaction (the batch collector: a kill in between must not record twice).
+   */
+  recordInvalid?: boolean | undefined;
 }
 
 export interface GradeReplay {
@@ -96,7 +102,11 @@ export async function gradeAndSave(
     // recorded here only when the entry is done for (invalid output): after a
     // transient failure the collector grades the same reply again later.
     const paid =
-      err instanceof InvalidOutputError ? err.calls : callsOf(err).filter((c) => !c.batch);
+      err instanceof InvalidOutputError
+        ? opts.recordInvalid === false
+          ? []
+          : err.calls
+        : callsOf(err).filter((c) => !c.batch);
     await recordPaidCalls(deps.pool, ctx, stored.id, opts.jobId, paid).catch((e: unknown) =>
       // The original error decides what happens to the job; do not mask it.
       deps.logger.error(
@@ -157,14 +167,14 @@ export function operationalCategory(
 
 /** llm_call events for calls that produced no stored result. */
 export async function recordPaidCalls(
-  pool: Pool,
+  db: Queryable,
   ctx: QcContext,
   ticketId: number,
   jobId: string | undefined,
   calls: LlmCall[],
 ): Promise<void> {
   await insertEvents(
-    pool,
+    db,
     calls.map((c) =>
       llmCallEvent(QC_AGENT, c, { ticketId, contextVersion: ctx.version, jobId: jobId ?? null }),
     ),

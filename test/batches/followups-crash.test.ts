@@ -3,8 +3,11 @@ import { InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
 import { batchStatus, formatStatus } from '../../src/batches/status.js';
 import { tick } from '../../src/batches/tick.js';
+import { upsertTicket } from '../../src/db/tickets.js';
+import { Ticket } from '../../src/ticket/schema.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { spawnTsx } from '../helpers/process.js';
+import { exampleRows, variedRow } from './fixtures.js';
 import {
   drain,
   type Harness,
@@ -100,7 +103,11 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
       wait: true,
       pollMs: 50,
     });
-    expect(report.resumed).toBe(true);
+    // Planned, between rounds: not resumed (a new run selects what is new: nothing here); the pass
+    // submits the waiting round and the poller finishes it.
+    expect(report.resumed).toBe(false);
+    expect(report.mapped).toBe(0);
+    await drain(h, h.deps());
     await expectOnce(h);
   });
 
@@ -175,5 +182,155 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
     // The restart: a worker's poller (a create cut short by the kill is settled at once).
     await drain(h, h.deps({ submitGraceMs: 0 }));
     await expectOnce(h);
+  });
+});
+
+describe('batch follow-ups: journaled but not yet bundled when the next `batch run` starts', () => {
+  it('a `batch run` (nightly job, rerun) does not select those tickets again: nothing submitted twice', async () => {
+    const h = await start();
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'mid-results', after: 5 } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const journaled = await h.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
+    );
+    expect(journaled.rows[0]?.n).toBeGreaterThanOrEqual(5);
+
+    // The restart is a `batch run`, which selects before its pass bundles the journaled follow-ups.
+    const again = await runBatch(h.deps(), {
+      via: 'batches',
+      trigger: 'schedule',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(again.mapped).toBe(0);
+    await drain(h, h.deps());
+    await expectOnce(h);
+  });
+});
+
+describe('batch follow-ups: a `batch run` while an earlier run has a follow-up round waiting to be submitted', () => {
+  it('starts its own run and selects the tickets stored since (the waiting round is submitted by the same pass)', async () => {
+    const h = await start();
+    // The first run's pass stops once it has stored round 2 (the next pass would submit it).
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'after-followups' } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    // History imported meanwhile.
+    const examples = exampleRows().filter((r) =>
+      ['closed', 'solved'].includes(String(r.ticket.status)),
+    );
+    const later: number[] = [];
+    for (let i = 0; i < 3; i++)
+      later.push(
+        (await upsertTicket(h.db.pool, Ticket.parse(variedRow(examples, i, 'LATER').ticket))).id,
+      );
+
+    // The nightly job: a run of its own, not a resumption of the first (which is planned).
+    const nightly = await runBatch(h.deps(), {
+      via: 'batches',
+      trigger: 'schedule',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(nightly.resumed).toBe(false);
+    expect(nightly.mapped).toBe(3);
+    await drain(h, h.deps());
+    const rows = await resultCounts(h.db, [...h.ids, ...later]);
+    expect(rows).toHaveLength(TICKETS + 3);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    // The first run's tickets: each request submitted once.
+    const entries = submittedBatches(h.sim).flat();
+    expect(new Set(entries.map((e) => e.custom_id)).size).toBe(entries.length);
+  });
+});
+
+describe('batch follow-ups: killed while settling an entry whose output stayed invalid', () => {
+  it('its paid calls are recorded once', async () => {
+    h = await startHarness({ tickets: 3, sim: { faults: { schemaBreak: 1 } } });
+    // Base, its repair, the strong model, its repair: four rounds, each invalid.
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'failed-entry' } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    await drain(h, h.deps());
+    const states = await h.db.pool.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 4 GROUP BY 1`,
+    );
+    expect(states.rows).toEqual([{ state: 'failed', n: 3 }]);
+    const calls = await h.db.pool.query<{ ticket_id: number; n: number }>(
+      `SELECT ticket_id, count(*)::int AS n FROM agent_events WHERE kind = 'llm_call'
+       GROUP BY 1 ORDER BY 1`,
+    );
+    expect(calls.rows.map((r) => r.n)).toEqual([4, 4, 4]);
+  });
+});
+
+describe('batch follow-ups: killed while requeueing an entry whose grading kept failing', () => {
+  it('its paid batch replies are recorded once', async () => {
+    h = await start();
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    const batchId = await untilSubmitted(h, deps, 2);
+    await waitFor(
+      'round 2 ended at the API',
+      async () =>
+        (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
+    );
+    // Grading the round-2 replies fails on every try (here: a journal that no longer matches the
+    // path grading takes), so the entries go to the realtime queue.
+    await h.db.pool.query(
+      `UPDATE batch_requests SET journal = jsonb_set(journal, '{request,purpose}', '"shadow"')
+       WHERE round = 2`,
+    );
+    await expect(
+      drain(h, h.deps({ crashAt: { point: 'requeue-recorded' } })),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    await drain(h, h.deps());
+    const states = await h.db.pool.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 2 GROUP BY 1`,
+    );
+    expect(states.rows).toEqual([{ state: 'requeued', n: TICKETS }]);
+    const calls = await h.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_events WHERE kind = 'llm_call'
+       AND details->>'batch' = 'true' GROUP BY ticket_id`,
+    );
+    expect(calls.rows).toHaveLength(TICKETS);
+    expect(calls.rows.map((r) => r.n)).toEqual(Array(TICKETS).fill(2));
+  });
+});
+
+describe('batch follow-ups: a worker restarted with other grading settings between rounds', () => {
+  it('grades with the settings the run started with: the paid tier-up reply is used and recorded, nothing asked again', async () => {
+    h = await start();
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    const batchId = await untilSubmitted(h, deps, 2);
+    await waitFor(
+      'round 2 ended at the API',
+      async () =>
+        (await deps.anthropic.messages.batches.retrieve(batchId)).processing_status === 'ended',
+    );
+    // The restart: QC_MIN_CONFIDENCE back to its default (no tier-up for most verdicts now).
+    await drain(h, h.deps({ settings: { ...deps.settings, minConfidence: 0.5 } }));
+    await expectOnce(h);
+    const tiers = await h.db.pool.query<{ tier: string; n: number }>(
+      'SELECT tier, count(*)::int AS n FROM qc_results GROUP BY 1',
+    );
+    expect(tiers.rows).toEqual([{ tier: 'strong', n: TICKETS }]);
   });
 });

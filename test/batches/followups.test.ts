@@ -148,14 +148,40 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
       expect(r.params.system).toEqual(first?.system);
       expect(r.params.tools).toEqual(first?.tools);
     }
-    // …which the journal leaves out: the run's context rebuilds it.
-    const stored = await batch.db.pool.query<{ n: number; bytes: number }>(
-      `SELECT count(*)::int AS n, max(octet_length(journal::text))::int AS bytes
-       FROM batch_followups WHERE journal->'request' ? 'system'`,
-    );
-    expect(stored.rows[0]?.n).toBe(0);
+    // …which the journal leaves out (checked between rounds in the 'stored once' test below).
     expect((await llmCalls(batch)).every((c) => c.batch)).toBe(true);
     expect(await verdicts(batch)).toEqual(await verdicts(realtime));
+  });
+
+  it('a follow-up journal is stored once, while it is needed: bundling moves it, settling drops it', async () => {
+    const h = await startHarness({ tickets: 6, env: ALL_TIER_UP });
+    harnesses.push(h);
+    const journalBytes = async () => {
+      const r = await h.db.pool.query<{ followups: number; requests: number; prefix: number }>(
+        `SELECT (SELECT coalesce(sum(octet_length(journal::text)), 0) FROM batch_followups
+                   WHERE chunk_id IS NOT NULL)::int AS followups,
+                (SELECT coalesce(sum(octet_length(journal::text)), 0) FROM batch_requests)::int
+                   AS requests,
+                (SELECT count(*) FROM batch_requests WHERE journal->'request' ? 'system')::int
+                   AS prefix`,
+      );
+      return r.rows[0];
+    };
+    const deps = h.deps();
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    await untilSubmitted(h, deps, 2);
+    // Between rounds: the journal (replies, draws, the request with the ticket text, not the
+    // context prefix the run rebuilds) travels with the round-2 request, and only there.
+    const between = await journalBytes();
+    expect(between?.requests).toBeGreaterThan(6 * 1_000);
+    expect(between?.followups).toBeLessThanOrEqual(6 * 2);
+    expect(between?.prefix).toBe(0);
+    // Once every request is settled nothing reads a journal again: none is kept.
+    await drain(h, deps);
+    expect(await resultCounts(h.db, h.ids)).toHaveLength(6);
+    const after = await journalBytes();
+    expect(after?.requests).toBe(0);
+    expect(after?.followups).toBeLessThanOrEqual(6 * 2);
   });
 
   it('repairs of invalid output go through a second round; past the round limit the rest is realtime', async () => {
