@@ -4,7 +4,7 @@ import {
   getRun,
   pendingRequestCount,
   type RunRow,
-  requestsOf,
+  requestRefsOf,
   updateChunk,
 } from '../db/batches.js';
 import { contextOfRun } from './context.js';
@@ -67,7 +67,9 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
     model: run.model,
     runId: run.id,
   };
-  const requests = new Map((await requestsOf(deps.pool, chunk.id)).map((r) => [r.custom_id, r]));
+  // Journals stay in the database until their entry is read (ingestEntry): a chunk of follow-ups
+  // holds up to ~50 kB a request.
+  const requests = new Map((await requestRefsOf(deps.pool, chunk.id)).map((r) => [r.custom_id, r]));
   const tally: Tally = {
     graded: 0,
     requeued: 0,

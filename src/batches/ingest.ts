@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { GradeSettings } from '../config.js';
 import { journalFollowup } from '../db/batch-followups.js';
-import { type RequestRow, setRequestState } from '../db/batches.js';
+import { journalOfRequest, type RequestRef, setRequestState } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { resultFor } from '../db/results.js';
@@ -49,7 +49,7 @@ export interface IngestScope {
  */
 export async function requeue(
   scope: IngestScope,
-  req: RequestRow,
+  req: RequestRef,
   resultType: string,
   error?: string,
   paid: LlmCall[] = [],
@@ -93,7 +93,7 @@ export async function requeue(
  */
 export async function ingestEntry(
   scope: IngestScope,
-  req: RequestRow,
+  req: RequestRef,
   result: BatchResult | { type: 'missing' },
 ): Promise<IngestOutcome> {
   const { deps, ctx } = scope;
@@ -102,7 +102,9 @@ export async function ingestEntry(
       result.type === 'errored' ? JSON.stringify(result.error).slice(0, 500) : undefined;
     return requeue(scope, req, result.type, error);
   }
-  const journal = journalFor(req, result, deps.settings);
+  // Read now, not with the chunk's index: one journal per entry in flight is held at a time.
+  const journaled = req.round > 1 ? await journalOfRequest(deps.pool, req.custom_id) : undefined;
+  const journal = journalFor(req, result, deps.settings, journaled);
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
   // A result saved by another job (the ticket went realtime: a live webhook between rounds) did not
   // record this entry's batch replies, though they were paid for: they are recorded with the state.
@@ -216,7 +218,7 @@ export async function ingestEntry(
  */
 async function settleUngraded(
   scope: IngestScope,
-  req: RequestRow,
+  req: RequestRef,
   paid: Journal | undefined,
   patch: Parameters<typeof setRequestState>[2],
 ): Promise<void> {
@@ -236,9 +238,10 @@ async function settleUngraded(
 
 /** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */
 function journalFor(
-  req: RequestRow,
+  req: RequestRef,
   result: BatchResult | { type: 'missing' },
   settings: GradeSettings,
+  stored: unknown,
 ): Journal {
   if (req.round === 1) {
     if (result.type !== 'succeeded') throw new Error('a first-round entry without a reply');
@@ -250,7 +253,7 @@ function journalFor(
       settings: journalSettingsOf(settings),
     };
   }
-  const { request, ...j } = journalOf(req.journal);
+  const { request, ...j } = journalOf(stored);
   if (result.type !== 'succeeded' || !request) return j;
   return {
     ...j,

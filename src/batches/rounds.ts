@@ -10,6 +10,7 @@ import { contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
 import { batchParamsOf, journalOf } from './followup.js';
 import { type BatchRequest, BODY_ENVELOPE_BYTES } from './params.js';
+import { dropStaleFollowups } from './stale.js';
 
 /** A custom_id as long as any chunk id this table will reach, for sizing before the id exists. */
 const SIZING_CHUNK_ID = 9_999_999_999;
@@ -22,13 +23,16 @@ export function followupRequest(customId: string, journal: unknown, ctx: QcConte
 }
 
 /**
- * Bundles journaled follow-ups into the next round: per run and round, chunks
+ * Bundles journaled follow-ups into the next round (less those whose ticket
+ * no longer needs them: ./stale.ts): per run and round, chunks
  * under the same API limits as the first round, each stored with its
  * requests in one transaction (the follow-ups marked planned in it too).
  * The chunks are then `prepared` like any other: submitted, reconciled after
  * a crash, polled and collected by the same code. Returns the chunks stored.
  */
 export async function planFollowupRounds(deps: BatchDeps): Promise<number> {
+  // A ticket graded or superseded since its follow-up was journaled needs no further paid call.
+  await dropStaleFollowups(deps);
   const groups = new Map<string, FollowupRow[]>();
   for (const f of await unplannedFollowups(deps.pool)) {
     const key = `${f.run_id}:${f.round}`;

@@ -1,4 +1,4 @@
-import { customIdFor } from './batches.js';
+import { customIdFor, setRequestState } from './batches.js';
 import { type Pool, type Queryable, withTransaction } from './pool.js';
 
 /** Rows of batch_followups (migration 019): a batch result's next model call, journaled. */
@@ -91,4 +91,48 @@ export async function insertFollowupChunk(
     [items.map((i) => i.id), chunkId],
   );
   return chunkId;
+}
+
+/**
+ * Unbundled follow-ups whose ticket no longer needs them: a result for its
+ * context version exists (another job graded it: a live webhook between
+ * rounds), or a newer version of the ticket is stored (`newer`).
+ */
+export async function staleFollowups(
+  db: Queryable,
+): Promise<{ id: number; run_id: number; newer: boolean }[]> {
+  const r = await db.query<{ id: number; run_id: number; newer: boolean }>(
+    `SELECT f.id, f.run_id, EXISTS (
+         SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+           AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
+     FROM batch_followups f JOIN tickets t ON t.id = f.ticket_id
+     WHERE f.chunk_id IS NULL AND (
+       EXISTS (SELECT 1 FROM qc_results r
+               WHERE r.ticket_id = f.ticket_id AND r.context_version = f.context_version)
+       OR EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+                  AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)))
+     ORDER BY f.id`,
+  );
+  return r.rows;
+}
+
+/**
+ * Deletes an unbundled follow-up and settles the request that asked for it
+ * `superseded`; returns the follow-up (with its journal), or nothing when it
+ * was bundled or dropped meanwhile. Call inside a transaction.
+ */
+export async function dropFollowup(
+  db: Queryable,
+  id: number,
+  error: string,
+): Promise<(FollowupRow & { from_custom_id: string }) | undefined> {
+  const r = await db.query<FollowupRow & { from_custom_id: string }>(
+    `DELETE FROM batch_followups WHERE id = $1 AND chunk_id IS NULL
+     RETURNING id, run_id, from_custom_id, ticket_id, context_version, round, journal`,
+    [id],
+  );
+  const f = r.rows[0];
+  if (!f) return undefined;
+  await setRequestState(db, f.from_custom_id, { state: 'superseded', error });
+  return f;
 }

@@ -217,6 +217,33 @@ export async function requestsOf(db: Queryable, chunkId: number): Promise<Reques
   return r.rows;
 }
 
+/** A request as collecting indexes it: everything but the journal. */
+export type RequestRef = Omit<RequestRow, 'journal'>;
+
+/**
+ * A chunk's requests without their journals (up to ~50 kB each with the
+ * ticket text): collecting a follow-up round loads each journal only when its
+ * entry is read (journalOfRequest), so memory is bounded by the entries in
+ * flight, not by the chunk.
+ */
+export async function requestRefsOf(db: Queryable, chunkId: number): Promise<RequestRef[]> {
+  const r = await db.query<RequestRef>(
+    `SELECT custom_id, chunk_id, ticket_id, context_version, state, attempts, round
+     FROM batch_requests WHERE chunk_id = $1 ORDER BY custom_id`,
+    [chunkId],
+  );
+  return r.rows;
+}
+
+/** One request's journal (round > 1), read when its entry is ingested. */
+export async function journalOfRequest(db: Queryable, customId: string): Promise<unknown> {
+  const r = await db.query<{ journal: unknown }>(
+    'SELECT journal FROM batch_requests WHERE custom_id = $1',
+    [customId],
+  );
+  return r.rows[0]?.journal ?? null;
+}
+
 export async function setRequestState(
   db: Queryable,
   customId: string,
