@@ -39,6 +39,11 @@ export interface BatchDeps {
   createTimeoutMs: number;
   /** Result entries graded at once. */
   ingestConcurrency: number;
+  /**
+   * Unbundled follow-ups read per query when bundling the next round (each
+   * journal up to ~50 kB): what bundling holds at once, whatever the backlog.
+   */
+  followupPage?: number | undefined;
   crashAt?: CrashAt | undefined;
   random?: (() => number) | undefined;
   /** New escalations are announced as the realtime worker announces them. */

@@ -1,5 +1,5 @@
 import {
-  type FollowupRow,
+  type FollowupCursor,
   insertFollowupChunk,
   unplannedFollowups,
 } from '../db/batch-followups.js';
@@ -22,53 +22,77 @@ export function followupRequest(customId: string, journal: unknown, ctx: QcConte
   return { custom_id: customId, params: batchParamsOf(request, ctx) };
 }
 
+/** Unbundled follow-ups read per query by default: ~10 MB of journals at most (~50 kB each). */
+export const FOLLOWUP_PAGE = 200;
+
+/** The chunk being filled: ids and sizes only, its journals stay in PostgreSQL. */
+interface OpenChunk {
+  runId: number;
+  round: number;
+  ids: number[];
+  bytes: number;
+}
+
 /**
  * Bundles journaled follow-ups into the next round (less those whose ticket
  * no longer needs them: ./stale.ts): per run and round, chunks
  * under the same API limits as the first round, each stored with its
  * requests in one transaction (the follow-ups marked planned in it too).
- * The chunks are then `prepared` like any other: submitted, reconciled after
- * a crash, polled and collected by the same code. Returns the chunks stored.
+ * The backlog is read a page at a time (`followupPage`), each journal only
+ * to size its request; the journals move to the requests in SQL. A chunk may
+ * span pages. The chunks are then `prepared` like any other: submitted,
+ * reconciled after a crash, polled and collected by the same code. Returns
+ * the chunks stored.
  */
 export async function planFollowupRounds(deps: BatchDeps): Promise<number> {
   // A ticket graded or superseded since its follow-up was journaled needs no further paid call.
   await dropStaleFollowups(deps);
-  const groups = new Map<string, FollowupRow[]>();
-  for (const f of await unplannedFollowups(deps.pool)) {
-    const key = `${f.run_id}:${f.round}`;
-    groups.set(key, [...(groups.get(key) ?? []), f]);
-  }
+  const page = Math.max(1, deps.followupPage ?? FOLLOWUP_PAGE);
+  const contexts = new Map<number, QcContext>();
+  const contextOf = async (runId: number) => {
+    let ctx = contexts.get(runId);
+    if (!ctx) {
+      ctx = await contextOfRun(deps.pool, (await getRun(deps.pool, runId)) as RunRow);
+      contexts.set(runId, ctx);
+    }
+    return ctx;
+  };
   let stored = 0;
-  for (const rows of groups.values()) {
-    const first = rows[0] as FollowupRow;
-    const run = (await getRun(deps.pool, first.run_id)) as RunRow;
-    const ctx = await contextOfRun(deps.pool, run);
-    let chunk: FollowupRow[] = [];
-    let bytes = BODY_ENVELOPE_BYTES;
-    const store = async () => {
-      if (chunk.length === 0) return;
-      const items = chunk;
-      const size = bytes;
-      const id = await withTransaction(deps.pool, (db) =>
-        insertFollowupChunk(db, first.run_id, first.round, items, size),
-      );
-      stored++;
-      deps.logger.info(
-        { runId: first.run_id, round: first.round, chunkId: id, requests: items.length },
-        'follow-up batch chunk mapped',
-      );
-      chunk = [];
-      bytes = BODY_ENVELOPE_BYTES;
-    };
+  let open: OpenChunk | undefined;
+  const store = async () => {
+    const c = open;
+    open = undefined;
+    if (!c || c.ids.length === 0) return;
+    const id = await withTransaction(deps.pool, (db) =>
+      insertFollowupChunk(db, c.runId, c.round, c.ids, c.bytes),
+    );
+    stored++;
+    deps.logger.info(
+      { runId: c.runId, round: c.round, chunkId: id, requests: c.ids.length },
+      'follow-up batch chunk mapped',
+    );
+  };
+  let after: FollowupCursor | undefined;
+  for (;;) {
+    const rows = await unplannedFollowups(deps.pool, after, page);
     for (const f of rows) {
+      if (open && (open.runId !== f.run_id || open.round !== f.round)) await store();
+      const ctx = await contextOf(f.run_id);
       const entry = followupRequest(customIdFor(f.ticket_id, SIZING_CHUNK_ID), f.journal, ctx);
       const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-      if (chunk.length >= deps.limits.maxRequests || bytes + size > deps.limits.maxBytes)
+      if (
+        open &&
+        (open.ids.length >= deps.limits.maxRequests || open.bytes + size > deps.limits.maxBytes)
+      )
         await store();
-      chunk.push(f);
-      bytes += size;
+      open ??= { runId: f.run_id, round: f.round, ids: [], bytes: BODY_ENVELOPE_BYTES };
+      open.ids.push(f.id);
+      open.bytes += size;
     }
-    await store();
+    const last = rows.at(-1);
+    if (!last || rows.length < page) break;
+    after = { run_id: last.run_id, round: last.round, id: last.id };
   }
+  await store();
   return stored;
 }

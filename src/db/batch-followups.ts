@@ -1,4 +1,4 @@
-import { customIdFor, setRequestState } from './batches.js';
+import { setRequestState } from './batches.js';
 import { type Pool, type Queryable, withTransaction } from './pool.js';
 
 /** Rows of batch_followups (migration 019): a batch result's next model call, journaled. */
@@ -43,52 +43,71 @@ export async function journalFollowup(pool: Pool, f: NewFollowup): Promise<void>
   });
 }
 
-/** Follow-ups not yet bundled into a chunk, by run and round. */
-export async function unplannedFollowups(db: Queryable): Promise<FollowupRow[]> {
+/** Where a page of unbundled follow-ups ends: the next page starts after it. */
+export interface FollowupCursor {
+  run_id: number;
+  round: number;
+  id: number;
+}
+
+/**
+ * The next page of follow-ups not yet bundled into a chunk, in (run, round,
+ * id) order after `after`, at most `limit` of them: bundling holds one page
+ * of journals at a time, not the backlog's.
+ */
+export async function unplannedFollowups(
+  db: Queryable,
+  after: FollowupCursor | undefined,
+  limit: number,
+): Promise<FollowupRow[]> {
   const r = await db.query<FollowupRow>(
     `SELECT id, run_id, ticket_id, context_version, round, journal FROM batch_followups
-     WHERE chunk_id IS NULL ORDER BY run_id, round, id`,
+     WHERE chunk_id IS NULL AND (run_id, round, id) > ($1, $2, $3)
+     ORDER BY run_id, round, id LIMIT $4`,
+    [after?.run_id ?? 0, after?.round ?? 0, after?.id ?? 0, limit],
   );
   return r.rows;
 }
 
 /**
- * Stores a chunk of the next round with one request per follow-up (the
- * journal moves to it) and marks the follow-ups planned. Call inside a
- * transaction.
+ * Stores a chunk of the next round with one request per follow-up and marks
+ * the follow-ups planned. The journal moves from the follow-up to its
+ * request inside PostgreSQL (the follow-up keeps none: it is never read
+ * again once bundled), so it does not pass through this process again.
+ * Call inside a transaction.
  */
 export async function insertFollowupChunk(
   db: Queryable,
   runId: number,
   round: number,
-  items: readonly FollowupRow[],
+  ids: readonly number[],
   bytes: number,
 ): Promise<number> {
   const c = await db.query<{ id: number }>(
     `INSERT INTO batch_chunks (run_id, request_count, bytes, round) VALUES ($1, $2, $3, $4)
      RETURNING id`,
-    [runId, items.length, bytes, round],
+    [runId, ids.length, bytes, round],
   );
   const chunkId = (c.rows[0] as { id: number }).id;
-  await db.query(
+  // Only unbundled follow-ups of this run and round: the chunk's count and bytes stay exact. The
+  // custom_id is customIdFor's `t<ticket>-c<chunk>`.
+  const moved = await db.query(
     `INSERT INTO batch_requests (custom_id, chunk_id, ticket_id, context_version, round, journal)
-     SELECT t.custom_id, $2, t.ticket_id, t.context_version, $3, t.journal
-     FROM unnest($1::text[], $4::bigint[], $5::text[], $6::jsonb[])
-       AS t(custom_id, ticket_id, context_version, journal)`,
-    [
-      items.map((i) => customIdFor(i.ticket_id, chunkId)),
-      chunkId,
-      round,
-      items.map((i) => i.ticket_id),
-      items.map((i) => i.context_version),
-      items.map((i) => JSON.stringify(i.journal)),
-    ],
+     SELECT 't' || f.ticket_id || '-c' || $2::bigint, $2, f.ticket_id, f.context_version, $3,
+            f.journal
+     FROM batch_followups f
+     WHERE f.id = ANY($1::bigint[]) AND f.chunk_id IS NULL AND f.run_id = $4 AND f.round = $3
+     ORDER BY f.id`,
+    [ids, chunkId, round, runId],
   );
-  // The journal now travels with the request: the follow-up keeps no second copy (it is never read
-  // again once bundled; up to ~50 kB a ticket with its text).
+  if (moved.rowCount !== ids.length) {
+    throw new Error(
+      `follow-up chunk ${chunkId}: ${moved.rowCount} of ${ids.length} follow-ups left to bundle`,
+    );
+  }
   await db.query(
     `UPDATE batch_followups SET chunk_id = $2, journal = '{}'::jsonb WHERE id = ANY($1::bigint[])`,
-    [items.map((i) => i.id), chunkId],
+    [ids, chunkId],
   );
   return chunkId;
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InjectedCrash } from '../../src/batches/crash.js';
+import { planFollowupRounds } from '../../src/batches/rounds.js';
 import { runBatch } from '../../src/batches/run.js';
 import type { Pool } from '../../src/db/pool.js';
 import { drain, type Harness, resultCounts, startHarness, untilSubmitted } from './harness.js';
@@ -65,6 +67,70 @@ describe('collecting a follow-up round holds the journals of the entries in flig
       { round: 2, state: 'graded', n: tickets },
     ]);
     // Each tier-up reply recorded once, batch-priced.
+    const calls = await h.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_events
+       WHERE kind = 'llm_call' AND purpose = 'tier_up' AND details->>'batch' = 'true'`,
+    );
+    expect(calls.rows[0]?.n).toBe(tickets);
+  });
+});
+
+describe('bundling a follow-up backlog holds a page of journals, not the backlog', () => {
+  it('12 follow-ups, pages of 4, chunks of 5: bundled across pages, each into exactly one request', async () => {
+    const tickets = 12;
+    h = await startHarness({ tickets, env: ALL_TIER_UP });
+    // The first round in one chunk, killed once every entry is journaled: the backlog waits unbundled.
+    await expect(
+      runBatch(h.deps({ crashAt: { point: 'mid-results', after: tickets } }), {
+        via: 'batches',
+        trigger: 'cli',
+        wait: true,
+        pollMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const backlog = await h.db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
+    );
+    expect(backlog.rows[0]?.n).toBe(tickets);
+
+    const base = h.deps();
+    const w = watched(h.db.pool);
+    const deps = {
+      ...base,
+      pool: w.pool,
+      followupPage: 4,
+      limits: { ...base.limits, maxRequests: 5 },
+    };
+    expect(await planFollowupRounds(deps)).toBe(3);
+
+    // No statement returned more than a page of journals; the backlog was read across pages.
+    expect(w.journalsPerQuery).toEqual([4, 4, 4]);
+    const chunks = await h.db.pool.query<{ request_count: number; n: number }>(
+      `SELECT c.request_count, count(r.*)::int AS n FROM batch_chunks c
+       JOIN batch_requests r ON r.chunk_id = c.id WHERE c.round = 2 GROUP BY c.id ORDER BY c.id`,
+    );
+    expect(chunks.rows).toEqual([
+      { request_count: 5, n: 5 },
+      { request_count: 5, n: 5 },
+      { request_count: 2, n: 2 },
+    ]);
+    // Every follow-up in exactly one next-round request, its journal moved there.
+    const landed = await h.db.pool.query<{ ticket_id: number; n: number; journals: number }>(
+      `SELECT f.ticket_id, count(r.*)::int AS n, count(r.journal)::int AS journals
+       FROM batch_followups f
+       JOIN batch_requests r ON r.chunk_id = f.chunk_id AND r.ticket_id = f.ticket_id
+       WHERE f.journal = '{}'::jsonb AND r.journal ? 'base'
+       GROUP BY f.ticket_id ORDER BY f.ticket_id`,
+    );
+    expect(landed.rows).toEqual(
+      [...h.ids].sort((a, b) => a - b).map((id) => ({ ticket_id: id, n: 1, journals: 1 })),
+    );
+
+    // The round runs like any other: each ticket graded once, each tier-up paid and recorded once.
+    await drain(h, base);
+    const graded = await resultCounts(h.db, h.ids);
+    expect(graded).toHaveLength(tickets);
+    expect(graded.every((r) => r.n === 1 && r.via === 'batch')).toBe(true);
     const calls = await h.db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM agent_events
        WHERE kind = 'llm_call' AND purpose = 'tier_up' AND details->>'batch' = 'true'`,
