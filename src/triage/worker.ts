@@ -1,7 +1,6 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { batchedWake, type Listener, listen } from '../db/listen.js';
-import { getTicket } from '../db/tickets.js';
 import {
   claimTriageRequests,
   createdAtOfTickets,
