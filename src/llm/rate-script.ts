@@ -8,9 +8,9 @@
  * p — paused until (ms). Each bucket holds `burstMs` of refill.
  *
  * ARGV[1] = op, ARGV[2] = burstMs, then per op:
- *   settle  rl il ol  rr ir or  dInput dOutput → 0   (limits, remaining, corrections; -1 = absent)
  *   pause   ms                                 → 0
- *   lease   (the 8 settle arguments) gr gi go  n input output
+ *   lease   rl il ol  rr ir or  dInput dOutput  gr gi go  n input output
+ *           (limits, remaining, corrections: the settle part, -1 = absent)
  *           → k > 0 requests taken (each with input and output tokens), 0 when
  *             n = 0, or minus the ms to wait. The settle part is applied
  *             first, then gr requests / gi / go tokens leased earlier and not
@@ -105,10 +105,6 @@ if op == 'lease' then
   end
   save()
   return k
-elseif op == 'settle' then
-  settle(2)
-  save()
-  return 0
 elseif op == 'pause' then
   pause = math.max(pause, now + tonumber(ARGV[3]))
   save()
