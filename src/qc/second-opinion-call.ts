@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QC_AGENT } from '../context/files.js';
 import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
-import { callTool, type LlmCall, type LlmDeps, type Purpose } from '../llm/call.js';
+import type { LlmCall, LlmDeps, Purpose } from '../llm/call.js';
 import type { Ticket } from '../ticket/schema.js';
-import type { CallFn } from './call-needed.js';
+import { type CallFn, callOf } from './call-needed.js';
 import type { QcContext } from './context.js';
 import { repairTurn } from './prompt.js';
 import { ticketBlock } from './ticket-text.js';
@@ -211,7 +211,7 @@ export async function askSecondOpinion(
   const calls: LlmCall[] = [];
   let issues: string[] = [];
   for (const round of [0, 1]) {
-    const reply = await (deps.call ?? ((r) => callTool(deps.llm, r)))({
+    const reply = await callOf(deps)({
       model,
       system,
       tools: [tool],
