@@ -55,9 +55,9 @@ local function save()
     'r', f(lvl[1]), 'i', f(lvl[2]), 'o', f(lvl[3]), 't', now, 'p', pause)
   redis.call('PEXPIRE', key, 3600000)
 end
-local function settle(b)
+local function settle()
   for k = 1, 3 do
-    local l = tonumber(ARGV[b + k])
+    local l = tonumber(ARGV[2 + k])
     if l ~= nil and l > 0 then
       if lim[k] == 0 then lvl[k] = nil end
       lim[k] = l
@@ -66,17 +66,17 @@ local function settle(b)
     end
   end
   for k = 1, 3 do
-    local rem = tonumber(ARGV[b + 3 + k])
+    local rem = tonumber(ARGV[5 + k])
     if lim[k] > 0 and rem ~= nil and rem >= 0 and rem < lvl[k] then lvl[k] = rem end
   end
-  local corr = { 0, tonumber(ARGV[b + 7]) or 0, tonumber(ARGV[b + 8]) or 0 }
+  local corr = { 0, tonumber(ARGV[9]) or 0, tonumber(ARGV[10]) or 0 }
   for k = 2, 3 do
     if lim[k] > 0 then lvl[k] = math.min(cap(k), lvl[k] + corr[k]) end
   end
 end
 refill()
 if op == 'lease' then
-  settle(2)
+  settle()
   for k = 1, 3 do
     local g = tonumber(ARGV[10 + k]) or 0
     if lim[k] > 0 and g > 0 then lvl[k] = math.min(cap(k), lvl[k] + g) end
