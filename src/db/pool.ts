@@ -27,7 +27,7 @@ export interface PoolOptions {
 }
 
 /** The message pg-pool gives a caller that waited queueTimeoutMs for a connection. */
-export const POOL_QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
+const POOL_QUEUE_TIMEOUT = 'timeout exceeded when trying to connect';
 
 /** True when the pool was busy: every connection stayed checked out for the whole queue wait. */
 export function isPoolBusy(err: unknown): boolean {

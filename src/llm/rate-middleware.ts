@@ -8,7 +8,7 @@ import type { Tokens } from './rate-script.js';
  * POST /v1/messages (retries included) and learns from every answer. Other
  * endpoints (batches, token counts) have their own limits and pass through.
  */
-export function rateMiddleware(limiter: RateLimiter): Middleware {
+function rateMiddleware(limiter: RateLimiter): Middleware {
   return async (request, next, ctx) => {
     const opts = ctx.options;
     const body = opts?.body as { model?: unknown } | undefined;

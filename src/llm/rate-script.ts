@@ -8,9 +8,9 @@
  * p — paused until (ms). Each bucket holds `burstMs` of refill.
  *
  * ARGV[1] = op, ARGV[2] = burstMs, then per op:
- *   settle  rl il ol  rr ir or  dInput dOutput → 0   (limits, remaining, corrections; -1 = absent)
  *   pause   ms                                 → 0
- *   lease   (the 8 settle arguments) gr gi go  n input output
+ *   lease   rl il ol  rr ir or  dInput dOutput  gr gi go  n input output
+ *           (limits, remaining, corrections: the settle part, -1 = absent)
  *           → k > 0 requests taken (each with input and output tokens), 0 when
  *             n = 0, or minus the ms to wait. The settle part is applied
  *             first, then gr requests / gi / go tokens leased earlier and not
@@ -55,9 +55,9 @@ local function save()
     'r', f(lvl[1]), 'i', f(lvl[2]), 'o', f(lvl[3]), 't', now, 'p', pause)
   redis.call('PEXPIRE', key, 3600000)
 end
-local function settle(b)
+local function settle()
   for k = 1, 3 do
-    local l = tonumber(ARGV[b + k])
+    local l = tonumber(ARGV[2 + k])
     if l ~= nil and l > 0 then
       if lim[k] == 0 then lvl[k] = nil end
       lim[k] = l
@@ -66,17 +66,17 @@ local function settle(b)
     end
   end
   for k = 1, 3 do
-    local rem = tonumber(ARGV[b + 3 + k])
+    local rem = tonumber(ARGV[5 + k])
     if lim[k] > 0 and rem ~= nil and rem >= 0 and rem < lvl[k] then lvl[k] = rem end
   end
-  local corr = { 0, tonumber(ARGV[b + 7]) or 0, tonumber(ARGV[b + 8]) or 0 }
+  local corr = { 0, tonumber(ARGV[9]) or 0, tonumber(ARGV[10]) or 0 }
   for k = 2, 3 do
     if lim[k] > 0 then lvl[k] = math.min(cap(k), lvl[k] + corr[k]) end
   end
 end
 refill()
 if op == 'lease' then
-  settle(2)
+  settle()
   for k = 1, 3 do
     local g = tonumber(ARGV[10 + k]) or 0
     if lim[k] > 0 and g > 0 then lvl[k] = math.min(cap(k), lvl[k] + g) end
@@ -105,10 +105,6 @@ if op == 'lease' then
   end
   save()
   return k
-elseif op == 'settle' then
-  settle(2)
-  save()
-  return 0
 elseif op == 'pause' then
   pause = math.max(pause, now + tonumber(ARGV[3]))
   save()

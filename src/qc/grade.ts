@@ -11,7 +11,6 @@ import {
 } from '../context/verdict.js';
 import {
   callFromMessage,
-  callTool,
   type LlmCall,
   type LlmDeps,
   type Purpose,
@@ -22,7 +21,7 @@ import {
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
 import { truncateTicket, truncationNote } from '../ticket/truncate.js';
-import { type CallFn, CallNeeded } from './call-needed.js';
+import { type CallFn, CallNeeded, callOf } from './call-needed.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
 import { askSecondOpinion } from './second-opinion-call.js';
@@ -123,7 +122,7 @@ async function attempt(
     const reply =
       round === 0 && a.first
         ? replyFromBatch(a.first, deps, model, tier)
-        : await (deps.call ?? ((r) => callTool(deps.llm, r)))({
+        : await callOf(deps)({
             model,
             system,
             tools: [ctx.tool],

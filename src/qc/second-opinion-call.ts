@@ -3,15 +3,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QC_AGENT } from '../context/files.js';
 import { applyPolicy, describeIssues, type Verdict } from '../context/verdict.js';
-import {
-  callTool,
-  type LlmCall,
-  type LlmDeps,
-  type Purpose,
-  type ToolReply,
-  type ToolRequest,
-} from '../llm/call.js';
+import type { LlmCall, LlmDeps, Purpose } from '../llm/call.js';
 import type { Ticket } from '../ticket/schema.js';
+import { type CallFn, callOf } from './call-needed.js';
 import type { QcContext } from './context.js';
 import { repairTurn } from './prompt.js';
 import { ticketBlock } from './ticket-text.js';
@@ -43,7 +37,7 @@ interface Deps {
   settings: { strongModel: string };
   logger?: Logger | undefined;
   /** grade.ts's `call` (batch follow-ups); absent = `callTool`. */
-  call?: ((req: ToolRequest) => Promise<ToolReply>) | undefined;
+  call?: CallFn | undefined;
 }
 
 /** A failure event, the shape of grade.ts's `Failure`. */
@@ -217,7 +211,7 @@ export async function askSecondOpinion(
   const calls: LlmCall[] = [];
   let issues: string[] = [];
   for (const round of [0, 1]) {
-    const reply = await (deps.call ?? ((r) => callTool(deps.llm, r)))({
+    const reply = await callOf(deps)({
       model,
       system,
       tools: [tool],

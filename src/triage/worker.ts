@@ -1,7 +1,6 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { batchedWake, type Listener, listen } from '../db/listen.js';
-import { getTicket } from '../db/tickets.js';
 import {
   claimTriageRequests,
   createdAtOfTickets,
@@ -112,11 +111,12 @@ export async function startTriage(
         rows.map((r) => r.ticketId),
       );
       const now = Date.now();
-      const fresh = rows.filter((r) => {
+      const fresh: typeof rows = [];
+      const history: typeof rows = [];
+      for (const r of rows) {
         const t = created.get(r.ticketId);
-        return t !== undefined && now - t <= c.TRIAGE_MAX_AGE;
-      });
-      const history = rows.filter((r) => !fresh.includes(r));
+        (t !== undefined && now - t <= c.TRIAGE_MAX_AGE ? fresh : history).push(r);
+      }
       await setTriageRequests(
         rt.pool,
         history,
