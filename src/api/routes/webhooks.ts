@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
 import { createIntakeWriter } from '../../queue/intake-writer.js';
+import { sha256Hex } from '../../ticket/hash.js';
 import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type EchoIdentity, ownEcho } from '../sources/echo.js';
@@ -137,8 +137,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       };
       if (mapped.kind === 'ignored') return ignored(mapped.reason);
       const prefix = adapter.canonicalBody ? '' : 'ticket';
-      // One-shot: no Hash object per request.
-      const bodySha256 = hash('sha256', raw, 'hex');
+      const bodySha256 = sha256Hex(raw);
       let out: IngestOutcome;
       if (mapped.kind === 'derived') {
         const externalId = mapped.externalId;
