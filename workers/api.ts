@@ -9,11 +9,11 @@ import type { Lifecycle } from '../src/api/routes/health.js';
 import { startThreadSweep } from '../src/api/thread-sweep.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
-import { createPool } from '../src/db/pool.js';
 import { pruneDeliveries } from '../src/db/versions.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
 import { createRedis, quietQueue, redisTargetOf } from '../src/queue/connection.js';
+import { createWriterPool } from '../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { scheduleSettingsOf } from '../src/queue/schedule.js';
@@ -71,9 +71,7 @@ export async function runApiProcess(
   const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
   // The intake writer's own two connections, pipelined: a group's BEGIN, ticket locks, rows and
   // COMMIT travel in one round trip (src/db/locks.ts). Same application name: they are the API's.
-  const writerPool = createPool(config.DATABASE_URL, {
-    max: 2,
-    pipeline: true,
+  const writerPool = createWriterPool(config.DATABASE_URL, {
     applicationName: 'api',
     logger: rt.logger,
   });
