@@ -44,15 +44,11 @@ function anyDigestMatches(
   return matched;
 }
 
-/** Accepts when any of the configured secrets (a rotation pair) matches. */
-function anyMatches(
-  secrets: string[],
-  expected: (secret: string) => string,
-  given: string,
-): boolean {
+/** Accepts when any of the configured secrets (a rotation pair) equals `given`. */
+function anyMatches(secrets: string[], given: string): boolean {
   let matched = false;
   // No early exit: every secret is tried, so timing does not say which one matched.
-  for (const secret of secrets) if (safeEqual(expected(secret), given)) matched = true;
+  for (const secret of secrets) if (safeEqual(secret, given)) matched = true;
   return matched;
 }
 
@@ -134,6 +130,6 @@ export function verifySharedSecret(headers: IncomingHttpHeaders, secrets: string
     } else return INVALID;
   }
   let matched = false;
-  for (const given of candidates) if (anyMatches(secrets, (s) => s, given)) matched = true;
+  for (const given of candidates) if (anyMatches(secrets, given)) matched = true;
   return matched ? OK : INVALID;
 }
