@@ -34,7 +34,8 @@ export interface WebhookRouteDeps {
  * body is the vendor's, kept as raw bytes for the signature and read (JSON,
  * then the adapter's schema) only once that holds. No schema runs per request.
  */
-type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
+type WebhookRoute = { Params: { source: string } };
+type WebhookRequest = FastifyRequest<WebhookRoute>;
 
 /** A metrics label that an unauthenticated caller cannot multiply. */
 export function sourceLabel(sources: SourceRegistry, source: string | undefined): string {
@@ -95,7 +96,7 @@ function firstInvalidUtf8(raw: Buffer): number {
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
   // Concurrent deliveries are written in groups, one transaction each.
   const writer = createIntakeWriter(deps.ingest);
-  app.post<{ Params: { source: string } }>(
+  app.post<WebhookRoute>(
     '/webhooks/:source',
     {
       // Refuse before reading the body when the source cannot be accepted at all.
