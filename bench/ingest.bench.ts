@@ -81,8 +81,7 @@ async function machineCpu(): Promise<{ busy: number; total: number }> {
 }
 
 /** CPU seconds (user + system) of the Redis server, from INFO cpu. */
-async function redisCpu(redis: RedisInfo | undefined): Promise<number> {
-  if (!redis) return 0;
+async function redisCpu(redis: RedisInfo): Promise<number> {
   const text = await redis.info('cpu');
   const num = (k: string) => Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
   return num('used_cpu_user') + num('used_cpu_sys');

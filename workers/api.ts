@@ -3,16 +3,17 @@ import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
+import { API_POOL_QUEUE_MS } from '../src/api/errors.js';
 import { createMetrics } from '../src/api/metrics.js';
 import type { Lifecycle } from '../src/api/routes/health.js';
 import { startThreadSweep } from '../src/api/thread-sweep.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { type Config, loadConfigOrExit } from '../src/config.js';
-import { createPool } from '../src/db/pool.js';
 import { pruneDeliveries } from '../src/db/versions.js';
 import { captureConsole, toError } from '../src/logger.js';
 import { type Reconciler, startReconciler } from '../src/qc/reconcile.js';
 import { createRedis, quietQueue, redisTargetOf } from '../src/queue/connection.js';
+import { createWriterPool } from '../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../src/queue/jobs.js';
 import { checkEvictionPolicy, EvictionPolicyError } from '../src/queue/redis-policy.js';
 import { scheduleSettingsOf } from '../src/queue/schedule.js';
@@ -21,8 +22,6 @@ import { registerReview } from '../src/web/plugin.js';
 
 /** Delivery ids matter only within a vendor's retry window; older records are pruned. */
 const DELIVERY_RETENTION_DAYS = 30;
-/** How long an API query waits for a free PostgreSQL connection before a 503 (database_busy). */
-export const API_POOL_QUEUE_MS = 60_000;
 
 export interface ApiProcess {
   app: FastifyInstance;
@@ -41,7 +40,7 @@ export async function runApiProcess(
   config: Config,
   opts: { signals?: boolean } = {},
 ): Promise<ApiProcess> {
-  // A burst of webhooks waits for a connection (up to 60 s) rather than failing at once;
+  // A burst of webhooks waits for a connection (API_POOL_QUEUE_MS) rather than failing at once;
   // a server that does not answer still fails the connect in 5 s (issue 13).
   const rt = createRuntime(config, { name: 'api', poolQueueTimeoutMs: API_POOL_QUEUE_MS });
   // Owning the process: its stdout is a JSON log stream, library console output included.
@@ -72,9 +71,7 @@ export async function runApiProcess(
   const metrics = createMetrics({ pool: rt.pool, queue, logger: rt.logger });
   // The intake writer's own two connections, pipelined: a group's BEGIN, ticket locks, rows and
   // COMMIT travel in one round trip (src/db/locks.ts). Same application name: they are the API's.
-  const writerPool = createPool(config.DATABASE_URL, {
-    max: 2,
-    pipeline: true,
+  const writerPool = createWriterPool(config.DATABASE_URL, {
     applicationName: 'api',
     logger: rt.logger,
   });

@@ -40,23 +40,15 @@ function anyDigestMatches(
   if (given.length !== 32) return false;
   let matched = false;
   // No early exit: every secret is tried, so timing does not say which one matched.
-  for (const secret of secrets) {
-    const h = createHmac('sha256', secret);
-    for (const p of parts) h.update(p);
-    if (timingSafeEqual(h.digest(), given)) matched = true;
-  }
+  for (const secret of secrets) if (timingSafeEqual(hmac(secret, parts), given)) matched = true;
   return matched;
 }
 
-/** Accepts when any of the configured secrets (a rotation pair) matches. */
-function anyMatches(
-  secrets: string[],
-  expected: (secret: string) => string,
-  given: string,
-): boolean {
+/** Accepts when any of the configured secrets (a rotation pair) equals `given`. */
+function anyMatches(secrets: string[], given: string): boolean {
   let matched = false;
   // No early exit: every secret is tried, so timing does not say which one matched.
-  for (const secret of secrets) if (safeEqual(expected(secret), given)) matched = true;
+  for (const secret of secrets) if (safeEqual(secret, given)) matched = true;
   return matched;
 }
 
@@ -66,16 +58,19 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return s === undefined || s.trim() === '' ? undefined : s.trim();
 }
 
-export function hmacHex(secret: string, ...parts: (string | Buffer)[]): string {
+/** The raw HMAC-SHA256 digest of the parts, in order. */
+function hmac(secret: string, parts: readonly (string | Buffer)[]): Buffer {
   const h = createHmac('sha256', secret);
   for (const p of parts) h.update(p);
-  return h.digest('hex');
+  return h.digest();
+}
+
+export function hmacHex(secret: string, ...parts: (string | Buffer)[]): string {
+  return hmac(secret, parts).toString('hex');
 }
 
 export function hmacBase64(secret: string, ...parts: (string | Buffer)[]): string {
-  const h = createHmac('sha256', secret);
-  for (const p of parts) h.update(p);
-  return h.digest('base64');
+  return hmac(secret, parts).toString('base64');
 }
 
 const SHA256_HEX = /^sha256=[0-9a-fA-F]{64}$/;
@@ -135,6 +130,6 @@ export function verifySharedSecret(headers: IncomingHttpHeaders, secrets: string
     } else return INVALID;
   }
   let matched = false;
-  for (const given of candidates) if (anyMatches(secrets, (s) => s, given)) matched = true;
+  for (const given of candidates) if (anyMatches(secrets, given)) matched = true;
   return matched ? OK : INVALID;
 }

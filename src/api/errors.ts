@@ -1,3 +1,6 @@
+/** How long an API query waits for a free PostgreSQL connection before a 503 (database_busy). */
+export const API_POOL_QUEUE_MS = 60_000;
+
 /**
  * Every error the HTTP API can answer with, in one registry: a stable code
  * (what integrators match on), the HTTP status, and a default message. Client
@@ -40,8 +43,7 @@ const ERRORS = {
   },
   database_busy: {
     status: 503,
-    message:
-      "every PostgreSQL connection of this server stayed busy for the pool's queue wait (60 s); nothing was stored, retry later",
+    message: `every PostgreSQL connection of this server stayed busy for the pool's queue wait (${API_POOL_QUEUE_MS / 1000} s); nothing was stored, retry later`,
   },
   shutting_down: { status: 503, message: 'the server is shutting down; retry later' },
   internal: { status: 500, message: 'internal error' },

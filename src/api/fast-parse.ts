@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { TICKET_STATUSES, type Ticket } from '../ticket/schema.js';
+import {
+  COMMENT_ROLES,
+  SOURCE_PATTERN,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type Ticket,
+  TRIAGE_KINDS,
+} from '../ticket/schema.js';
 
 /**
  * The canonical Ticket schema (src/ticket/schema.ts) written out by hand for
@@ -25,11 +32,10 @@ export interface FastTicket {
 type Obj = Record<string, unknown>;
 
 const ISO_TIME = z.regexes.datetime({ offset: true, local: false });
-const SOURCE = /^[a-z0-9_-]+$/;
 const STATUSES: ReadonlySet<unknown> = new Set(TICKET_STATUSES);
-const PRIORITIES: ReadonlySet<unknown> = new Set(['low', 'normal', 'high', 'urgent']);
-const ROLES: ReadonlySet<unknown> = new Set(['customer', 'agent', 'system']);
-const TRIAGE_KINDS: ReadonlySet<unknown> = new Set(['agent', 'person']);
+const PRIORITIES: ReadonlySet<unknown> = new Set(TICKET_PRIORITIES);
+const ROLES: ReadonlySet<unknown> = new Set(COMMENT_ROLES);
+const KINDS: ReadonlySet<unknown> = new Set(TRIAGE_KINDS);
 
 /** Thrown (and caught below) to leave the decision to zod. */
 const NO = Symbol('not on the fast path');
@@ -125,7 +131,7 @@ function triage(w: Walk, v: unknown): Obj {
   const out: Obj = {};
   opt(out, o, 'at', time);
   out.by = str(w, o.by, 200);
-  out.kind = o.kind === undefined ? 'agent' : oneOf(TRIAGE_KINDS, o.kind);
+  out.kind = o.kind === undefined ? 'agent' : oneOf(KINDS, o.kind);
   out.notes = o.notes === undefined ? '' : str(w, o.notes, 20_000);
   return out;
 }
@@ -187,7 +193,7 @@ export function fastTicket(input: unknown): FastTicket | undefined {
     out.priority = o.priority === undefined ? 'normal' : oneOf(PRIORITIES, o.priority);
     opt(out, o, 'requester', (x) => person(w, x));
     const source = str(w, o.source, 64, 1);
-    if (!SOURCE.test(source)) return undefined;
+    if (!SOURCE_PATTERN.test(source)) return undefined;
     out.source = source;
     out.status = oneOf(STATUSES, o.status);
     out.subject = str(w, o.subject, 1_000);

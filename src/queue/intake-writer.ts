@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LOCKS, withAdvisoryLocks } from '../db/locks.js';
+import { createPool, type Pool, type PoolOptions } from '../db/pool.js';
 import { deliveryKey } from '../db/versions.js';
 import { toError } from '../logger.js';
 import {
@@ -54,11 +55,26 @@ interface Entry {
   waiters: Waiter[];
 }
 
+/** Groups written at once by default; each holds one connection. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * The intake writer's own pool (`IngestDeps.writerPool`): pipelined, so a
+ * group's BEGIN, locks, rows and COMMIT travel in one round trip, and one
+ * connection for each group the writer has in flight.
+ */
+export function createWriterPool(
+  databaseUrl: string,
+  opts: Omit<PoolOptions, 'max' | 'pipeline'> = {},
+): Pool {
+  return createPool(databaseUrl, { ...opts, max: MAX_IN_FLIGHT, pipeline: true });
+}
+
 const ticketKey = (d: VersionDelivery) => `${d.ticket.source}\n${d.ticket.externalId}`;
 
 export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions = {}): IntakeWriter {
   const maxGroup = opts.maxGroup ?? 200;
-  const maxInFlight = opts.maxInFlight ?? 2;
+  const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   let pending: Waiter[] = [];
   let inFlight = 0;
 

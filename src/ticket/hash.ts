@@ -77,7 +77,7 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function sha256Hex(text: string): string {
+export function sha256Hex(text: string | Buffer): string {
   // One-shot (no Hash object): the same digest, computed on every webhook.
   return hash('sha256', text, 'hex');
 }

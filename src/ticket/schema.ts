@@ -14,11 +14,17 @@ export const Person = z.object({
 });
 export type Person = z.infer<typeof Person>;
 
+export const COMMENT_ROLES = ['customer', 'agent', 'system'] as const;
+export const TRIAGE_KINDS = ['agent', 'person'] as const;
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+/** What a ticket's `source` may be made of. */
+export const SOURCE_PATTERN = /^[a-z0-9_-]+$/;
+
 export const Comment = z.object({
   /** A display name, or "unknown" when the source gave only an id (then in `authorId`). */
   author: z.string().max(200),
   authorId: z.string().max(200).optional(),
-  role: z.enum(['customer', 'agent', 'system']),
+  role: z.enum(COMMENT_ROLES),
   public: z.boolean(),
   body: z.string().max(100_000),
   at: isoTime,
@@ -36,7 +42,7 @@ export type TimeEntry = z.infer<typeof TimeEntry>;
 const Triage = z.object({
   /** Who triaged: an agent id such as `triage`, or a person's name. */
   by: z.string().max(200),
-  kind: z.enum(['agent', 'person']).default('agent'),
+  kind: z.enum(TRIAGE_KINDS).default('agent'),
   notes: z.string().max(20_000).default(''),
   at: isoTime.optional(),
 });
@@ -53,16 +59,12 @@ export const TICKET_STATUSES = [
 ] as const;
 
 export const Ticket = z.object({
-  source: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-z0-9_-]+$/, 'lower-case letters, digits, - and _'),
+  source: z.string().min(1).max(64).regex(SOURCE_PATTERN, 'lower-case letters, digits, - and _'),
   externalId: z.string().min(1).max(200),
   subject: z.string().max(1_000),
   description: z.string().max(100_000).default(''),
   status: z.enum(TICKET_STATUSES),
-  priority: z.enum(['low', 'normal', 'high', 'urgent']).default('normal'),
+  priority: z.enum(TICKET_PRIORITIES).default('normal'),
   category: z.string().max(200).optional(),
   requester: Person.optional(),
   assignee: Person.optional(),

@@ -8,9 +8,9 @@ import { hmacBase64, hmacHex } from '../../src/api/auth.js';
 import { createMetrics, type IngestMetrics } from '../../src/api/metrics.js';
 import type { Config } from '../../src/config.js';
 import { ContextStore } from '../../src/context/store.js';
-import { createPool } from '../../src/db/pool.js';
 import { startQcWorker } from '../../src/qc/worker.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { createWriterPool } from '../../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { createRuntime } from '../../src/runtime.js';
 import { testConfig } from '../helpers/config.js';
@@ -120,7 +120,7 @@ export async function startHarness(
   const contexts = new ContextStore(db.pool);
   const metrics = createMetrics({ pool: db.pool, queue, logger, defaults: false });
   // As in the API process: the intake writer on pipelined connections of its own.
-  const writerPool = createPool(db.url, { max: 2, pipeline: true });
+  const writerPool = createWriterPool(db.url);
   const app = await buildApp({
     config,
     pool: db.pool,

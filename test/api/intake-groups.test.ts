@@ -10,6 +10,7 @@ import { ContextStore } from '../../src/context/store.js';
 import { LOCKS } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { createWriterPool } from '../../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const logger = pino({ level: 'silent' });
   pool = createPool(viaProxy.toString(), { max: 10 });
   // As in the API process: the writer's groups on pipelined connections of their own.
-  writerPool = createPool(viaProxy.toString(), { max: 2, pipeline: true });
+  writerPool = createWriterPool(viaProxy.toString());
   redis = createRedis(REDIS_URL, 'producer');
   await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
   queue = new Queue(QC_QUEUE, { connection: redis, prefix });

@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
 import { createIntakeWriter } from '../../queue/intake-writer.js';
+import { sha256Hex } from '../../ticket/hash.js';
 import { ApiError } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type EchoIdentity, ownEcho } from '../sources/echo.js';
@@ -34,7 +34,8 @@ export interface WebhookRouteDeps {
  * body is the vendor's, kept as raw bytes for the signature and read (JSON,
  * then the adapter's schema) only once that holds. No schema runs per request.
  */
-type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
+type WebhookRoute = { Params: { source: string } };
+type WebhookRequest = FastifyRequest<WebhookRoute>;
 
 /** A metrics label that an unauthenticated caller cannot multiply. */
 export function sourceLabel(sources: SourceRegistry, source: string | undefined): string {
@@ -95,7 +96,7 @@ function firstInvalidUtf8(raw: Buffer): number {
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
   // Concurrent deliveries are written in groups, one transaction each.
   const writer = createIntakeWriter(deps.ingest);
-  app.post<{ Params: { source: string } }>(
+  app.post<WebhookRoute>(
     '/webhooks/:source',
     {
       // Refuse before reading the body when the source cannot be accepted at all.
@@ -137,8 +138,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       };
       if (mapped.kind === 'ignored') return ignored(mapped.reason);
       const prefix = adapter.canonicalBody ? '' : 'ticket';
-      // One-shot: no Hash object per request.
-      const bodySha256 = hash('sha256', raw, 'hex');
+      const bodySha256 = sha256Hex(raw);
       let out: IngestOutcome;
       if (mapped.kind === 'derived') {
         const externalId = mapped.externalId;
