@@ -9,6 +9,7 @@ import { waitFor } from '../helpers/pipeline.js';
 import { spawnTsx } from '../helpers/process.js';
 import { exampleRows, variedRow } from './fixtures.js';
 import {
+  ALL_TIER_UP,
   drain,
   type Harness,
   resultCounts,
@@ -24,9 +25,6 @@ afterEach(async () => {
 });
 
 const TICKETS = 12;
-
-/** Every ticket tiers up (a confidence no verdict reaches): each has exactly one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 
 async function start(processingMs?: number): Promise<Harness> {
   h = await startHarness({

@@ -4,16 +4,20 @@ import { InjectedCrash } from '../../src/batches/crash.js';
 import { planFollowupRounds } from '../../src/batches/rounds.js';
 import { runBatch } from '../../src/batches/run.js';
 import type { Pool } from '../../src/db/pool.js';
-import { drain, type Harness, resultCounts, startHarness, untilSubmitted } from './harness.js';
+import {
+  ALL_TIER_UP,
+  drain,
+  type Harness,
+  resultCounts,
+  startHarness,
+  untilSubmitted,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Every ticket tiers up (a confidence no verdict reaches): each has one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 
 /**
  * The real pool, watched: for every statement run on it, how many of the rows

@@ -4,6 +4,8 @@ import { runBatch } from '../../src/batches/run.js';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
+  ALL_TIER_UP,
+  batchCalls,
   drain,
   type Harness,
   liveWork,
@@ -18,19 +20,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Every ticket tiers up (a confidence no verdict reaches): each has one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 const TICKETS = 4;
-
-async function batchCalls(h: Harness, ticketId: number) {
-  const r = await h.db.pool.query<{ purpose: string; n: number }>(
-    `SELECT purpose, count(*)::int AS n FROM agent_events
-     WHERE kind = 'llm_call' AND ticket_id = $1 AND details->>'batch' = 'true'
-     GROUP BY 1 ORDER BY 1`,
-    [ticketId],
-  );
-  return r.rows;
-}
 
 describe('a follow-up journaled but not yet sent, for a ticket graded or superseded meanwhile', () => {
   it('is dropped at bundling: not sent, its paid reply recorded once, nothing left waiting', async () => {

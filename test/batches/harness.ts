@@ -71,6 +71,23 @@ export async function startHarness(opts: {
  */
 export const REALTIME_FOLLOWUPS: BatchDeps['followups'] = { via: 'realtime', rounds: 0 };
 
+/**
+ * Below every verdict's confidence in the simulator: every ticket tiers up, so
+ * each has exactly one follow-up round.
+ */
+export const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
+
+/** The batch-priced LLM calls recorded for one ticket, counted by purpose. */
+export async function batchCalls(h: Harness, ticketId: number) {
+  const r = await h.db.pool.query<{ purpose: string; n: number }>(
+    `SELECT purpose, count(*)::int AS n FROM agent_events
+     WHERE kind = 'llm_call' AND ticket_id = $1 AND details->>'batch' = 'true'
+     GROUP BY 1 ORDER BY 1`,
+    [ticketId],
+  );
+  return r.rows;
+}
+
 /** Every request body the simulator received on POST /v1/messages/batches. */
 export function submittedBatches(
   sim: Simulator,
