@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/batches/crash.js';
 import { planFollowupRounds } from '../../src/batches/rounds.js';
 import { runBatch } from '../../src/batches/run.js';
 import type { Pool } from '../../src/db/pool.js';
@@ -9,6 +8,7 @@ import {
   drain,
   type Harness,
   resultCounts,
+  runUntilCrash,
   startHarness,
   untilSubmitted,
 } from './harness.js';
@@ -84,14 +84,7 @@ describe('bundling a follow-up backlog holds a page of journals, not the backlog
     const tickets = 12;
     h = await startHarness({ tickets, env: ALL_TIER_UP });
     // The first round in one chunk, killed once every entry is journaled: the backlog waits unbundled.
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: tickets } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: tickets });
     const backlog = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );

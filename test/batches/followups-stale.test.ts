@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/batches/crash.js';
-import { runBatch } from '../../src/batches/run.js';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
@@ -10,6 +8,7 @@ import {
   type Harness,
   liveWork,
   resultCounts,
+  runUntilCrash,
   startHarness,
   submittedBatches,
 } from './harness.js';
@@ -27,14 +26,7 @@ describe('a follow-up journaled but not yet sent, for a ticket graded or superse
     h = await startHarness({ tickets: TICKETS, env: ALL_TIER_UP });
     await h.db.pool.query(`UPDATE tickets SET lane = 'batch'`);
     // The first round read, every tier-up journaled, none bundled: a pass cut short after its last entry.
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: TICKETS } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: TICKETS });
     const journaled = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );

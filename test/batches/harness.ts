@@ -3,7 +3,10 @@ import {
   type SimulatorOptionsPatch,
   startSimulator,
 } from '@ticket-qc/anthropic-simulator';
+import { expect } from 'vitest';
+import { type CrashAt, InjectedCrash } from '../../src/batches/crash.js';
 import { type BatchDeps, batchDepsOf } from '../../src/batches/deps.js';
+import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { Ticket } from '../../src/ticket/schema.js';
@@ -138,4 +141,11 @@ export async function untilSubmitted(h: Harness, deps: BatchDeps, round: number)
     );
     return r.rows[0]?.id ?? undefined;
   });
+}
+
+/** A `batch run --wait` from the CLI that stops with the crash injected at `crashAt`. */
+export async function runUntilCrash(h: Harness, crashAt: CrashAt): Promise<void> {
+  await expect(
+    runBatch(h.deps({ crashAt }), { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 }),
+  ).rejects.toBeInstanceOf(InjectedCrash);
 }
