@@ -40,7 +40,7 @@ import { evalItemOf } from '../src/eval/run.js';
 import { createAnthropic } from '../src/llm/client.js';
 import { costOf, PriceTable } from '../src/llm/prices.js';
 import { qcContextOf } from '../src/qc/context.js';
-import { type GradeOutcome, type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+import { type GradeSettings, gradeTicket } from '../src/qc/grade.js';
 import { gradeThroughBatches } from './cost-batch.js';
 import type { SummaryRow } from './report.js';
 
