@@ -94,7 +94,7 @@ export function journalOf(value: unknown): Journal {
 }
 
 /** A stored reply as grading sees a live one, costed at batch prices. */
-export function replyOf(
+function replyOf(
   message: Anthropic.Message,
   req: { model: string; purpose: Purpose; tier: Tier; toolName: string },
   prices: PriceTable,
