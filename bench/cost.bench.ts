@@ -36,10 +36,11 @@ import type { LlmCall } from '../src/db/events.js';
 import { seededRandom } from '../src/eval/compare.js';
 import { loadDataset } from '../src/eval/dataset.js';
 import { type EvalItem, summarize } from '../src/eval/metrics.js';
+import { evalItemOf } from '../src/eval/run.js';
 import { createAnthropic } from '../src/llm/client.js';
 import { costOf, PriceTable } from '../src/llm/prices.js';
 import { qcContextOf } from '../src/qc/context.js';
-import { type GradeOutcome, type GradeSettings, gradeTicket } from '../src/qc/grade.js';
+import { type GradeSettings, gradeTicket } from '../src/qc/grade.js';
 import { gradeThroughBatches } from './cost-batch.js';
 import type { SummaryRow } from './report.js';
 
@@ -89,19 +90,6 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const llm = { client: createAnthropic({ baseURL: sim.url, timeoutMs: 60_000 }), prices };
     const criteria = ctx.vocab.criteria.map((c) => c.id);
 
-    const itemOf = (item: (typeof data.items)[number], out: GradeOutcome): EvalItem => ({
-      line: item.line,
-      externalId: item.ticket.externalId,
-      gold: item.gold,
-      outcome: out.verdict.outcome,
-      score: out.verdict.score,
-      model: out.model,
-      criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
-      costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
-      latencyMs: 0,
-      tierUp: out.tier === 'strong',
-    });
-
     const grade = async (
       baseModel: string,
       secondOpinionRate?: (rule: string) => number,
@@ -141,7 +129,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
             for (const a of out.verdict.attributions) text('note', a.note);
             // No summary: the code writes it (summaryOf), the model no longer does.
           }
-          items.push(itemOf(item, out));
+          items.push(evalItemOf(item, out, 0));
         }
       };
       // One at a time: the cache is warm from the second call on, as in a steady stream.
@@ -194,7 +182,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
         const r: PathRun = {
           items: data.items.flatMap((item, i) => {
             const out = b.outcomes[i];
-            return out ? [itemOf(item, out)] : [];
+            return out ? [evalItemOf(item, out, 0)] : [];
           }),
           calls: b.calls,
           texts: {},

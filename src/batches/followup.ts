@@ -12,6 +12,7 @@ import {
 import type { PriceTable } from '../llm/prices.js';
 import { type CallFn, CallNeeded } from '../qc/call-needed.js';
 import { type QcContext, systemBlocks } from '../qc/context.js';
+import { batchReplyCall } from '../qc/grade.js';
 import type { GradeReplay } from '../qc/grade-and-save.js';
 import type { BatchRequest } from './params.js';
 
@@ -94,7 +95,7 @@ export function journalOf(value: unknown): Journal {
 }
 
 /** A stored reply as grading sees a live one, costed at batch prices. */
-export function replyOf(
+function replyOf(
   message: Anthropic.Message,
   req: { model: string; purpose: Purpose; tier: Tier; toolName: string },
   prices: PriceTable,
@@ -108,8 +109,15 @@ export function replyOf(
   return { input: use?.input, toolUseId: use?.id, message, call };
 }
 
-/** The calls a journal's follow-up replies stand for, at batch prices (recorded when an entry is given up). */
-export function followupCalls(j: Journal, prices: PriceTable): LlmCall[] {
+/**
+ * The calls a journal's batch replies stand for, the base reply and every follow-up, at batch
+ * prices (recorded when an entry is given up or dropped).
+ */
+export function paidCallsOf(j: Journal, model: string, prices: PriceTable): LlmCall[] {
+  return [batchReplyCall(j.base, model, 'base', prices), ...followupCalls(j, prices)];
+}
+
+function followupCalls(j: Journal, prices: PriceTable): LlmCall[] {
   return j.replies.map((r) => {
     const used = r.message.content.some((b) => b.type === 'tool_use');
     return callFromMessage(r.message, r, prices, {

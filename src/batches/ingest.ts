@@ -10,16 +10,16 @@ import { callTool, type LlmCall } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
 import type { QcContext } from '../qc/context.js';
-import { batchReplyCall, InvalidOutputError } from '../qc/grade.js';
+import { InvalidOutputError } from '../qc/grade.js';
 import { gradeAndSave, recordPaidCalls } from '../qc/grade-and-save.js';
 import { enqueueQc } from '../queue/enqueue.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
 import {
-  followupCalls,
   type Journal,
   journalOf,
   journalSettingsOf,
+  paidCallsOf,
   replayOf,
   storedRequest,
 } from './followup.js';
@@ -194,10 +194,13 @@ export async function ingestEntry(
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
     if (attempts >= MAX_INGEST_ATTEMPTS) {
       // The batch replies were paid for; no result will ever record them now.
-      return requeue(scope, req, result.type, err.message.slice(0, 500), [
-        batchReplyCall(journal.base, scope.model, 'base', deps.prices),
-        ...followupCalls(journal, deps.prices),
-      ]);
+      return requeue(
+        scope,
+        req,
+        result.type,
+        err.message.slice(0, 500),
+        paidCallsOf(journal, scope.model, deps.prices),
+      );
     }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';
@@ -225,10 +228,13 @@ async function settleUngraded(
   const { deps, ctx } = scope;
   await withTransaction(deps.pool, async (db) => {
     if (paid) {
-      await recordPaidCalls(db, ctx, req.ticket_id, req.custom_id, [
-        batchReplyCall(paid.base, scope.model, 'base', deps.prices),
-        ...followupCalls(paid, deps.prices),
-      ]);
+      await recordPaidCalls(
+        db,
+        ctx,
+        req.ticket_id,
+        req.custom_id,
+        paidCallsOf(paid, scope.model, deps.prices),
+      );
     }
     if (patch.state === 'superseded')
       await transitionQcStatus(db, 'supersedeAtGrade', { ids: [req.ticket_id] });

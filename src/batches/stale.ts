@@ -3,11 +3,10 @@ import { getRun, type RunRow } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import type { QcContext } from '../qc/context.js';
-import { batchReplyCall } from '../qc/grade.js';
 import { recordPaidCalls } from '../qc/grade-and-save.js';
 import { contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
-import { followupCalls, journalOf } from './followup.js';
+import { journalOf, paidCallsOf } from './followup.js';
 
 /**
  * Takes off the next round the journaled follow-ups whose ticket no longer
@@ -37,10 +36,13 @@ export async function dropStaleFollowups(deps: BatchDeps): Promise<number> {
       const f = await dropFollowup(db, s.id, why);
       if (!f) return false;
       const j = journalOf(f.journal);
-      await recordPaidCalls(db, ctx, f.ticket_id, f.from_custom_id, [
-        batchReplyCall(j.base, model, 'base', deps.prices),
-        ...followupCalls(j, deps.prices),
-      ]);
+      await recordPaidCalls(
+        db,
+        ctx,
+        f.ticket_id,
+        f.from_custom_id,
+        paidCallsOf(j, model, deps.prices),
+      );
       if (s.newer) await transitionQcStatus(db, 'supersedeAtGrade', { ids: [f.ticket_id] });
       return true;
     });

@@ -6,7 +6,7 @@ import { insertEvents, llmCallEvent } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmCall, LlmDeps } from '../llm/call.js';
 import { toError } from '../logger.js';
-import { type GradeSettings, gradeTicket } from '../qc/grade.js';
+import { type GradeOutcome, type GradeSettings, gradeTicket } from '../qc/grade.js';
 import { resolveContext } from './context-at.js';
 import { isDbDataset, type LabeledItem, loadDataset, loadDbDataset } from './dataset.js';
 import { type EvalItem, type EvalSummary, summarize } from './metrics.js';
@@ -51,6 +51,23 @@ export class EvalFailedError extends Error {
   override name = 'EvalFailedError';
 }
 
+/** One graded item as the eval scores it (the cost bench scores its paths the same way). */
+export function evalItemOf(item: LabeledItem, out: GradeOutcome, latencyMs: number): EvalItem {
+  return {
+    line: item.line,
+    externalId: item.ticket.externalId,
+    gold: item.gold,
+    outcome: out.verdict.outcome,
+    score: out.verdict.score,
+    model: out.model,
+    criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
+    escalations: [...new Set(out.verdict.escalations.map((e) => e.rule))],
+    costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
+    latencyMs,
+    tierUp: out.tier === 'strong',
+  };
+}
+
 export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalReport> {
   // Fail before any call: an unpriced model's calls would succeed and then not be costable.
   if (opts.model) deps.llm.prices.get(opts.model);
@@ -81,19 +98,7 @@ export async function runEval(deps: EvalDeps, opts: EvalOptions): Promise<EvalRe
         },
       );
       calls.push(...out.calls);
-      return {
-        line: item.line,
-        externalId: item.ticket.externalId,
-        gold: item.gold,
-        outcome: out.verdict.outcome,
-        score: out.verdict.score,
-        model: out.model,
-        criteria: Object.fromEntries(out.verdict.criteria.map((c) => [c.criterion, c.result])),
-        escalations: [...new Set(out.verdict.escalations.map((e) => e.rule))],
-        costUsd: out.calls.reduce((s, c) => s + c.costUsd, 0),
-        latencyMs: Math.round(performance.now() - t0),
-        tierUp: out.tier === 'strong',
-      };
+      return evalItemOf(item, out, Math.round(performance.now() - t0));
     } catch (err) {
       const e = toError(err) as Error & { calls?: LlmCall[] };
       if (e.calls) calls.push(...e.calls);

@@ -9,9 +9,11 @@ import { waitFor } from '../helpers/pipeline.js';
 import { spawnTsx } from '../helpers/process.js';
 import { exampleRows, variedRow } from './fixtures.js';
 import {
+  ALL_TIER_UP,
   drain,
   type Harness,
   resultCounts,
+  runUntilCrash,
   startHarness,
   submittedBatches,
   untilSubmitted,
@@ -24,9 +26,6 @@ afterEach(async () => {
 });
 
 const TICKETS = 12;
-
-/** Every ticket tiers up (a confidence no verdict reaches): each has exactly one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 
 async function start(processingMs?: number): Promise<Harness> {
   h = await startHarness({
@@ -80,14 +79,7 @@ async function expectOnce(h: Harness): Promise<void> {
 describe('batch follow-ups: a process killed between rounds resumes on restart', () => {
   it('killed after the next round is stored, before it is submitted: the rerun submits it once', async () => {
     const h = await start();
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'after-followups' } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'after-followups' });
     expect(submittedBatches(h.sim)).toHaveLength(1);
     const prepared = await h.db.pool.query(
       "SELECT 1 FROM batch_chunks WHERE round = 2 AND status = 'prepared'",
@@ -113,14 +105,7 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
 
   it('killed while reading the first round (some follow-ups journaled, none bundled): nothing lost, nothing paid twice', async () => {
     const h = await start();
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: 5 } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: 5 });
     const journaled = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );
@@ -188,14 +173,7 @@ describe('batch follow-ups: a process killed between rounds resumes on restart',
 describe('batch follow-ups: journaled but not yet bundled when the next `batch run` starts', () => {
   it('a `batch run` (nightly job, rerun) does not select those tickets again: nothing submitted twice', async () => {
     const h = await start();
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: 5 } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: 5 });
     const journaled = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );
@@ -218,14 +196,7 @@ describe('batch follow-ups: a `batch run` while an earlier run has a follow-up r
   it('starts its own run and selects the tickets stored since (the waiting round is submitted by the same pass)', async () => {
     const h = await start();
     // The first run's pass stops once it has stored round 2 (the next pass would submit it).
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'after-followups' } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'after-followups' });
     // History imported meanwhile.
     const examples = exampleRows().filter((r) =>
       ['closed', 'solved'].includes(String(r.ticket.status)),
@@ -259,14 +230,7 @@ describe('batch follow-ups: killed while settling an entry whose output stayed i
   it('its paid calls are recorded once', async () => {
     h = await startHarness({ tickets: 3, sim: { faults: { schemaBreak: 1 } } });
     // Base, its repair, the strong model, its repair: four rounds, each invalid.
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'failed-entry' } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'failed-entry' });
     await drain(h, h.deps());
     const states = await h.db.pool.query<{ state: string; n: number }>(
       `SELECT state, count(*)::int AS n FROM batch_requests WHERE round = 4 GROUP BY 1`,

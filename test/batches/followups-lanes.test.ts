@@ -2,26 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { drain, type Harness, resultCounts, startHarness, untilSubmitted } from './harness.js';
+import {
+  ALL_TIER_UP,
+  batchCalls,
+  drain,
+  type Harness,
+  resultCounts,
+  startHarness,
+  untilSubmitted,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Every ticket tiers up (a confidence no verdict reaches): each has one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
-
-async function batchCalls(h: Harness, ticketId: number) {
-  const r = await h.db.pool.query<{ purpose: string; n: number }>(
-    `SELECT purpose, count(*)::int AS n FROM agent_events
-     WHERE kind = 'llm_call' AND ticket_id = $1 AND details->>'batch' = 'true'
-     GROUP BY 1 ORDER BY 1`,
-    [ticketId],
-  );
-  return r.rows;
-}
 
 describe('batch follow-ups and the realtime lane: a live webhook between rounds', () => {
   it('a newer version arriving live is graded realtime; the stale batch verdict is never saved, its paid replies are recorded once', async () => {

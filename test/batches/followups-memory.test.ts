@@ -1,19 +1,23 @@
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/batches/crash.js';
 import { planFollowupRounds } from '../../src/batches/rounds.js';
 import { runBatch } from '../../src/batches/run.js';
 import type { Pool } from '../../src/db/pool.js';
-import { drain, type Harness, resultCounts, startHarness, untilSubmitted } from './harness.js';
+import {
+  ALL_TIER_UP,
+  drain,
+  type Harness,
+  resultCounts,
+  runUntilCrash,
+  startHarness,
+  untilSubmitted,
+} from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Every ticket tiers up (a confidence no verdict reaches): each has one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 
 /**
  * The real pool, watched: for every statement run on it, how many of the rows
@@ -80,14 +84,7 @@ describe('bundling a follow-up backlog holds a page of journals, not the backlog
     const tickets = 12;
     h = await startHarness({ tickets, env: ALL_TIER_UP });
     // The first round in one chunk, killed once every entry is journaled: the backlog waits unbundled.
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: tickets } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: tickets });
     const backlog = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );

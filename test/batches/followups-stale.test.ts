@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/batches/crash.js';
-import { runBatch } from '../../src/batches/run.js';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
+  ALL_TIER_UP,
+  batchCalls,
   drain,
   type Harness,
   liveWork,
   resultCounts,
+  runUntilCrash,
   startHarness,
   submittedBatches,
 } from './harness.js';
@@ -18,33 +19,14 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Every ticket tiers up (a confidence no verdict reaches): each has one follow-up round. */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 const TICKETS = 4;
-
-async function batchCalls(h: Harness, ticketId: number) {
-  const r = await h.db.pool.query<{ purpose: string; n: number }>(
-    `SELECT purpose, count(*)::int AS n FROM agent_events
-     WHERE kind = 'llm_call' AND ticket_id = $1 AND details->>'batch' = 'true'
-     GROUP BY 1 ORDER BY 1`,
-    [ticketId],
-  );
-  return r.rows;
-}
 
 describe('a follow-up journaled but not yet sent, for a ticket graded or superseded meanwhile', () => {
   it('is dropped at bundling: not sent, its paid reply recorded once, nothing left waiting', async () => {
     h = await startHarness({ tickets: TICKETS, env: ALL_TIER_UP });
     await h.db.pool.query(`UPDATE tickets SET lane = 'batch'`);
     // The first round read, every tier-up journaled, none bundled: a pass cut short after its last entry.
-    await expect(
-      runBatch(h.deps({ crashAt: { point: 'mid-results', after: TICKETS } }), {
-        via: 'batches',
-        trigger: 'cli',
-        wait: true,
-        pollMs: 50,
-      }),
-    ).rejects.toBeInstanceOf(InjectedCrash);
+    await runUntilCrash(h, { point: 'mid-results', after: TICKETS });
     const journaled = await h.db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM batch_followups WHERE chunk_id IS NULL',
     );

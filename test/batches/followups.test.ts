@@ -4,6 +4,7 @@ import { runBatch } from '../../src/batches/run.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
+  ALL_TIER_UP,
   drain,
   type Harness,
   resultCounts,
@@ -67,8 +68,6 @@ async function realtimeRun(h: Harness) {
 }
 
 const N = 30;
-/** Below every verdict's confidence in the simulator: every ticket tiers up (a full strong grade). */
-const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
 
 describe('batch all the way: follow-ups of batch-lane tickets go through Message Batches', () => {
   it('second opinions go out as a second batch round, none realtime; verdicts equal the realtime path', async () => {

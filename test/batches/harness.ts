@@ -3,7 +3,10 @@ import {
   type SimulatorOptionsPatch,
   startSimulator,
 } from '@ticket-qc/anthropic-simulator';
+import { expect } from 'vitest';
+import { type CrashAt, InjectedCrash } from '../../src/batches/crash.js';
 import { type BatchDeps, batchDepsOf } from '../../src/batches/deps.js';
+import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { Ticket } from '../../src/ticket/schema.js';
@@ -71,6 +74,23 @@ export async function startHarness(opts: {
  */
 export const REALTIME_FOLLOWUPS: BatchDeps['followups'] = { via: 'realtime', rounds: 0 };
 
+/**
+ * Below every verdict's confidence in the simulator: every ticket tiers up, so
+ * each has exactly one follow-up round.
+ */
+export const ALL_TIER_UP = { QC_MIN_CONFIDENCE: '0.99' };
+
+/** The batch-priced LLM calls recorded for one ticket, counted by purpose. */
+export async function batchCalls(h: Harness, ticketId: number) {
+  const r = await h.db.pool.query<{ purpose: string; n: number }>(
+    `SELECT purpose, count(*)::int AS n FROM agent_events
+     WHERE kind = 'llm_call' AND ticket_id = $1 AND details->>'batch' = 'true'
+     GROUP BY 1 ORDER BY 1`,
+    [ticketId],
+  );
+  return r.rows;
+}
+
 /** Every request body the simulator received on POST /v1/messages/batches. */
 export function submittedBatches(
   sim: Simulator,
@@ -121,4 +141,11 @@ export async function untilSubmitted(h: Harness, deps: BatchDeps, round: number)
     );
     return r.rows[0]?.id ?? undefined;
   });
+}
+
+/** A `batch run --wait` from the CLI that stops with the crash injected at `crashAt`. */
+export async function runUntilCrash(h: Harness, crashAt: CrashAt): Promise<void> {
+  await expect(
+    runBatch(h.deps({ crashAt }), { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 }),
+  ).rejects.toBeInstanceOf(InjectedCrash);
 }
