@@ -46,7 +46,6 @@ const Triage = z.object({
   notes: z.string().max(20_000).default(''),
   at: isoTime.optional(),
 });
-type Triage = z.infer<typeof Triage>;
 
 export const TICKET_STATUSES = [
   'new',
