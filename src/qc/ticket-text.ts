@@ -17,7 +17,7 @@ import { truncateTicket } from '../ticket/truncate.js';
  * ticket's ~660 tokens on the examples, on every base call and every
  * Sonnet call): `updatedAt` (when the record last changed; the thread's
  * times and `closedAt` carry what grading reads), ids beside a name,
- * empty lists and maps, `threadIncomplete: false`, `public: true` (a
+ * empty tags and custom fields, `threadIncomplete: false`, `public: true` (a
  * comment is public unless it says `public: false`, as qc-worker.md tells
  * the model) and `:00` seconds of a time (same instant, `12:10Z`).
  */
@@ -82,9 +82,8 @@ function lean(t: Sent): Record<string, unknown> {
       ...(isPublic ? {} : { public: false }),
       at: minute(c.at),
     })),
-    timeEntries: t.timeEntries.length
-      ? t.timeEntries.map((e) => ({ ...e, at: minute(e.at) }))
-      : undefined,
+    // Kept when empty: "no time entry exists" is what rubric.md's time_entries judges.
+    timeEntries: t.timeEntries.map((e) => ({ ...e, at: minute(e.at) })),
     tags: tags.length ? tags : undefined,
     customFields: Object.keys(customFields).length ? customFields : undefined,
     triage: t.triage ? { ...t.triage, at: minute(t.triage.at) } : undefined,

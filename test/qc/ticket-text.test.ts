@@ -64,7 +64,7 @@ describe('the ticket a QC call sends', () => {
     const t = sent();
     // When the record last changed: the thread's own times and closedAt say what matters.
     expect(t).not.toHaveProperty('updatedAt');
-    // Ids beside a name; empty lists and maps; the default threadIncomplete false.
+    // Ids beside a name; empty tags and custom fields; the default threadIncomplete false.
     expect(t.requester).toEqual({ name: 'Dana Whitfield', email: 'dana@example.com' });
     expect(t.assignee).toEqual({ name: 'Ben Okafor', email: 'ben@msp.example' });
     expect(t).not.toHaveProperty('organizationId');
@@ -88,6 +88,11 @@ describe('the ticket a QC call sends', () => {
     });
     expect(t.closedAt).toBe('2026-10-05T13:10Z');
     expect(t.createdAt).toBe('2026-10-01T12:10Z');
+  });
+
+  it('keeps an empty time-entry list: no time entry is a grading fact', () => {
+    const none = Ticket.parse({ ...ticket, externalId: 'EX-T2', timeEntries: [] });
+    expect(JSON.parse(ticketJson(none))).toMatchObject({ timeEntries: [] });
   });
 
   it('keeps the times exact', () => {
