@@ -68,6 +68,9 @@ const BEFORE = {
 /** Haiku output per verdict before the keyed notes and code-written summary, same seed and examples. */
 const KEYED_BEFORE = { commit: 'ef243a4', output: 214 };
 
+/** Haiku uncached input per call before the leaner ticket (src/qc/ticket-text.ts), same seed and examples. */
+const LEAN_BEFORE = { commit: '320508a', input: 977, accuracy: 0.734, kappa: 0.567 };
+
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 
@@ -313,7 +316,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     ];
 
     const markdown = [
-      `${n} example tickets, simulator seed 7 (keyword rules over context/, never the gold labels; not tuned to these figures). List prices: ${HAIKU} and ${SONNET} from src/llm/prices.ts. Every cost below has the grading quality of the same run beside it.`,
+      `${n} example tickets, simulator seed 7 (keyword rules over context/, never the gold labels; not tuned to these figures). List prices: ${HAIKU} and ${SONNET} from src/llm/prices.ts. Beside each cost, the outcome accuracy and κ of the same run against the gold labels: simulator figures, they show that the pipeline kept its verdicts, not how well a model grades.`,
       '',
       '| path | $ / ticket | × seed $0.0119 | × all-Sonnet | outcome accuracy | outcome κ | tier-ups |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -336,6 +339,10 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '',
       `Per Haiku verdict (realtime, cached): ${haikuOut.toFixed(0)} output tokens (${KEYED_BEFORE.output} before notes keyed by criterion and the code-written summary, main at ${KEYED_BEFORE.commit}), ${haikuIn.toFixed(0)} uncached input tokens per call (313 of them the API's tool-use overhead, which the simulator bills as uncached input), ${avg(base.map((c) => c.cacheReadTokens)).toFixed(0)} cache-read tokens (the context/ files and the tool definition).`,
       `Free-text lengths of the Haiku verdicts, in characters (for TEXT_CAPS in src/context/verdict.ts): ${caps.join('; ')}.`,
+      `The leaner ticket (src/qc/ticket-text.ts: no updatedAt, no ids beside a name, no empty tags or custom fields, no default public/threadIncomplete, no :00 seconds) took the uncached input from ${LEAN_BEFORE.input} to ${haikuIn.toFixed(0)} tokens a call (main at ${LEAN_BEFORE.commit}). The simulator keys its noise on the ticket JSON it receives, so any change to what is sent re-draws the simulated mistakes of the base grader: the accuracy/κ moving from ${LEAN_BEFORE.accuracy}/${LEAN_BEFORE.kappa} is that re-draw, not better grading; with the noise off, all 184 verdicts are identical before and after.`,
+      `Output: the ${haikuOut.toFixed(0)} tokens of a verdict are results (~63), notes (~55), evidence (~28), patterns (~13) and confidence (~7), all of them judgements; score, outcome and summary are already computed by the code.`,
+      "Second opinion (Sonnet tier_up) not cached, on purpose. Its stable part — the instructions, the fired rules' sections of escalation.md and a tool whose schema names the asked rules — is ~410 tokens, under Sonnet 4.6's 1,024-token minimum (https://platform.claude.com/docs/en/build-with-claude/prompt-caching); the rest is the ticket, the base grader's reasons and 313 tokens of tool-use overhead. Sending all of escalation.md behind a cache_control breakpoint makes a ~1,900-token prefix, but tools come first in the prefix and the tool differs per rule set, so each rule set (3 on the examples: security_incident, legal_or_churn_threat, grader_instruction) pays its own write at 1.25×. Measured at 320508a: tier_up $0.00064 → $0.00067 a ticket (fresh install), batch all the way $0.00204 → $0.00209, even though this run fits in one 5-minute TTL. A write pays for itself after ~9 reads of the same rule set in a chain of less than 5 minutes between calls: ≥ ~2.3 second opinions of that rule per 5 minutes (~28 an hour; ~370 tickets an hour for security_incident at its 7.6 % share of the examples). One tool naming every second-opinion rule (one cache entry) gets an answer for every rule it names (the simulator answers each one the schema lists): 34 → 69 output tokens a call in a trial run, which eats the saving.",
+      'Sonnet shadow (2 % of tickets) is cached like the base call: about half of its cost per ticket is the one 5-minute write of its ~9,600-token prefix (1.25×), spread over this 184-ticket run, which takes seconds. In production the prefix stays warm only with a shadow at least every 5 minutes (≥ ~600 tickets an hour at 2 %); below that every shadow pays the write ($0.036 at list price, $0.00072 a ticket at 2 %), more than sending the prefix uncached ($0.029).',
       `Before issue 12 (commit fce4c2d, same simulator seed): 442 output tokens a verdict, 1,210 uncached input tokens a call; realtime $0.0065–0.0068 a ticket (eval / demo), batch path $0.0035; outcome accuracy 0.734, κ 0.567.`,
       `Where the money goes (realtime, cached, fresh install): output ${pctOf(outputCost)}, strong-model calls ${pctOf(
         priced(

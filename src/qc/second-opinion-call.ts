@@ -125,6 +125,18 @@ interface Built {
 const built = new WeakMap<QcContext, Map<string, Built>>();
 
 /**
+ * No cache_control, on purpose (issue 12). The stable part of this request
+ * (instructions, the fired rules' sections, the tool) is ~410 tokens, under
+ * Sonnet 4.6's 1,024-token minimum cacheable prefix
+ * (https://platform.claude.com/docs/en/build-with-claude/prompt-caching).
+ * All of escalation.md behind a breakpoint would make a ~1,900-token prefix,
+ * but tools come first in the cached prefix and this tool names the asked
+ * rules, so every rule set is its own cache entry with its own write at
+ * 1.25× input price: measured on the examples (3 rule sets, 23 calls), the
+ * second opinion cost $0.00067 a ticket instead of $0.00064. A write is
+ * repaid after ~9 reads less than 5 minutes apart: ~28 second opinions of
+ * one rule an hour (bench/cost.bench.ts prose).
+ *
  * The tool, schema and system block for a set of rules, built once per
  * context version (issue 13): the same few rule sets recur on every ticket.
  * Frozen, so the attempt estimate measures them once (src/llm/attempts.ts).
