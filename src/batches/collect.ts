@@ -82,14 +82,18 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   const seen = new Set<string>();
   let done = 0;
 
-  let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse>;
-  try {
-    results = await deps.anthropic.messages.batches.results(chunk.anthropic_batch_id as string);
-  } catch (err) {
-    // Results are kept 29 days; past that, every unfinished entry goes to the realtime queue.
-    if (!(err instanceof Anthropic.NotFoundError)) throw err;
-    deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
-    results = (async function* () {})();
+  let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse> =
+    (async function* () {})();
+  // No batch: a follow-up round the API refused at create (submit.ts); its entries have no result.
+  const gone = chunk.anthropic_batch_id === null ? 'refused' : 'missing';
+  if (chunk.anthropic_batch_id !== null) {
+    try {
+      results = await deps.anthropic.messages.batches.results(chunk.anthropic_batch_id);
+    } catch (err) {
+      // Results are kept 29 days; past that, every unfinished entry goes to the realtime queue.
+      if (!(err instanceof Anthropic.NotFoundError)) throw err;
+      deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
+    }
   }
   await eachLimit(results, deps.ingestConcurrency, async (entry) => {
     seen.add(entry.custom_id);
@@ -112,11 +116,7 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   );
   // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch.
   for (const r of missing)
-    tally[
-      await (r.round > 1
-        ? ingestEntry(scope, r, { type: 'missing' })
-        : requeue(scope, r, 'missing'))
-    ]++;
+    tally[await (r.round > 1 ? ingestEntry(scope, r, { type: gone }) : requeue(scope, r, gone))]++;
 
   if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {
     await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });
