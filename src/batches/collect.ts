@@ -34,7 +34,11 @@ export async function pollChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boole
  * error it starts nothing new, lets the ones in flight settle, then throws:
  * what is stored afterwards is what a kill at that moment would leave.
  */
-async function eachLimit<T>(items: AsyncIterable<T>, limit: number, fn: (x: T) => Promise<void>) {
+async function eachLimit<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  limit: number,
+  fn: (x: T) => Promise<void>,
+) {
   const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   for await (const item of items) {
@@ -114,9 +118,11 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   const missing = [...requests.values()].filter(
     (r) => r.state === 'pending' && !seen.has(r.custom_id),
   );
-  // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch.
-  for (const r of missing)
+  // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch
+  // (as many at a time as results are: a refused chunk may hold thousands).
+  await eachLimit(missing, deps.ingestConcurrency, async (r) => {
     tally[await (r.round > 1 ? ingestEntry(scope, r, { type: gone }) : requeue(scope, r, gone))]++;
+  });
 
   if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {
     await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
-import { waitFor } from '../helpers/pipeline.js';
+import { inFlight, waitFor } from '../helpers/pipeline.js';
 import {
   ALL_TIER_UP,
   batchCalls,
@@ -105,6 +105,31 @@ describe('a follow-up round the API refuses outright at create', () => {
         (l) => l.msg === 'follow-up batch refused by the API: its requests are finished realtime',
       ),
     ).toBe(true);
+  });
+
+  it('a refused round is finished realtime several requests at a time, as results are read', async () => {
+    h = await startHarness({ tickets: TICKETS, env: ALL_TIER_UP });
+    const { chunk } = await untilRound2Prepared(h);
+    const deps = h.deps({ ingestConcurrency: TICKETS });
+    h.sim.injectError({
+      type: 'invalid_request_error',
+      method: 'POST',
+      path: '/v1/messages/batches',
+    });
+    h.sim.setOptions({ latencyMs: 400 });
+    const x = h;
+    const done = drain(x, deps);
+    // Every tier-up in flight at once, not one after another.
+    await waitFor(
+      'all refused requests in flight together',
+      async () => inFlight(x.sim) === TICKETS,
+    );
+    await done;
+    const graded = await h.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM batch_requests WHERE chunk_id = $1 AND state = 'graded'`,
+      [chunk.id],
+    );
+    expect(graded.rows[0]?.n).toBe(TICKETS);
   });
 
   it('413 request_too_large: the round is split until it fits, still batch all the way', async () => {
