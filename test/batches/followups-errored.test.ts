@@ -1,5 +1,5 @@
 import type { SimulatorOptionsPatch } from '@ticket-qc/anthropic-simulator';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import {
   ALL_TIER_UP,
@@ -10,12 +10,6 @@ import {
   startHarness,
   untilSubmitted,
 } from './harness.js';
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const TICKETS = 4;
 
@@ -67,7 +61,6 @@ describe('a follow-up entry that comes back errored or expired', () => {
     '%s: finished realtime from its journal, graded once, its earlier replies recorded once',
     async (_, fate) => {
       const { x, deps } = await round2With(fate);
-      h = x;
       await drain(x, deps);
 
       const graded = await resultCounts(x.db, x.ids);
@@ -94,7 +87,6 @@ describe('a follow-up entry that comes back errored or expired', () => {
 
   it('errored, and refused realtime too: requeued after 3 tries with its batch replies recorded once', async () => {
     const { x, deps } = await round2With({ erroredRate: 1, erroredType: 'invalid_request_error' });
-    h = x;
     // The realtime call each entry falls back to is refused as well, every try.
     x.sim.injectError({
       type: 'invalid_request_error',

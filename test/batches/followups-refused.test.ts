@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { tick } from '../../src/batches/tick.js';
 import { inFlight, waitFor } from '../helpers/pipeline.js';
@@ -13,10 +13,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const TICKETS = 4;
 
