@@ -128,7 +128,7 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boo
  * 1 as a refused first-round chunk's are:
  *
  * - 413 `request_too_large` with more than one request: the chunk is split in
- *   two (by bytes), both `prepared`, submitted by the next pass at batch price
+ *   two halves, both `prepared`, submitted by the next pass at batch price
  *   (a half refused again is split again);
  * - otherwise (an invalid request, or one request too large on its own): the
  *   chunk is `ended` with no batch, and collecting finishes each request
