@@ -34,7 +34,11 @@ export async function pollChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boole
  * error it starts nothing new, lets the ones in flight settle, then throws:
  * what is stored afterwards is what a kill at that moment would leave.
  */
-async function eachLimit<T>(items: AsyncIterable<T>, limit: number, fn: (x: T) => Promise<void>) {
+async function eachLimit<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  limit: number,
+  fn: (x: T) => Promise<void>,
+) {
   const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   for await (const item of items) {
@@ -82,14 +86,18 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   const seen = new Set<string>();
   let done = 0;
 
-  let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse>;
-  try {
-    results = await deps.anthropic.messages.batches.results(chunk.anthropic_batch_id as string);
-  } catch (err) {
-    // Results are kept 29 days; past that, every unfinished entry goes to the realtime queue.
-    if (!(err instanceof Anthropic.NotFoundError)) throw err;
-    deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
-    results = (async function* () {})();
+  let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse> =
+    (async function* () {})();
+  // No batch: a follow-up round the API refused at create (submit.ts); its entries have no result.
+  const gone = chunk.anthropic_batch_id === null ? 'refused' : 'missing';
+  if (chunk.anthropic_batch_id !== null) {
+    try {
+      results = await deps.anthropic.messages.batches.results(chunk.anthropic_batch_id);
+    } catch (err) {
+      // Results are kept 29 days; past that, every unfinished entry goes to the realtime queue.
+      if (!(err instanceof Anthropic.NotFoundError)) throw err;
+      deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
+    }
   }
   await eachLimit(results, deps.ingestConcurrency, async (entry) => {
     seen.add(entry.custom_id);
@@ -110,13 +118,11 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   const missing = [...requests.values()].filter(
     (r) => r.state === 'pending' && !seen.has(r.custom_id),
   );
-  // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch.
-  for (const r of missing)
-    tally[
-      await (r.round > 1
-        ? ingestEntry(scope, r, { type: 'missing' })
-        : requeue(scope, r, 'missing'))
-    ]++;
+  // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch
+  // (as many at a time as results are: a refused chunk may hold thousands).
+  await eachLimit(missing, deps.ingestConcurrency, async (r) => {
+    tally[await (r.round > 1 ? ingestEntry(scope, r, { type: gone }) : requeue(scope, r, gone))]++;
+  });
 
   if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {
     await updateChunk(deps.pool, chunk.id, { status: 'collected', collected_at: new Date() });

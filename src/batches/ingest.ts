@@ -25,6 +25,8 @@ import {
 } from './followup.js';
 
 type BatchResult = Anthropic.Messages.Batches.MessageBatchResult;
+/** An entry with no result: absent from the results, or its follow-up batch refused at create. */
+type NoResult = { type: 'missing' | 'refused' };
 
 /** Batch fallbacks queue behind live tickets (BullMQ: higher number, lower priority). */
 export const BATCH_PRIORITY = 10;
@@ -88,13 +90,14 @@ export async function requeue(
  * A later call grading needs (repair, tier-up, second opinion, shadow) is
  * journaled for the run's next round (./followup.ts), unless follow-ups are
  * realtime or the rounds are used up: then it is made realtime here. A
- * follow-up entry that errored or went missing is finished realtime too: its
- * earlier replies are paid for and replayed, not asked again.
+ * follow-up entry that errored, expired, went missing or whose batch the API
+ * refused at create (`refused`) is finished realtime too: its earlier replies
+ * are paid for and replayed, not asked again.
  */
 export async function ingestEntry(
   scope: IngestScope,
   req: RequestRef,
-  result: BatchResult | { type: 'missing' },
+  result: BatchResult | NoResult,
 ): Promise<IngestOutcome> {
   const { deps, ctx } = scope;
   if (result.type !== 'succeeded' && req.round === 1) {
@@ -245,7 +248,7 @@ async function settleUngraded(
 /** The journal to grade this entry with: the first round's reply, or the stored journal plus this round's reply. */
 function journalFor(
   req: RequestRef,
-  result: BatchResult | { type: 'missing' },
+  result: BatchResult | NoResult,
   settings: GradeSettings,
   stored: unknown,
 ): Journal {

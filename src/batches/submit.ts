@@ -5,15 +5,17 @@ import {
   type RunRow,
   requestsOf,
   settlePendingRequests,
+  splitChunk,
   updateChunk,
 } from '../db/batches.js';
+import { withTransaction } from '../db/pool.js';
 import { ticketsById } from '../db/tickets.js';
 import { toError } from '../logger.js';
 import { qcContextOf } from '../qc/context.js';
 import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
-import { batchRequest, sharedParams } from './params.js';
+import { type BatchRequest, BODY_ENVELOPE_BYTES, batchRequest, sharedParams } from './params.js';
 import { followupRequest } from './rounds.js';
 
 /**
@@ -45,14 +47,16 @@ async function abandon(deps: BatchDeps, chunk: ChunkRow, why: string): Promise<v
  * idempotency key, the client retries the create call only when the API
  * refused it outright (429, 529): after a lost answer or another error the
  * batch may exist, and a second call could submit twice (src/llm/retry.ts).
+ * Returns whether a batch was created.
  */
-export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<void> {
+export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boolean> {
   const run = (await getRun(deps.pool, chunk.run_id)) as RunRow;
   const active = qcContextOf(await deps.contexts.active());
   // A follow-up round finishes grading already paid for under the run's context: it is always sent.
   if (chunk.round === 1 && active.version !== run.context_version) {
     // Results for a superseded context would be stale on arrival: the next run reselects these tickets.
-    return abandon(deps, chunk, 'the QC context changed before this chunk was submitted');
+    await abandon(deps, chunk, 'the QC context changed before this chunk was submitted');
+    return false;
   }
   const ctx = await contextOfRun(deps.pool, run);
   const rows = await requestsOf(deps.pool, chunk.id);
@@ -67,7 +71,8 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
     return t ? [batchRequest(shared, r.custom_id, t)] : [];
   });
   if (requests.length !== rows.length) {
-    return abandon(deps, chunk, 'tickets of this chunk were deleted before submit');
+    await abandon(deps, chunk, 'tickets of this chunk were deleted before submit');
+    return false;
   }
 
   await updateChunk(deps.pool, chunk.id, { status: 'submitting', submit_started_at: new Date() });
@@ -81,6 +86,11 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
   } catch (raw) {
     const err = toError(raw);
     const verdict = refused(raw);
+    // A follow-up round carries replies already paid for: refused, it must not start over.
+    if (verdict === 'invalid' && chunk.round > 1) {
+      await refusedFollowups(deps, chunk, requests, raw as InstanceType<typeof Anthropic.APIError>);
+      return false;
+    }
     if (verdict === 'invalid') {
       await updateChunk(deps.pool, chunk.id, { status: 'failed', error: err.message });
       await settlePendingRequests(
@@ -107,5 +117,58 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<voi
   deps.logger.info(
     { chunkId: chunk.id, batchId: batch.id, requests: requests.length },
     'message batch created',
+  );
+  return true;
+}
+
+/**
+ * A follow-up chunk the API refused outright (400, 413, 422: nothing was
+ * created). Its requests hold replies already paid for (the first round's,
+ * and any later round's), so they are not failed and graded again from round
+ * 1 as a refused first-round chunk's are:
+ *
+ * - 413 `request_too_large` with more than one request: the chunk is split in
+ *   two halves, both `prepared`, submitted by the next pass at batch price
+ *   (a half refused again is split again);
+ * - otherwise (an invalid request, or one request too large on its own): the
+ *   chunk is `ended` with no batch, and collecting finishes each request
+ *   realtime from its journal, as a follow-up entry that errored or went
+ *   missing is (result type `refused`): its earlier replies replayed and
+ *   recorded once with the result, only the calls still needed made.
+ */
+async function refusedFollowups(
+  deps: BatchDeps,
+  chunk: ChunkRow,
+  requests: BatchRequest[],
+  err: InstanceType<typeof Anthropic.APIError>,
+): Promise<void> {
+  const why = `batch create refused (${err.status}): ${err.message}`.slice(0, 500);
+  if (err.status === 413 && requests.length > 1) {
+    const size = (rs: BatchRequest[]) =>
+      rs.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+    // Half the requests stay, half move: a round's requests are of a size (one ticket and its turns).
+    const keep = Math.ceil(requests.length / 2);
+    const kept = size(requests.slice(0, keep));
+    const total = kept + size(requests.slice(keep));
+    const moved = requests.slice(keep).map((r) => r.custom_id);
+    const id = await withTransaction(deps.pool, (db) =>
+      splitChunk(
+        db,
+        chunk,
+        moved,
+        { kept: BODY_ENVELOPE_BYTES + kept, moved: BODY_ENVELOPE_BYTES + total - kept },
+        why,
+      ),
+    );
+    deps.logger.warn(
+      { chunkId: chunk.id, newChunkId: id, kept: keep, moved: moved.length, err: err.message },
+      'follow-up batch too large for the API: split in two',
+    );
+    return;
+  }
+  await updateChunk(deps.pool, chunk.id, { status: 'ended', ended_at: new Date(), error: why });
+  deps.logger.warn(
+    { chunkId: chunk.id, status: err.status, err: err.message, requests: requests.length },
+    'follow-up batch refused by the API: its requests are finished realtime',
   );
 }

@@ -89,8 +89,7 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
       continue;
     }
     await guard(`submit chunk ${c.id}`, async () => {
-      await submitChunk(deps, c);
-      report.submitted++;
+      if (await submitChunk(deps, c)) report.submitted++;
     });
     held = await unsettled();
   }

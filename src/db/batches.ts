@@ -217,6 +217,50 @@ export async function requestsOf(db: Queryable, chunkId: number): Promise<Reques
   return r.rows;
 }
 
+/**
+ * Splits a chunk the API refused as too large: the `moved` pending requests
+ * go to a new `prepared` chunk of the same run and round (their custom_id
+ * renamed `t<ticket>-c<new chunk>`, their follow-ups pointed at it), and the
+ * chunk goes back to `prepared` with what is left. Count and size stay exact
+ * for both (reconciliation matches batches by request count). Call inside a
+ * transaction. Returns the new chunk's id.
+ */
+export async function splitChunk(
+  db: Queryable,
+  chunk: ChunkRow,
+  moved: readonly string[],
+  bytes: { kept: number; moved: number },
+  error: string,
+): Promise<number> {
+  const c = await db.query<{ id: number }>(
+    `INSERT INTO batch_chunks (run_id, request_count, bytes, round, error)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [chunk.run_id, moved.length, bytes.moved, chunk.round, error],
+  );
+  const id = (c.rows[0] as { id: number }).id;
+  const r = await db.query(
+    `UPDATE batch_requests SET chunk_id = $2, custom_id = 't' || ticket_id || '-c' || $2::bigint,
+       updated_at = now()
+     WHERE chunk_id = $3 AND custom_id = ANY($1::text[]) AND state = 'pending'`,
+    [moved, id, chunk.id],
+  );
+  if (r.rowCount !== moved.length) {
+    throw new Error(`chunk ${chunk.id}: ${r.rowCount} of ${moved.length} requests left to split`);
+  }
+  await db.query(
+    `UPDATE batch_followups SET chunk_id = $1
+     WHERE chunk_id = $2 AND ticket_id IN (SELECT ticket_id FROM batch_requests WHERE chunk_id = $1)`,
+    [id, chunk.id],
+  );
+  await db.query(
+    `UPDATE batch_chunks SET status = 'prepared', request_count = request_count - $2, bytes = $3,
+       error = $4
+     WHERE id = $1`,
+    [chunk.id, moved.length, bytes.kept, error],
+  );
+  return id;
+}
+
 /** A request as collecting indexes it: everything but the journal. */
 export type RequestRef = Omit<RequestRow, 'journal'>;
 

@@ -10,10 +10,8 @@ import { writeJsonlFixture } from './fixtures.js';
 import { type Harness, startHarness, submittedBatches } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  await h?.close();
-  h = undefined;
 });
 
 /** Runs `ticket-qc <args>` in-process against the harness's database, queue prefix and simulator. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
 import { waitFor } from '../helpers/pipeline.js';
@@ -9,11 +9,6 @@ import {
   startHarness,
   submittedBatches,
 } from './harness.js';
-
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
 
 interface Call {
   ticket_key: string;
@@ -48,7 +43,6 @@ describe('the batch path costs half the realtime path', () => {
     const N = 20;
     const realtime = await startHarness({ tickets: N });
     const batch = await startHarness({ tickets: N });
-    harnesses.push(realtime, batch);
 
     await realtime.p.startWorker({ concurrency: 1 });
     await realtime.p.enqueue(realtime.ids);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CrashAt, InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
 import {
@@ -10,10 +10,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const TICKETS = 25;
 

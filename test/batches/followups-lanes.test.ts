@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
@@ -13,10 +13,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe('batch follow-ups and the realtime lane: a live webhook between rounds', () => {
   it('a newer version arriving live is graded realtime; the stale batch verdict is never saved, its paid replies are recorded once', async () => {

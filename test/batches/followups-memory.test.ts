@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planFollowupRounds } from '../../src/batches/rounds.js';
 import { runBatch } from '../../src/batches/run.js';
 import type { Pool } from '../../src/db/pool.js';
@@ -14,10 +14,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 /**
  * The real pool, watched: for every statement run on it, how many of the rows

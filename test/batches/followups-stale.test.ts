@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getTicket, upsertTicket } from '../../src/db/tickets.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
@@ -14,10 +14,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const TICKETS = 4;
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BatchDeps } from '../../src/batches/deps.js';
 import { runBatch } from '../../src/batches/run.js';
 import { costOf, PriceTable } from '../../src/llm/prices.js';
@@ -12,11 +12,6 @@ import {
   submittedBatches,
   untilSubmitted,
 } from './harness.js';
-
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
 
 /** Realtime Messages calls the simulator received (the batch path should make none). */
 const realtimeCalls = (h: Harness) =>
@@ -73,7 +68,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
   it('second opinions go out as a second batch round, none realtime; verdicts equal the realtime path', async () => {
     const batch = await startHarness({ tickets: N });
     const realtime = await startHarness({ tickets: N });
-    harnesses.push(batch, realtime);
 
     await batchRun(batch);
     await realtimeRun(realtime);
@@ -133,7 +127,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
   it('full tier-ups too (low confidence): same verdicts as realtime, all batch-priced', async () => {
     const batch = await startHarness({ tickets: 12, env: ALL_TIER_UP });
     const realtime = await startHarness({ tickets: 12, env: ALL_TIER_UP });
-    harnesses.push(batch, realtime);
     await batchRun(batch);
     await realtimeRun(realtime);
 
@@ -154,7 +147,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
 
   it('a follow-up journal is stored once, while it is needed: bundling moves it, settling drops it', async () => {
     const h = await startHarness({ tickets: 6, env: ALL_TIER_UP });
-    harnesses.push(h);
     const journalBytes = async () => {
       const r = await h.db.pool.query<{ followups: number; requests: number; prefix: number }>(
         `SELECT (SELECT coalesce(sum(octet_length(journal::text)), 0) FROM batch_followups
@@ -189,7 +181,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
     const sim = { faults: { schemaBreak: 1 }, batch: { processingMs: 1_000 } };
     const all = await startHarness({ tickets: 8, sim });
     const limited = await startHarness({ tickets: 8, sim });
-    harnesses.push(all, limited);
 
     // The repairs (round 2) come back valid: each ticket graded by the base model, all batch.
     const deps = all.deps();
@@ -235,7 +226,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
 
   it('output that stays invalid through every round fails the ticket, and a later run selects it again', async () => {
     const h = await startHarness({ tickets: 4, sim: { faults: { schemaBreak: 1 } } });
-    harnesses.push(h);
     const deps = h.deps();
     await runBatch(deps, { via: 'batches', trigger: 'cli', wait: true, pollMs: 50 });
     expect(realtimeCalls(h)).toEqual([]);
@@ -266,7 +256,6 @@ describe('batch all the way: follow-ups of batch-lane tickets go through Message
       env: { QC_BATCH_FOLLOWUPS: 'realtime' },
     });
     const viaBatches = await startHarness({ tickets: N });
-    harnesses.push(viaRealtime, viaBatches);
     expect(viaRealtime.deps().followups.via).toBe('realtime');
 
     await batchRun(viaRealtime);

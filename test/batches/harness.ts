@@ -3,7 +3,7 @@ import {
   type SimulatorOptionsPatch,
   startSimulator,
 } from '@ticket-qc/anthropic-simulator';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type CrashAt, InjectedCrash } from '../../src/batches/crash.js';
 import { type BatchDeps, batchDepsOf } from '../../src/batches/deps.js';
 import { runBatch } from '../../src/batches/run.js';
@@ -24,6 +24,7 @@ export interface Harness {
   p: Pipeline;
   ids: number[];
   deps(extra?: Partial<BatchDeps>): BatchDeps;
+  /** Idempotent; called after each test by the hook below. */
   close(): Promise<void>;
 }
 
@@ -49,7 +50,8 @@ export async function startHarness(opts: {
     const row = variedRow(examples, i, 'NIGHT');
     ids.push((await upsertTicket(db.pool, Ticket.parse(row.ticket))).id);
   }
-  return {
+  let closing: Promise<void> | undefined;
+  const h: Harness = {
     sim,
     db,
     p,
@@ -59,13 +61,28 @@ export async function startHarness(opts: {
       ingestConcurrency: 4,
       ...extra,
     }),
-    async close() {
-      await p.close();
-      await db.drop();
-      await sim.close();
+    close() {
+      open.delete(h);
+      closing ??= (async () => {
+        await p.close();
+        await db.drop();
+        await sim.close();
+      })();
+      return closing;
     },
   };
+  open.add(h);
+  return h;
 }
+
+/** Harnesses started and not yet closed. */
+const open = new Set<Harness>();
+
+// Every test file importing the harness gets this hook: whatever a test started is closed after
+// it, passed or failed, without an afterEach of its own.
+afterEach(async () => {
+  for (const h of [...open]) await h.close();
+});
 
 /**
  * For tests about the first round only (chunking, crash points, batch

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { LOCKS, withAdvisoryLock } from '../../src/db/locks.js';
 import { waitFor } from '../helpers/pipeline.js';
@@ -11,10 +11,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe('batch run --via batches, end to end through the simulator', () => {
   it('every selected ticket gets exactly one result, in chunks under the configured limit, with the 1-hour cache TTL', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
 import { createAnthropic } from '../../src/llm/client.js';
 import {
@@ -10,10 +10,6 @@ import {
 } from './harness.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 /**
  * Two chunks of the same size whose create calls both end in an unknown

@@ -2,6 +2,7 @@ import { invalid, SimApiError, toError } from './api-error.js';
 import type { SimClock } from './clock.js';
 import { complete, type EngineDeps, prepare } from './engine.js';
 import { newId } from './ids.js';
+import type { BatchErroredType } from './options.js';
 import { hashUnit } from './prng.js';
 import { isObject, type MessageResponse } from './wire.js';
 
@@ -13,6 +14,16 @@ import { isObject, type MessageResponse } from './wire.js';
  * expired/errored by rate (fixed per seed, batch and custom_id), otherwise
  * through the same pipeline as /v1/messages with service_tier "batch"
  * (the schemaBreak and noTool fault rates apply there too, also per entry).
+ *
+ * Wire shapes, from Anthropic's documentation:
+ * - an `errored` result carries the API's error envelope (`{type: 'error',
+ *   error: {type, message}}`) of the request's failure, e.g. `api_error`,
+ *   `overloaded_error` or `invalid_request_error`
+ *   (https://platform.claude.com/docs/en/api/messages/batches/results);
+ * - a create body over the Batch API's request size limit (256 MB) is refused
+ *   with 413 `request_too_large`, "Request exceeds the maximum allowed number
+ *   of bytes." (https://docs.claude.com/en/api/errors, Request size limits).
+ *   `batch.maxBytes` lowers that limit for tests.
  */
 
 const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -36,6 +47,13 @@ interface BatchRecord {
   results?: Array<{ custom_id: string; result: BatchResult }>;
 }
 
+/** The message of an entry `errored` by rate, per `batch.erroredType`. */
+const ERRORED_MESSAGE: Record<BatchErroredType, string> = {
+  api_error: 'Internal server error',
+  overloaded_error: 'Overloaded',
+  invalid_request_error: 'Injected invalid request',
+};
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class BatchStore {
@@ -47,6 +65,14 @@ export class BatchStore {
   ) {}
 
   create(raw: unknown, baseUrl: string) {
+    const { maxBytes } = this.engine.options().batch;
+    // The body as the SDK sends it (compact JSON): its size is what the API's limit counts.
+    if (Buffer.byteLength(JSON.stringify(raw ?? null)) > maxBytes) {
+      throw new SimApiError(
+        'request_too_large',
+        'Request exceeds the maximum allowed number of bytes.',
+      );
+    }
     if (!isObject(raw) || !Array.isArray(raw.requests)) throw invalid('requests: Field required');
     const requests = raw.requests;
     if (requests.length === 0) throw invalid('requests: List should have at least 1 item');
@@ -182,7 +208,9 @@ export class BatchStore {
     if (unit < batch.expiredRate + batch.erroredRate) {
       return {
         type: 'errored',
-        error: new SimApiError('api_error', 'Internal server error').envelope(null),
+        error: new SimApiError(batch.erroredType, ERRORED_MESSAGE[batch.erroredType]).envelope(
+          null,
+        ),
       };
     }
     try {

@@ -45,7 +45,25 @@ export interface BatchOptions {
   processingMs: number;
   erroredRate: number;
   expiredRate: number;
+  /**
+   * The error an `errored` entry (by `erroredRate`) carries: `api_error` (500,
+   * the default), `overloaded_error` (529) or `invalid_request_error` (400).
+   */
+  erroredType: BatchErroredType;
+  /**
+   * Create bodies (their JSON, in bytes) above this are refused with 413
+   * `request_too_large`, as the API refuses a body over 256 MB (the default).
+   * Set lower to make a test's chunk too large.
+   */
+  maxBytes: number;
 }
+
+export const BATCH_ERRORED_TYPES = [
+  'api_error',
+  'overloaded_error',
+  'invalid_request_error',
+] as const;
+export type BatchErroredType = (typeof BATCH_ERRORED_TYPES)[number];
 
 export interface SimulatorOptions {
   port: number;
@@ -97,7 +115,13 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   rateLimits: { requestsPerMinute: 0, inputTokensPerMinute: 0, outputTokensPerMinute: 0 },
   cacheTtlMs: 300_000,
   cacheTtl1hMs: 3_600_000,
-  batch: { processingMs: 2_000, erroredRate: 0, expiredRate: 0 },
+  batch: {
+    processingMs: 2_000,
+    erroredRate: 0,
+    expiredRate: 0,
+    erroredType: 'api_error',
+    maxBytes: 256 * 1024 * 1024,
+  },
   requestLogLimit: 1_000,
 };
 
@@ -138,7 +162,13 @@ const OptionsPatchSchema = z
     cacheTtlMs: nonNegative,
     cacheTtl1hMs: nonNegative,
     batch: z
-      .object({ processingMs: nonNegative, erroredRate: share, expiredRate: share })
+      .object({
+        processingMs: nonNegative,
+        erroredRate: share,
+        expiredRate: share,
+        erroredType: z.enum(BATCH_ERRORED_TYPES),
+        maxBytes: z.number().int().min(1),
+      })
       .partial()
       .strict(),
     requestLogLimit: z.number().int().min(1),

@@ -81,6 +81,55 @@ describe('Message Batches', () => {
     expect(again).toEqual(lines);
   });
 
+  it('errored entries carry the error type set by batch.erroredType', async () => {
+    sim = await startSimulator({
+      noise: 0,
+      batch: { processingMs: 0, erroredRate: 1, erroredType: 'overloaded_error' },
+    });
+    const api = client(sim);
+    const batch = await api.messages.batches.create({ requests: requests(2) });
+    const lines = await collect(api, batch.id);
+    expect(lines.map((l) => l.result)).toEqual([
+      {
+        type: 'errored',
+        error: {
+          type: 'error',
+          error: { type: 'overloaded_error', message: 'Overloaded' },
+          request_id: null,
+        },
+      },
+      expect.objectContaining({ type: 'errored' }),
+    ]);
+    sim.setOptions({ batch: { erroredType: 'invalid_request_error' } });
+    const next = await api.messages.batches.create({ requests: requests(1) });
+    const [line] = await collect(api, next.id);
+    expect(line?.result.type === 'errored' && line.result.error.error.type).toBe(
+      'invalid_request_error',
+    );
+  });
+
+  it('refuses a create body over batch.maxBytes with 413 request_too_large; nothing is created', async () => {
+    sim = await startSimulator({ noise: 0, batch: { processingMs: 60_000 } });
+    const api = client(sim);
+    const body = { requests: requests(4) };
+    const size = Buffer.byteLength(JSON.stringify(body));
+    sim.setOptions({ batch: { maxBytes: size - 1 } });
+    const refused = await api.messages.batches.create(body).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.APIError);
+    expect((refused as InstanceType<typeof Anthropic.APIError>).status).toBe(413);
+    expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'request_too_large',
+        message: 'Request exceeds the maximum allowed number of bytes.',
+      },
+    });
+    expect((await api.messages.batches.list()).data).toEqual([]);
+    // Half of it fits.
+    const half = await api.messages.batches.create({ requests: requests(2) });
+    expect(half.request_counts.processing).toBe(2);
+  });
+
   it('cancel keeps what finished before it and cancels the rest', async () => {
     sim = await startSimulator({ noise: 0, batch: { processingMs: 100_000 } });
     const api = client(sim);

@@ -1,0 +1,116 @@
+import type { SimulatorOptionsPatch } from '@ticket-qc/anthropic-simulator';
+import { describe, expect, it } from 'vitest';
+import { runBatch } from '../../src/batches/run.js';
+import {
+  ALL_TIER_UP,
+  batchCalls,
+  drain,
+  type Harness,
+  resultCounts,
+  startHarness,
+  untilSubmitted,
+} from './harness.js';
+
+const TICKETS = 4;
+
+const realtimeCalls = (x: Harness) =>
+  x.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+
+/** Every ticket's tier-up journaled and sent as round 2; `fate` decides round 2's entries. */
+async function round2With(fate: SimulatorOptionsPatch['batch']) {
+  // Long enough that round 2 is not answered before the fate is set: the simulator answers a
+  // batch when it is first read after it is due.
+  const x = await startHarness({
+    tickets: TICKETS,
+    env: ALL_TIER_UP,
+    sim: { batch: { processingMs: 1_000 } },
+  });
+  const deps = x.deps();
+  await runBatch(deps, { via: 'batches', trigger: 'cli' });
+  await untilSubmitted(x, deps, 2);
+  x.sim.setOptions({ batch: fate });
+  return { x, deps };
+}
+
+async function round2States(x: Harness) {
+  const r = await x.db.pool.query<{ state: string; result_type: string; n: number }>(
+    `SELECT state, result_type, count(*)::int AS n FROM batch_requests WHERE round = 2
+     GROUP BY 1, 2`,
+  );
+  return r.rows;
+}
+
+/** Each first-round reply recorded once, batch-priced; no ticket's base call bought again. */
+async function expectBaseOnce(x: Harness) {
+  for (const id of x.ids) expect(await batchCalls(x, id)).toEqual([{ purpose: 'batch', n: 1 }]);
+  const base = realtimeCalls(x).filter(
+    (r) => (r.body as { model: string }).model === x.p.config.QC_MODEL,
+  );
+  expect(base).toEqual([]);
+}
+
+describe('a follow-up entry that comes back errored or expired', () => {
+  it.each([
+    ['errored (overloaded_error)', { erroredRate: 1, erroredType: 'overloaded_error' as const }],
+    [
+      'errored (invalid_request_error)',
+      { erroredRate: 1, erroredType: 'invalid_request_error' as const },
+    ],
+    ['expired', { expiredRate: 1 }],
+  ])(
+    '%s: finished realtime from its journal, graded once, its earlier replies recorded once',
+    async (_, fate) => {
+      const { x, deps } = await round2With(fate);
+      await drain(x, deps);
+
+      const graded = await resultCounts(x.db, x.ids);
+      expect(graded).toHaveLength(TICKETS);
+      expect(graded.every((r) => r.n === 1 && r.via === 'batch')).toBe(true);
+      const type = 'expiredRate' in fate ? 'expired' : 'errored';
+      expect(await round2States(x)).toEqual([{ state: 'graded', result_type: type, n: TICKETS }]);
+      // Only the tier-up each entry stood for is asked again, realtime, once.
+      const realtime = realtimeCalls(x);
+      expect(realtime).toHaveLength(TICKETS);
+      expect(
+        realtime.every((r) => (r.body as { model: string }).model === x.p.config.QC_STRONG_MODEL),
+      ).toBe(true);
+      const tierUps = await x.db.pool.query<{ batch: boolean; n: number }>(
+        `SELECT coalesce(details->>'batch' = 'true', false) AS batch, count(*)::int AS n
+       FROM agent_events WHERE kind = 'llm_call' AND purpose = 'tier_up' GROUP BY 1`,
+      );
+      expect(tierUps.rows).toEqual([{ batch: false, n: TICKETS }]);
+      await expectBaseOnce(x);
+      const again = await runBatch(x.deps(), { via: 'batches', trigger: 'cli' });
+      expect(again.mapped).toBe(0);
+    },
+  );
+
+  it('errored, and refused realtime too: requeued after 3 tries with its batch replies recorded once', async () => {
+    const { x, deps } = await round2With({ erroredRate: 1, erroredType: 'invalid_request_error' });
+    // The realtime call each entry falls back to is refused as well, every try.
+    x.sim.injectError({
+      type: 'invalid_request_error',
+      method: 'POST',
+      path: '/v1/messages',
+      count: 3 * TICKETS,
+    });
+    await drain(x, deps);
+
+    expect(realtimeCalls(x)).toHaveLength(3 * TICKETS);
+    expect(await round2States(x)).toEqual([
+      { state: 'requeued', result_type: 'errored', n: TICKETS },
+    ]);
+    expect(await resultCounts(x.db, x.ids)).toEqual([]);
+    await expectBaseOnce(x);
+    // Not stuck: each ticket waits on the realtime queue (behind live tickets).
+    const jobs = await x.p.queue.getJobs(['prioritized', 'waiting']);
+    expect(jobs.map((j) => (j.data as { ticketId: number }).ticketId).sort()).toEqual(
+      [...x.ids].sort(),
+    );
+    const status = await x.db.pool.query<{ qc_status: string; n: number }>(
+      `SELECT qc_status, count(*)::int AS n FROM tickets WHERE id = ANY($1::bigint[]) GROUP BY 1`,
+      [x.ids],
+    );
+    expect(status.rows).toEqual([{ qc_status: 'queued', n: TICKETS }]);
+  });
+});
