@@ -8,7 +8,9 @@ import type { SecondOpinionRow } from './second-opinions.js';
  * The QC job's database work in two statements (issue 13: each statement is
  * a round trip and a socket write, and at concurrency 50 a pool checkout
  * each): `prepareGrade` before the model call, `writeGrade` after it. Each
- * is one statement, so each is atomic without BEGIN/COMMIT. The transitions
+ * is one statement, so each is atomic without BEGIN/COMMIT; both take many
+ * jobs at once (`prepareGrades`, `writeGrades`: the QC worker groups the
+ * jobs running together, src/qc/statements.ts). The transitions
  * they make are QC_TRANSITIONS' own (`supersedeAtGrade`, `grade`): the
  * allowed states are passed in from that table, not restated here.
  */
