@@ -48,6 +48,12 @@ export interface FirstAttempt {
   outputRate: number;
 }
 
+/** The multi-row statements match their answers to their inputs by ticket. */
+function distinctTickets(ids: readonly number[]): void {
+  if (new Set(ids).size !== ids.length)
+    throw new Error('one grouped QC statement names a ticket twice (the group key is the ticket)');
+}
+
 /** One job's part of a prepare statement. */
 export interface PrepareInput {
   ticketId: number;
@@ -86,6 +92,7 @@ export async function prepareGrades(
   db: Queryable,
   inputs: readonly PrepareInput[],
 ): Promise<(PreparedTicket | undefined)[]> {
+  distinctTickets(inputs.map((p) => p.ticketId));
   const sup = QC_TRANSITIONS.supersedeAtGrade;
   const r = await db.query<{
     k: number;
@@ -214,6 +221,7 @@ export async function writeGrades(
   db: Queryable,
   writes: readonly GradeWrite[],
 ): Promise<WrittenGrade[]> {
+  distinctTickets(writes.map((w) => w.result.ticketId));
   const g = QC_TRANSITIONS.grade;
   const attemptIds: number[] = [];
   const members = writes.map((w, k) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContextStore } from '../../src/context/store.js';
 import type { Verdict } from '../../src/context/verdict.js';
+import { prepareGrades } from '../../src/db/grade-write.js';
 import { type QcContext, qcContextOf } from '../../src/qc/context.js';
 import { saveGrade } from '../../src/qc/persist.js';
 import { qcStatements } from '../../src/qc/statements.js';
@@ -205,6 +206,16 @@ describe('grouped QC statements', () => {
       expect(ev.map((e) => e.id)).toEqual(saved?.eventIds);
       expect(ev[0]?.result_id).toBe(saved?.resultId);
     });
+  });
+
+  it('refuses a multi-row statement that names a ticket twice (answers are matched by ticket)', async () => {
+    const p = {
+      ticketId: ids[0] as number,
+      contextVersion: ctx.version,
+      contextKey: key,
+      first: undefined,
+    };
+    await expect(prepareGrades(db.pool, [p, p])).rejects.toThrow(/names a ticket twice/);
   });
 
   it('two writes of the same ticket never share a statement: one result, one duplicate', async () => {
