@@ -8,7 +8,9 @@ import type { SecondOpinionRow } from './second-opinions.js';
  * The QC job's database work in two statements (issue 13: each statement is
  * a round trip and a socket write, and at concurrency 50 a pool checkout
  * each): `prepareGrade` before the model call, `writeGrade` after it. Each
- * is one statement, so each is atomic without BEGIN/COMMIT. The transitions
+ * is one statement, so each is atomic without BEGIN/COMMIT; both take many
+ * jobs at once (`prepareGrades`, `writeGrades`: the QC worker groups the
+ * jobs running together, src/qc/statements.ts). The transitions
  * they make are QC_TRANSITIONS' own (`supersedeAtGrade`, `grade`): the
  * allowed states are passed in from that table, not restated here.
  */
@@ -46,6 +48,21 @@ export interface FirstAttempt {
   outputRate: number;
 }
 
+/** The multi-row statements match their answers to their inputs by ticket. */
+function distinctTickets(ids: readonly number[]): void {
+  if (new Set(ids).size !== ids.length)
+    throw new Error('one grouped QC statement names a ticket twice (the group key is the ticket)');
+}
+
+/** One job's part of a prepare statement. */
+export interface PrepareInput {
+  ticketId: number;
+  /** The QC context version this process knows, and its activeVersionKey(). */
+  contextVersion: string;
+  contextKey: string;
+  first: FirstAttempt | undefined;
+}
+
 /**
  * One statement: the ticket version, whether a newer version exists (and if
  * so the supersedeAtGrade transition), the active context key, the result
@@ -62,8 +79,23 @@ export async function prepareGrade(
   contextKey: string,
   first: FirstAttempt | undefined,
 ): Promise<PreparedTicket | undefined> {
+  const [one] = await prepareGrades(db, [{ ticketId, contextVersion, contextKey, first }]);
+  return one;
+}
+
+/**
+ * `prepareGrade` for the jobs of a group (src/db/group.ts), in ONE statement:
+ * each input's answer at its index, undefined for a ticket that does not
+ * exist. The inputs name distinct tickets (the group's key).
+ */
+export async function prepareGrades(
+  db: Queryable,
+  inputs: readonly PrepareInput[],
+): Promise<(PreparedTicket | undefined)[]> {
+  distinctTickets(inputs.map((p) => p.ticketId));
   const sup = QC_TRANSITIONS.supersedeAtGrade;
   const r = await db.query<{
+    k: number;
     id: number;
     source: string;
     external_id: string;
@@ -75,71 +107,82 @@ export async function prepareGrade(
     existing_id: number | null;
     attempt_id: number | null;
   }>({
-    // Named: parsed and planned once per connection, not for every job.
-    name: 'qc-prepare-grade',
-    text: `WITH me AS (
-       SELECT id, source, external_id, content_hash, qc_status, ticket, ticket_updated_at
-         FROM tickets WHERE id = $1::bigint
+    // Named: parsed and planned once per connection, not for every group.
+    name: 'qc-prepare-grades',
+    text: `WITH g AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(k int, tid bigint, cv text, ckey text, owner text,
+              agent text, model text, purpose text, tier text, job text, maxout int, fixed int,
+              inrate numeric, outrate numeric)
+     ), me AS (
+       SELECT g.k, t.id, t.source, t.external_id, t.content_hash, t.qc_status, t.ticket, t.ticket_updated_at
+         FROM g JOIN tickets t ON t.id = g.tid
      ), newer AS (
-       SELECT EXISTS (SELECT 1 FROM tickets n JOIN me ON n.source = me.source AND n.external_id = me.external_id
-                       WHERE (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS yes
+       SELECT me.k, me.id, EXISTS (SELECT 1 FROM tickets n WHERE n.source = me.source AND n.external_id = me.external_id
+                                    AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS yes
+         FROM me
      ), sup AS (
        UPDATE tickets t SET qc_status = $2::text FROM newer
-        WHERE t.id = $1::bigint AND newer.yes AND t.qc_status = ANY($3::text[]) RETURNING t.id
+        WHERE t.id = newer.id AND newer.yes AND t.qc_status = ANY($3::text[]) RETURNING t.id
      ), ctx AS (
        SELECT string_agg(file || ':' || version || ':' || sha256, ',' ORDER BY file) AS shas
          FROM context_versions WHERE active
      ), existing AS (
-       SELECT id FROM qc_results WHERE ticket_id = $1::bigint AND context_version = $4::text
-     ), est AS (
-       SELECT ceil(($13::int + octet_length(me.ticket::text)) / 3.0)::int AS tokens FROM me
+       SELECT g.k, r.id FROM g JOIN qc_results r ON r.ticket_id = g.tid AND r.context_version = g.cv
      ), att AS (
        INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
                                  est_input_tokens, max_output_tokens, est_cost_usd)
-       SELECT $6::text, $7::text, $8::text, $9::text, $10::text, $1::bigint, $11::text, $4::text,
-              est.tokens, $12::int,
-              ceil((est.tokens * $14::numeric + $12::int * $15::numeric) * 100) / 1e8
-         FROM est, ctx, newer
-        WHERE $6::text IS NOT NULL AND NOT newer.yes AND NOT EXISTS (SELECT 1 FROM existing)
-          AND ctx.shas = $5::text
-       RETURNING id
+       SELECT g.owner, g.agent, g.model, g.purpose, g.tier, me.id, g.job, g.cv, est.tokens, g.maxout,
+              ceil((est.tokens * g.inrate + g.maxout * g.outrate) * 100) / 1e8
+         FROM g JOIN me ON me.k = g.k JOIN newer ON newer.k = g.k CROSS JOIN ctx
+              CROSS JOIN LATERAL (SELECT ceil((g.fixed + octet_length(me.ticket::text)) / 3.0)::int AS tokens) est
+        WHERE g.owner IS NOT NULL AND NOT newer.yes AND ctx.shas = g.ckey
+          AND NOT EXISTS (SELECT 1 FROM existing x WHERE x.k = g.k)
+        ORDER BY g.k
+       RETURNING id, ticket_id
      )
-     SELECT me.id, me.source, me.external_id, me.content_hash, me.qc_status, me.ticket,
-            (SELECT yes FROM newer) AS newer, (SELECT shas FROM ctx) AS shas,
-            (SELECT id FROM existing) AS existing_id, (SELECT id FROM att) AS attempt_id
-       FROM me`,
+     SELECT me.k, me.id, me.source, me.external_id, me.content_hash, me.qc_status, me.ticket,
+            newer.yes AS newer, (SELECT shas FROM ctx) AS shas, existing.id AS existing_id, att.id AS attempt_id
+       FROM me JOIN newer ON newer.k = me.k
+            LEFT JOIN existing ON existing.k = me.k LEFT JOIN att ON att.ticket_id = me.id`,
     values: [
-      ticketId,
+      JSON.stringify(
+        inputs.map((p, k) => ({
+          k,
+          tid: p.ticketId,
+          cv: p.contextVersion,
+          ckey: p.contextKey,
+          owner: p.first?.owner ?? null,
+          agent: p.first?.agent ?? null,
+          model: p.first?.model ?? null,
+          purpose: p.first?.purpose ?? null,
+          tier: p.first?.tier ?? null,
+          job: p.first?.jobId ?? null,
+          maxout: p.first?.maxOutputTokens ?? 0,
+          fixed: p.first?.fixedChars ?? 0,
+          inrate: p.first?.inputRate ?? 0,
+          outrate: p.first?.outputRate ?? 0,
+        })),
+      ),
       sup.to,
       [...sup.from],
-      contextVersion,
-      contextKey,
-      first?.owner ?? null,
-      first?.agent ?? null,
-      first?.model ?? null,
-      first?.purpose ?? null,
-      first?.tier ?? null,
-      first?.jobId ?? null,
-      first?.maxOutputTokens ?? 0,
-      first?.fixedChars ?? 0,
-      first?.inputRate ?? 0,
-      first?.outputRate ?? 0,
     ],
   });
-  const row = r.rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    source: row.source,
-    externalId: row.external_id,
-    contentHash: row.content_hash,
-    qcStatus: row.qc_status,
-    ticket: row.ticket,
-    newer: row.newer,
-    contextKey: row.shas ?? '',
-    existingResultId: row.existing_id ?? undefined,
-    attemptId: row.attempt_id ?? undefined,
-  };
+  const out: (PreparedTicket | undefined)[] = inputs.map(() => undefined);
+  for (const row of r.rows) {
+    out[row.k] = {
+      id: row.id,
+      source: row.source,
+      externalId: row.external_id,
+      contentHash: row.content_hash,
+      qcStatus: row.qc_status,
+      ticket: row.ticket,
+      newer: row.newer,
+      contextKey: row.shas ?? '',
+      existingResultId: row.existing_id ?? undefined,
+      attemptId: row.attempt_id ?? undefined,
+    };
+  }
+  return out;
 }
 
 export interface GradeWrite {
@@ -151,6 +194,11 @@ export interface GradeWrite {
   events: (AgentEvent & { needsResult: boolean })[];
 }
 
+export interface WrittenGrade {
+  resultId: number | undefined;
+  eventIds: number[];
+}
+
 /**
  * One statement for a whole grade: the result (exactly once per ticket
  * version × context version, by the UNIQUE constraint), its escalations and
@@ -158,104 +206,137 @@ export interface GradeWrite {
  * the claim of the calls' attempt rows and the events. A duplicate writes
  * only the llm_call events of the attempts it claims (the money was spent).
  */
-export async function writeGrade(
+export async function writeGrade(db: Queryable, w: GradeWrite): Promise<WrittenGrade> {
+  const [one] = await writeGrades(db, [w]);
+  return one as WrittenGrade;
+}
+
+/**
+ * `writeGrade` for the grades of a group (src/db/group.ts), in ONE statement:
+ * each grade's result id (undefined for a duplicate) and event ids at its
+ * index. The grades name distinct tickets (the group's key): a result is
+ * matched to its grade by ticket.
+ */
+export async function writeGrades(
   db: Queryable,
-  w: GradeWrite,
-): Promise<{ resultId: number | undefined; eventIds: number[] }> {
-  const r0 = w.result;
+  writes: readonly GradeWrite[],
+): Promise<WrittenGrade[]> {
+  distinctTickets(writes.map((w) => w.result.ticketId));
   const g = QC_TRANSITIONS.grade;
   const attemptIds: number[] = [];
-  const events = w.events.map((e, i) => {
-    const a = e.details?.attemptId;
-    if (typeof a === 'number') attemptIds.push(a);
+  const members = writes.map((w, k) => {
+    const r0 = w.result;
     return {
-      i,
-      at: (e.occurredAt ?? new Date()).toISOString(),
-      agent: e.agent,
-      kind: e.kind,
-      category: e.category ?? null,
-      model: e.model ?? null,
-      tier: e.tier ?? null,
-      purpose: e.purpose ?? null,
-      inp: e.inputTokens ?? 0,
-      outp: e.outputTokens ?? 0,
-      cw: e.cacheCreationTokens ?? 0,
-      cr: e.cacheReadTokens ?? 0,
-      cost: (e.costUsd ?? 0).toFixed(8),
-      lat: e.latencyMs ?? null,
-      details: e.details ?? {},
-      attempt: typeof a === 'number' ? a : null,
-      needs: e.needsResult,
+      k,
+      tid: r0.ticketId,
+      cv: r0.contextVersion,
+      outcome: r0.outcome,
+      score: r0.score,
+      confidence: r0.confidence,
+      verdict: r0.verdict,
+      model: r0.model,
+      tier: r0.tier,
+      reason: r0.tierReason,
+      shadow: r0.shadow,
+      cost: r0.costUsd,
+      lat: r0.latencyMs,
+      via: r0.via,
+      job: r0.jobId,
+      esc: w.escalations,
+      so: w.secondOpinions.map((s) => ({
+        rule: s.rule,
+        sampled: s.sampled,
+        agreed: s.outcomeAgreed,
+        rate: s.sampleRate,
+        strong: Number(s.strongCostUsd.toFixed(8)),
+      })),
+      ev: w.events.map((e, i) => {
+        const a = e.details?.attemptId;
+        if (typeof a === 'number') attemptIds.push(a);
+        return {
+          i,
+          at: (e.occurredAt ?? new Date()).toISOString(),
+          agent: e.agent,
+          kind: e.kind,
+          category: e.category ?? null,
+          model: e.model ?? null,
+          tier: e.tier ?? null,
+          purpose: e.purpose ?? null,
+          inp: e.inputTokens ?? 0,
+          outp: e.outputTokens ?? 0,
+          cw: e.cacheCreationTokens ?? 0,
+          cr: e.cacheReadTokens ?? 0,
+          cost: (e.costUsd ?? 0).toFixed(8),
+          lat: e.latencyMs ?? null,
+          details: e.details ?? {},
+          attempt: typeof a === 'number' ? a : null,
+          needs: e.needsResult,
+        };
+      }),
     };
   });
-  const r = await db.query<{ result_id: number | null; event_ids: number[] }>({
-    name: 'qc-write-grade',
-    text: `WITH res AS (
+  const r = await db.query<{ k: number; result_id: number | null; event_ids: string[] }>({
+    name: 'qc-write-grades',
+    text: `WITH g AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(k int, tid bigint, cv text, outcome text, score int,
+              confidence numeric, verdict jsonb, model text, tier text, reason text, shadow jsonb, cost numeric,
+              lat int, via text, job text, esc jsonb, so jsonb, ev jsonb)
+     ), res AS (
        INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
          tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
-       VALUES ($1::bigint, $2::text, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text, $14::text)
-       ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id
+       SELECT tid, cv, outcome, score, confidence, verdict, model, tier, reason, shadow, cost, lat, via, job
+         FROM g ORDER BY k
+       ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id, ticket_id
+     ), m AS (
+       SELECT g.*, res.id AS rid FROM g LEFT JOIN res ON res.ticket_id = g.tid
      ), claimed AS (
        UPDATE llm_attempts SET state = 'recorded', recorded_at = now()
-        WHERE id = ANY($18::bigint[]) AND state <> 'recorded' RETURNING id
+        WHERE id = ANY($2::bigint[]) AND state <> 'recorded' RETURNING id
      ), esc AS (
        INSERT INTO escalations (result_id, ticket_id, rule, reason)
-       SELECT res.id, $1::bigint, e.rule, e.reason FROM res, jsonb_to_recordset($15::jsonb) AS e(rule text, reason text)
+       SELECT m.rid, m.tid, e.rule, e.reason
+         FROM m CROSS JOIN LATERAL jsonb_to_recordset(m.esc) AS e(rule text, reason text)
+        WHERE m.rid IS NOT NULL
        ON CONFLICT (result_id, rule) DO NOTHING
      ), so AS (
        INSERT INTO second_opinions (rule, ticket_id, result_id, sampled, outcome_agreed, sample_rate, strong_cost_usd)
-       SELECT s.rule, $1::bigint, res.id, s.sampled, s."outcomeAgreed", s."sampleRate", s."strongCostUsd"
-         FROM res, jsonb_to_recordset($16::jsonb)
-           AS s(rule text, sampled boolean, "outcomeAgreed" boolean, "sampleRate" numeric, "strongCostUsd" numeric)
+       SELECT s.rule, m.tid, m.rid, s.sampled, s.agreed, s.rate, s.strong
+         FROM m CROSS JOIN LATERAL jsonb_to_recordset(m.so)
+           AS s(rule text, sampled boolean, agreed boolean, rate numeric, strong numeric)
+        WHERE m.rid IS NOT NULL
      ), st AS (
-       UPDATE tickets SET qc_status = $19::text
-        WHERE id = $1::bigint AND qc_status = ANY($20::text[]) AND EXISTS (SELECT 1 FROM res)
+       UPDATE tickets t SET qc_status = $3::text FROM res
+        WHERE t.id = res.ticket_id AND t.qc_status = ANY($4::text[])
      ), ob AS (
        INSERT INTO writeback_outbox (kind, ticket_id, source, external_id, context_version, result_id, via)
-       SELECT 'qc', t.id, t.source, t.external_id, $2::text, res.id, $13::text
-         FROM res, tickets t WHERE t.id = $1::bigint
+       SELECT 'qc', t.id, t.source, t.external_id, m.cv, m.rid, m.via
+         FROM m JOIN tickets t ON t.id = m.tid WHERE m.rid IS NOT NULL
        ON CONFLICT (ticket_id, context_version, kind) DO NOTHING
      ), ev AS (
        INSERT INTO agent_events (occurred_at, agent, kind, category, ticket_id, result_id, model, tier, purpose,
          input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd,
          latency_ms, context_version, job_id, details)
-       SELECT e.at, e.agent, e.kind, e.category, $1::bigint, (SELECT id FROM res), e.model, e.tier, e.purpose,
-              e.inp, e.outp, e.cw, e.cr, e.cost, e.lat, $2::text, $14::text, e.details
-         FROM jsonb_to_recordset($17::jsonb) AS e(i int, at timestamptz, agent text, kind text, category text,
-              model text, tier text, purpose text, inp int, outp int, cw int, cr int, cost numeric, lat int,
-              details jsonb, attempt bigint, needs boolean)
+       SELECT e.at, e.agent, e.kind, e.category, m.tid, m.rid, e.model, e.tier, e.purpose,
+              e.inp, e.outp, e.cw, e.cr, e.cost, e.lat, m.cv, m.job, e.details
+         FROM m CROSS JOIN LATERAL jsonb_to_recordset(m.ev) AS e(i int, at timestamptz, agent text, kind text,
+              category text, model text, tier text, purpose text, inp int, outp int, cw int, cr int, cost numeric,
+              lat int, details jsonb, attempt bigint, needs boolean)
         WHERE (e.attempt IS NULL OR e.attempt IN (SELECT id FROM claimed))
-          AND (NOT e.needs OR EXISTS (SELECT 1 FROM res))
-        ORDER BY e.i
-       RETURNING id
+          AND (NOT e.needs OR m.rid IS NOT NULL)
+        ORDER BY m.k, e.i
+       RETURNING id, ticket_id
      )
-     SELECT (SELECT id FROM res) AS result_id,
-            coalesce((SELECT array_agg(id ORDER BY id) FROM ev), '{}') AS event_ids`,
-    values: [
-      r0.ticketId,
-      r0.contextVersion,
-      r0.outcome,
-      r0.score,
-      r0.confidence,
-      JSON.stringify(r0.verdict),
-      r0.model,
-      r0.tier,
-      r0.tierReason,
-      r0.shadow === null ? null : JSON.stringify(r0.shadow),
-      r0.costUsd,
-      r0.latencyMs,
-      r0.via,
-      r0.jobId,
-      JSON.stringify(w.escalations),
-      JSON.stringify(
-        w.secondOpinions.map((s) => ({ ...s, strongCostUsd: Number(s.strongCostUsd.toFixed(8)) })),
-      ),
-      JSON.stringify(events),
-      attemptIds,
-      g.to,
-      [...g.from],
-    ],
+     SELECT m.k, m.rid AS result_id,
+            coalesce((SELECT array_agg(ev.id ORDER BY ev.id) FROM ev WHERE ev.ticket_id = m.tid), '{}') AS event_ids
+       FROM m`,
+    values: [JSON.stringify(members), attemptIds, g.to, [...g.from]],
   });
-  const row = r.rows[0];
-  return { resultId: row?.result_id ?? undefined, eventIds: row?.event_ids ?? [] };
+  const out: WrittenGrade[] = writes.map(() => ({ resultId: undefined, eventIds: [] }));
+  for (const row of r.rows)
+    out[row.k] = {
+      resultId: row.result_id ?? undefined,
+      // BIGINT[] comes back as strings (only scalar BIGINTs are parsed: src/db/pool.ts).
+      eventIds: (row.event_ids ?? []).map(Number),
+    };
+  return out;
 }

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import { isKnownCategory } from '../context/vocab.js';
 import { type AgentEvent, llmCallEvent } from '../db/events.js';
-import { type GradeWrite, writeGrade } from '../db/grade-write.js';
+import type { GradeWrite } from '../db/grade-write.js';
 import type { Pool } from '../db/pool.js';
 import type { LlmCall } from '../llm/call.js';
 import type { QcContext } from './context.js';
 import type { GradeOutcome } from './grade.js';
+import { qcStatements } from './statements.js';
 
 export interface SaveArgs {
   ticketId: number;
@@ -26,7 +27,8 @@ export interface SaveResult {
 }
 
 /**
- * Writes a grade in one statement (src/db/grade-write.ts): the result
+ * Writes a grade in one statement (src/db/grade-write.ts), shared with the
+ * grades saved at the same time (src/qc/statements.ts): the result
  * (exactly once per ticket version × QC context version, by the UNIQUE
  * constraint), its escalations, and the observability events. A duplicate
  * still records its model calls — the money was spent — but nothing else.
@@ -111,7 +113,7 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
       strongCostUsd: d.sampled && d === firstSampled ? strongCost : 0,
     }));
   }
-  const { resultId, eventIds } = await writeGrade(pool, {
+  const { resultId, eventIds } = await qcStatements(pool).write({
     result: {
       ticketId,
       contextVersion: ctx.version,

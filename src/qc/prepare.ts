@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
 import type { ContextStore } from '../context/store.js';
 import { failAttempt } from '../db/attempts.js';
-import { prepareGrade } from '../db/grade-write.js';
 import type { Pool } from '../db/pool.js';
 import { resultIdFor } from '../db/results.js';
 import type { StoredTicket } from '../db/tickets.js';
@@ -13,10 +12,12 @@ import { toError } from '../logger.js';
 import { Ticket } from '../ticket/schema.js';
 import { type QcContext, qcContextOf, systemBlocks } from './context.js';
 import type { GradeSettings } from './grade.js';
+import { qcStatements } from './statements.js';
 
 /**
  * What a QC job knows before its first model call, from one statement
- * (src/db/grade-write.ts, issue 13) where it used to take five: the ticket
+ * (src/db/grade-write.ts, issue 13) where it used to take five — shared with
+ * the jobs that prepare at the same time (src/qc/statements.ts): the ticket
  * version, whether a newer one exists (then marked superseded), the active
  * context, a result already stored, and the attempt row of the first call.
  */
@@ -63,26 +64,26 @@ export async function prepareJob(
   const s = deps.settings;
   const log = deps.llm.attempts;
   const price = log?.prices.get(s.baseModel);
-  const prep = await prepareGrade(
-    deps.pool,
+  const prep = await qcStatements(deps.pool).prepare({
     ticketId,
-    known.version,
-    last.key,
-    log && price
-      ? {
-          owner: log.owner,
-          agent: QC_AGENT,
-          model: s.baseModel,
-          purpose: 'grade',
-          tier: 'base',
-          jobId,
-          maxOutputTokens: s.maxTokens,
-          fixedChars: fixedCharsOf(known, s.cacheTtl ?? '5m'),
-          inputRate: Math.max(price.input, price.cacheWrite5m, price.cacheWrite1h),
-          outputRate: price.output,
-        }
-      : undefined,
-  );
+    contextVersion: known.version,
+    contextKey: last.key,
+    first:
+      log && price
+        ? {
+            owner: log.owner,
+            agent: QC_AGENT,
+            model: s.baseModel,
+            purpose: 'grade',
+            tier: 'base',
+            jobId,
+            maxOutputTokens: s.maxTokens,
+            fixedChars: fixedCharsOf(known, s.cacheTtl ?? '5m'),
+            inputRate: Math.max(price.input, price.cacheWrite5m, price.cacheWrite1h),
+            outputRate: price.output,
+          }
+        : undefined,
+  });
   if (!prep) throw new UnrecoverableError(`ticket ${ticketId} does not exist`);
   const reserved: ReservedAttempt | undefined =
     prep.attemptId !== undefined
