@@ -28,11 +28,14 @@ export function workerShutdownDeadlineMs(config: Config): number {
 }
 
 /**
- * The worker's PostgreSQL pool (issue 13): a job checks out a connection only
- * for its three short statements (a few ms each), never while the model
- * answers, so a tenth of the concurrency covers the bursts; at least 10, at
- * most 30, so that a few worker processes and the API stay under a server's
- * default max_connections of 100. QC_PG_POOL_MAX overrides it.
+ * The worker's PostgreSQL pool (issue 13): no connection is held while the
+ * model answers, and concurrent jobs' prepare and grade statements go out
+ * grouped, one multi-row statement per group (src/qc/statements.ts), so the
+ * QC path itself needs about two connections at a time; the rest covers
+ * tier-up attempts, relays, triage and the batch poller. A tenth of the
+ * concurrency, at least 10 and at most 30, so that a few worker processes and
+ * the API stay under a server's default max_connections of 100.
+ * QC_PG_POOL_MAX overrides it.
  */
 export function workerPoolSize(config: Pick<Config, 'QC_CONCURRENCY' | 'QC_PG_POOL_MAX'>): number {
   if (config.QC_PG_POOL_MAX > 0) return config.QC_PG_POOL_MAX;
