@@ -84,6 +84,19 @@ export async function prepareGrade(
 }
 
 /**
+ * A group's members in ticket-id order (each keeps its `k`, its place in the
+ * answer): the rows its statement inserts are then taken in one global
+ * order, and the ticket updates that join on them follow it in the plans
+ * PostgreSQL picks here, so two multi-row statements over the same tickets
+ * (a re-run duplicate job, an intake group superseding them) wait on each
+ * other rather than deadlock. Should one still deadlock, PostgreSQL cancels
+ * one statement and src/db/group.ts resends its members one by one.
+ */
+function byTicket<M extends { tid: number }>(members: M[]): M[] {
+  return members.sort((a, b) => a.tid - b.tid);
+}
+
+/**
  * `prepareGrade` for the jobs of a group (src/db/group.ts), in ONE statement:
  * each input's answer at its index, undefined for a ticket that does not
  * exist. The inputs name distinct tickets (the group's key).
@@ -137,7 +150,7 @@ export async function prepareGrades(
               CROSS JOIN LATERAL (SELECT ceil((g.fixed + octet_length(me.ticket::text)) / 3.0)::int AS tokens) est
         WHERE g.owner IS NOT NULL AND NOT newer.yes AND ctx.shas = g.ckey
           AND NOT EXISTS (SELECT 1 FROM existing x WHERE x.k = g.k)
-        ORDER BY g.k
+        ORDER BY g.tid
        RETURNING id, ticket_id
      )
      SELECT me.k, me.id, me.source, me.external_id, me.content_hash, me.qc_status, me.ticket,
@@ -146,22 +159,24 @@ export async function prepareGrades(
             LEFT JOIN existing ON existing.k = me.k LEFT JOIN att ON att.ticket_id = me.id`,
     values: [
       JSON.stringify(
-        inputs.map((p, k) => ({
-          k,
-          tid: p.ticketId,
-          cv: p.contextVersion,
-          ckey: p.contextKey,
-          owner: p.first?.owner ?? null,
-          agent: p.first?.agent ?? null,
-          model: p.first?.model ?? null,
-          purpose: p.first?.purpose ?? null,
-          tier: p.first?.tier ?? null,
-          job: p.first?.jobId ?? null,
-          maxout: p.first?.maxOutputTokens ?? 0,
-          fixed: p.first?.fixedChars ?? 0,
-          inrate: p.first?.inputRate ?? 0,
-          outrate: p.first?.outputRate ?? 0,
-        })),
+        byTicket(
+          inputs.map((p, k) => ({
+            k,
+            tid: p.ticketId,
+            cv: p.contextVersion,
+            ckey: p.contextKey,
+            owner: p.first?.owner ?? null,
+            agent: p.first?.agent ?? null,
+            model: p.first?.model ?? null,
+            purpose: p.first?.purpose ?? null,
+            tier: p.first?.tier ?? null,
+            job: p.first?.jobId ?? null,
+            maxout: p.first?.maxOutputTokens ?? 0,
+            fixed: p.first?.fixedChars ?? 0,
+            inrate: p.first?.inputRate ?? 0,
+            outrate: p.first?.outputRate ?? 0,
+          })),
+        ),
       ),
       sup.to,
       [...sup.from],
@@ -285,7 +300,7 @@ export async function writeGrades(
        INSERT INTO qc_results (ticket_id, context_version, outcome, score, confidence, verdict, model,
          tier, tier_reason, shadow, cost_usd, latency_ms, via, job_id)
        SELECT tid, cv, outcome, score, confidence, verdict, model, tier, reason, shadow, cost, lat, via, job
-         FROM g ORDER BY k
+         FROM g ORDER BY tid
        ON CONFLICT (ticket_id, context_version) DO NOTHING RETURNING id, ticket_id
      ), m AS (
        SELECT g.*, res.id AS rid FROM g LEFT JOIN res ON res.ticket_id = g.tid
@@ -329,7 +344,7 @@ export async function writeGrades(
      SELECT m.k, m.rid AS result_id,
             coalesce((SELECT array_agg(ev.id ORDER BY ev.id) FROM ev WHERE ev.ticket_id = m.tid), '{}') AS event_ids
        FROM m`,
-    values: [JSON.stringify(members), attemptIds, g.to, [...g.from]],
+    values: [JSON.stringify(byTicket(members)), attemptIds, g.to, [...g.from]],
   });
   const out: WrittenGrade[] = writes.map(() => ({ resultId: undefined, eventIds: [] }));
   for (const row of r.rows)

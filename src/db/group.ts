@@ -88,8 +88,19 @@ export function grouped<I, O>(o: GroupOptions<I, O>): Grouped<I, O> {
         for (const w of group) w.reject(err);
         return;
       }
-      // One member may be what failed: each is sent alone, so it fails alone.
-      for (const w of group) await send([w]).catch((one: unknown) => w.reject(one));
+      // One member may be what failed: each is sent alone, so it fails alone — unless the
+      // database went away meanwhile: then the rest get that error at once, not one timeout each.
+      for (const [i, w] of group.entries()) {
+        try {
+          await send([w]);
+        } catch (one) {
+          w.reject(one);
+          if (isDatabaseUnavailable(one)) {
+            for (const rest of group.slice(i + 1)) rest.reject(one);
+            return;
+          }
+        }
+      }
     }
   }
 

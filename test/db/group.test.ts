@@ -72,4 +72,25 @@ describe('grouped statements', () => {
     // No member-by-member retry against a server that is not there.
     expect(r.groups).toEqual([[1], [2, 3]]);
   });
+  it('stops resending a failed group member by member once the database goes away', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    });
+    let gone = false;
+    // The group of 2..5 fails for another reason (say a statement timeout); then the server is gone.
+    const r = recorder((x) => {
+      if (gone) return down;
+      if (x === 5) {
+        gone = true;
+        return new Error('canceling statement due to statement timeout');
+      }
+      return undefined;
+    });
+    const send = grouped({ many: r.many });
+    const out = await Promise.allSettled([1, 2, 3, 4, 5].map((x) => send(x)));
+    expect(out[0]).toEqual({ status: 'fulfilled', value: 10 });
+    expect(out.slice(1).every((o) => o.status === 'rejected' && o.reason === down)).toBe(true);
+    // Member 2 alone meets the outage; 3, 4 and 5 are not each sent to wait out their own timeout.
+    expect(r.groups).toEqual([[1], [2, 3, 4, 5], [2]]);
+  });
 });
