@@ -86,9 +86,15 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boo
   } catch (raw) {
     const err = toError(raw);
     const verdict = refused(raw);
+    const apiError = raw as InstanceType<typeof Anthropic.APIError>;
+    // Too large but divisible, in any round: halves that fit are sent instead, nothing starts over.
+    if (verdict === 'invalid' && apiError.status === 413 && requests.length > 1) {
+      await splitInHalves(deps, chunk, requests, apiError);
+      return false;
+    }
     // A follow-up round carries replies already paid for: refused, it must not start over.
     if (verdict === 'invalid' && chunk.round > 1) {
-      await refusedFollowups(deps, chunk, requests, raw as InstanceType<typeof Anthropic.APIError>);
+      await refusedFollowups(deps, chunk, requests, apiError);
       return false;
     }
     if (verdict === 'invalid') {
@@ -121,20 +127,67 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boo
   return true;
 }
 
+/** The API's refusal as a chunk's `error` (the column is capped). */
+const refusal = (err: InstanceType<typeof Anthropic.APIError>) =>
+  `batch create refused (${err.status}): ${err.message}`.slice(0, 500);
+
 /**
- * A follow-up chunk the API refused outright (400, 413, 422: nothing was
- * created). Its requests hold replies already paid for (the first round's,
- * and any later round's), so they are not failed and graded again from round
- * 1 as a refused first-round chunk's are:
- *
- * - 413 `request_too_large` with more than one request: the chunk is split in
- *   two halves, both `prepared`, submitted by the next pass at batch price
- *   (a half refused again is split again);
- * - otherwise (an invalid request, or one request too large on its own): the
- *   chunk is `ended` with no batch, and collecting finishes each request
- *   realtime from its journal, as a follow-up entry that errored or went
- *   missing is (result type `refused`): its earlier replies replayed and
- *   recorded once with the result, only the calls still needed made.
+ * A chunk of more than one request the API refused at create with 413
+ * `request_too_large` (nothing was created), in any round: it is split in two
+ * halves, both `prepared`, submitted by the next pass at batch price; a half
+ * refused again is split again, down to a single request, which is then
+ * refused like any other (a first-round one `failed`, a follow-up finished
+ * realtime). Nothing in it starts over or is paid twice: a first-round
+ * ticket spends none of its tries (a `failed` request is one), a follow-up
+ * keeps its journal.
+ */
+async function splitInHalves(
+  deps: BatchDeps,
+  chunk: ChunkRow,
+  requests: BatchRequest[],
+  err: InstanceType<typeof Anthropic.APIError>,
+): Promise<void> {
+  const size = (rs: BatchRequest[]) =>
+    rs.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+  // Half the requests stay, half move (by count: the context every request repeats dominates its size).
+  const keep = Math.ceil(requests.length / 2);
+  const kept = size(requests.slice(0, keep));
+  const total = kept + size(requests.slice(keep));
+  const moved = requests.slice(keep).map((r) => r.custom_id);
+  const id = await withTransaction(deps.pool, (db) =>
+    splitChunk(
+      db,
+      chunk,
+      moved,
+      { kept: BODY_ENVELOPE_BYTES + kept, moved: BODY_ENVELOPE_BYTES + total - kept },
+      refusal(err),
+    ),
+  );
+  deps.logger.warn(
+    {
+      chunkId: chunk.id,
+      round: chunk.round,
+      newChunkId: id,
+      kept: keep,
+      moved: moved.length,
+      err: err.message,
+    },
+    chunk.round > 1
+      ? 'follow-up batch too large for the API: split in two'
+      : 'batch too large for the API: split in two',
+  );
+}
+
+/**
+ * A follow-up chunk the API refused outright (400, 422, or 413 for a single
+ * request; a larger chunk refused with 413 is split, see splitInHalves:
+ * nothing was created). Its requests hold replies already paid for (the first
+ * round's, and any later round's), so they are not failed and graded again
+ * from round 1 as a refused first-round chunk's are: the chunk is `ended` with
+ * no batch, and collecting finishes each request realtime from its journal,
+ * as a follow-up entry that errored or went missing is (result type
+ * `refused`): its earlier replies replayed and recorded once with the result,
+ * only the calls still needed made.
  */
 async function refusedFollowups(
   deps: BatchDeps,
@@ -142,30 +195,7 @@ async function refusedFollowups(
   requests: BatchRequest[],
   err: InstanceType<typeof Anthropic.APIError>,
 ): Promise<void> {
-  const why = `batch create refused (${err.status}): ${err.message}`.slice(0, 500);
-  if (err.status === 413 && requests.length > 1) {
-    const size = (rs: BatchRequest[]) =>
-      rs.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
-    // Half the requests stay, half move: a round's requests are of a size (one ticket and its turns).
-    const keep = Math.ceil(requests.length / 2);
-    const kept = size(requests.slice(0, keep));
-    const total = kept + size(requests.slice(keep));
-    const moved = requests.slice(keep).map((r) => r.custom_id);
-    const id = await withTransaction(deps.pool, (db) =>
-      splitChunk(
-        db,
-        chunk,
-        moved,
-        { kept: BODY_ENVELOPE_BYTES + kept, moved: BODY_ENVELOPE_BYTES + total - kept },
-        why,
-      ),
-    );
-    deps.logger.warn(
-      { chunkId: chunk.id, newChunkId: id, kept: keep, moved: moved.length, err: err.message },
-      'follow-up batch too large for the API: split in two',
-    );
-    return;
-  }
+  const why = refusal(err);
   await updateChunk(deps.pool, chunk.id, { status: 'ended', ended_at: new Date(), error: why });
   deps.logger.warn(
     { chunkId: chunk.id, status: err.status, err: err.message, requests: requests.length },

@@ -24,12 +24,15 @@ const realtimeCalls = (x: Harness) =>
 async function untilRound2Prepared(x: Harness) {
   const deps = x.deps();
   await runBatch(deps, { via: 'batches', trigger: 'cli' });
+  // Looked for before each pass, not after: a pass submits the chunks prepared when it starts,
+  // and on a slow machine runBatch's own pass may already have bundled round 2.
   const chunk = await waitFor('round 2 mapped', async () => {
-    await tick(deps);
     const r = await x.db.pool.query<{ id: number; bytes: number; status: string }>(
       `SELECT id, bytes::int AS bytes, status FROM batch_chunks WHERE round = 2`,
     );
-    return r.rows[0];
+    if (r.rows[0]) return r.rows[0];
+    await tick(deps);
+    return undefined;
   });
   expect(chunk.status).toBe('prepared');
   return { deps, chunk };
