@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 
 /**
@@ -149,17 +150,29 @@ export async function withAdvisoryLocks<T>(
     // statements follow in the same round trip. PostgreSQL runs them in order,
     // each statement with a snapshot taken after the locks are granted, and a
     // failed lock aborts the transaction, so nothing of fn's commits without it.
+    // Corked until fn has sent what it sends before its first await (the rows and
+    // the COMMIT): the round trip leaves in one write, not one per statement.
+    const stream = socketOf(client);
+    stream?.cork();
+    let running: Promise<T>;
+    let committed = false;
     const begun = client.query('BEGIN');
     const locked = client.query(lock);
     const settled = Promise.allSettled([begun, locked]);
-    let committed = false;
     try {
-      const out = await fn(client, {
+      running = fn(client, {
         open: true,
         committed: () => {
           committed = true;
         },
       });
+    } catch (err) {
+      running = Promise.reject(err);
+    } finally {
+      stream?.uncork();
+    }
+    try {
+      const out = await running;
       await Promise.all([begun, locked]);
       return out;
     } catch (err) {
@@ -192,6 +205,14 @@ export async function withAdvisoryLocks<T>(
         () => undefined,
       );
   }
+}
+
+/** The socket under a pg client (pg does not expose it in its types); undefined if it moves. */
+function socketOf(client: PoolClient): Pick<Writable, 'cork' | 'uncork'> | undefined {
+  const stream = (client as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as Writable)
+    : undefined;
 }
 
 /**

@@ -61,9 +61,9 @@ if (
 // and visible.
 const STORE = `
   WITH input AS (
-    SELECT * FROM json_to_recordset($1::json) AS x(
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
       n int, source text, external_id text, content_hash text, status text, assignee text,
-      subject text, ticket json, ticket_updated_at timestamptz, assignee_key text,
+      subject text, ticket jsonb, ticket_updated_at timestamptz, assignee_key text,
       delivery_id text, body_sha256 text, skip boolean, hold boolean)
   ), seen AS (
     SELECT i.n, d.ticket_id, d.content_hash FROM input i
@@ -75,7 +75,7 @@ const STORE = `
   ), up AS (
     INSERT INTO tickets (id, source, external_id, content_hash, status, assignee, subject, ticket,
                          ticket_updated_at, assignee_key, qc_status)
-    SELECT f.id, f.source, f.external_id, f.content_hash, f.status, f.assignee, f.subject, f.ticket::jsonb,
+    SELECT f.id, f.source, f.external_id, f.content_hash, f.status, f.assignee, f.subject, f.ticket,
            f.ticket_updated_at, f.assignee_key,
            CASE WHEN EXISTS (SELECT 1 FROM tickets o WHERE o.source = f.source AND o.external_id = f.external_id
                                AND (o.ticket_updated_at, o.id) > (f.ticket_updated_at, f.id)) THEN $2
