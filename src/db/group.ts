@@ -16,8 +16,9 @@ import { isDatabaseUnavailable } from './errors.js';
  * pool is exhausted): then every member gets the error at once (a QC job is
  * put back without using an attempt, src/qc/resilience.ts).
  *
- * Members with the same `key` never share a group: the later one goes in the
- * next group, after the earlier one's statement, as it would alone.
+ * Members with the same `key` never share a group, nor go out while a group
+ * holding that key is in flight: the later one goes in a later group, after
+ * the earlier one's statement, as it would alone.
  */
 export interface GroupOptions<I, O> {
   /** One statement for the inputs: one answer per input, in their order. */
@@ -43,30 +44,36 @@ export function grouped<I, O>(o: GroupOptions<I, O>): Grouped<I, O> {
   const maxInFlight = o.maxInFlight ?? 1;
   let pending: Waiter<I, O>[] = [];
   let inFlight = 0;
+  /** Keys of the members of the groups in flight: a later member with one waits for them. */
+  const busy = new Set<unknown>();
 
   /** The next group, in arrival order; the rest stays pending. */
-  function take(): Waiter<I, O>[] {
-    if (!o.key) return pending.splice(0, maxGroup);
-    const group: Waiter<I, O>[] = [];
+  function take(): { group: Waiter<I, O>[]; keys: Set<unknown> } {
     const keys = new Set<unknown>();
+    if (!o.key) return { group: pending.splice(0, maxGroup), keys };
+    const group: Waiter<I, O>[] = [];
     const rest: Waiter<I, O>[] = [];
     for (const w of pending) {
       const k = o.key(w.input);
-      if (group.length >= maxGroup || keys.has(k)) rest.push(w);
+      if (group.length >= maxGroup || keys.has(k) || busy.has(k)) rest.push(w);
       else {
         keys.add(k);
         group.push(w);
       }
     }
     pending = rest;
-    return group;
+    return { group, keys };
   }
 
   function pump(): void {
     while (inFlight < maxInFlight && pending.length > 0) {
-      const group = take();
+      const { group, keys } = take();
+      // Everything pending waits for a member in flight: the end of that group pumps again.
+      if (group.length === 0) return;
+      for (const k of keys) busy.add(k);
       inFlight++;
       void run(group).finally(() => {
+        for (const k of keys) busy.delete(k);
         inFlight--;
         pump();
       });

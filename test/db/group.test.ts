@@ -93,4 +93,27 @@ describe('grouped statements', () => {
     // Member 2 alone meets the outage; 3, 4 and 5 are not each sent to wait out their own timeout.
     expect(r.groups).toEqual([[1], [2, 3, 4, 5], [2]]);
   });
+  it('with two groups in flight, a member waits for a group in flight that holds its key', async () => {
+    const started: number[][] = [];
+    const finish: (() => void)[] = [];
+    const many = (xs: readonly number[]) => {
+      started.push([...xs]);
+      return new Promise<number[]>((resolve) => finish.push(() => resolve(xs.map((x) => x * 10))));
+    };
+    const send = grouped({ many, key: (x) => x % 10, maxInFlight: 2 });
+    const out = Promise.all([1, 2, 11, 3].map((x) => send(x)));
+    const settle = () => new Promise((r) => setImmediate(r));
+    // 1 and 2 each go alone, two in flight; 11 and 3 wait for room.
+    expect(started).toEqual([[1], [2]]);
+    finish[1]?.();
+    await settle();
+    // Room for one: 3 goes, 11 (key 1, like 1 still in flight) keeps waiting though it came first.
+    expect(started).toEqual([[1], [2], [3]]);
+    finish[0]?.();
+    await settle();
+    expect(started).toEqual([[1], [2], [3], [11]]);
+    finish[2]?.();
+    finish[3]?.();
+    expect(await out).toEqual([10, 20, 110, 30]);
+  });
 });

@@ -114,8 +114,8 @@ describe('grouped QC statements', () => {
         }),
       ]),
     );
-    // The first goes alone; the twelve that arrived while it was in flight go as one.
-    expect(n).toBe(2);
+    // The first two go alone (two groups in flight); the eleven that arrived meanwhile go as one.
+    expect(n).toBe(3);
     expect(out.at(-1)).toBeUndefined();
     const attempts = await db.pool.query<{ id: number; ticket_id: number; job_id: string }>(
       `SELECT id, ticket_id, job_id FROM llm_attempts WHERE job_id LIKE 'prep-%'`,
@@ -171,8 +171,8 @@ describe('grouped QC statements', () => {
         ),
       ),
     );
-    // The first alone, the eleven that waited as one group that fails, then each of those alone.
-    expect(n).toBe(1 + 1 + (jobs.length - 1));
+    // The first two alone, the ten that waited as one group that fails, then each of those alone.
+    expect(n).toBe(1 + 1 + 1 + (jobs.length - 2));
     expect(out[5]?.status).toBe('rejected');
     expect(String((out[5] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
     const stored = await db.pool.query<{
@@ -192,12 +192,12 @@ describe('grouped QC statements', () => {
       expect(saved.duplicate).toBe(false);
     });
 
-    // Without a bad member, twelve writes at once take two statements.
+    // Without a bad member, twelve writes at once take three statements.
     const more = ids.slice(12, 24);
     const again = await counting('qc-write-grades', () =>
       Promise.all(more.map((ticketId, i) => save(ticketId, 80, `save2-${i}`))),
     );
-    expect(again.n).toBe(2);
+    expect(again.n).toBe(3);
     const events = await db.pool.query<{ id: number; ticket_id: number; result_id: number }>(
       `SELECT id, ticket_id, result_id FROM agent_events WHERE job_id LIKE 'save2-%' AND kind = 'verdict'`,
     );
@@ -220,18 +220,19 @@ describe('grouped QC statements', () => {
   });
 
   it('two writes of the same ticket never share a statement: one result, one duplicate', async () => {
-    const [other, ticketId, between] = ids.slice(19, 22) as [number, number, number];
+    const [o1, o2, ticketId, between] = ids.slice(18, 22) as [number, number, number, number];
     await db.pool.query('DELETE FROM qc_results WHERE ticket_id = ANY($1)', [
-      [other, ticketId, between],
+      [o1, o2, ticketId, between],
     ]);
     const spy = vi.spyOn(db.pool, 'query');
     let groups: number[][];
     let out: Awaited<ReturnType<typeof save>>[];
     try {
-      // `other` goes alone; the three that wait for it would be one group, but the same ticket twice
-      // may not share one: the second write of `ticketId` goes in the group after.
+      // o1 and o2 go alone (two in flight); the three that wait would be one group, but the same
+      // ticket twice may not share one: the second write of `ticketId` goes in a group after.
       out = await Promise.all([
-        save(other, 90, 'dup-o'),
+        save(o1, 90, 'dup-o1'),
+        save(o2, 90, 'dup-o2'),
         save(ticketId, 90, 'dup-a'),
         save(between, 90, 'dup-x'),
         save(ticketId, 91, 'dup-b'),
@@ -245,8 +246,8 @@ describe('grouped QC statements', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(groups).toEqual([[other], [ticketId, between].sort(), [ticketId]]);
-    expect([out[1]?.duplicate, out[3]?.duplicate].sort()).toEqual([false, true]);
+    expect(groups).toEqual([[o1], [o2], [ticketId, between].sort(), [ticketId]]);
+    expect([out[2]?.duplicate, out[4]?.duplicate].sort()).toEqual([false, true]);
     const r = await db.pool.query('SELECT job_id FROM qc_results WHERE ticket_id = $1', [ticketId]);
     expect(r.rows).toHaveLength(1);
   });
