@@ -59,3 +59,6 @@ export class RequestSizer {
 
 /** `{"requests":[` … `]}` around the requests. */
 export const BODY_ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}');
+
+/** Bytes one built request adds to a create body, including its separating comma. */
+export const requestBytes = (r: BatchRequest): number => Buffer.byteLength(JSON.stringify(r)) + 1;

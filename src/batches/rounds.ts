@@ -9,7 +9,7 @@ import type { QcContext } from '../qc/context.js';
 import { contextOfRun } from './context.js';
 import type { BatchDeps } from './deps.js';
 import { batchParamsOf, journalOf } from './followup.js';
-import { type BatchRequest, BODY_ENVELOPE_BYTES } from './params.js';
+import { type BatchRequest, BODY_ENVELOPE_BYTES, requestBytes } from './params.js';
 import { dropStaleFollowups } from './stale.js';
 
 /** A custom_id as long as any chunk id this table will reach, for sizing before the id exists. */
@@ -79,7 +79,7 @@ export async function planFollowupRounds(deps: BatchDeps): Promise<number> {
       if (open && (open.runId !== f.run_id || open.round !== f.round)) await store();
       const ctx = await contextOf(f.run_id);
       const entry = followupRequest(customIdFor(f.ticket_id, SIZING_CHUNK_ID), f.journal, ctx);
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      const size = requestBytes(entry);
       if (
         open &&
         (open.ids.length >= deps.limits.maxRequests || open.bytes + size > deps.limits.maxBytes)

@@ -15,7 +15,13 @@ import { qcContextOf } from '../qc/context.js';
 import { contextOfRun } from './context.js';
 import { checkpoint } from './crash.js';
 import type { BatchDeps } from './deps.js';
-import { type BatchRequest, BODY_ENVELOPE_BYTES, batchRequest, sharedParams } from './params.js';
+import {
+  type BatchRequest,
+  BODY_ENVELOPE_BYTES,
+  batchRequest,
+  requestBytes,
+  sharedParams,
+} from './params.js';
 import { followupRequest } from './rounds.js';
 
 /**
@@ -94,7 +100,7 @@ export async function submitChunk(deps: BatchDeps, chunk: ChunkRow): Promise<boo
     }
     // A follow-up round carries replies already paid for: refused, it must not start over.
     if (verdict === 'invalid' && chunk.round > 1) {
-      await refusedFollowups(deps, chunk, requests, apiError);
+      await refusedFollowups(deps, chunk, requests.length, apiError);
       return false;
     }
     if (verdict === 'invalid') {
@@ -147,8 +153,7 @@ async function splitInHalves(
   requests: BatchRequest[],
   err: InstanceType<typeof Anthropic.APIError>,
 ): Promise<void> {
-  const size = (rs: BatchRequest[]) =>
-    rs.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+  const size = (rs: BatchRequest[]) => rs.reduce((n, r) => n + requestBytes(r), 0);
   // Half the requests stay, half move (by count: the context every request repeats dominates its size).
   const keep = Math.ceil(requests.length / 2);
   const kept = size(requests.slice(0, keep));
@@ -192,13 +197,13 @@ async function splitInHalves(
 async function refusedFollowups(
   deps: BatchDeps,
   chunk: ChunkRow,
-  requests: BatchRequest[],
+  requests: number,
   err: InstanceType<typeof Anthropic.APIError>,
 ): Promise<void> {
   const why = refusal(err);
   await updateChunk(deps.pool, chunk.id, { status: 'ended', ended_at: new Date(), error: why });
   deps.logger.warn(
-    { chunkId: chunk.id, status: err.status, err: err.message, requests: requests.length },
+    { chunkId: chunk.id, status: err.status, err: err.message, requests },
     'follow-up batch refused by the API: its requests are finished realtime',
   );
 }

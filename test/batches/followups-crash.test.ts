@@ -12,6 +12,7 @@ import {
   ALL_TIER_UP,
   drain,
   type Harness,
+  realtimeCalls,
   resultCounts,
   runUntilCrash,
   startHarness,
@@ -42,8 +43,7 @@ async function expectOnce(h: Harness): Promise<void> {
   expect(rows).toHaveLength(TICKETS);
   expect(rows.every((r) => r.n === 1 && r.via === 'batch')).toBe(true);
 
-  const realtime = h.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
-  expect(realtime).toEqual([]);
+  expect(realtimeCalls(h)).toEqual([]);
   const entries = submittedBatches(h.sim).flat();
   expect(new Set(entries.map((e) => e.custom_id)).size).toBe(entries.length);
   const perTicket = new Map<number, string[]>();

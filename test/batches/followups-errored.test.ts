@@ -6,15 +6,13 @@ import {
   batchCalls,
   drain,
   type Harness,
+  realtimeCalls,
   resultCounts,
   startHarness,
   untilSubmitted,
 } from './harness.js';
 
 const TICKETS = 4;
-
-const realtimeCalls = (x: Harness) =>
-  x.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
 
 /** Every ticket's tier-up journaled and sent as round 2; `fate` decides round 2's entries. */
 async function round2With(fate: SimulatorOptionsPatch['batch']) {

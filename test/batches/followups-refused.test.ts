@@ -7,6 +7,7 @@ import {
   batchCalls,
   drain,
   type Harness,
+  realtimeCalls,
   resultCounts,
   startHarness,
   submittedBatches,
@@ -15,10 +16,6 @@ import {
 let h: Harness | undefined;
 
 const TICKETS = 4;
-
-/** Realtime Messages calls the simulator received. */
-const realtimeCalls = (x: Harness) =>
-  x.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
 
 /** The first round collected and its tier-ups bundled into a round-2 chunk not yet submitted. */
 async function untilRound2Prepared(x: Harness) {

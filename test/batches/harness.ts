@@ -108,6 +108,11 @@ export async function batchCalls(h: Harness, ticketId: number) {
   return r.rows;
 }
 
+/** The realtime Messages calls the simulator received. */
+export function realtimeCalls(x: { sim: Simulator }) {
+  return x.sim.requests().filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+}
+
 /** Every request body the simulator received on POST /v1/messages/batches. */
 export function submittedBatches(
   sim: Simulator,
