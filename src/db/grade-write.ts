@@ -7,10 +7,10 @@ import type { SecondOpinionRow } from './second-opinions.js';
 /**
  * The QC job's database work in two statements (issue 13: each statement is
  * a round trip and a socket write, and at concurrency 50 a pool checkout
- * each): `prepareGrade` before the model call, `writeGrade` after it. Each
- * is one statement, so each is atomic without BEGIN/COMMIT; both take many
- * jobs at once (`prepareGrades`, `writeGrades`: the QC worker groups the
- * jobs running together, src/qc/statements.ts). The transitions
+ * each): `prepareGrades` before the model call, `writeGrades` after it.
+ * Each is one statement, so each is atomic without BEGIN/COMMIT, and each
+ * takes many jobs at once (the QC worker groups the jobs running together,
+ * src/qc/statements.ts). The transitions
  * they make are QC_TRANSITIONS' own (`supersedeAtGrade`, `grade`): the
  * allowed states are passed in from that table, not restated here.
  */
@@ -64,26 +64,6 @@ export interface PrepareInput {
 }
 
 /**
- * One statement: the ticket version, whether a newer version exists (and if
- * so the supersedeAtGrade transition), the active context key, the result
- * already stored for `contextVersion`, and — only when the version is to be
- * graded under that context — the attempt row of the first model call, so a
- * call is never made without its row. Its input estimate is the request's
- * size at ~3 characters a token, as estimateCall does (src/llm/attempts.ts),
- * with the ticket's stored JSON standing for its message (at least as long).
- */
-export async function prepareGrade(
-  db: Queryable,
-  ticketId: number,
-  contextVersion: string,
-  contextKey: string,
-  first: FirstAttempt | undefined,
-): Promise<PreparedTicket | undefined> {
-  const [one] = await prepareGrades(db, [{ ticketId, contextVersion, contextKey, first }]);
-  return one;
-}
-
-/**
  * A group's members in ticket-id order (each keeps its `k`, its place in the
  * answer): the rows its statement inserts are then taken in one global
  * order, and the ticket updates that join on them follow it in the plans
@@ -97,8 +77,15 @@ function byTicket<M extends { tid: number }>(members: M[]): M[] {
 }
 
 /**
- * `prepareGrade` for the jobs of a group (src/db/group.ts), in ONE statement:
- * each input's answer at its index, undefined for a ticket that does not
+ * One statement for the jobs of a group (src/db/group.ts), for each ticket:
+ * the version, whether a newer version exists (and if so the
+ * supersedeAtGrade transition), the active context key, the result already
+ * stored for `contextVersion`, and — only when the version is to be graded
+ * under that context — the attempt row of the first model call, so a call is
+ * never made without its row. Its input estimate is the request's size at ~3
+ * characters a token, as estimateCall does (src/llm/attempts.ts), with the
+ * ticket's stored JSON standing for its message (at least as long). Each
+ * input's answer is at its index, undefined for a ticket that does not
  * exist. The inputs name distinct tickets (the group's key).
  */
 export async function prepareGrades(
@@ -215,22 +202,14 @@ export interface WrittenGrade {
 }
 
 /**
- * One statement for a whole grade: the result (exactly once per ticket
- * version × context version, by the UNIQUE constraint), its escalations and
- * second-opinion rows, the `grade` transition, the write-back outbox row,
- * the claim of the calls' attempt rows and the events. A duplicate writes
- * only the llm_call events of the attempts it claims (the money was spent).
- */
-export async function writeGrade(db: Queryable, w: GradeWrite): Promise<WrittenGrade> {
-  const [one] = await writeGrades(db, [w]);
-  return one as WrittenGrade;
-}
-
-/**
- * `writeGrade` for the grades of a group (src/db/group.ts), in ONE statement:
- * each grade's result id (undefined for a duplicate) and event ids at its
- * index. The grades name distinct tickets (the group's key): a result is
- * matched to its grade by ticket.
+ * One statement for the grades of a group (src/db/group.ts), each whole: the
+ * result (exactly once per ticket version × context version, by the UNIQUE
+ * constraint), its escalations and second-opinion rows, the `grade`
+ * transition, the write-back outbox row, the claim of the calls' attempt rows
+ * and the events. A duplicate writes only the llm_call events of the attempts
+ * it claims (the money was spent). Each grade's result id (undefined for a
+ * duplicate) and event ids are at its index. The grades name distinct
+ * tickets (the group's key): a result is matched to its grade by ticket.
  */
 export async function writeGrades(
   db: Queryable,

@@ -25,7 +25,7 @@ export interface AttemptScope {
   contextVersion?: string | undefined;
   /**
    * An attempt row already written for this scope's first call by another
-   * statement (the QC job's prepareGrade, issue 13): the first call with this
+   * statement (the QC job's prepareGrades, issue 13): the first call with this
    * model, purpose and tier takes it instead of inserting its own. The scope's
    * owner fails it if no call took it.
    */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateNewVersion, ContextStore } from '../../src/context/store.js';
-import { prepareGrade } from '../../src/db/grade-write.js';
+import { prepareGrades } from '../../src/db/grade-write.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { jsonLength } from '../../src/llm/attempts.js';
 import { qcContextOf, systemBlocks } from '../../src/qc/context.js';
@@ -47,7 +47,7 @@ describe('attempt estimate', () => {
   });
 });
 
-describe('prepareGrade', () => {
+describe('prepareGrades', () => {
   const first = {
     owner: 'test:1',
     agent: 'qc-worker',
@@ -74,7 +74,8 @@ describe('prepareGrade', () => {
     const ctx = qcContextOf(await store0.active());
     const key = store0.last()?.key as string;
     const id = await store('OVH-2', '2026-10-05T10:30:00Z');
-    const p = await prepareGrade(db.pool, id, ctx.version, key, first);
+    const one = { ticketId: id, contextVersion: ctx.version, contextKey: key, first };
+    const [p] = await prepareGrades(db.pool, [one]);
     expect(p).toMatchObject({ id, newer: false, existingResultId: undefined, contextKey: key });
     const row = await db.pool.query(
       'SELECT state, est_input_tokens, est_cost_usd, ticket_id, job_id FROM llm_attempts WHERE id = $1',
@@ -86,7 +87,7 @@ describe('prepareGrade', () => {
 
     // A newer version arrives: the old one is superseded and nothing is reserved.
     await store('OVH-2', '2026-10-06T10:30:00Z');
-    const again = await prepareGrade(db.pool, id, ctx.version, key, first);
+    const [again] = await prepareGrades(db.pool, [one]);
     expect(again).toMatchObject({ newer: true, attemptId: undefined });
     const st = await db.pool.query('SELECT qc_status FROM tickets WHERE id = $1', [id]);
     expect(st.rows[0]?.qc_status).toBe('superseded');
@@ -105,13 +106,17 @@ describe('prepareGrade', () => {
       }),
     );
     const id = await store('OVH-3', '2026-10-05T10:30:00Z');
-    const p = await prepareGrade(db.pool, id, ctx.version, key, first);
+    const one = { ticketId: id, contextVersion: ctx.version, contextKey: key, first };
+    const [p] = await prepareGrades(db.pool, [one]);
     expect(p?.contextKey).not.toBe(key);
     expect(p?.attemptId).toBeUndefined();
     expect(p?.newer).toBe(false);
   });
 
   it('is undefined for a ticket that does not exist', async () => {
-    expect(await prepareGrade(db.pool, 987_654, 'v', 'k', first)).toBeUndefined();
+    const [none] = await prepareGrades(db.pool, [
+      { ticketId: 987_654, contextVersion: 'v', contextKey: 'k', first },
+    ]);
+    expect(none).toBeUndefined();
   });
 });
