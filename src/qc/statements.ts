@@ -24,12 +24,14 @@ export interface QcStatements {
 }
 
 /**
- * Groups of each kind in flight at once. One left jobs waiting a whole
- * statement's time for the group before theirs (Little's law at concurrency
- * 50 fell from 0.93 to 0.84–0.88 in `npm run bench -- latency`); members are
- * sent in ticket order (src/db/grade-write.ts) and a ticket in flight keeps
- * its later statements back (src/db/group.ts), so two in flight neither
- * deadlock nor reorder a ticket's writes.
+ * Groups of each kind in flight at once. With one, a job arriving just
+ * after a group left waits for that whole statement before its own goes;
+ * two halve that wait. `npm run bench -- latency` could not tell them apart
+ * beyond its noise (Little's law at concurrency 50: 0.84 and 0.88 with one,
+ * 0.86–0.92 with two, 0.88 before grouping on the same machine; BENCHMARKS.md).
+ * Members are sent in ticket order (src/db/grade-write.ts) and a ticket in
+ * flight keeps its later statements back (src/db/group.ts), so two in flight
+ * neither deadlock nor reorder a ticket's writes.
  */
 const IN_FLIGHT = 2;
 
