@@ -222,8 +222,11 @@ export async function requestsOf(db: Queryable, chunkId: number): Promise<Reques
  * go to a new `prepared` chunk of the same run and round (their custom_id
  * renamed `t<ticket>-c<new chunk>`, their follow-ups pointed at it), and the
  * chunk goes back to `prepared` with what is left. Count and size stay exact
- * for both (reconciliation matches batches by request count). Call inside a
- * transaction. Returns the new chunk's id.
+ * for both (reconciliation matches batches by request count). `bytes.moved`
+ * is measured with the custom_ids the requests had before the split: the new
+ * chunk's size is corrected by how much longer (a chunk id that gains a
+ * digit) the renamed ones are. Call inside a transaction. Returns the new
+ * chunk's id.
  */
 export async function splitChunk(
   db: Queryable,
@@ -238,14 +241,22 @@ export async function splitChunk(
     [chunk.run_id, moved.length, bytes.moved, chunk.round, error],
   );
   const id = (c.rows[0] as { id: number }).id;
-  const r = await db.query(
+  const r = await db.query<{ custom_id: string }>(
     `UPDATE batch_requests SET chunk_id = $2, custom_id = 't' || ticket_id || '-c' || $2::bigint,
        updated_at = now()
-     WHERE chunk_id = $3 AND custom_id = ANY($1::text[]) AND state = 'pending'`,
+     WHERE chunk_id = $3 AND custom_id = ANY($1::text[]) AND state = 'pending'
+     RETURNING custom_id`,
     [moved, id, chunk.id],
   );
   if (r.rowCount !== moved.length) {
     throw new Error(`chunk ${chunk.id}: ${r.rowCount} of ${moved.length} requests left to split`);
+  }
+  // custom_ids are ASCII (^[a-zA-Z0-9_-]+$) and need no escaping in JSON: a character is a byte.
+  const grown =
+    r.rows.reduce((n, row) => n + row.custom_id.length, 0) -
+    moved.reduce((n, customId) => n + customId.length, 0);
+  if (grown !== 0) {
+    await db.query('UPDATE batch_chunks SET bytes = bytes + $2 WHERE id = $1', [id, grown]);
   }
   await db.query(
     `UPDATE batch_followups SET chunk_id = $1

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type BatchRequest, BODY_ENVELOPE_BYTES, requestBytes } from '../../src/batches/params.js';
 import { runBatch } from '../../src/batches/run.js';
 import {
   type Harness,
@@ -83,6 +84,33 @@ describe('a first-round chunk the API refuses at create', () => {
     // Nothing for a later run to pick up again.
     const again = await runBatch(h.deps(), { via: 'batches', trigger: 'cli' });
     expect(again.mapped).toBe(0);
+  });
+
+  it('413 split where the new chunk id gains a digit: each half records the size of the body it sends', async () => {
+    h = await startHarness({ tickets: TICKETS });
+    // The run's chunk gets id 9, so the half split off it is chunk 10: its custom_ids grow by a byte each.
+    await h.db.pool.query(`SELECT setval(pg_get_serial_sequence('batch_chunks', 'id'), 8)`);
+    const bytes = await plannedBytes(h);
+    h.sim.setOptions({ batch: { maxBytes: Math.ceil(bytes * 0.6) } });
+    await waitRun(h);
+
+    const sent = submittedBatches(h.sim);
+    expect(sent.map((b) => b.length)).toEqual([TICKETS, TICKETS / 2, TICKETS / 2]);
+    const chunks = await h.db.pool.query<{ id: number; bytes: number }>(
+      'SELECT id::int AS id, bytes::int AS bytes FROM batch_chunks ORDER BY id',
+    );
+    expect(chunks.rows.map((c) => c.id)).toEqual([9, 10]);
+    // The body each half was accepted with, counted as every chunk's size is (params.ts): the
+    // requests as the simulator received them, serialized again.
+    const chunkOf = (b: { custom_id: string }[]) =>
+      Number(/-c(\d+)$/.exec(b[0]?.custom_id ?? '')?.[1]);
+    const sizeOf = (b: unknown[]) =>
+      b.reduce<number>((n, r) => n + requestBytes(r as BatchRequest), BODY_ENVELOPE_BYTES);
+    const accepted = new Map(sent.slice(1).map((b) => [chunkOf(b), sizeOf(b)]));
+    expect(chunks.rows).toEqual([
+      { id: 9, bytes: accepted.get(9) },
+      { id: 10, bytes: accepted.get(10) },
+    ]);
   });
 
   it('413 for a single request: that one fails with the API error, as before', async () => {
