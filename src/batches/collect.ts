@@ -1,8 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {
   type ChunkRow,
+  type EntryChecks,
+  entryChecksOf,
   getRun,
   pendingRequestCount,
+  type RequestRef,
   type RunRow,
   requestRefsOf,
   updateChunk,
@@ -55,6 +58,44 @@ async function eachLimit<T>(
   if (failure) throw failure.error;
 }
 
+/** Entries whose stored result and newer version are read in one statement (see `checked`). */
+const INGEST_PAGE = 100;
+
+/**
+ * Hands the items on with their entries' checks, read a page at a time (one
+ * statement per page instead of two per entry). The page is read when its
+ * first item is wanted, so the checks are as fresh as the page is short, and
+ * only a page of items (their results, never their journals) is held.
+ */
+async function* checked<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  size: number,
+  requestOf: (x: T) => RequestRef | undefined,
+  lookup: (ticketIds: number[]) => Promise<Map<number, EntryChecks>>,
+): AsyncGenerator<{ item: T; checks: (ticketId: number) => EntryChecks }> {
+  let page: T[] = [];
+  async function* flush() {
+    const full = page;
+    page = [];
+    const ids = full.flatMap((x) => {
+      const req = requestOf(x);
+      return req && req.state === 'pending' ? [req.ticket_id] : [];
+    });
+    const found = await lookup(ids);
+    const checks = (ticketId: number) => {
+      const c = found.get(ticketId);
+      if (!c) throw new Error(`no checks read for ticket ${ticketId}`);
+      return c;
+    };
+    for (const item of full) yield { item, checks };
+  }
+  for await (const item of items) {
+    page.push(item);
+    if (page.length >= size) yield* flush();
+  }
+  if (page.length > 0) yield* flush();
+}
+
 /**
  * Ingests an ended batch's results (streamed JSONL) through the realtime
  * grading path; what needs another model call is journaled for the next
@@ -85,6 +126,8 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   };
   const seen = new Set<string>();
   let done = 0;
+  const page = deps.ingestPage ?? INGEST_PAGE;
+  const lookup = (ids: number[]) => entryChecksOf(deps.pool, ids, scope.ctx.version);
 
   let results: AsyncIterable<Anthropic.Messages.Batches.MessageBatchIndividualResponse> =
     (async function* () {})();
@@ -99,7 +142,8 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
       deps.logger.warn({ chunkId: chunk.id }, 'batch results are gone; requeueing its entries');
     }
   }
-  await eachLimit(results, deps.ingestConcurrency, async (entry) => {
+  const entries = checked(results, page, (e) => requests.get(e.custom_id), lookup);
+  await eachLimit(entries, deps.ingestConcurrency, async ({ item: entry, checks }) => {
     seen.add(entry.custom_id);
     const req = requests.get(entry.custom_id);
     if (!req) {
@@ -111,7 +155,7 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
       return;
     }
     if (req.state !== 'pending') return;
-    tally[await ingestEntry(scope, req, entry.result)]++;
+    tally[await ingestEntry(scope, req, entry.result, checks(req.ticket_id))]++;
     checkpoint(deps.crashAt, 'mid-results', ++done);
   });
 
@@ -120,8 +164,14 @@ export async function collectChunk(deps: BatchDeps, chunk: ChunkRow): Promise<Ta
   );
   // A follow-up's earlier replies are paid for: it is finished realtime, not graded again from scratch
   // (as many at a time as results are: a refused chunk may hold thousands).
-  await eachLimit(missing, deps.ingestConcurrency, async (r) => {
-    tally[await (r.round > 1 ? ingestEntry(scope, r, { type: gone }) : requeue(scope, r, gone))]++;
+  // Only a follow-up is checked: a first-round entry without a result is requeued as it is.
+  const unanswered = checked(missing, page, (r) => (r.round > 1 ? r : undefined), lookup);
+  await eachLimit(unanswered, deps.ingestConcurrency, async ({ item: r, checks }) => {
+    tally[
+      await (r.round > 1
+        ? ingestEntry(scope, r, { type: gone }, checks(r.ticket_id))
+        : requeue(scope, r, gone))
+    ]++;
   });
 
   if ((await pendingRequestCount(deps.pool, chunk.id)) === 0) {

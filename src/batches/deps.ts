@@ -40,6 +40,11 @@ export interface BatchDeps {
   /** Result entries graded at once. */
   ingestConcurrency: number;
   /**
+   * Result entries whose stored result and newer version are read in one
+   * statement when collecting (src/batches/collect.ts; default 100).
+   */
+  ingestPage?: number | undefined;
+  /**
    * Unbundled follow-ups read per query when bundling the next round (each
    * journal up to ~50 kB): what bundling holds at once, whatever the backlog.
    */

@@ -1,11 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { GradeSettings } from '../config.js';
 import { journalFollowup } from '../db/batch-followups.js';
-import { journalOfRequest, type RequestRef, setRequestState } from '../db/batches.js';
+import {
+  type EntryChecks,
+  journalOfRequest,
+  type RequestRef,
+  setRequestState,
+} from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
-import { resultFor } from '../db/results.js';
-import { contentHashOf, getTicket, hasNewerVersion } from '../db/tickets.js';
+import { contentHashOf, getTicket } from '../db/tickets.js';
 import { callTool, type LlmCall } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
@@ -93,11 +97,15 @@ export async function requeue(
  * follow-up entry that errored, expired, went missing or whose batch the API
  * refused at create (`refused`) is finished realtime too: its earlier replies
  * are paid for and replayed, not asked again.
+ *
+ * `checks`: the stored result and newer version of the entry's ticket, read
+ * with its page of entries (collect.ts, db/batches.ts entryChecksOf).
  */
 export async function ingestEntry(
   scope: IngestScope,
   req: RequestRef,
   result: BatchResult | NoResult,
+  checks: EntryChecks,
 ): Promise<IngestOutcome> {
   const { deps, ctx } = scope;
   if (result.type !== 'succeeded' && req.round === 1) {
@@ -111,7 +119,7 @@ export async function ingestEntry(
   // A crash between saveGrade and the state update leaves a result behind: grading again would pay twice.
   // A result saved by another job (the ticket went realtime: a live webhook between rounds) did not
   // record this entry's batch replies, though they were paid for: they are recorded with the state.
-  const existing = await resultFor(deps.pool, req.ticket_id, ctx.version);
+  const existing = checks.result;
   if (existing !== undefined) {
     await settleUngraded(scope, req, existing.jobId === req.custom_id ? undefined : journal, {
       state: 'graded',
@@ -127,7 +135,7 @@ export async function ingestEntry(
   }
   // A newer version arrived (live, between rounds): this one is never graded, as the worker would not
   // grade it; a verdict saved for it now would be written back over the newer version's.
-  if (await hasNewerVersion(deps.pool, req.ticket_id)) {
+  if (checks.newer) {
     await settleUngraded(scope, req, journal, {
       state: 'superseded',
       resultType: result.type,

@@ -290,6 +290,49 @@ export async function requestRefsOf(db: Queryable, chunkId: number): Promise<Req
   return r.rows;
 }
 
+/** What ingesting an entry checks before grading it (src/batches/ingest.ts). */
+export interface EntryChecks {
+  /** A result already stored for the ticket version and context version. */
+  result: { id: number; jobId: string | null } | undefined;
+  /** A newer version of the ticket is stored. */
+  newer: boolean;
+}
+
+/**
+ * The checks of a page of entries in one statement, where they took two per
+ * entry (resultFor, hasNewerVersion): a row per ticket version asked, no
+ * journal or ticket text, so a page costs a few bytes per entry.
+ */
+export async function entryChecksOf(
+  db: Queryable,
+  ticketIds: readonly number[],
+  contextVersion: string,
+): Promise<Map<number, EntryChecks>> {
+  if (ticketIds.length === 0) return new Map();
+  const r = await db.query<{
+    ticket_id: number;
+    result_id: number | null;
+    job_id: string | null;
+    newer: boolean;
+  }>(
+    `SELECT e.ticket_id, q.id AS result_id, q.job_id, EXISTS (
+       SELECT 1 FROM tickets t JOIN tickets n ON n.source = t.source AND n.external_id = t.external_id
+       WHERE t.id = e.ticket_id AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
+     FROM unnest($1::bigint[]) AS e(ticket_id)
+     LEFT JOIN qc_results q ON q.ticket_id = e.ticket_id AND q.context_version = $2`,
+    [ticketIds, contextVersion],
+  );
+  return new Map(
+    r.rows.map((row) => [
+      row.ticket_id,
+      {
+        result: row.result_id === null ? undefined : { id: row.result_id, jobId: row.job_id },
+        newer: row.newer,
+      },
+    ]),
+  );
+}
+
 /** One request's journal (round > 1), read when its entry is ingested. */
 export async function journalOfRequest(db: Queryable, customId: string): Promise<unknown> {
   const r = await db.query<{ journal: unknown }>(
