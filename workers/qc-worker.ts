@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
+import { requeuedGrades } from '../src/batches/requeued.js';
 import { type PatternsJob, startBatchScheduler } from '../src/batches/scheduler.js';
 import { budgetDepsOf, startBudgetChecks } from '../src/budget/index.js';
 import { minePatterns } from '../src/chief/mine.js';
@@ -109,6 +110,8 @@ export async function runWorkerProcess(config: Config): Promise<void> {
     ratePerMinute: config.QC_RATE_LIMIT_PER_MINUTE,
     pace: config.QC_RATE_PACING,
     rateBurstMs: config.QC_RATE_LIMIT_BURST,
+    // A batch entry requeued with replies already paid for is graded from them.
+    resume: requeuedGrades(rt),
   });
   // The nightly batch and its poller: idempotent when every worker process registers them.
   // Issue 11: patterns mined from history on QC_PATTERNS_CRON (off by default).

@@ -10,7 +10,7 @@ import {
 import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
 import { contentHashOf, getTicket } from '../db/tickets.js';
-import { callTool, type LlmCall } from '../llm/call.js';
+import { callTool } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
 import type { QcContext } from '../qc/context.js';
@@ -49,23 +49,27 @@ export interface IngestScope {
 /**
  * Sends one errored/expired/canceled/missing entry to the realtime queue (low
  * priority). The job id derives from the ticket and context versions, so
- * requeueing again after a crash adds nothing. `paid`: batch replies of the
- * entry that no result will record (grading kept failing); recorded in the
- * transaction that settles the request, so a rerun never records them twice.
+ * requeueing again after a crash adds nothing. `paid`: the journal of an
+ * entry whose batch replies no batch result will record (grading kept
+ * failing); they are recorded in the transaction that settles the request,
+ * so a rerun never records them twice, and the request keeps the journal:
+ * the realtime job grades from those replies instead of buying them again,
+ * and does not record them a second time (./requeued.ts).
  */
 export async function requeue(
   scope: IngestScope,
   req: RequestRef,
   resultType: string,
   error?: string,
-  paid: LlmCall[] = [],
+  paid?: Journal,
 ): Promise<IngestOutcome> {
   const { deps } = scope;
   if (!deps.qcQueue) throw new Error('no qc queue to requeue errored batch entries on');
   const settle = (patch: Parameters<typeof setRequestState>[2]) =>
     withTransaction(deps.pool, async (db) => {
-      if (paid.length > 0) {
-        await recordPaidCalls(db, scope.ctx, req.ticket_id, req.custom_id, paid);
+      if (paid) {
+        const calls = paidCallsOf(paid, scope.model, deps.prices);
+        await recordPaidCalls(db, scope.ctx, req.ticket_id, req.custom_id, calls);
         checkpoint(deps.crashAt, 'requeue-recorded');
       }
       await setRequestState(db, req.custom_id, patch);
@@ -82,7 +86,13 @@ export async function requeue(
     { priority: BATCH_PRIORITY },
   );
   await transitionQcStatus(deps.pool, 'batchQueue', { ids: [req.ticket_id] });
-  await settle({ state: 'requeued', resultType, ...(error ? { error } : {}) });
+  await settle({
+    state: 'requeued',
+    resultType,
+    ...(error ? { error } : {}),
+    // The replies (and draws) the realtime job grades from (./requeued.ts).
+    ...(paid ? { journal: paid } : {}),
+  });
   return 'requeued';
 }
 
@@ -205,13 +215,7 @@ export async function ingestEntry(
     log.warn({ err: err.message, attempts }, 'grading a batch result failed');
     if (attempts >= MAX_INGEST_ATTEMPTS) {
       // The batch replies were paid for; no result will ever record them now.
-      return requeue(
-        scope,
-        req,
-        result.type,
-        err.message.slice(0, 500),
-        paidCallsOf(journal, scope.model, deps.prices),
-      );
+      return requeue(scope, req, result.type, err.message.slice(0, 500), journal);
     }
     await setRequestState(deps.pool, req.custom_id, { attempts, error: err.message.slice(0, 500) });
     return 'retry';

@@ -351,13 +351,17 @@ export async function setRequestState(
     resultId?: number | null;
     error?: string | null;
     attempts?: number;
+    /** The journal a `requeued` request keeps for its realtime job (see requeuedReplies). */
+    journal?: unknown;
   },
 ): Promise<void> {
   await db.query(
     // A settled request's journal is never read again (its replies are recorded as llm_call
-    // events, a follow-up carries its own): it is dropped with the state change.
+    // events, a follow-up carries its own): it is dropped with the state change, unless the
+    // caller hands one to keep.
     `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
-       journal = CASE WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
+       journal = CASE WHEN $7::jsonb IS NOT NULL THEN $7::jsonb
+         WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
        result_id = COALESCE($4, result_id), error = COALESCE($5, error),
        attempts = COALESCE($6, attempts), updated_at = now()
      WHERE custom_id = $1`,
@@ -368,8 +372,31 @@ export async function setRequestState(
       patch.resultId ?? null,
       patch.error ?? null,
       patch.attempts ?? null,
+      patch.journal === undefined ? null : JSON.stringify(patch.journal),
     ],
   );
+}
+
+/**
+ * The batch replies of a ticket version's entry that went to the realtime
+ * queue with replies already paid for and recorded (state `requeued`, its
+ * journal kept), and the run's model: the realtime job grades from them
+ * instead of buying the base call again (src/batches/requeued.ts).
+ */
+export async function requeuedReplies(
+  db: Queryable,
+  ticketId: number,
+  contextVersion: string,
+): Promise<{ journal: unknown; model: string } | undefined> {
+  const r = await db.query<{ journal: unknown; model: string }>(
+    `SELECT q.journal, r.model FROM batch_requests q
+     JOIN batch_chunks c ON c.id = q.chunk_id JOIN batch_runs r ON r.id = c.run_id
+     WHERE q.ticket_id = $1 AND q.context_version = $2 AND q.state = 'requeued'
+       AND q.journal IS NOT NULL
+     ORDER BY q.updated_at DESC LIMIT 1`,
+    [ticketId, contextVersion],
+  );
+  return r.rows[0];
 }
 
 /** Marks runs whose every chunk reached an end state as finished. */

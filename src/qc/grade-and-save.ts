@@ -47,6 +47,11 @@ export interface GradeAndSaveOptions {
    * transaction (the batch collector: a kill in between must not record twice).
    */
   recordInvalid?: boolean | undefined;
+  /**
+   * true: the batch replies among the calls (`batch`) are recorded already (a
+   * requeued batch entry's, recorded when it was requeued): not again here.
+   */
+  batchRecorded?: boolean | undefined;
 }
 
 export interface GradeReplay {
@@ -105,7 +110,7 @@ export async function gradeAndSave(
       err instanceof InvalidOutputError
         ? opts.recordInvalid === false
           ? []
-          : err.calls
+          : err.calls.filter((c) => !(opts.batchRecorded && c.batch))
         : callsOf(err).filter((c) => !c.batch);
     await recordPaidCalls(deps.pool, ctx, stored.id, opts.jobId, paid).catch((e: unknown) =>
       // The original error decides what happens to the job; do not mask it.
@@ -137,7 +142,15 @@ export async function gradeAndSave(
   const latencyMs = Math.round(performance.now() - started);
   const saved = await saveGrade(
     deps.pool,
-    { ticketId: stored.id, ctx, outcome, jobId: opts.jobId, via: opts.via, latencyMs },
+    {
+      ticketId: stored.id,
+      ctx,
+      outcome,
+      jobId: opts.jobId,
+      via: opts.via,
+      latencyMs,
+      batchRecorded: opts.batchRecorded,
+    },
     deps.logger,
   );
   if (!saved.duplicate && outcome.verdict.escalations.length > 0) {

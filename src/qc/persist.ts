@@ -18,6 +18,8 @@ export interface SaveArgs {
   /** Backtests and evaluations never write failure events. */
   writeFailures?: boolean;
   latencyMs: number;
+  /** The batch replies among the calls have their events already (GradeAndSaveOptions). */
+  batchRecorded?: boolean | undefined;
 }
 
 export interface SaveResult {
@@ -37,10 +39,12 @@ export async function saveGrade(pool: Pool, args: SaveArgs, logger?: Logger): Pr
   const { outcome, ctx, ticketId } = args;
   const cost = outcome.calls.reduce((s, c) => s + c.costUsd, 0);
   const common = { ticketId, contextVersion: ctx.version, jobId: args.jobId ?? null };
-  const events: (AgentEvent & { needsResult: boolean })[] = outcome.calls.map((c: LlmCall) => ({
-    ...llmCallEvent(QC_AGENT, c, common),
-    needsResult: false,
-  }));
+  const events: (AgentEvent & { needsResult: boolean })[] = outcome.calls
+    .filter((c) => !(args.batchRecorded && c.batch))
+    .map((c: LlmCall) => ({
+      ...llmCallEvent(QC_AGENT, c, common),
+      needsResult: false,
+    }));
   const v = outcome.verdict;
   events.push({
     ...common,

@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { QC_AGENT } from '../context/files.js';
@@ -10,9 +11,10 @@ import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
 import type { QcJobData } from '../queue/jobs.js';
+import { type CallFn, callOf } from './call-needed.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, InvalidOutputError } from './grade.js';
-import { gradeAndSave } from './grade-and-save.js';
+import { type GradeReplay, gradeAndSave } from './grade-and-save.js';
 import { payloadOrRebuild } from './lost-payload.js';
 import { prepareJob, releaseReserved } from './prepare.js';
 
@@ -26,7 +28,28 @@ export interface ProcessorDeps {
   notifier?: Notifier;
   /** Called after each model call set, e.g. for the zero-cache warning and metrics. */
   onGraded?: (info: { ctx: QcContext; result: JobResult; calls: LlmCall[] }) => void;
+  /**
+   * Replies a job's ticket already has, paid for and recorded elsewhere (a
+   * batch entry sent to this queue after its realtime fallback kept failing:
+   * src/batches/requeued.ts): grading reuses them instead of buying them again.
+   */
+  resume?: ResumeGrade | undefined;
 }
+
+/** Replies already paid for and recorded, and the settings grading took with them. */
+export interface ResumedGrade {
+  batchReply: Anthropic.Message;
+  replay: GradeReplay;
+  settings: Partial<GradeSettings>;
+}
+
+/** `call`: how a call past the stored replies is made (the job's own realtime call). */
+export type ResumeGrade = (job: {
+  ticketId: number;
+  ctx: QcContext;
+  priority: number | undefined;
+  call: CallFn;
+}) => Promise<ResumedGrade | undefined>;
 
 export interface JobResult {
   ticketId: number;
@@ -103,6 +126,12 @@ async function gradeJob(
   p: { ctx: QcContext; stored: StoredTicket; reserved: ReservedAttempt | undefined },
 ): Promise<JobResult> {
   const { ctx, stored, reserved } = p;
+  const resumed = await deps.resume?.({
+    ticketId: data.ticketId,
+    ctx,
+    priority: job.opts.priority,
+    call: callOf({ llm: { ...deps.llm, logger: log } }),
+  });
   let graded: Awaited<ReturnType<typeof gradeAndSave>>;
   try {
     // Issue 10: the attempt rows of this job's paid calls name its ticket and job.
@@ -117,11 +146,23 @@ async function gradeJob(
         held: [],
       },
       () =>
-        gradeAndSave({ ...deps, logger: log }, ctx, stored, {
-          via: data.via,
-          jobId: job.id,
-          signal,
-        }),
+        gradeAndSave(
+          {
+            ...deps,
+            logger: log,
+            ...(resumed ? { settings: { ...deps.settings, ...resumed.settings } } : {}),
+          },
+          ctx,
+          stored,
+          {
+            via: data.via,
+            jobId: job.id,
+            signal,
+            ...(resumed
+              ? { batchReply: resumed.batchReply, replay: resumed.replay, batchRecorded: true }
+              : {}),
+          },
+        ),
     );
   } catch (raw) {
     const err = toError(raw);

@@ -7,7 +7,7 @@ import { toError } from '../logger.js';
 import { QC_QUEUE } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
 import { checkCacheable, qcContextOf } from './context.js';
-import { type JobResult, makeQcProcessor } from './processor.js';
+import { type JobResult, makeQcProcessor, type ResumeGrade } from './processor.js';
 import { deferWhileDatabaseDown } from './resilience.js';
 
 export interface QcWorkerOptions {
@@ -22,6 +22,8 @@ export interface QcWorkerOptions {
   rateBurstMs?: number;
   random?: () => number;
   onGraded?: (r: JobResult) => void;
+  /** Replies a job's ticket already has (ProcessorDeps.resume; src/batches/requeued.ts). */
+  resume?: ResumeGrade;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startQcWorker(rt: Runtime, opts: QcWorkerOptions): Promise
     logger: rt.logger,
     notifier: rt.notifier,
     ...(opts.random ? { random: opts.random } : {}),
+    ...(opts.resume ? { resume: opts.resume } : {}),
     onGraded: ({ ctx, result, calls }) => {
       for (const c of calls) {
         if (ctx.prefixTokens >= rt.prices.get(c.model).minCacheTokens)

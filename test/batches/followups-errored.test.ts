@@ -1,11 +1,13 @@
 import type { SimulatorOptionsPatch } from '@ticket-qc/anthropic-simulator';
 import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batches/run.js';
+import { waitFor } from '../helpers/pipeline.js';
 import {
   ALL_TIER_UP,
   batchCalls,
   drain,
   type Harness,
+  REALTIME_FOLLOWUPS,
   realtimeCalls,
   resultCounts,
   startHarness,
@@ -110,5 +112,72 @@ describe('a follow-up entry that comes back errored or expired', () => {
       [x.ids],
     );
     expect(status.rows).toEqual([{ qc_status: 'queued', n: TICKETS }]);
+  });
+
+  it('requeued after 3 refused tries: the realtime job grades from its batch replies, the base call paid and recorded once', async () => {
+    const { x, deps } = await round2With({ erroredRate: 1, erroredType: 'invalid_request_error' });
+    x.sim.injectError({
+      type: 'invalid_request_error',
+      method: 'POST',
+      path: '/v1/messages',
+      count: 3 * TICKETS,
+    });
+    await drain(x, deps);
+    expect(await round2States(x)).toEqual([
+      { state: 'requeued', result_type: 'errored', n: TICKETS },
+    ]);
+
+    // The realtime queue takes them over (the refusals are used up): each ticket graded once.
+    await x.p.startWorker();
+    const graded = await waitFor('the requeued tickets graded', async () => {
+      const r = await resultCounts(x.db, x.ids);
+      return r.length === TICKETS ? r : undefined;
+    });
+    expect(graded.every((r) => r.n === 1)).toBe(true);
+    // Only the tier-up each entry still needed is asked realtime; the base reply is the batch's.
+    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
+    const realtime = realtimeCalls(x).slice(3 * TICKETS);
+    expect(realtime.map(model)).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
+    await expectBaseOnce(x);
+  });
+});
+
+describe('a first-round entry whose realtime tier-up is refused 3 times', () => {
+  it('requeued, then graded by the realtime job from its batch reply: the base call paid and recorded once', async () => {
+    const x = await startHarness({
+      tickets: TICKETS,
+      env: ALL_TIER_UP,
+      sim: { batch: { processingMs: 1_000 } },
+    });
+    // Follow-ups realtime: each entry's tier-up is asked while the results are read, and refused
+    // (once the batch is created: the create call is a POST under /v1/messages too).
+    const deps = x.deps({ followups: REALTIME_FOLLOWUPS });
+    await runBatch(deps, { via: 'batches', trigger: 'cli' });
+    x.sim.injectError({
+      type: 'invalid_request_error',
+      method: 'POST',
+      path: '/v1/messages',
+      count: 3 * TICKETS,
+    });
+    await drain(x, deps);
+    expect(realtimeCalls(x)).toHaveLength(3 * TICKETS);
+    const states = await x.db.pool.query<{ state: string; n: number }>(
+      'SELECT state, count(*)::int AS n FROM batch_requests GROUP BY 1',
+    );
+    expect(states.rows).toEqual([{ state: 'requeued', n: TICKETS }]);
+
+    await x.p.startWorker();
+    const graded = await waitFor('the requeued tickets graded', async () => {
+      const r = await resultCounts(x.db, x.ids);
+      return r.length === TICKETS ? r : undefined;
+    });
+    expect(graded.every((r) => r.n === 1)).toBe(true);
+    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
+    expect(
+      realtimeCalls(x)
+        .slice(3 * TICKETS)
+        .map(model),
+    ).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
+    await expectBaseOnce(x);
   });
 });

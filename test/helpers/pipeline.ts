@@ -3,6 +3,7 @@ import type { Simulator } from '@ticket-qc/anthropic-simulator';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { requeuedGrades } from '../../src/batches/requeued.js';
 import type { Config } from '../../src/config.js';
 import { upsertTicket } from '../../src/db/tickets.js';
 import { readJsonl } from '../../src/import/jsonl.js';
@@ -73,6 +74,8 @@ export async function startPipeline(
         prefix,
         concurrency: opts.concurrency ?? 4,
         ...(opts.random ? { random: opts.random } : {}),
+        // As workers/qc-worker.ts wires it.
+        resume: requeuedGrades(rt),
       });
       p.worker = w;
       return w;
