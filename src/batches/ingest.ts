@@ -79,6 +79,9 @@ export async function requeue(
     await settle({ state: 'failed', resultType, error: 'ticket deleted' });
     return 'failed';
   }
+  // Stored before the job exists, which a worker may start before the request is settled: it
+  // grades from these replies (./requeued.ts), and whatever settles the request records them.
+  if (paid) await setRequestState(deps.pool, req.custom_id, { journal: paid });
   await enqueueQc(
     deps.qcQueue,
     { ticketId: req.ticket_id, contentHash, contextVersion: req.context_version, via: 'realtime' },
@@ -90,7 +93,7 @@ export async function requeue(
     state: 'requeued',
     resultType,
     ...(error ? { error } : {}),
-    // The replies (and draws) the realtime job grades from (./requeued.ts).
+    // Kept: a job started after this reads it here (./requeued.ts).
     ...(paid ? { journal: paid } : {}),
   });
   return 'requeued';

@@ -10,8 +10,9 @@ import { BATCH_PRIORITY } from './ingest.js';
  * (its realtime fallback kept failing, ./ingest.ts requeue): the job grades
  * from the entry's journal — the base reply, the follow-up replies, the
  * draws, rates and settings of the run — and makes realtime only the calls
- * past it, as the collector would have. Those replies were recorded when the
- * entry was requeued; the job does not record them again.
+ * past it, as the collector would have. Those replies are recorded with the
+ * request's state (when it is settled `requeued`, or by a rerun that finds
+ * this job's result); the job does not record them again.
  *
  * Only jobs queued at the batch priority look (one index probe each): a live
  * ticket's job never pays for it. A job whose context version is no longer

@@ -379,9 +379,11 @@ export async function setRequestState(
 
 /**
  * The batch replies of a ticket version's entry that went to the realtime
- * queue with replies already paid for and recorded (state `requeued`, its
- * journal kept), and the run's model: the realtime job grades from them
- * instead of buying the base call again (src/batches/requeued.ts).
+ * queue with replies already paid for (its journal kept), and the run's
+ * model: the realtime job grades from them instead of buying the base call
+ * again (src/batches/requeued.ts). Recorded as `requeued`; still `pending`
+ * when the job starts before the collector settles the request, which then
+ * records them (as does a rerun that finds the job's result: once either way).
  */
 export async function requeuedReplies(
   db: Queryable,
@@ -391,7 +393,7 @@ export async function requeuedReplies(
   const r = await db.query<{ journal: unknown; model: string }>(
     `SELECT q.journal, r.model FROM batch_requests q
      JOIN batch_chunks c ON c.id = q.chunk_id JOIN batch_runs r ON r.id = c.run_id
-     WHERE q.ticket_id = $1 AND q.context_version = $2 AND q.state = 'requeued'
+     WHERE q.ticket_id = $1 AND q.context_version = $2 AND q.state IN ('requeued', 'pending')
        AND q.journal IS NOT NULL
      ORDER BY q.updated_at DESC LIMIT 1`,
     [ticketId, contextVersion],

@@ -1,5 +1,6 @@
 import type { SimulatorOptionsPatch } from '@ticket-qc/anthropic-simulator';
 import { describe, expect, it } from 'vitest';
+import { InjectedCrash } from '../../src/batches/crash.js';
 import { runBatch } from '../../src/batches/run.js';
 import { waitFor } from '../helpers/pipeline.js';
 import {
@@ -138,6 +139,47 @@ describe('a follow-up entry that comes back errored or expired', () => {
     const model = (r: { body: unknown }) => (r.body as { model: string }).model;
     const realtime = realtimeCalls(x).slice(3 * TICKETS);
     expect(realtime.map(model)).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
+    await expectBaseOnce(x);
+  });
+});
+
+describe('a requeue killed before its request is settled, its job already queued', () => {
+  it('the job grades from the pending request’s replies; the rerun records them once', async () => {
+    const { x, deps } = await round2With({ erroredRate: 1, erroredType: 'invalid_request_error' });
+    x.sim.injectError({
+      type: 'invalid_request_error',
+      method: 'POST',
+      path: '/v1/messages',
+      count: 3 * TICKETS,
+    });
+    await expect(
+      drain(x, { ...deps, crashAt: { point: 'requeue-recorded' } }),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const pending = await x.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM batch_requests WHERE round = 2 AND state = 'pending'`,
+    );
+    expect(pending.rows[0]?.n).toBeGreaterThan(0);
+    const queued = await x.p.queue.getJobs(['prioritized', 'waiting']);
+    expect(queued.length).toBeGreaterThan(0);
+
+    // The worker takes the queued jobs before any rerun settles their requests.
+    await x.p.startWorker();
+    await waitFor('the queued tickets graded', async () => {
+      const r = await resultCounts(x.db, x.ids);
+      return r.length === queued.length || undefined;
+    });
+    await drain(x, deps);
+    const graded = await waitFor('every ticket graded', async () => {
+      const r = await resultCounts(x.db, x.ids);
+      return r.length === TICKETS ? r : undefined;
+    });
+    expect(graded.every((r) => r.n === 1)).toBe(true);
+    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
+    expect(
+      realtimeCalls(x)
+        .slice(3 * TICKETS)
+        .map(model),
+    ).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
     await expectBaseOnce(x);
   });
 });
