@@ -3,7 +3,10 @@
  * around the model. The real worker process (workers/qc-worker.ts) grades
  * BENCH_OVERHEAD_TICKETS stored tickets (default 2,000) at concurrency 50
  * against the simulator at 0 ms latency, and a no-op BullMQ worker takes the
- * same number of jobs in the same run (the baseline). Each runs as its own
+ * same number of jobs in the same run (the baseline), and so does a
+ * hand-written loop around the SDK (read the ticket, one Messages call with
+ * the SDK's default client, one INSERT: what a buyer would write instead of
+ * this product, and so the second baseline). Each runs as its own
  * process; the simulator runs in a third, so CPU per ticket is reported for
  * the worker, the simulator and PostgreSQL (the database's client backends)
  * separately, from /proc/<pid>/stat, over the pass only (start-up excluded:
@@ -42,6 +45,63 @@ async function noop(prefix: string, concurrency: number): Promise<void> {
   const w = new Worker('qc', async () => undefined, { connection, prefix, concurrency });
   await w.waitUntilReady();
   process.once('SIGTERM', () => void w.close().then(() => process.exit(0)));
+  process.stdout.write('READY\n');
+}
+
+/**
+ * Child mode: what a buyer would write by hand around the SDK — the baseline
+ * the QC worker's extra work is measured against. A BullMQ worker whose
+ * processor reads the ticket (one pooled query), makes the same Messages
+ * request the QC worker's first call makes (the active context's cached
+ * system blocks and verdict tool, the ticket as JSON) with the SDK's default
+ * client (its own fetch, retries, no middleware), and stores the answer in one
+ * INSERT. It does none of the product's work: no attempt journal, rate
+ * limiter, validation of the tool input, tier-up, second opinion, escalation,
+ * event, write-back or log line; one model call per ticket.
+ */
+async function loop(
+  prefix: string,
+  concurrency: number,
+  databaseUrl: string,
+  baseURL: string,
+): Promise<void> {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const { ContextStore } = await import('../src/context/store.js');
+  const { qcContextOf, systemBlocks, VERDICT_TOOL } = await import('../src/qc/context.js');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
+  const ctx = qcContextOf(await new ContextStore(pool).active());
+  const system = systemBlocks(ctx);
+  const model = process.env.QC_MODEL ?? 'claude-haiku-4-5-20251001';
+  const client = new Anthropic({ apiKey: 'simulator-local-key', baseURL });
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_loop_results (ticket_id bigint PRIMARY KEY, answer jsonb NOT NULL)',
+  );
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const w = new Worker(
+    'qc',
+    async (job) => {
+      const id = (job.data as { ticketId: number }).ticketId;
+      const t = await pool.query<{ ticket: unknown }>('SELECT ticket FROM tickets WHERE id = $1', [
+        id,
+      ]);
+      const msg = await client.messages.create({
+        model,
+        max_tokens: 4096,
+        system,
+        tools: [ctx.tool],
+        tool_choice: { type: 'tool', name: VERDICT_TOOL },
+        messages: [{ role: 'user', content: JSON.stringify(t.rows[0]?.ticket) }],
+      });
+      const tool = msg.content.find((b) => b.type === 'tool_use');
+      await pool.query(
+        'INSERT INTO bench_loop_results (ticket_id, answer) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [id, JSON.stringify({ input: tool?.input ?? null, usage: msg.usage })],
+      );
+    },
+    { connection, prefix, concurrency },
+  );
+  await w.waitUntilReady();
+  process.once('SIGTERM', () => void w.close().then(() => pool.end().then(() => process.exit(0))));
   process.stdout.write('READY\n');
 }
 
@@ -166,7 +226,11 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
   const admin = new pg.Pool({ connectionString: db.url, max: 1, application_name: 'bench-admin' });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const tmp = mkdtempSync(join(tmpdir(), 'tqc-overhead-'));
-  const prefixes = [`tqc-bench-ovh-${process.pid}-noop`, `tqc-bench-ovh-${process.pid}-qc`];
+  const prefixes = [
+    `tqc-bench-ovh-${process.pid}-noop`,
+    `tqc-bench-ovh-${process.pid}-qc`,
+    `tqc-bench-ovh-${process.pid}-loop`,
+  ];
   const queues: Queue[] = [];
   const events: QueueEvents[] = [];
   const conns: Redis[] = [];
@@ -217,6 +281,38 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     });
     sim = started.child;
     const simUrl = started.line.split(' ')[1] as string;
+    const loopPass = await pass({
+      name: 'hand-written SDK loop',
+      queue: queues[2] as Queue,
+      events: events[2] as QueueEvents,
+      n: TICKETS,
+      timeoutMs,
+      sim,
+      backends: new BackendCpu(admin, db.name),
+      start: async () =>
+        (
+          await spawnReady(
+            'SDK loop',
+            [
+              '--import',
+              'tsx',
+              HERE,
+              '--loop',
+              prefixes[2] as string,
+              String(CONCURRENCY),
+              db.url,
+              simUrl,
+            ],
+            { ready: /^READY/ },
+          )
+        ).child,
+    });
+    const looped = Number(
+      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM bench_loop_results')).rows[0]
+        ?.n ?? 0,
+    );
+    if (looped !== TICKETS)
+      throw new Error(`SDK loop: ${looped} answers stored for ${TICKETS} tickets`);
     const countFile = join(tmp, 'pg-count.json');
     const qc = await pass({
       name: 'QC worker',
@@ -267,9 +363,12 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '| process | worker CPU ms/ticket | simulator CPU ms/ticket | PostgreSQL CPU ms/ticket | tickets/s | pool checkouts/ticket | statements/ticket |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       row(base),
+      row(loopPass),
       row(qc),
       '',
-      `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
+      `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. QC worker / hand-written SDK loop: **${(per(qc.workerMs) / per(loopPass.workerMs)).toFixed(2)}×** worker CPU per ticket (the loop makes 1 model call per ticket, the QC worker ${(calls / TICKETS).toFixed(2)}), **${(per(qc.pgMs) / per(loopPass.pgMs)).toFixed(2)}×** PostgreSQL CPU. Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
+      '',
+      "The hand-written SDK loop is what a buyer would write instead: a BullMQ worker that reads the ticket, makes the same first Messages request with the SDK's default client and stores the answer in one INSERT — no attempt journal, rate limiter, tool-input validation, tier-up, second opinion, escalation, event, write-back or log line.",
     ].join('\n');
     return {
       markdown,
@@ -280,6 +379,13 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           baseline: `${f2(per(base.workerMs))} ms (no-op BullMQ worker)`,
           ratio: `${ratio.toFixed(1)}×`,
           goal: '≤ 2 ms',
+        },
+        {
+          figure: 'worker CPU per ticket vs a hand-written SDK loop (same jobs, same simulator)',
+          value: `${f2(per(qc.workerMs))} ms`,
+          baseline: `${f2(per(loopPass.workerMs))} ms (SDK loop, 1 call a ticket)`,
+          ratio: `${(per(qc.workerMs) / per(loopPass.workerMs)).toFixed(2)}×`,
+          goal: '—',
         },
         {
           figure: 'simulator / PostgreSQL CPU per ticket',
@@ -320,4 +426,11 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
 
 if (process.argv[2] === '--noop')
   await noop(process.argv[3] as string, Number(process.argv[4] ?? CONCURRENCY));
+if (process.argv[2] === '--loop')
+  await loop(
+    process.argv[3] as string,
+    Number(process.argv[4] ?? CONCURRENCY),
+    process.argv[5] as string,
+    process.argv[6] as string,
+  );
 if (process.argv[2] === '--sim') await simulator(Number(process.argv[3] ?? 0));

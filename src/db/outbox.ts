@@ -44,11 +44,12 @@ export interface OutboxRow {
   deliveredAt: Date | null;
 }
 
-const SELECT = `SELECT id, kind, ticket_id AS "ticketId", source, external_id AS "externalId",
+const COLUMNS = `id, kind, ticket_id AS "ticketId", source, external_id AS "externalId",
   context_version AS "contextVersion", result_id AS "resultId", triage_id AS "triageId", via, status,
   fingerprint, note_kind AS "noteKind", note, steps_done AS "stepsDone", attempts, retries, reason,
   vendor_status AS "vendorStatus", vendor_answer AS "vendorAnswer", created_at AS "createdAt",
-  delivered_at AS "deliveredAt" FROM writeback_outbox`;
+  delivered_at AS "deliveredAt"`;
+const SELECT = `SELECT ${COLUMNS} FROM writeback_outbox`;
 
 /**
  * The hook the QC persistence calls inside its transaction, right after a new
@@ -119,18 +120,17 @@ export async function outboxCounts(db: Queryable): Promise<Record<string, number
  * statement so two relays never queue the same row twice.
  */
 export async function claimPending(db: Queryable, limit: number): Promise<OutboxRow[]> {
-  const r = await db.query<{ id: number }>(
-    `UPDATE writeback_outbox SET status = 'queued', updated_at = now()
-     WHERE id IN (SELECT id FROM writeback_outbox WHERE status = 'pending'
-                  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id`,
+  // One statement: the claimed rows come back from the UPDATE itself, as they are after it.
+  const r = await db.query<OutboxRow>(
+    `WITH claimed AS (
+       UPDATE writeback_outbox SET status = 'queued', updated_at = now()
+        WHERE id IN (SELECT id FROM writeback_outbox WHERE status = 'pending'
+                     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS})
+     SELECT * FROM claimed ORDER BY id`,
     [limit],
   );
-  if (r.rows.length === 0) return [];
-  const rows = await db.query<OutboxRow>(`${SELECT} WHERE id = ANY($1::bigint[]) ORDER BY id`, [
-    r.rows.map((x) => x.id),
-  ]);
-  return rows.rows;
+  return r.rows;
 }
 
 /** Queued rows whose job may have been lost (Redis flushed, enqueue failed): back to pending. */

@@ -20,11 +20,12 @@ import {
 } from '../llm/call.js';
 import { toError } from '../logger.js';
 import type { Ticket } from '../ticket/schema.js';
-import { truncateTicket, truncationNote } from '../ticket/truncate.js';
+import { truncationNote } from '../ticket/truncate.js';
 import { type CallFn, CallNeeded, callOf } from './call-needed.js';
 import { type QcContext, systemBlocks, VERDICT_TOOL } from './context.js';
 import { repairTurn, ticketMessage } from './prompt.js';
 import { askSecondOpinion } from './second-opinion-call.js';
+import { ticketTruncation } from './ticket-text.js';
 
 export type { GradeSettings } from '../config.js';
 
@@ -381,7 +382,7 @@ async function grade(
     });
   }
   // The model saw a shortened ticket: the verdict says so (src/ticket/truncate.ts).
-  const { truncation } = truncateTicket(ticket);
+  const truncation = ticketTruncation(ticket);
   if (truncation) {
     const v = final.verdict;
     final.verdict = {

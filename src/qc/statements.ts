@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/errors.js';
 import {
   type GradeWrite,
   type PreparedTicket,
@@ -11,11 +12,13 @@ import type { Pool } from '../db/pool.js';
 
 /**
  * A QC job's two statements, grouped across the jobs running at once
- * (issue 13, src/db/group.ts): while one prepare statement is in flight, the
- * prepares of the jobs that start meanwhile wait and then go out together as
- * one multi-row statement (`prepareGrades`); grade writes likewise
- * (`writeGrades`). Each job still gets only its own row, or its own error.
- * One pair per pool, so every caller of a process's pool (the realtime
+ * (issue 13, src/db/group.ts): while a statement is in flight, the prepares
+ * (`prepareGrades`) and grade writes (`writeGrades`) of the jobs that reach
+ * theirs meanwhile wait, then go out together — one multi-row statement of
+ * each kind, both on ONE pool checkout. In steady state as many jobs start as
+ * finish, so a checkout carries both kinds and a ticket costs about half a
+ * checkout instead of two. Each job still gets only its own row, or its own
+ * error. One lane per pool, so every caller of a process's pool (the realtime
  * worker's jobs, the batch collector) shares the groups.
  */
 export interface QcStatements {
@@ -24,33 +27,122 @@ export interface QcStatements {
 }
 
 /**
- * Groups of each kind in flight at once. With one, a job arriving just
- * after a group left waits for that whole statement before its own goes;
- * two halve that wait. `npm run bench -- latency` could not tell them apart
- * beyond its noise (Little's law at concurrency 50: 0.84 and 0.88 with one,
- * 0.86–0.92 with two, 0.88 before grouping on the same machine; BENCHMARKS.md).
- * Members are sent in ticket order (src/db/grade-write.ts) and a ticket in
- * flight keeps its later statements back (src/db/group.ts), so two in flight
- * neither deadlock nor reorder a ticket's writes.
+ * Groups in flight at once. With one, a job arriving just after a group left
+ * waits for that whole checkout before its own goes; two halve that wait.
+ * `npm run bench -- latency` could not tell them apart beyond its noise
+ * (Little's law at concurrency 50: 0.84 and 0.88 with one, 0.86–0.92 with
+ * two, 0.88 before grouping on the same machine; BENCHMARKS.md). Members are
+ * sent in ticket order (src/db/grade-write.ts) and a ticket in flight keeps
+ * its later statements back (src/db/group.ts), so two in flight neither
+ * deadlock nor reorder a ticket's writes.
  */
 const IN_FLIGHT = 2;
+
+/** One member of a lane's group: a job's prepare or its write; `solo` when it is sent again alone. */
+type Member = ({ prepare: PrepareInput } | { write: GradeWrite }) & { solo?: boolean };
+
+type Answer =
+  | { prepared: PreparedTicket | undefined }
+  | { written: WrittenGrade }
+  /** Its kind's statement failed; `alone` when the member was the only one of its kind in it. */
+  | { failed: unknown; alone: boolean };
+
+const ticketOf = (m: Member) => ('prepare' in m ? m.prepare.ticketId : m.write.result.ticketId);
+
+/**
+ * A group's two statements on one connection: the prepares first (their
+ * model calls are what the jobs wait for), then the writes. A statement that
+ * fails answers `failed` to the members of its kind only — the other
+ * statement may have committed, so nothing of the group is sent again here;
+ * each of those members is sent again alone by `ask`. A connection that
+ * failed is destroyed rather than returned to the pool.
+ */
+async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
+  const out: Answer[] = new Array(members.length);
+  const preps: number[] = [];
+  const writes: number[] = [];
+  for (const [i, m] of members.entries()) ('prepare' in m ? preps : writes).push(i);
+  const client = await pool.connect();
+  let broken = false;
+  const settle = async <T>(
+    idx: readonly number[],
+    run: () => Promise<T[]>,
+    answer: (t: T | undefined) => Answer,
+  ): Promise<void> => {
+    if (idx.length === 0) return;
+    try {
+      const rows = await run();
+      if (rows.length !== idx.length)
+        throw new Error(`a grouped statement answered ${rows.length} of ${idx.length} members`);
+      idx.forEach((i, k) => {
+        out[i] = answer(rows[k]);
+      });
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) broken = true;
+      for (const i of idx) out[i] = { failed: err, alone: idx.length === 1 };
+    }
+  };
+  try {
+    await settle(
+      preps,
+      () =>
+        prepareGrades(
+          client,
+          preps.map((i) => (members[i] as { prepare: PrepareInput }).prepare),
+        ),
+      (p) => ({ prepared: p }),
+    );
+    await settle(
+      writes,
+      () =>
+        writeGrades(
+          client,
+          writes.map((i) => (members[i] as { write: GradeWrite }).write),
+        ),
+      (w) => ({ written: w as WrittenGrade }),
+    );
+    return out;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * A member's answer; when its kind's group statement failed, the member is
+ * sent again alone (one bad member fails only its own job) unless it was
+ * alone already or PostgreSQL is unreachable.
+ */
+async function ask(lane: Grouped<Member, Answer>, member: Member): Promise<Answer> {
+  const a = await lane(member);
+  if (!('failed' in a)) return a;
+  if (a.alone || isDatabaseUnavailable(a.failed)) throw a.failed;
+  const again = await lane({ ...member, solo: true });
+  if ('failed' in again) throw again.failed;
+  return again;
+}
 
 const byPool = new WeakMap<Pool, QcStatements>();
 
 export function qcStatements(pool: Pool): QcStatements {
   let s = byPool.get(pool);
   if (!s) {
+    const lane = grouped<Member, Answer>({
+      many: (members) => both(pool, members),
+      key: ticketOf,
+      solo: (m) => m.solo === true,
+      maxInFlight: IN_FLIGHT,
+    });
     s = {
-      prepare: grouped({
-        many: (inputs) => prepareGrades(pool, inputs),
-        key: (p) => p.ticketId,
-        maxInFlight: IN_FLIGHT,
-      }),
-      write: grouped({
-        many: (writes) => writeGrades(pool, writes),
-        key: (w) => w.result.ticketId,
-        maxInFlight: IN_FLIGHT,
-      }),
+      prepare: async (input) => {
+        const a = await ask(lane, { prepare: input });
+        if (!('prepared' in a)) throw new Error('a prepare was answered as a write');
+        return a.prepared;
+      },
+      write: async (input) => {
+        const a = await ask(lane, { write: input });
+        if (!('written' in a)) throw new Error('a write was answered as a prepare');
+        return a.written;
+      },
     };
     byPool.set(pool, s);
   }

@@ -1,6 +1,6 @@
 import { ticketForPrompt } from '../ticket/hygiene.js';
 import type { Person, Ticket } from '../ticket/schema.js';
-import { truncateTicket } from '../ticket/truncate.js';
+import { TICKET_MAX_CHARS, type Truncation, truncateTicket } from '../ticket/truncate.js';
 
 /**
  * The ticket as every QC call sends it (the verdict call, its repair turn and
@@ -22,17 +22,45 @@ import { truncateTicket } from '../ticket/truncate.js';
  * the model) and `:00` seconds of a time (same instant, `12:10Z`).
  */
 export function ticketJson(ticket: Ticket): string {
-  // The verdict call, its repair, a tier-up and a second opinion send the same ticket: built once.
-  let json = built.get(ticket);
-  if (json === undefined) {
-    const { source: _source, ...whole } = ticketForPrompt(ticket);
-    const rest = truncateTicket(whole).ticket;
-    json = JSON.stringify(lean(rest)).replace(/</g, '\\u003c');
-    built.set(ticket, json);
-  }
-  return json;
+  return sent(ticket).json;
 }
-const built = new WeakMap<Ticket, string>();
+
+/**
+ * What was cut from the ticket as sent (undefined when nothing was): the
+ * verdict says the model saw a shortened ticket exactly when it did, judged
+ * on what is sent — after hygiene clipped machine output — not on the
+ * stored ticket.
+ */
+export function ticketTruncation(ticket: Ticket): Truncation | undefined {
+  return sent(ticket).truncation;
+}
+
+interface Sent {
+  json: string;
+  truncation: Truncation | undefined;
+}
+
+// The verdict call, its repair, a tier-up and a second opinion send the same ticket: built once.
+const built = new WeakMap<Ticket, Sent>();
+
+function sent(ticket: Ticket): Sent {
+  let out = built.get(ticket);
+  if (out === undefined) {
+    const { source: _source, ...whole } = ticketForPrompt(ticket);
+    // Serialized once in the common case: only a ticket whose JSON as sent is over the
+    // limit goes through truncateTicket (which measures the whole ticket again, as its rule says).
+    let json = JSON.stringify(lean(whole));
+    let truncation: Truncation | undefined;
+    if (json.length > TICKET_MAX_CHARS) {
+      const cut = truncateTicket(whole);
+      truncation = cut.truncation;
+      if (truncation) json = JSON.stringify(lean(cut.ticket));
+    }
+    out = { json: json.replace(/</g, '\\u003c'), truncation };
+    built.set(ticket, out);
+  }
+  return out;
+}
 
 /** The ticket between its delimiters, as the context files describe it. */
 export function ticketBlock(ticket: Ticket): string {
@@ -53,10 +81,10 @@ function person(p: Person | undefined): Person | undefined {
   return (named.name && named.name !== 'unknown') || named.email ? named : p;
 }
 
-type Sent = Omit<Ticket, 'source'>;
+type Sendable = Omit<Ticket, 'source'>;
 
 /** The ticket less what carries no grading information (see `ticketJson`). */
-function lean(t: Sent): Record<string, unknown> {
+function lean(t: Sendable): Record<string, unknown> {
   const {
     updatedAt: _updatedAt,
     organizationId,

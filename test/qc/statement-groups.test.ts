@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContextStore } from '../../src/context/store.js';
 import type { Verdict } from '../../src/context/verdict.js';
@@ -12,8 +13,9 @@ import { storeExamples } from '../helpers/pipeline.js';
  * Issue 13: the prepare and grade statements of jobs running at once go out
  * grouped (src/qc/statements.ts, src/db/group.ts) — fewer statements than
  * jobs — and each job still gets only its own row, or its own error.
- * Statements are counted on the pool itself (every statement of the QC path
- * goes through `pool.query`).
+ * Statements are counted on the connections (`pg.Client#query`): a group's
+ * prepare and write statements share one checkout (src/qc/statements.ts),
+ * so they never pass through `pool.query`.
  */
 
 let db: TestDb;
@@ -34,7 +36,7 @@ afterAll(async () => {
 
 /** Statements named `name` sent through the pool while `fn` runs. */
 async function counting<T>(name: string, fn: () => Promise<T>): Promise<{ out: T; n: number }> {
-  const spy = vi.spyOn(db.pool, 'query');
+  const spy = vi.spyOn(pg.Client.prototype, 'query');
   try {
     const out = await fn();
     const n = spy.mock.calls.filter((c) => (c[0] as { name?: string }).name === name).length;
@@ -209,6 +211,65 @@ describe('grouped QC statements', () => {
     });
   });
 
+  it('prepares and writes that wait together share one checkout; a bad write fails alone', async () => {
+    const [w1, w2, ...rest] = ids.slice(0, 8) as number[];
+    const writes = rest.slice(0, 3);
+    const preps = rest.slice(3, 6);
+    await db.pool.query('DELETE FROM qc_results WHERE ticket_id = ANY($1)', [ids.slice(0, 8)]);
+    const connects = vi.spyOn(db.pool, 'connect');
+    let out: PromiseSettledResult<unknown>[];
+    let n: number;
+    let checkouts: number;
+    try {
+      ({ out, n } = await counting('qc-prepare-grades', () =>
+        Promise.allSettled([
+          // Two writes go alone (two groups in flight); everything below waits for them.
+          save(w1 as number, 70, 'lane-w1'),
+          save(w2 as number, 70, 'lane-w2'),
+          ...writes.map((ticketId, i) =>
+            // The middle write breaks qc_results' CHECK (0–100): its kind's statement fails.
+            save(ticketId, i === 1 ? 150 : 75, `lane-w-${i}`),
+          ),
+          ...preps.map((ticketId, i) =>
+            qcStatements(db.pool).prepare({
+              ticketId,
+              contextVersion: ctx.version,
+              contextKey: key,
+              first: first(`lane-p-${i}`),
+            }),
+          ),
+        ]),
+      ));
+      checkouts = connects.mock.calls.length;
+    } finally {
+      connects.mockRestore();
+    }
+    // One prepare statement for the three prepares, in the same checkout as the writes' group.
+    expect(n).toBe(1);
+    // w1, w2, the group of three writes and three prepares, then the two good writes of the
+    // failed statement sent again alone, and the bad one alone: 2 + 1 + 3 checkouts.
+    expect(checkouts).toBe(6);
+    expect(String((out[3] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
+    for (const i of [0, 1, 2, 4]) expect(out[i]?.status).toBe('fulfilled');
+    preps.forEach((ticketId, i) => {
+      expect(out[5 + i]).toMatchObject({ status: 'fulfilled', value: { id: ticketId } });
+    });
+    const stored = await db.pool.query<{ ticket_id: number; job_id: string }>(
+      `SELECT ticket_id, job_id FROM qc_results WHERE job_id LIKE 'lane-w%' ORDER BY job_id`,
+    );
+    expect(stored.rows.map((r) => r.job_id)).toEqual([
+      'lane-w-0',
+      'lane-w-2',
+      'lane-w1',
+      'lane-w2',
+    ]);
+    // The prepares' statement committed once: one attempt row per prepare, none repeated.
+    const att = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM llm_attempts WHERE job_id LIKE 'lane-p-%'`,
+    );
+    expect(att.rows[0]?.n).toBe(preps.length);
+  });
+
   it('refuses a multi-row statement that names a ticket twice (answers are matched by ticket)', async () => {
     const p = {
       ticketId: ids[0] as number,
@@ -224,7 +285,7 @@ describe('grouped QC statements', () => {
     await db.pool.query('DELETE FROM qc_results WHERE ticket_id = ANY($1)', [
       [o1, o2, ticketId, between],
     ]);
-    const spy = vi.spyOn(db.pool, 'query');
+    const spy = vi.spyOn(pg.Client.prototype, 'query');
     let groups: number[][];
     let out: Awaited<ReturnType<typeof save>>[];
     try {
