@@ -88,26 +88,46 @@ function obj(v: unknown): Obj {
   return v;
 }
 
-/** An optional field: absent stays absent; present as undefined stays undefined (as zod gives it). */
-function opt<T>(out: Obj, o: Obj, key: string, read: (v: unknown) => T): void {
+/*
+ * Optional fields: absent stays absent; present as undefined stays undefined
+ * (as zod gives it). Written out per kind rather than through a reader
+ * callback: a closure per field per webhook is garbage the collector sweeps.
+ */
+
+/** An optional string field of at most `max` characters. */
+function optStr(w: Walk, out: Obj, o: Obj, key: string, max: number): void {
   const v = o[key];
-  if (v !== undefined) out[key] = read(v);
+  if (v !== undefined) out[key] = str(w, v, max);
+  else if (key in o) out[key] = undefined;
+}
+
+/** An optional ISO time field. */
+function optTime(out: Obj, o: Obj, key: string): void {
+  const v = o[key];
+  if (v !== undefined) out[key] = time(v);
+  else if (key in o) out[key] = undefined;
+}
+
+/** An optional person field. */
+function optPerson(w: Walk, out: Obj, o: Obj, key: string): void {
+  const v = o[key];
+  if (v !== undefined) out[key] = person(w, v);
   else if (key in o) out[key] = undefined;
 }
 
 function person(w: Walk, v: unknown): Obj {
   const o = obj(v);
   const out: Obj = {};
-  opt(out, o, 'email', (x) => str(w, x, 320));
-  opt(out, o, 'id', (x) => str(w, x, 200));
-  opt(out, o, 'name', (x) => str(w, x, 200));
+  optStr(w, out, o, 'email', 320);
+  optStr(w, out, o, 'id', 200);
+  optStr(w, out, o, 'name', 200);
   return out;
 }
 
 function comment(w: Walk, v: unknown): Obj {
   const o = obj(v);
   const out: Obj = { at: time(o.at), author: str(w, o.author, 200) };
-  opt(out, o, 'authorId', (x) => str(w, x, 200));
+  optStr(w, out, o, 'authorId', 200);
   out.body = str(w, o.body, 100_000);
   out.public = bool(o.public);
   out.role = oneOf(ROLES, o.role);
@@ -119,8 +139,8 @@ function timeEntry(w: Walk, v: unknown): Obj {
   const m = o.minutes;
   if (typeof m !== 'number' || !Number.isSafeInteger(m) || m < 0 || m > 100_000) throw NO;
   const out: Obj = {};
-  opt(out, o, 'at', time);
-  opt(out, o, 'author', (x) => str(w, x, 200));
+  optTime(out, o, 'at');
+  optStr(w, out, o, 'author', 200);
   out.minutes = m;
   out.note = o.note === undefined ? '' : str(w, o.note, 10_000);
   return out;
@@ -129,22 +149,27 @@ function timeEntry(w: Walk, v: unknown): Obj {
 function triage(w: Walk, v: unknown): Obj {
   const o = obj(v);
   const out: Obj = {};
-  opt(out, o, 'at', time);
+  optTime(out, o, 'at');
   out.by = str(w, o.by, 200);
   out.kind = o.kind === undefined ? 'agent' : oneOf(KINDS, o.kind);
   out.notes = o.notes === undefined ? '' : str(w, o.notes, 20_000);
   return out;
 }
 
-/** A record's own keys, as zod reads them (in sorted order); a `__proto__` key is left to zod. */
-function record(w: Walk, v: unknown, keyMax: number, value: (x: unknown) => unknown): Obj {
+/**
+ * A record's own keys, as zod reads them (in sorted order); a `__proto__` key
+ * is left to zod. `filled` records hold strings of at most 200 characters
+ * under keys of at most 64; custom fields hold any field value.
+ */
+function record(w: Walk, v: unknown, kind: 'customFields' | 'filled'): Obj {
   const o = obj(v);
   const out: Obj = {};
+  const keyMax = kind === 'filled' ? 64 : Number.POSITIVE_INFINITY;
   // Sorted, like every other object this parser builds.
   for (const k of Object.keys(o).sort()) {
     if (k === '__proto__') throw NO;
     str(w, k, keyMax);
-    out[k] = value(o[k]);
+    out[k] = kind === 'filled' ? str(w, o[k], 200) : fieldValue(w, o[k]);
   }
   // Symbol keys and non-enumerable properties: rare enough to leave to zod.
   if (Object.getOwnPropertySymbols(o).length > 0) throw NO;
@@ -160,13 +185,16 @@ function fieldValue(w: Walk, v: unknown): unknown {
   return str(w, v, Number.POSITIVE_INFINITY);
 }
 
-function list<T>(v: unknown, max: number, item: (x: unknown) => T): T[] {
+/** A list field (absent: empty) of at most `max` items, each read by `item`. */
+function list<T>(w: Walk, v: unknown, max: number, item: (w: Walk, x: unknown) => T): T[] {
   if (v === undefined) return [];
   const a = arr(v, max);
   const out: T[] = new Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = item(a[i]);
+  for (let i = 0; i < a.length; i++) out[i] = item(w, a[i]);
   return out;
 }
+
+const tag = (w: Walk, x: unknown): string => str(w, x, 200);
 
 /** The ticket as `Ticket.parse` would give it, or undefined to let zod decide. */
 export function fastTicket(input: unknown): FastTicket | undefined {
@@ -176,31 +204,31 @@ export function fastTicket(input: unknown): FastTicket | undefined {
     // Keys in code-unit order at every depth, as canonicalJson writes them: hashing such a
     // ticket copies nothing (src/ticket/hash.ts).
     const out: Obj = {};
-    opt(out, o, 'assignee', (x) => person(w, x));
-    opt(out, o, 'category', (x) => str(w, x, 200));
-    opt(out, o, 'closedAt', time);
-    out.comments = list(o.comments, 2_000, (x) => comment(w, x));
+    optPerson(w, out, o, 'assignee');
+    optStr(w, out, o, 'category', 200);
+    optTime(out, o, 'closedAt');
+    out.comments = list(w, o.comments, 2_000, comment);
     out.createdAt = time(o.createdAt);
     out.customFields =
-      o.customFields === undefined
-        ? {}
-        : record(w, o.customFields, Number.POSITIVE_INFINITY, (x) => fieldValue(w, x));
+      o.customFields === undefined ? {} : record(w, o.customFields, 'customFields');
     out.description = o.description === undefined ? '' : str(w, o.description, 100_000);
     out.externalId = str(w, o.externalId, 200, 1);
-    opt(out, o, 'filled', (x) => record(w, x, 64, (y) => str(w, y, 200)));
-    opt(out, o, 'organization', (x) => str(w, x, 200));
-    opt(out, o, 'organizationId', (x) => str(w, x, 200));
+    if (o.filled !== undefined) out.filled = record(w, o.filled, 'filled');
+    else if ('filled' in o) out.filled = undefined;
+    optStr(w, out, o, 'organization', 200);
+    optStr(w, out, o, 'organizationId', 200);
     out.priority = o.priority === undefined ? 'normal' : oneOf(PRIORITIES, o.priority);
-    opt(out, o, 'requester', (x) => person(w, x));
+    optPerson(w, out, o, 'requester');
     const source = str(w, o.source, 64, 1);
     if (!SOURCE_PATTERN.test(source)) return undefined;
     out.source = source;
     out.status = oneOf(STATUSES, o.status);
     out.subject = str(w, o.subject, 1_000);
-    out.tags = list(o.tags, 500, (x) => str(w, x, 200));
+    out.tags = list(w, o.tags, 500, tag);
     out.threadIncomplete = o.threadIncomplete === undefined ? false : bool(o.threadIncomplete);
-    out.timeEntries = list(o.timeEntries, 2_000, (x) => timeEntry(w, x));
-    opt(out, o, 'triage', (x) => triage(w, x));
+    out.timeEntries = list(w, o.timeEntries, 2_000, timeEntry);
+    if (o.triage !== undefined) out.triage = triage(w, o.triage);
+    else if ('triage' in o) out.triage = undefined;
     out.updatedAt = time(o.updatedAt);
     return { ticket: out as Ticket, suspect: w.suspect };
   } catch (err) {

@@ -33,23 +33,39 @@ function walkStrings(
   }
 }
 
-function timeIssues(t: Ticket, at: (p: string) => string): Issue[] {
-  const checks: [string, string | undefined][] = [
-    ['createdAt', t.createdAt],
-    ['updatedAt', t.updatedAt],
-    ['closedAt', t.closedAt],
-    ['triage.at', t.triage?.at],
-    ...t.comments.map((c, i): [string, string] => [`comments.${i}.at`, c.at]),
-    ...t.timeEntries.map((e, i): [string, string | undefined] => [`timeEntries.${i}.at`, e.at]),
-  ];
-  return checks
-    .filter(([, v]) => v !== undefined && !isIsoTime(v))
-    .map(([p]) => ({ path: at(p), message: 'not a real calendar time from 1970 on' }));
+/** `p` under `prefix` ('' for none), as an issue path. */
+function pathAt(prefix: string, p: string): string {
+  return prefix && p ? `${prefix}.${p}` : prefix || p;
+}
+
+const NOT_A_TIME = 'not a real calendar time from 1970 on';
+
+/** A time that is present and not a real calendar time. */
+function bad(v: string | undefined): boolean {
+  return v !== undefined && !isIsoTime(v);
+}
+
+/**
+ * The times that are not real calendar times, in field order. Every webhook
+ * runs it: a path is built only for a time that fails.
+ */
+function timeIssues(t: Ticket, prefix: string): Issue[] {
+  const issues: Issue[] = [];
+  if (bad(t.createdAt)) issues.push({ path: pathAt(prefix, 'createdAt'), message: NOT_A_TIME });
+  if (bad(t.updatedAt)) issues.push({ path: pathAt(prefix, 'updatedAt'), message: NOT_A_TIME });
+  if (bad(t.closedAt)) issues.push({ path: pathAt(prefix, 'closedAt'), message: NOT_A_TIME });
+  if (bad(t.triage?.at)) issues.push({ path: pathAt(prefix, 'triage.at'), message: NOT_A_TIME });
+  for (let i = 0; i < t.comments.length; i++)
+    if (bad(t.comments[i]?.at))
+      issues.push({ path: pathAt(prefix, `comments.${i}.at`), message: NOT_A_TIME });
+  for (let i = 0; i < t.timeEntries.length; i++)
+    if (bad(t.timeEntries[i]?.at))
+      issues.push({ path: pathAt(prefix, `timeEntries.${i}.at`), message: NOT_A_TIME });
+  return issues;
 }
 
 /** Parses and checks a mapped ticket; throws ApiError('invalid_body') listing every bad path. */
 export function validateTicket(input: unknown, prefix: string): Ticket {
-  const at = (p: string) => [prefix, p].filter(Boolean).join('.');
   // The hand-written parser on the hot path; zod when it declines, for the verdict and the message.
   const fast = fastTicket(input);
   let data: Ticket;
@@ -67,10 +83,10 @@ export function validateTicket(input: unknown, prefix: string): Ticket {
     // one pass over the serialized ticket finds whether any path needs naming.
     suspect = SUSPECT_JSON.test(JSON.stringify(data));
   }
-  const issues: Issue[] = timeIssues(data, at);
+  const issues: Issue[] = timeIssues(data, prefix);
   if (suspect)
     walkStrings(data, '', (s, p) => {
-      const path = at(p.slice(1));
+      const path = pathAt(prefix, p.slice(1));
       if (s.includes('\u0000'))
         issues.push({ path, message: 'contains a NUL character, which cannot be stored' });
       else if (LONE_SURROGATE.test(s))

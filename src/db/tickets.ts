@@ -72,18 +72,18 @@ export async function hasNewerVersion(db: Queryable, id: number): Promise<boolea
 }
 
 /**
- * The columns `upsertTicket` stores for a version, for statements that write
- * many versions at once (the webhook intake's groups, db/versions.ts).
+ * The columns `upsertTicket` stores for a version, but the ticket itself, for
+ * statements that write many versions at once (the webhook intake's groups,
+ * db/versions.ts, which serializes the ticket with its content hash).
  */
-export function ticketColumns(ticket: Ticket) {
+export function ticketColumns(ticket: Ticket, hash: string = contentHash(ticket)) {
   return {
     source: ticket.source,
     external_id: ticket.externalId,
-    content_hash: contentHash(ticket),
+    content_hash: hash,
     status: ticket.status,
     assignee: ticket.assignee?.name ?? ticket.assignee?.email ?? null,
     subject: ticket.subject,
-    ticket,
     ticket_updated_at: ticket.updatedAt,
     assignee_key: personKey(ticket.source, ticket.assignee),
   };

@@ -1,3 +1,4 @@
+import { contentHashAndJson } from '../ticket/hash.js';
 import { Ticket } from '../ticket/schema.js';
 import type { LockedTransaction } from './locks.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
@@ -159,6 +160,29 @@ export async function latestVersion(
 }
 
 /**
+ * STORE's $1: the group's rows as a JSON array, one object per version. Each
+ * ticket is serialized once, by its content hash (`contentHashAndJson`) when
+ * the hashed text is its JSON, and spliced in as the object's last member.
+ */
+function storeInput(rows: readonly VersionInput[]): string {
+  const parts: string[] = new Array(rows.length);
+  for (let n = 0; n < rows.length; n++) {
+    const v = rows[n] as VersionInput;
+    const { hash, json } = contentHashAndJson(v.ticket);
+    const columns = JSON.stringify({
+      n,
+      ...ticketColumns(v.ticket, hash),
+      delivery_id: v.deliveryId ?? null,
+      body_sha256: v.bodySha256,
+      skip: v.skip,
+      hold: v.holdForThread,
+    });
+    parts[n] = `${columns.slice(0, -1)},"ticket":${json ?? JSON.stringify(v.ticket)}}`;
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/**
  * One transaction for a group of deliveries, each under its ticket's lock
  * (`LOCKS.ticket`, held by the caller): delivery dedupe, the ticket versions,
  * the delivery records, older versions superseded, thread waits held or
@@ -174,14 +198,6 @@ export async function storeVersions(
   contextVersion: string,
   tx: LockedTransaction = { open: false },
 ): Promise<StoredVersion[]> {
-  const input = rows.map((v, n) => ({
-    n,
-    ...ticketColumns(v.ticket),
-    delivery_id: v.deliveryId ?? null,
-    body_sha256: v.bodySha256,
-    skip: v.skip,
-    hold: v.holdForThread,
-  }));
   // One statement is its own transaction; a thread hold adds statements, so then one is opened
   // (unless the caller's is: it is committed here, the COMMIT sent right behind STORE when
   // nothing has to be read first — on a pipelined client, the same round trip).
@@ -203,7 +219,7 @@ export async function storeVersions(
       name: 'ingest-store-versions',
       text: STORE,
       values: [
-        JSON.stringify(input),
+        storeInput(rows),
         SUPERSEDE.to,
         SKIP.to,
         SCHEDULE.to,

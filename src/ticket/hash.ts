@@ -7,8 +7,12 @@ import type { Ticket } from './schema.js';
  * source does not guarantee (tags), and surrounding whitespace, so a redelivery
  * of the same content is recognised as the same version.
  */
+const trim = (s: string) => s.replace(/\r\n/g, '\n').trim();
+
 export function normalizeTicket(t: Ticket): Ticket {
-  const trim = (s: string) => s.replace(/\r\n/g, '\n').trim();
+  // Most tickets arrive normalized already: then they are their own normal
+  // form (the same JSON, keys in the same order) and nothing is copied.
+  if (isNormalized(t)) return t;
   return {
     ...t,
     subject: trim(t.subject),
@@ -19,6 +23,25 @@ export function normalizeTicket(t: Ticket): Ticket {
     tags: [...new Set(t.tags.map((x) => x.trim().toLowerCase()))].sort(),
     timeEntries: t.timeEntries.map((e) => ({ ...e, note: trim(e.note) })),
   };
+}
+
+/** Whether `normalizeTicket` would change nothing (as it compares: its sort is stable). */
+function isNormalized(t: Ticket): boolean {
+  if (trim(t.subject) !== t.subject || trim(t.description) !== t.description) return false;
+  const { comments, tags, timeEntries } = t;
+  for (let i = 0; i < comments.length; i++) {
+    const c = comments[i] as Ticket['comments'][number];
+    if (trim(c.body) !== c.body) return false;
+    if (i > 0 && (comments[i - 1] as typeof c).at.localeCompare(c.at) > 0) return false;
+  }
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i] as string;
+    if (tag.trim().toLowerCase() !== tag) return false;
+    // Strictly ascending: sorted, and no duplicate for the Set to drop.
+    if (i > 0 && !((tags[i - 1] as string) < tag)) return false;
+  }
+  for (const e of timeEntries) if (trim(e.note) !== e.note) return false;
+  return true;
 }
 
 /** JSON with object keys sorted at every depth: a stable serialization. */
@@ -84,4 +107,16 @@ export function sha256Hex(text: string | Buffer): string {
 
 export function contentHash(t: Ticket): string {
   return sha256Hex(canonicalJson(normalizeTicket(t)));
+}
+
+/**
+ * `contentHash(t)`, and `JSON.stringify(t)` when that is the very text hashed:
+ * a ticket already normalized, with its keys in order at every depth (as the
+ * webhook parser builds it), is serialized once for both, not once for the
+ * hash and again to be stored.
+ */
+export function contentHashAndJson(t: Ticket): { hash: string; json: string | undefined } {
+  const canonical = sortKeys(normalizeTicket(t));
+  const text = JSON.stringify(canonical);
+  return { hash: sha256Hex(text), json: canonical === t ? text : undefined };
 }

@@ -34,7 +34,42 @@ const timestamp = fc
       `${pad(y, 4)}-${pad(mo)}-${pad(d)}${sep}${pad(h)}:${pad(mi)}${s === null ? '' : `:${pad(s)}`}${frac === null || s === null ? '' : `.${frac}`}${offset}`,
   );
 
+/** The form nearly every webhook sends (`YYYY-MM-DDTHH:MM:SSZ`), which isIsoTime reads digit by digit. */
+const canonicalUtc = fc
+  .record({
+    y: fc.integer({ min: 1960, max: 9_999 }),
+    mo: fc.integer({ min: 0, max: 13 }),
+    d: fc.integer({ min: 0, max: 32 }),
+    h: fc.integer({ min: 0, max: 25 }),
+    mi: fc.integer({ min: 0, max: 61 }),
+    s: fc.integer({ min: 0, max: 61 }),
+  })
+  .map(
+    ({ y, mo, d, h, mi, s }) => `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}Z`,
+  );
+
 describe('isIsoTime', () => {
+  it('agrees with toIsoTime on every field of the common UTC form, and on its look-alikes', () => {
+    fc.assert(
+      fc.property(canonicalUtc, (v) => {
+        expect(isIsoTime(v)).toBe(toIsoTime(v) !== undefined);
+      }),
+      { numRuns: 20_000, seed: 13 },
+    );
+    for (const v of [
+      '2024-05-02T09:15:60Z',
+      '2024-05-02T09:60:00Z',
+      '2024-05-02T24:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '2024-0a-02T09:15:00Z',
+      '2024-05-02T09:15:00z',
+      '2024-05-02t09:15:00Z',
+      '+024-05-02T09:15:00Z',
+      '2024-05-02T09:15:0-Z',
+    ])
+      expect(isIsoTime(v), v).toBe(toIsoTime(v) !== undefined);
+  });
+
   it('agrees with toIsoTime on generated timestamps and on edge cases', () => {
     fc.assert(
       fc.property(fc.oneof(timestamp, fc.string()), (v) => {

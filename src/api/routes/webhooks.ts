@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type IngestDeps, type IngestOutcome, ingestDerived } from '../../queue/intake.js';
 import { createIntakeWriter } from '../../queue/intake-writer.js';
 import { sha256Hex } from '../../ticket/hash.js';
@@ -93,6 +93,15 @@ function firstInvalidUtf8(raw: Buffer): number {
   return lo;
 }
 
+/**
+ * Answers 202 with the reason when nothing is stored. A function of its own,
+ * not a closure made again on every request.
+ */
+function ignored(deps: WebhookRouteDeps, source: string, reply: FastifyReply, reason: string) {
+  deps.metrics.accepted.inc({ source, grading: 'ignored' });
+  return reply.code(202).send({ status: 'ignored', reason });
+}
+
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
   // Concurrent deliveries are written in groups, one transaction each.
   const writer = createIntakeWriter(deps.ingest);
@@ -127,16 +136,9 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 
       const body = parseJson(raw);
       const echo = ownEcho(source, body, deps.echo);
-      if (echo) {
-        deps.metrics.accepted.inc({ source, grading: 'ignored' });
-        return reply.code(202).send({ status: 'ignored', reason: echo });
-      }
+      if (echo) return ignored(deps, source, reply, echo);
       const mapped = await adapter.map(body, { source, headers: req.headers, fetch: deps.fetch });
-      const ignored = (reason: string) => {
-        deps.metrics.accepted.inc({ source, grading: 'ignored' });
-        return reply.code(202).send({ status: 'ignored', reason });
-      };
-      if (mapped.kind === 'ignored') return ignored(mapped.reason);
+      if (mapped.kind === 'ignored') return ignored(deps, source, reply, mapped.reason);
       const prefix = adapter.canonicalBody ? '' : 'ticket';
       const bodySha256 = sha256Hex(raw);
       let out: IngestOutcome;
@@ -154,7 +156,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
               : notInFuture(validateTicket(t, prefix), prefix, deps.now(), deps.maxClockSkewMs);
           },
         });
-        if ('ignored' in r) return ignored(r.ignored);
+        if ('ignored' in r) return ignored(deps, source, reply, r.ignored);
         out = r;
         req.log.info(
           {

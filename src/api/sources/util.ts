@@ -43,6 +43,45 @@ export function toIsoTime(value: unknown): string | undefined {
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const AFTER_9999 = Date.UTC(10000, 0, 1);
 
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * `isIsoTime` for the form nearly every webhook sends, `YYYY-MM-DDTHH:MM:SSZ`,
+ * read digit by digit (no regular expression, no substrings); undefined for
+ * any other form, which the general path decides. The checks are the same:
+ * a four-digit year in UTC cannot pass year 9999.
+ */
+function canonicalUtcTime(v: string): boolean | undefined {
+  if (
+    v.length !== 20 ||
+    v.charCodeAt(4) !== 45 || // -
+    v.charCodeAt(7) !== 45 ||
+    v.charCodeAt(10) !== 84 || // T
+    v.charCodeAt(13) !== 58 || // :
+    v.charCodeAt(16) !== 58 ||
+    v.charCodeAt(19) !== 90 // Z
+  )
+    return undefined;
+  const century = twoDigits(v, 0);
+  const yy = twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const h = twoDigits(v, 11);
+  const mi = twoDigits(v, 14);
+  const s = twoDigits(v, 17);
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || h < 0 || mi < 0 || s < 0) return undefined;
+  const year = century * 100 + yy;
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : (DAYS[month - 1] ?? 0))) return false;
+  return h <= 23 && mi <= 59 && s <= 59;
+}
+
 /**
  * Whether `toIsoTime(value)` gives a time — the same checks, without parsing
  * a Date from text or building the normalized string (validation runs it on
@@ -50,6 +89,8 @@ const AFTER_9999 = Date.UTC(10000, 0, 1);
  */
 export function isIsoTime(value: unknown): boolean {
   if (typeof value !== 'string') return false;
+  const fast = canonicalUtcTime(value);
+  if (fast !== undefined) return fast;
   const m = TIME.exec(value.trim());
   if (!m) return false;
   const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', , offset = 'Z'] = m;
