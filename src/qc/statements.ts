@@ -27,16 +27,19 @@ export interface QcStatements {
 }
 
 /**
- * Groups in flight at once. With one, a job arriving just after a group left
- * waits for that whole checkout before its own goes; two halve that wait.
- * `npm run bench -- latency` could not tell them apart beyond its noise
- * (Little's law at concurrency 50: 0.84 and 0.88 with one, 0.86–0.92 with
- * two, 0.88 before grouping on the same machine; BENCHMARKS.md). Members are
- * sent in ticket order (src/db/grade-write.ts) and a ticket in flight keeps
- * its later statements back (src/db/group.ts), so two in flight neither
- * deadlock nor reorder a ticket's writes.
+ * Lanes in flight at once: one. While it is in flight, every job that
+ * reaches its prepare or its write waits, so the next lane carries both
+ * kinds and more members. Measured with the overhead bench (2,000 tickets,
+ * concurrency 50, A/B in the same minutes on a loaded 2-core machine): one in
+ * flight took 0.58–0.63 checkouts and 0.85–0.89 statements per ticket and
+ * 2.5–3.2 ms of PostgreSQL CPU, against 0.97–1.11, 1.20–1.34 and 3.5–4.7 ms
+ * with two; the latency bench's backlog drained at the same rate with either
+ * (56.8 and 56.5 verdicts/s at 800 ms a call). A job may wait for the lane in
+ * flight before its own goes — a few milliseconds, against the model's
+ * hundreds. Members are sent in ticket order (src/db/grade-write.ts) and a
+ * ticket in flight keeps its later statements back (src/db/group.ts).
  */
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 1;
 
 /** One member of a lane's group: a job's prepare or its write; `solo` when it is sent again alone. */
 type Member = ({ prepare: PrepareInput } | { write: GradeWrite }) & { solo?: boolean };

@@ -116,8 +116,8 @@ describe('grouped QC statements', () => {
         }),
       ]),
     );
-    // The first two go alone (two groups in flight); the eleven that arrived meanwhile go as one.
-    expect(n).toBe(3);
+    // The first goes alone (one lane in flight); the twelve that arrived meanwhile go as one.
+    expect(n).toBe(2);
     expect(out.at(-1)).toBeUndefined();
     const attempts = await db.pool.query<{ id: number; ticket_id: number; job_id: string }>(
       `SELECT id, ticket_id, job_id FROM llm_attempts WHERE job_id LIKE 'prep-%'`,
@@ -173,8 +173,8 @@ describe('grouped QC statements', () => {
         ),
       ),
     );
-    // The first two alone, the ten that waited as one group that fails, then each of those alone.
-    expect(n).toBe(1 + 1 + 1 + (jobs.length - 2));
+    // The first alone, the eleven that waited as one group that fails, then each of those alone.
+    expect(n).toBe(1 + 1 + (jobs.length - 1));
     expect(out[5]?.status).toBe('rejected');
     expect(String((out[5] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
     const stored = await db.pool.query<{
@@ -194,12 +194,12 @@ describe('grouped QC statements', () => {
       expect(saved.duplicate).toBe(false);
     });
 
-    // Without a bad member, twelve writes at once take three statements.
+    // Without a bad member, twelve writes at once take two statements.
     const more = ids.slice(12, 24);
     const again = await counting('qc-write-grades', () =>
       Promise.all(more.map((ticketId, i) => save(ticketId, 80, `save2-${i}`))),
     );
-    expect(again.n).toBe(3);
+    expect(again.n).toBe(2);
     const events = await db.pool.query<{ id: number; ticket_id: number; result_id: number }>(
       `SELECT id, ticket_id, result_id FROM agent_events WHERE job_id LIKE 'save2-%' AND kind = 'verdict'`,
     );
@@ -223,7 +223,7 @@ describe('grouped QC statements', () => {
     try {
       ({ out, n } = await counting('qc-prepare-grades', () =>
         Promise.allSettled([
-          // Two writes go alone (two groups in flight); everything below waits for them.
+          // The first write goes alone (one lane in flight); everything below waits for it.
           save(w1 as number, 70, 'lane-w1'),
           save(w2 as number, 70, 'lane-w2'),
           ...writes.map((ticketId, i) =>
@@ -246,8 +246,8 @@ describe('grouped QC statements', () => {
     }
     // One prepare statement for the three prepares, in the same checkout as the writes' group.
     expect(n).toBe(1);
-    // w1, w2, the group of three writes and three prepares, then the two good writes of the
-    // failed statement sent again alone, and the bad one alone: 2 + 1 + 3 checkouts.
+    // w1 alone, then one group of the four other writes and the three prepares; its write
+    // statement fails, so those four writes are sent again, each alone: 1 + 1 + 4 checkouts.
     expect(checkouts).toBe(6);
     expect(String((out[3] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
     for (const i of [0, 1, 2, 4]) expect(out[i]?.status).toBe('fulfilled');
@@ -289,7 +289,7 @@ describe('grouped QC statements', () => {
     let groups: number[][];
     let out: Awaited<ReturnType<typeof save>>[];
     try {
-      // o1 and o2 go alone (two in flight); the three that wait would be one group, but the same
+      // o1 goes alone (one lane in flight); the four that wait would be one group, but the same
       // ticket twice may not share one: the second write of `ticketId` goes in a group after.
       out = await Promise.all([
         save(o1, 90, 'dup-o1'),
@@ -307,7 +307,7 @@ describe('grouped QC statements', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(groups).toEqual([[o1], [o2], [ticketId, between].sort(), [ticketId]]);
+    expect(groups).toEqual([[o1], [o2, ticketId, between].sort(), [ticketId]]);
     expect([out[2]?.duplicate, out[4]?.duplicate].sort()).toEqual([false, true]);
     const r = await db.pool.query('SELECT job_id FROM qc_results WHERE ticket_id = $1', [ticketId]);
     expect(r.rows).toHaveLength(1);
