@@ -51,11 +51,11 @@ async function noop(prefix: string, concurrency: number): Promise<void> {
 /**
  * Child mode: what a buyer would write by hand around the SDK — the baseline
  * the QC worker's extra work is measured against. A BullMQ worker whose
- * processor reads the ticket (one pooled query), makes the same Messages
- * request the QC worker's first call makes (the active context's cached
- * system blocks and verdict tool, the ticket as JSON) with the SDK's default
- * client (its own fetch, retries, no middleware), and stores the answer in one
- * INSERT. It does none of the product's work: no attempt journal, rate
+ * processor reads the ticket (one pooled query), makes a Messages request
+ * like the QC worker's first call (the active context's cached system blocks
+ * and verdict tool; the stored ticket as plain JSON, not the worker's leaner
+ * escaped block) with the SDK's default client (its own fetch, retries, no
+ * middleware), and stores the answer in one INSERT. It does none of the product's work: no attempt journal, rate
  * limiter, validation of the tool input, tier-up, second opinion, escalation,
  * event, write-back or log line; one model call per ticket.
  */
@@ -368,7 +368,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '',
       `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. QC worker / hand-written SDK loop: **${(per(qc.workerMs) / per(loopPass.workerMs)).toFixed(2)}×** worker CPU per ticket (the loop makes 1 model call per ticket, the QC worker ${(calls / TICKETS).toFixed(2)}), **${(per(qc.pgMs) / per(loopPass.pgMs)).toFixed(2)}×** PostgreSQL CPU. Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
       '',
-      "The hand-written SDK loop is what a buyer would write instead: a BullMQ worker that reads the ticket, makes the same first Messages request with the SDK's default client and stores the answer in one INSERT — no attempt journal, rate limiter, tool-input validation, tier-up, second opinion, escalation, event, write-back or log line.",
+      "The hand-written SDK loop is what a buyer would write instead: a BullMQ worker that reads the ticket, makes the first Messages request (the same cached system blocks and tool; the stored ticket as plain JSON, a few hundred characters longer than the worker's lean block, beside ~40 kB of system text) with the SDK's default client and stores the answer in one INSERT — no attempt journal, rate limiter, tool-input validation, tier-up, second opinion, escalation, event, write-back or log line.",
     ].join('\n');
     return {
       markdown,

@@ -25,8 +25,6 @@ export interface GroupOptions<I, O> {
   many(inputs: readonly I[]): Promise<O[]>;
   /** Inputs with the same key go in different groups, in arrival order. */
   key?: (input: I) => unknown;
-  /** An input for which this is true goes in a group of its own (a member sent again alone). */
-  solo?: (input: I) => boolean;
   /** Most members in one statement (default 100). */
   maxGroup?: number;
   /** Most statements in flight at once, each on its own connection (default 1). */
@@ -52,19 +50,15 @@ export function grouped<I, O>(o: GroupOptions<I, O>): Grouped<I, O> {
   /** The next group, in arrival order; the rest stays pending. */
   function take(): { group: Waiter<I, O>[]; keys: Set<unknown> } {
     const keys = new Set<unknown>();
-    if (!o.key && !o.solo) return { group: pending.splice(0, maxGroup), keys };
+    if (!o.key) return { group: pending.splice(0, maxGroup), keys };
     const group: Waiter<I, O>[] = [];
     const rest: Waiter<I, O>[] = [];
-    let full = false;
     for (const w of pending) {
-      const k = o.key?.(w.input);
-      const solo = o.solo?.(w.input) ?? false;
-      if (full || group.length >= maxGroup || keys.has(k) || busy.has(k) || (solo && group.length))
-        rest.push(w);
+      const k = o.key(w.input);
+      if (group.length >= maxGroup || keys.has(k) || busy.has(k)) rest.push(w);
       else {
-        if (o.key) keys.add(k);
+        keys.add(k);
         group.push(w);
-        full = solo;
       }
     }
     pending = rest;

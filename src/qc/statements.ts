@@ -8,7 +8,7 @@ import {
   writeGrades,
 } from '../db/grade-write.js';
 import { type Grouped, grouped } from '../db/group.js';
-import type { Pool } from '../db/pool.js';
+import type { Pool, PoolClient } from '../db/pool.js';
 
 /**
  * A QC job's two statements, grouped across the jobs running at once
@@ -41,87 +41,98 @@ export interface QcStatements {
  */
 const IN_FLIGHT = 1;
 
-/** One member of a lane's group: a job's prepare or its write; `solo` when it is sent again alone. */
-type Member = ({ prepare: PrepareInput } | { write: GradeWrite }) & { solo?: boolean };
+/** One member of a lane's group: a job's prepare or its write. */
+type Member = { prepare: PrepareInput } | { write: GradeWrite };
 
 type Answer =
   | { prepared: PreparedTicket | undefined }
   | { written: WrittenGrade }
-  /** Its kind's statement failed; `alone` when the member was the only one of its kind in it. */
-  | { failed: unknown; alone: boolean };
+  /** What its statement, and then its statement alone, failed with. */
+  | { failed: unknown };
 
 const ticketOf = (m: Member) => ('prepare' in m ? m.prepare.ticketId : m.write.result.ticketId);
 
 /**
  * A group's two statements on one connection: the prepares first (their
  * model calls are what the jobs wait for), then the writes. A statement that
- * fails answers `failed` to the members of its kind only — the other
- * statement may have committed, so nothing of the group is sent again here;
- * each of those members is sent again alone by `ask`. A connection that
- * failed is destroyed rather than returned to the pool.
+ * fails concerns the members of its kind only — the other statement may have
+ * committed — and those are sent again one by one, here, while the group
+ * still holds their tickets (no later statement of one of them can overtake
+ * the resend), so one bad member fails only its own job; unless PostgreSQL is
+ * unreachable, when the rest of that kind get the error at once. A connection
+ * that saw an error is destroyed, as `pool.query` does, and the next
+ * statement takes a fresh one: a backend that died under the prepares does
+ * not take the writes down with it.
  */
 async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
   const out: Answer[] = new Array(members.length);
   const preps: number[] = [];
   const writes: number[] = [];
   for (const [i, m] of members.entries()) ('prepare' in m ? preps : writes).push(i);
-  const client = await pool.connect();
-  let broken = false;
-  const settle = async <T>(
+  let client: PoolClient | undefined;
+  const on = async <T>(statement: (db: PoolClient) => Promise<T[]>): Promise<T[]> => {
+    client ??= await pool.connect();
+    const c = client;
+    try {
+      return await statement(c);
+    } catch (err) {
+      client = undefined;
+      c.release(true);
+      throw err;
+    }
+  };
+  const kind = async <I, T>(
     idx: readonly number[],
-    run: () => Promise<T[]>,
-    answer: (t: T | undefined) => Answer,
+    input: (m: Member) => I,
+    statement: (db: PoolClient, inputs: readonly I[]) => Promise<T[]>,
+    answer: (row: T | undefined) => Answer,
   ): Promise<void> => {
     if (idx.length === 0) return;
+    const inputs = idx.map((i) => input(members[i] as Member));
     try {
-      const rows = await run();
+      const rows = await on((c) => statement(c, inputs));
       if (rows.length !== idx.length)
         throw new Error(`a grouped statement answered ${rows.length} of ${idx.length} members`);
       idx.forEach((i, k) => {
         out[i] = answer(rows[k]);
       });
+      return;
     } catch (err) {
-      if (isDatabaseUnavailable(err)) broken = true;
-      for (const i of idx) out[i] = { failed: err, alone: idx.length === 1 };
+      if (idx.length === 1 || isDatabaseUnavailable(err)) {
+        for (const i of idx) out[i] = { failed: err };
+        return;
+      }
+    }
+    for (const [k, i] of idx.entries()) {
+      try {
+        const [row] = await on((c) => statement(c, [inputs[k] as I]));
+        out[i] = answer(row);
+      } catch (one) {
+        out[i] = { failed: one };
+        if (isDatabaseUnavailable(one)) {
+          for (const rest of idx.slice(k + 1)) out[rest] = { failed: one };
+          return;
+        }
+      }
     }
   };
   try {
-    await settle(
+    await kind(
       preps,
-      () =>
-        prepareGrades(
-          client,
-          preps.map((i) => (members[i] as { prepare: PrepareInput }).prepare),
-        ),
+      (m) => (m as { prepare: PrepareInput }).prepare,
+      prepareGrades,
       (p) => ({ prepared: p }),
     );
-    await settle(
+    await kind(
       writes,
-      () =>
-        writeGrades(
-          client,
-          writes.map((i) => (members[i] as { write: GradeWrite }).write),
-        ),
+      (m) => (m as { write: GradeWrite }).write,
+      writeGrades,
       (w) => ({ written: w as WrittenGrade }),
     );
     return out;
   } finally {
-    client.release(broken);
+    client?.release();
   }
-}
-
-/**
- * A member's answer; when its kind's group statement failed, the member is
- * sent again alone (one bad member fails only its own job) unless it was
- * alone already or PostgreSQL is unreachable.
- */
-async function ask(lane: Grouped<Member, Answer>, member: Member): Promise<Answer> {
-  const a = await lane(member);
-  if (!('failed' in a)) return a;
-  if (a.alone || isDatabaseUnavailable(a.failed)) throw a.failed;
-  const again = await lane({ ...member, solo: true });
-  if ('failed' in again) throw again.failed;
-  return again;
 }
 
 const byPool = new WeakMap<Pool, QcStatements>();
@@ -132,17 +143,18 @@ export function qcStatements(pool: Pool): QcStatements {
     const lane = grouped<Member, Answer>({
       many: (members) => both(pool, members),
       key: ticketOf,
-      solo: (m) => m.solo === true,
       maxInFlight: IN_FLIGHT,
     });
     s = {
       prepare: async (input) => {
-        const a = await ask(lane, { prepare: input });
+        const a = await lane({ prepare: input });
+        if ('failed' in a) throw a.failed;
         if (!('prepared' in a)) throw new Error('a prepare was answered as a write');
         return a.prepared;
       },
       write: async (input) => {
-        const a = await ask(lane, { write: input });
+        const a = await lane({ write: input });
+        if ('failed' in a) throw a.failed;
         if (!('written' in a)) throw new Error('a write was answered as a prepare');
         return a.written;
       },

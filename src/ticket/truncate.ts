@@ -1,7 +1,9 @@
 /**
  * The oversize-ticket rule (README "Oversize tickets"). A ticket is sent to
- * the model whole unless its JSON is over TICKET_MAX_CHARS; then, keeping
- * the start and the end (where the problem and the resolution are):
+ * the model whole unless its JSON as sent (src/qc/ticket-text.ts: after
+ * prompt hygiene, without the fields that tell a grader nothing) is over
+ * TICKET_MAX_CHARS; then, keeping the start and the end (where the problem
+ * and the resolution are):
  *
  * 1. every text field longer than FIELD_MAX_CHARS (description, comment
  *    bodies, time-entry notes, triage notes) keeps its first and last

@@ -51,14 +51,6 @@ describe('grouped statements', () => {
     expect(r.groups).toEqual([[1], [2, 3], [4, 5]]);
   });
 
-  it('sends a solo member in a group of its own; the others are grouped past it', async () => {
-    const r = recorder();
-    const send = grouped({ many: r.many, solo: (x) => x >= 100 });
-    await Promise.all([1, 2, 3, 100, 4, 101, 5].map((x) => send(x)));
-    // A solo member never shares a group; the next group starts with it.
-    expect(r.groups).toEqual([[1], [2, 3, 4, 5], [100], [101]]);
-  });
-
   it('fails only the member that fails: the group is sent again one by one', async () => {
     const r = recorder((x) => (x === 4 ? new Error('bad member 4') : undefined));
     const send = grouped({ many: r.many });

@@ -246,9 +246,11 @@ describe('grouped QC statements', () => {
     }
     // One prepare statement for the three prepares, in the same checkout as the writes' group.
     expect(n).toBe(1);
-    // w1 alone, then one group of the four other writes and the three prepares; its write
-    // statement fails, so those four writes are sent again, each alone: 1 + 1 + 4 checkouts.
-    expect(checkouts).toBe(6);
+    // w1 alone, then one group of the four other writes and the three prepares on one checkout;
+    // its write statement fails, and the connection that saw the error is dropped: the four
+    // writes are sent again, each alone, on a fresh one, and the bad write's error drops that
+    // one too before the last write: 1 + 1 + 2 checkouts.
+    expect(checkouts).toBe(4);
     expect(String((out[3] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
     for (const i of [0, 1, 2, 4]) expect(out[i]?.status).toBe('fulfilled');
     preps.forEach((ticketId, i) => {
@@ -268,6 +270,59 @@ describe('grouped QC statements', () => {
       `SELECT count(*)::int AS n FROM llm_attempts WHERE job_id LIKE 'lane-p-%'`,
     );
     expect(att.rows[0]?.n).toBe(preps.length);
+  });
+
+  it('a connection lost under the prepares does not take the same group’s writes with it', async () => {
+    const [w1, ...rest] = ids.slice(8, 14) as number[];
+    const writes = rest.slice(0, 3);
+    const preps = rest.slice(3, 5);
+    await db.pool.query('DELETE FROM qc_results WHERE ticket_id = ANY($1)', [ids.slice(8, 14)]);
+    // The prepare statement of the group finds its backend gone: the socket is destroyed as it
+    // is sent, and pg fails it (and anything else on that client) with a connection error.
+    const query = pg.Client.prototype.query;
+    let killed = 0;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const q = args[0] as { name?: string };
+      if (q?.name === 'qc-prepare-grades' && killed++ === 0)
+        (
+          this as unknown as { connection: { stream: { destroy(): void } } }
+        ).connection.stream.destroy();
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query);
+    let out: PromiseSettledResult<unknown>[];
+    try {
+      out = await Promise.allSettled([
+        save(w1 as number, 70, 'lost-w1'),
+        ...writes.map((ticketId, i) => save(ticketId, 72, `lost-w-${i}`)),
+        ...preps.map((ticketId, i) =>
+          qcStatements(db.pool).prepare({
+            ticketId,
+            contextVersion: ctx.version,
+            contextKey: key,
+            first: first(`lost-p-${i}`),
+          }),
+        ),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(killed).toBeGreaterThan(0);
+    // The prepares met the lost connection (the job is put back, src/qc/resilience.ts)...
+    for (const o of out.slice(4)) expect(o.status).toBe('rejected');
+    // ...and every write, in the same group or not, was stored, on a fresh connection.
+    for (const o of out.slice(0, 4)) expect(o.status).toBe('fulfilled');
+    const stored = await db.pool.query<{ job_id: string }>(
+      `SELECT job_id FROM qc_results WHERE job_id LIKE 'lost-w%' ORDER BY job_id`,
+    );
+    expect(stored.rows.map((r) => r.job_id)).toEqual([
+      'lost-w-0',
+      'lost-w-1',
+      'lost-w-2',
+      'lost-w1',
+    ]);
   });
 
   it('refuses a multi-row statement that names a ticket twice (answers are matched by ticket)', async () => {
