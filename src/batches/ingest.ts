@@ -9,7 +9,7 @@ import {
 } from '../db/batches.js';
 import { withTransaction } from '../db/pool.js';
 import { transitionQcStatus } from '../db/qc-status.js';
-import { contentHashOf, getTicket } from '../db/tickets.js';
+import { contentHashOf, getTicketToGrade } from '../db/tickets.js';
 import { callTool } from '../llm/call.js';
 import { toError } from '../logger.js';
 import { CallNeeded } from '../qc/call-needed.js';
@@ -141,14 +141,16 @@ export async function ingestEntry(
     });
     return 'graded';
   }
-  const stored = await getTicket(deps.pool, req.ticket_id);
+  // With whether a newer version is stored, read now: the page's check (`checks.newer`) may be
+  // older than a webhook that arrived while the entries before this one were graded.
+  const stored = await getTicketToGrade(deps.pool, req.ticket_id);
   if (!stored) {
     await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
     return 'failed';
   }
   // A newer version arrived (live, between rounds): this one is never graded, as the worker would not
   // grade it; a verdict saved for it now would be written back over the newer version's.
-  if (checks.newer) {
+  if (checks.newer || stored.newer) {
     await settleUngraded(scope, req, journal, {
       state: 'superseded',
       resultType: result.type,

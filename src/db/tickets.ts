@@ -112,6 +112,43 @@ export async function getTicket(db: Queryable, id: number): Promise<StoredTicket
   };
 }
 
+/**
+ * `getTicket` and, in the same statement, whether a newer version of the
+ * ticket is stored: read right before a version is graded (the batch
+ * collector), so a version superseded a moment ago is not graded.
+ */
+export async function getTicketToGrade(
+  db: Queryable,
+  id: number,
+): Promise<(StoredTicket & { newer: boolean }) | undefined> {
+  const r = await db.query<{
+    id: number;
+    source: string;
+    external_id: string;
+    content_hash: string;
+    qc_status: string;
+    ticket: unknown;
+    newer: boolean;
+  }>(
+    `SELECT t.id, t.source, t.external_id, t.content_hash, t.qc_status, t.ticket,
+            EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+                      AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
+       FROM tickets t WHERE t.id = $1`,
+    [id],
+  );
+  const row = r.rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    source: row.source,
+    externalId: row.external_id,
+    contentHash: row.content_hash,
+    qcStatus: row.qc_status,
+    ticket: Ticket.parse(row.ticket),
+    newer: row.newer,
+  };
+}
+
 export async function contentHashOf(db: Queryable, id: number): Promise<string | undefined> {
   const r = await db.query<{ content_hash: string }>(
     'SELECT content_hash FROM tickets WHERE id = $1',
