@@ -1,6 +1,7 @@
 import { requeuedReplies } from '../db/batches.js';
 import type { Pool } from '../db/pool.js';
 import type { PriceTable } from '../llm/prices.js';
+import { callOf } from '../qc/call-needed.js';
 import type { ResumeGrade } from '../qc/processor.js';
 import { journalOf, replayOf } from './followup.js';
 import { BATCH_PRIORITY } from './ingest.js';
@@ -20,14 +21,14 @@ import { BATCH_PRIORITY } from './ingest.js';
  * context's prompt must not be reused.
  */
 export function requeuedGrades(deps: { pool: Pool; prices: PriceTable }): ResumeGrade {
-  return async ({ ticketId, ctx, priority, call }) => {
+  return async ({ ticketId, ctx, priority, llm, logger }) => {
     if (priority !== BATCH_PRIORITY) return undefined;
     const found = await requeuedReplies(deps.pool, ticketId, ctx.version);
     if (!found) return undefined;
     const journal = journalOf(found.journal);
     return {
       batchReply: journal.base,
-      replay: replayOf(journal, deps.prices, call),
+      replay: replayOf(journal, deps.prices, callOf({ llm: { ...llm, logger } })),
       settings: { ...journal.settings, baseModel: found.model },
     };
   };

@@ -11,7 +11,6 @@ import { LlmError } from '../llm/retry.js';
 import { toError } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
 import type { QcJobData } from '../queue/jobs.js';
-import { type CallFn, callOf } from './call-needed.js';
 import { type QcContext, qcContextOf } from './context.js';
 import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { type GradeReplay, gradeAndSave } from './grade-and-save.js';
@@ -43,12 +42,13 @@ export interface ResumedGrade {
   settings: Partial<GradeSettings>;
 }
 
-/** `call`: how a call past the stored replies is made (the job's own realtime call). */
+/** `llm` and `logger`: how a call past the stored replies is made (the job's own realtime call). */
 export type ResumeGrade = (job: {
   ticketId: number;
   ctx: QcContext;
   priority: number | undefined;
-  call: CallFn;
+  llm: LlmDeps;
+  logger: Logger;
 }) => Promise<ResumedGrade | undefined>;
 
 export interface JobResult {
@@ -130,7 +130,8 @@ async function gradeJob(
     ticketId: data.ticketId,
     ctx,
     priority: job.opts.priority,
-    call: callOf({ llm: { ...deps.llm, logger: log } }),
+    llm: deps.llm,
+    logger: log,
   });
   let graded: Awaited<ReturnType<typeof gradeAndSave>>;
   try {
