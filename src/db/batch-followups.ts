@@ -1,5 +1,6 @@
 import { setRequestState } from './batches.js';
 import { type Pool, type Queryable, withTransaction } from './pool.js';
+import { newerVersionOf } from './tickets.js';
 
 /** Rows of batch_followups (migration 019): a batch result's next model call, journaled. */
 export interface FollowupRow {
@@ -121,15 +122,12 @@ export async function staleFollowups(
   db: Queryable,
 ): Promise<{ id: number; run_id: number; newer: boolean }[]> {
   const r = await db.query<{ id: number; run_id: number; newer: boolean }>(
-    `SELECT f.id, f.run_id, EXISTS (
-         SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
-           AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
+    `SELECT f.id, f.run_id, ${newerVersionOf('t')} AS newer
      FROM batch_followups f JOIN tickets t ON t.id = f.ticket_id
      WHERE f.chunk_id IS NULL AND (
        EXISTS (SELECT 1 FROM qc_results r
                WHERE r.ticket_id = f.ticket_id AND r.context_version = f.context_version)
-       OR EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
-                  AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)))
+       OR ${newerVersionOf('t')})
      ORDER BY f.id`,
   );
   return r.rows;

@@ -3,6 +3,7 @@ import type { Queryable } from './pool.js';
 import { QC_TRANSITIONS } from './qc-status.js';
 import type { NewResult } from './results.js';
 import type { SecondOpinionRow } from './second-opinions.js';
+import { newerVersionOf } from './tickets.js';
 
 /**
  * The QC job's database work in two statements (issue 13: each statement is
@@ -117,8 +118,7 @@ export async function prepareGrades(
        SELECT g.k, t.id, t.source, t.external_id, t.content_hash, t.qc_status, t.ticket, t.ticket_updated_at
          FROM g JOIN tickets t ON t.id = g.tid
      ), newer AS (
-       SELECT me.k, me.id, EXISTS (SELECT 1 FROM tickets n WHERE n.source = me.source AND n.external_id = me.external_id
-                                    AND (n.ticket_updated_at, n.id) > (me.ticket_updated_at, me.id)) AS yes
+       SELECT me.k, me.id, ${newerVersionOf('me')} AS yes
          FROM me
      ), sup AS (
        UPDATE tickets t SET qc_status = $2::text FROM newer

@@ -65,20 +65,6 @@ export async function resultIdFor(
   return r.rows[0]?.id;
 }
 
-/** The result for this ticket version and context version, if graded, and the job that saved it. */
-export async function resultFor(
-  db: Queryable,
-  ticketId: number,
-  contextVersion: string,
-): Promise<{ id: number; jobId: string | null } | undefined> {
-  const r = await db.query<{ id: number; job_id: string | null }>(
-    'SELECT id, job_id FROM qc_results WHERE ticket_id = $1 AND context_version = $2',
-    [ticketId, contextVersion],
-  );
-  const row = r.rows[0];
-  return row ? { id: row.id, jobId: row.job_id } : undefined;
-}
-
 /** The latest result of a ticket version, locked for the caller's transaction (overrides). */
 export async function latestResultForUpdate(
   db: Queryable,

@@ -61,14 +61,14 @@ export async function upsertTicket(db: Queryable, ticket: Ticket): Promise<Upser
   return { id: row.id, contentHash: hash, inserted: row.inserted };
 }
 
-/** Whether a newer version of this ticket is stored (the worker never grades this one then). */
-export async function hasNewerVersion(db: Queryable, id: number): Promise<boolean> {
-  const r = await db.query(
-    `SELECT 1 FROM tickets t JOIN tickets n ON n.source = t.source AND n.external_id = t.external_id
-     WHERE t.id = $1 AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id) LIMIT 1`,
-    [id],
-  );
-  return (r.rowCount ?? 0) > 0;
+/**
+ * SQL: whether a newer version of the ticket version `t` (a `tickets` row's
+ * alias) is stored — the order `latestVersion` and the intake call latest:
+ * the vendor's update time, then arrival.
+ */
+export function newerVersionOf(t: string): string {
+  return `EXISTS (SELECT 1 FROM tickets n WHERE n.source = ${t}.source AND n.external_id = ${t}.external_id
+                    AND (n.ticket_updated_at, n.id) > (${t}.ticket_updated_at, ${t}.id))`;
 }
 
 /**
@@ -89,19 +89,18 @@ export function ticketColumns(ticket: Ticket, hash: string = contentHash(ticket)
   };
 }
 
-export async function getTicket(db: Queryable, id: number): Promise<StoredTicket | undefined> {
-  const r = await db.query<{
-    id: number;
-    source: string;
-    external_id: string;
-    content_hash: string;
-    qc_status: string;
-    ticket: unknown;
-  }>('SELECT id, source, external_id, content_hash, qc_status, ticket FROM tickets WHERE id = $1', [
-    id,
-  ]);
-  const row = r.rows[0];
-  if (!row) return undefined;
+interface StoredRow {
+  id: number;
+  source: string;
+  external_id: string;
+  content_hash: string;
+  qc_status: string;
+  ticket: unknown;
+}
+
+const STORED = 't.id, t.source, t.external_id, t.content_hash, t.qc_status, t.ticket';
+
+function storedOf(row: StoredRow): StoredTicket {
   return {
     id: row.id,
     source: row.source,
@@ -110,6 +109,12 @@ export async function getTicket(db: Queryable, id: number): Promise<StoredTicket
     qcStatus: row.qc_status,
     ticket: Ticket.parse(row.ticket),
   };
+}
+
+export async function getTicket(db: Queryable, id: number): Promise<StoredTicket | undefined> {
+  const r = await db.query<StoredRow>(`SELECT ${STORED} FROM tickets t WHERE t.id = $1`, [id]);
+  const row = r.rows[0];
+  return row ? storedOf(row) : undefined;
 }
 
 /**
@@ -121,32 +126,12 @@ export async function getTicketToGrade(
   db: Queryable,
   id: number,
 ): Promise<(StoredTicket & { newer: boolean }) | undefined> {
-  const r = await db.query<{
-    id: number;
-    source: string;
-    external_id: string;
-    content_hash: string;
-    qc_status: string;
-    ticket: unknown;
-    newer: boolean;
-  }>(
-    `SELECT t.id, t.source, t.external_id, t.content_hash, t.qc_status, t.ticket,
-            EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
-                      AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
-       FROM tickets t WHERE t.id = $1`,
+  const r = await db.query<StoredRow & { newer: boolean }>(
+    `SELECT ${STORED}, ${newerVersionOf('t')} AS newer FROM tickets t WHERE t.id = $1`,
     [id],
   );
   const row = r.rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    source: row.source,
-    externalId: row.external_id,
-    contentHash: row.content_hash,
-    qcStatus: row.qc_status,
-    ticket: Ticket.parse(row.ticket),
-    newer: row.newer,
-  };
+  return row ? { ...storedOf(row), newer: row.newer } : undefined;
 }
 
 export async function contentHashOf(db: Queryable, id: number): Promise<string | undefined> {
