@@ -58,7 +58,7 @@ async function eachLimit<T>(
   if (failure) throw failure.error;
 }
 
-/** Entries whose stored result and newer version are read in one statement (see `checked`). */
+/** Entries whose stored results are read in one statement (see `checked`). */
 const INGEST_PAGE = 100;
 
 /**

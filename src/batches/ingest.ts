@@ -111,8 +111,8 @@ export async function requeue(
  * refused at create (`refused`) is finished realtime too: its earlier replies
  * are paid for and replayed, not asked again.
  *
- * `checks`: the stored result and newer version of the entry's ticket, read
- * with its page of entries (collect.ts, db/batches.ts entryChecksOf).
+ * `checks`: the stored result of the entry's ticket version, read with its
+ * page of entries (collect.ts, db/batches.ts entryChecksOf).
  */
 export async function ingestEntry(
   scope: IngestScope,
@@ -141,8 +141,8 @@ export async function ingestEntry(
     });
     return 'graded';
   }
-  // With whether a newer version is stored, read now: the page's check (`checks.newer`) may be
-  // older than a webhook that arrived while the entries before this one were graded.
+  // With whether a newer version is stored, read now rather than with the page of entries: a
+  // webhook may have stored one while the entries before this one were graded.
   const stored = await getTicketToGrade(deps.pool, req.ticket_id);
   if (!stored) {
     await setRequestState(deps.pool, req.custom_id, { state: 'failed', error: 'ticket deleted' });
@@ -150,7 +150,7 @@ export async function ingestEntry(
   }
   // A newer version arrived (live, between rounds): this one is never graded, as the worker would not
   // grade it; a verdict saved for it now would be written back over the newer version's.
-  if (checks.newer || stored.newer) {
+  if (stored.newer) {
     await settleUngraded(scope, req, journal, {
       state: 'superseded',
       resultType: result.type,

@@ -290,18 +290,20 @@ export async function requestRefsOf(db: Queryable, chunkId: number): Promise<Req
   return r.rows;
 }
 
-/** What ingesting an entry checks before grading it (src/batches/ingest.ts). */
+/**
+ * What ingesting an entry checks before grading it (src/batches/ingest.ts).
+ * Whether a newer version is stored is read with the entry's ticket, just
+ * before grading it (db/tickets.ts getTicketToGrade), not with its page.
+ */
 export interface EntryChecks {
   /** A result already stored for the ticket version and context version. */
   result: { id: number; jobId: string | null } | undefined;
-  /** A newer version of the ticket is stored. */
-  newer: boolean;
 }
 
 /**
- * The checks of a page of entries in one statement, where they took two per
- * entry (resultFor, hasNewerVersion): a row per ticket version asked, no
- * journal or ticket text, so a page costs a few bytes per entry.
+ * The checks of a page of entries in one statement, where they took one per
+ * entry: a row per ticket version asked, no journal or ticket text, so a page
+ * costs a few bytes per entry.
  */
 export async function entryChecksOf(
   db: Queryable,
@@ -313,11 +315,8 @@ export async function entryChecksOf(
     ticket_id: number;
     result_id: number | null;
     job_id: string | null;
-    newer: boolean;
   }>(
-    `SELECT e.ticket_id, q.id AS result_id, q.job_id, EXISTS (
-       SELECT 1 FROM tickets t JOIN tickets n ON n.source = t.source AND n.external_id = t.external_id
-       WHERE t.id = e.ticket_id AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id)) AS newer
+    `SELECT e.ticket_id, q.id AS result_id, q.job_id
      FROM unnest($1::bigint[]) AS e(ticket_id)
      LEFT JOIN qc_results q ON q.ticket_id = e.ticket_id AND q.context_version = $2`,
     [ticketIds, contextVersion],
@@ -327,7 +326,6 @@ export async function entryChecksOf(
       row.ticket_id,
       {
         result: row.result_id === null ? undefined : { id: row.result_id, jobId: row.job_id },
-        newer: row.newer,
       },
     ]),
   );

@@ -8,9 +8,10 @@ let h: Harness | undefined;
  * What collecting asks about each entry before grading it: the result stored
  * for its ticket and context version (a crash after saveGrade, or a realtime
  * job's), and whether a newer version of the ticket is stored. Asked one
- * entry at a time, these were db/results.ts resultFor and db/tickets.ts
- * hasNewerVersion; a page of entries is asked in one statement
- * (db/batches.ts entryChecksOf).
+ * entry at a time, these were two statements of their own (the patterns
+ * below); now a page of entries is asked for its results in one statement
+ * (db/batches.ts entryChecksOf), and the newer version rides on the read of
+ * the entry's ticket just before grading it (db/tickets.ts getTicketToGrade).
  */
 const ONE_ENTRY =
   /FROM qc_results WHERE ticket_id = \$1 |WHERE t\.id = \$1 AND \(n\.ticket_updated_at, n\.id\) >/;
@@ -30,7 +31,7 @@ async function statements(pool: Harness['db']['pool'], fn: () => Promise<void>):
   }
 }
 
-describe('collecting a chunk reads its entries’ stored results and newer versions a page at a time', () => {
+describe('collecting a chunk reads its entries’ stored results a page at a time, with no lookup of its own per entry', () => {
   it('12 tickets, a follow-up round each, pages of 5: three lookups per round, not two per entry', async () => {
     const tickets = 12;
     h = await startHarness({ tickets, env: ALL_TIER_UP });
