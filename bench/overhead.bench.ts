@@ -307,10 +307,9 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           )
         ).child,
     });
-    const looped = Number(
-      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM bench_loop_results')).rows[0]
-        ?.n ?? 0,
-    );
+    const rows = async (sql: string) =>
+      Number((await pool.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+    const looped = await rows('SELECT count(*) AS n FROM bench_loop_results');
     if (looped !== TICKETS)
       throw new Error(`SDK loop: ${looped} answers stored for ${TICKETS} tickets`);
     const countFile = join(tmp, 'pg-count.json');
@@ -340,16 +339,8 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           })
         ).child,
     });
-    const calls = Number(
-      (
-        await pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM agent_events WHERE kind = 'llm_call'`,
-        )
-      ).rows[0]?.n ?? 0,
-    );
-    const graded = Number(
-      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM qc_results')).rows[0]?.n ?? 0,
-    );
+    const calls = await rows(`SELECT count(*) AS n FROM agent_events WHERE kind = 'llm_call'`);
+    const graded = await rows('SELECT count(*) AS n FROM qc_results');
     if (graded !== TICKETS) throw new Error(`QC worker: ${graded} results for ${TICKETS} tickets`);
     const per = (ms: number) => ms / TICKETS;
     const f2 = (x: number) => x.toFixed(2);

@@ -47,6 +47,20 @@ function sentTickets(): Record<string, unknown>[] {
     });
 }
 
+/** Grades `ticket`; the verdict, and the tickets its verdict requests carried (at least one). */
+async function graded(ticket: Ticket) {
+  const ctx = qcContextOf(await rt.contexts.active());
+  sim.clearRequests();
+  const out = await gradeTicket(
+    { llm: rt.llm, settings: rt.settings, random: () => 1 },
+    ctx,
+    ticket,
+  );
+  const sent = sentTickets();
+  expect(sent.length).toBeGreaterThan(0);
+  return { out, sent };
+}
+
 describe('the truncation note follows what was sent', () => {
   it('a long base64 blob that hygiene clips: nothing is truncated, and the verdict does not say so', async () => {
     const blob = 'QUJD'.repeat(Math.ceil((TICKET_MAX_CHARS * 1.2) / 4));
@@ -56,15 +70,7 @@ describe('the truncation note follows what was sent', () => {
       description: `${base.description}\n\nAttached log (base64): ${blob}`,
     };
     expect(JSON.stringify(ticket).length).toBeGreaterThan(TICKET_MAX_CHARS);
-    const ctx = qcContextOf(await rt.contexts.active());
-    sim.clearRequests();
-    const out = await gradeTicket(
-      { llm: rt.llm, settings: rt.settings, random: () => 1 },
-      ctx,
-      ticket,
-    );
-    const sent = sentTickets();
-    expect(sent.length).toBeGreaterThan(0);
+    const { out, sent } = await graded(ticket);
     for (const t of sent) expect(t.truncated).toBeUndefined();
     expect(out.verdict.missing_information.join('\n')).not.toMatch(
       /ticket truncated before grading/,
@@ -76,15 +82,7 @@ describe('the truncation note follows what was sent', () => {
       Math.ceil((TICKET_MAX_CHARS * 1.2) / 43),
     );
     const ticket: Ticket = { ...base, externalId: `${base.externalId}-prose`, description: prose };
-    const ctx = qcContextOf(await rt.contexts.active());
-    sim.clearRequests();
-    const out = await gradeTicket(
-      { llm: rt.llm, settings: rt.settings, random: () => 1 },
-      ctx,
-      ticket,
-    );
-    const sent = sentTickets();
-    expect(sent.length).toBeGreaterThan(0);
+    const { out, sent } = await graded(ticket);
     for (const t of sent) expect(t.truncated).toBeTruthy();
     expect(out.verdict.missing_information[0]).toMatch(/^ticket truncated before grading/);
   });
