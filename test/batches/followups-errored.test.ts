@@ -50,6 +50,26 @@ async function expectBaseOnce(x: Harness) {
   expect(base).toEqual([]);
 }
 
+/**
+ * Every ticket graded once by the realtime queue from its batch replies: past
+ * the 3 × TICKETS refused calls, only the tier-up each entry still needed was
+ * asked realtime, and the base reply is the batch's (expectBaseOnce).
+ */
+async function expectGradedFromReplies(x: Harness, what: string) {
+  const graded = await waitFor(what, async () => {
+    const r = await resultCounts(x.db, x.ids);
+    return r.length === TICKETS ? r : undefined;
+  });
+  expect(graded.every((r) => r.n === 1)).toBe(true);
+  const model = (r: { body: unknown }) => (r.body as { model: string }).model;
+  expect(
+    realtimeCalls(x)
+      .slice(3 * TICKETS)
+      .map(model),
+  ).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
+  await expectBaseOnce(x);
+}
+
 describe('a follow-up entry that comes back errored or expired', () => {
   it.each([
     ['errored (overloaded_error)', { erroredRate: 1, erroredType: 'overloaded_error' as const }],
@@ -130,16 +150,7 @@ describe('a follow-up entry that comes back errored or expired', () => {
 
     // The realtime queue takes them over (the refusals are used up): each ticket graded once.
     await x.p.startWorker();
-    const graded = await waitFor('the requeued tickets graded', async () => {
-      const r = await resultCounts(x.db, x.ids);
-      return r.length === TICKETS ? r : undefined;
-    });
-    expect(graded.every((r) => r.n === 1)).toBe(true);
-    // Only the tier-up each entry still needed is asked realtime; the base reply is the batch's.
-    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
-    const realtime = realtimeCalls(x).slice(3 * TICKETS);
-    expect(realtime.map(model)).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
-    await expectBaseOnce(x);
+    await expectGradedFromReplies(x, 'the requeued tickets graded');
   });
 });
 
@@ -169,18 +180,7 @@ describe('a requeue killed before its request is settled, its job already queued
       return r.length === queued.length || undefined;
     });
     await drain(x, deps);
-    const graded = await waitFor('every ticket graded', async () => {
-      const r = await resultCounts(x.db, x.ids);
-      return r.length === TICKETS ? r : undefined;
-    });
-    expect(graded.every((r) => r.n === 1)).toBe(true);
-    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
-    expect(
-      realtimeCalls(x)
-        .slice(3 * TICKETS)
-        .map(model),
-    ).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
-    await expectBaseOnce(x);
+    await expectGradedFromReplies(x, 'every ticket graded');
   });
 });
 
@@ -209,17 +209,6 @@ describe('a first-round entry whose realtime tier-up is refused 3 times', () => 
     expect(states.rows).toEqual([{ state: 'requeued', n: TICKETS }]);
 
     await x.p.startWorker();
-    const graded = await waitFor('the requeued tickets graded', async () => {
-      const r = await resultCounts(x.db, x.ids);
-      return r.length === TICKETS ? r : undefined;
-    });
-    expect(graded.every((r) => r.n === 1)).toBe(true);
-    const model = (r: { body: unknown }) => (r.body as { model: string }).model;
-    expect(
-      realtimeCalls(x)
-        .slice(3 * TICKETS)
-        .map(model),
-    ).toEqual(Array(TICKETS).fill(x.p.config.QC_STRONG_MODEL));
-    await expectBaseOnce(x);
+    await expectGradedFromReplies(x, 'the requeued tickets graded');
   });
 });
