@@ -57,31 +57,8 @@ export interface GradeRequest {
   delayMs?: number;
 }
 
-const HASH = /^[0-9a-f]{64}$/;
-const VIA: ReadonlySet<unknown> = new Set(QcJobData.shape.via.unwrap().options);
-
-/**
- * The payload as `QcJobData.parse` gives it. Intake builds these from what it
- * has just stored, so they hold: checked by hand (the same rules) they skip
- * zod's copy per job, which decides, and words the error, for anything else.
- */
-function payloadOf(data: QcJobData): QcJobData {
-  const { ticketId, contentHash, contextVersion, via } = data;
-  if (
-    Number.isSafeInteger(ticketId) &&
-    ticketId > 0 &&
-    typeof contentHash === 'string' &&
-    HASH.test(contentHash) &&
-    typeof contextVersion === 'string' &&
-    HASH.test(contextVersion) &&
-    VIA.has(via)
-  )
-    return { ticketId, contentHash, contextVersion, via };
-  return QcJobData.parse(data);
-}
-
 function jobOf(req: GradeRequest, settings: ScheduleSettings) {
-  const payload = payloadOf(req.data);
+  const payload = QcJobData.parse(req.data);
   const jobId = qcJobId(payload.contentHash, payload.contextVersion);
   const dedup = debounceId(req.key);
   const delay = Math.max(0, Math.round(req.delayMs ?? settings.debounceMs));
