@@ -41,6 +41,8 @@ export interface IntakeWriterOptions {
   maxGroup?: number;
   /** Most groups being written at once (each holds one PostgreSQL connection). */
   maxInFlight?: number;
+  /** Another group goes out only once every group in flight has taken this long (ms). */
+  nextGroupAfterMs?: number;
 }
 
 interface Waiter {
@@ -59,6 +61,17 @@ interface Entry {
 const MAX_IN_FLIGHT = 2;
 
 /**
+ * Another group goes out only once every group in flight has taken this long.
+ * A group costs node and PostgreSQL about as much for one row as for thirty,
+ * so while the first is quick, what arrives meanwhile waits for it and goes
+ * out as one larger group (at 10 connections, two groups always in flight
+ * split the arrivals into groups of ~4). A group held up — a ticket lock
+ * another process holds, a slow commit — no longer stalls every webhook
+ * behind it: past this, the next one goes out beside it.
+ */
+const NEXT_GROUP_AFTER_MS = 10;
+
+/**
  * The intake writer's own pool (`IngestDeps.writerPool`): pipelined, so a
  * group's BEGIN, locks, rows and COMMIT travel in one round trip, and one
  * connection for each group the writer has in flight.
@@ -75,8 +88,13 @@ const ticketKey = (d: VersionDelivery) => `${d.ticket.source}\n${d.ticket.extern
 export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions = {}): IntakeWriter {
   const maxGroup = opts.maxGroup ?? 200;
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
+  const nextGroupAfterMs = opts.nextGroupAfterMs ?? NEXT_GROUP_AFTER_MS;
   let pending: Waiter[] = [];
   let inFlight = 0;
+  /** When the youngest group in flight went out (performance.now()). */
+  let youngestAt = 0;
+  /** True while a timer will pump again once the groups in flight are slow. */
+  let pumpArmed = false;
 
   /** The next group from what is pending, in arrival order; the rest stays pending. */
   function take(): Entry[] {
@@ -109,16 +127,45 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
 
   function pump(): void {
     while (inFlight < maxInFlight && pending.length > 0) {
+      const now = performance.now();
+      if (inFlight > 0 && now - youngestAt < nextGroupAfterMs) {
+        if (!pumpArmed) {
+          pumpArmed = true;
+          setTimeout(
+            () => {
+              pumpArmed = false;
+              pump();
+            },
+            youngestAt + nextGroupAfterMs - now,
+          );
+        }
+        return;
+      }
       const group = take();
       inFlight++;
-      void run(group).finally(() => {
+      youngestAt = now;
+      let freed = false;
+      const free = () => {
+        if (freed) return;
+        freed = true;
         inFlight--;
         pump();
-      });
+      };
+      void run(group, free).finally(free);
     }
   }
 
-  async function write(entries: readonly Entry[], contextVersion: string): Promise<void> {
+  /**
+   * `answered`, when given, is called once the group's webhooks are answered:
+   * its locks are still being released on its connection, but the next group
+   * need not wait for that round trip (it takes the pool's other connection,
+   * and a ticket of both waits for its lock in PostgreSQL, as across processes).
+   */
+  async function write(
+    entries: readonly Entry[],
+    contextVersion: string,
+    answered?: () => void,
+  ): Promise<void> {
     const deliveries = entries.map((e) => e.delivery);
     deps.metrics.intakeGroupRows?.observe(deliveries.length);
     await withAdvisoryLocks(
@@ -129,6 +176,7 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
         // Committed and queued: answered now, while the locks are released
         // (the next group of these tickets waits for that in PostgreSQL).
         answer(entries, outs);
+        answered?.();
       },
     );
   }
@@ -162,11 +210,11 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
     });
   }
 
-  async function run(entries: Entry[]): Promise<void> {
+  async function run(entries: Entry[], answered: () => void): Promise<void> {
     let contextVersion: string | undefined;
     try {
       contextVersion = await deps.contextVersion();
-      await write(entries, contextVersion);
+      await write(entries, contextVersion, answered);
     } catch (err) {
       const e = toError(err);
       if (entries.length === 1 || isDatabaseUnavailable(e) || contextVersion === undefined)
