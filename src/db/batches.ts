@@ -349,7 +349,10 @@ export async function setRequestState(
     resultId?: number | null;
     error?: string | null;
     attempts?: number;
-    /** The journal a `requeued` request keeps for its realtime job (see requeuedReplies). */
+    /**
+     * The journal a `requeued` request keeps for its realtime job (see requeuedReplies): stored
+     * with `journal_kept` (migration 021), which tells it from a pending follow-up's own.
+     */
     journal?: unknown;
   },
 ): Promise<void> {
@@ -360,6 +363,8 @@ export async function setRequestState(
     `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
        journal = CASE WHEN $7::jsonb IS NOT NULL THEN $7::jsonb
          WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
+       journal_kept = CASE WHEN $7::jsonb IS NOT NULL THEN true
+         WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal_kept ELSE false END,
        result_id = COALESCE($4, result_id), error = COALESCE($5, error),
        attempts = COALESCE($6, attempts), updated_at = now()
      WHERE custom_id = $1`,
@@ -382,6 +387,11 @@ export async function setRequestState(
  * again (src/batches/requeued.ts). Recorded as `requeued`; still `pending`
  * when the job starts before the collector settles the request, which then
  * records them (as does a rerun that finds the job's result: once either way).
+ *
+ * Only a kept journal (`journal_kept`, set by requeue: migration 021): a
+ * pending follow-up of round > 1 carries a journal too, the one it was built
+ * from, whose next reply a batch is still buying; a job grading from it would
+ * buy that call again, realtime.
  */
 export async function requeuedReplies(
   db: Queryable,
@@ -392,7 +402,7 @@ export async function requeuedReplies(
     `SELECT q.journal, r.model FROM batch_requests q
      JOIN batch_chunks c ON c.id = q.chunk_id JOIN batch_runs r ON r.id = c.run_id
      WHERE q.ticket_id = $1 AND q.context_version = $2 AND q.state IN ('requeued', 'pending')
-       AND q.journal IS NOT NULL
+       AND q.journal_kept AND q.journal IS NOT NULL
      ORDER BY q.updated_at DESC LIMIT 1`,
     [ticketId, contextVersion],
   );
