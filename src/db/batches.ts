@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { newerVersionOf } from './tickets.js';
 
 /** `t<ticket>-c<chunk>`: unique across batches, within ^[a-zA-Z0-9_-]{1,64}$. */
 export function customIdFor(ticketId: number, chunkId: number): string {
@@ -407,6 +408,36 @@ export async function requeuedReplies(
     [ticketId, contextVersion],
   );
   return r.rows[0];
+}
+
+/**
+ * Drops the journals `requeued` requests kept for their realtime jobs once
+ * no job can need them: a result is stored for the ticket version and the
+ * request's context version (the job graded, from these replies or not), or
+ * a newer version of the ticket is stored. Either way the job skips
+ * (src/qc/processor.ts: it checks both before it looks for replies), so a
+ * journal is dead weight from then on (tens of kB a row). Returns how many.
+ *
+ * Done here, set-based, by every batch pass (src/batches/tick.ts), rather
+ * than by the QC job when its grade is stored: the worker's hot path keeps
+ * its statement count, and nothing has to happen between grading and
+ * dropping. A crash anywhere leaves the journal for the next pass: it
+ * lingers, it is never lost while needed. Only `requeued` rows: a `pending`
+ * one is a requeue not yet settled, whose journal the collector still
+ * records and drops when it settles it. A journal kept under a context
+ * version that is no longer active stays (a job grading under another
+ * version never reads it, but that version may be activated again).
+ * The partial index of migration 022 holds only kept journals.
+ */
+export async function dropSpentJournals(db: Queryable): Promise<number> {
+  const r = await db.query(
+    `UPDATE batch_requests q SET journal = NULL, journal_kept = false, updated_at = now()
+     WHERE q.journal_kept AND q.journal IS NOT NULL AND q.state = 'requeued'
+       AND (EXISTS (SELECT 1 FROM qc_results r
+                    WHERE r.ticket_id = q.ticket_id AND r.context_version = q.context_version)
+         OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = q.ticket_id AND ${newerVersionOf('t')}))`,
+  );
+  return r.rowCount ?? 0;
 }
 
 /** Marks runs whose every chunk reached an end state as finished. */
