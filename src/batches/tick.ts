@@ -1,4 +1,4 @@
-import { chunksIn, finishRuns } from '../db/batches.js';
+import { chunksIn, dropSpentJournals, finishRuns } from '../db/batches.js';
 import { budgetPaused } from '../db/budget.js';
 import { toError } from '../logger.js';
 import { collectChunk, pollChunk } from './collect.js';
@@ -19,6 +19,8 @@ export interface TickReport {
   followups: number;
   /** Chunks of a later round stored by this pass (submitted by the next). */
   followupChunks: number;
+  /** Journals of requeued requests dropped: their realtime job graded, or a newer version came. */
+  journalsDropped: number;
   finishedRuns: number[];
   /** Prepared chunks not submitted because a budget pause is open. */
   heldForBudget: number;
@@ -33,8 +35,8 @@ export interface TickReport {
  * One pass over everything stored, in the order that keeps it safe to repeat
  * at any moment: settle chunks whose create outcome is unknown, submit
  * prepared chunks, poll submitted ones, ingest ended ones, bundle the
- * follow-ups they journaled into the next round's chunks, close finished
- * runs. An error in one chunk is reported and the pass goes on with the next,
+ * follow-ups they journaled into the next round's chunks, drop the journals
+ * of requeued entries no job needs any more, close finished runs. An error in one chunk is reported and the pass goes on with the next,
  * except an injected crash, which stops everything as a kill would.
  */
 export async function tick(deps: BatchDeps): Promise<TickReport> {
@@ -47,6 +49,7 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
     failed: 0,
     followups: 0,
     followupChunks: 0,
+    journalsDropped: 0,
     finishedRuns: [],
     heldForBudget: 0,
     heldForUnsettled: 0,
@@ -112,6 +115,11 @@ export async function tick(deps: BatchDeps): Promise<TickReport> {
     report.followupChunks = await planFollowupRounds(deps);
   });
   if (report.followupChunks > 0) checkpoint(deps.crashAt, 'after-followups');
+  // Requeued entries' journals no realtime job can need any more (db/batches.ts dropSpentJournals):
+  // one set-based statement a pass, none on the QC worker's path.
+  await guard('drop spent journals', async () => {
+    report.journalsDropped = await dropSpentJournals(deps.pool);
+  });
   report.finishedRuns = await finishRuns(deps.pool);
   report.inFlight = (await chunksIn(deps.pool, ['submitting', 'in_progress', 'ended'])).length;
   return report;

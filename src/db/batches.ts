@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { newerVersionOf } from './tickets.js';
 
 /** `t<ticket>-c<chunk>`: unique across batches, within ^[a-zA-Z0-9_-]{1,64}$. */
 export function customIdFor(ticketId: number, chunkId: number): string {
@@ -349,7 +350,10 @@ export async function setRequestState(
     resultId?: number | null;
     error?: string | null;
     attempts?: number;
-    /** The journal a `requeued` request keeps for its realtime job (see requeuedReplies). */
+    /**
+     * The journal a `requeued` request keeps for its realtime job (see requeuedReplies): stored
+     * with `journal_kept` (migration 021), which tells it from a pending follow-up's own.
+     */
     journal?: unknown;
   },
 ): Promise<void> {
@@ -360,6 +364,8 @@ export async function setRequestState(
     `UPDATE batch_requests SET state = COALESCE($2, state), result_type = COALESCE($3, result_type),
        journal = CASE WHEN $7::jsonb IS NOT NULL THEN $7::jsonb
          WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal END,
+       journal_kept = CASE WHEN $7::jsonb IS NOT NULL THEN true
+         WHEN $2::text IS NULL OR $2::text = 'pending' THEN journal_kept ELSE false END,
        result_id = COALESCE($4, result_id), error = COALESCE($5, error),
        attempts = COALESCE($6, attempts), updated_at = now()
      WHERE custom_id = $1`,
@@ -382,6 +388,11 @@ export async function setRequestState(
  * again (src/batches/requeued.ts). Recorded as `requeued`; still `pending`
  * when the job starts before the collector settles the request, which then
  * records them (as does a rerun that finds the job's result: once either way).
+ *
+ * Only a kept journal (`journal_kept`, set by requeue: migration 021): a
+ * pending follow-up of round > 1 carries a journal too, the one it was built
+ * from, whose next reply a batch is still buying; a job grading from it would
+ * buy that call again, realtime.
  */
 export async function requeuedReplies(
   db: Queryable,
@@ -392,11 +403,41 @@ export async function requeuedReplies(
     `SELECT q.journal, r.model FROM batch_requests q
      JOIN batch_chunks c ON c.id = q.chunk_id JOIN batch_runs r ON r.id = c.run_id
      WHERE q.ticket_id = $1 AND q.context_version = $2 AND q.state IN ('requeued', 'pending')
-       AND q.journal IS NOT NULL
+       AND q.journal_kept AND q.journal IS NOT NULL
      ORDER BY q.updated_at DESC LIMIT 1`,
     [ticketId, contextVersion],
   );
   return r.rows[0];
+}
+
+/**
+ * Drops the journals `requeued` requests kept for their realtime jobs once
+ * no job can need them: a result is stored for the ticket version and the
+ * request's context version (the job graded, from these replies or not), or
+ * a newer version of the ticket is stored. Either way the job skips
+ * (src/qc/processor.ts: it checks both before it looks for replies), so a
+ * journal is dead weight from then on (tens of kB a row). Returns how many.
+ *
+ * Done here, set-based, by every batch pass (src/batches/tick.ts), rather
+ * than by the QC job when its grade is stored: the worker's hot path keeps
+ * its statement count, and nothing has to happen between grading and
+ * dropping. A crash anywhere leaves the journal for the next pass: it
+ * lingers, it is never lost while needed. Only `requeued` rows: a `pending`
+ * one is a requeue not yet settled, whose journal the collector still
+ * records and drops when it settles it. A journal kept under a context
+ * version that is no longer active stays (a job grading under another
+ * version never reads it, but that version may be activated again).
+ * The partial index of migration 022 holds only kept journals.
+ */
+export async function dropSpentJournals(db: Queryable): Promise<number> {
+  const r = await db.query(
+    `UPDATE batch_requests q SET journal = NULL, journal_kept = false, updated_at = now()
+     WHERE q.journal_kept AND q.journal IS NOT NULL AND q.state = 'requeued'
+       AND (EXISTS (SELECT 1 FROM qc_results r
+                    WHERE r.ticket_id = q.ticket_id AND r.context_version = q.context_version)
+         OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = q.ticket_id AND ${newerVersionOf('t')}))`,
+  );
+  return r.rowCount ?? 0;
 }
 
 /** Marks runs whose every chunk reached an end state as finished. */
