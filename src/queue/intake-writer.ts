@@ -57,16 +57,23 @@ interface Entry {
   waiters: Waiter[];
 }
 
+/** What a group in flight tells the writer (see `write`). */
+interface Lane {
+  committed(): void;
+  answered(): void;
+}
+
 /** Groups written at once by default; each holds one connection. */
 const MAX_IN_FLIGHT = 2;
 
 /**
- * Another group goes out only once every group in flight has taken this long.
- * A group costs node and PostgreSQL about as much for one row as for thirty,
- * so while the first is quick, what arrives meanwhile waits for it and goes
- * out as one larger group (at 10 connections, two groups always in flight
- * split the arrivals into groups of ~4). A group held up — a ticket lock
- * another process holds, a slow commit — no longer stalls every webhook
+ * Another group goes out only once every group in flight has committed (its
+ * jobs are being queued in Redis, its locks released) or has taken this long.
+ * A group costs node and PostgreSQL nearly as much for one row as for thirty,
+ * so what arrives while a group is being written to PostgreSQL waits for it
+ * and goes out as one larger group; before, two groups always in flight split
+ * the arrivals (groups of ~4 at 10 connections). A group held up — a ticket
+ * lock another process holds, a slow commit — does not stall every webhook
  * behind it: past this, the next one goes out beside it.
  */
 const NEXT_GROUP_AFTER_MS = 10;
@@ -90,11 +97,17 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   const nextGroupAfterMs = opts.nextGroupAfterMs ?? NEXT_GROUP_AFTER_MS;
   let pending: Waiter[] = [];
-  let inFlight = 0;
-  /** When the youngest group in flight went out (performance.now()). */
-  let youngestAt = 0;
-  /** True while a timer will pump again once the groups in flight are slow. */
+  /** The groups in flight (until their webhooks are answered): when each went out, and whether it has committed. */
+  const flying = new Set<{ at: number; committed: boolean }>();
+  /** True while a timer will pump again once an uncommitted group in flight turns slow. */
   let pumpArmed = false;
+
+  /** Ms until another group may go out beside those in flight (0: now). */
+  function nextGroupIn(now: number): number {
+    let wait = 0;
+    for (const g of flying) if (!g.committed) wait = Math.max(wait, g.at + nextGroupAfterMs - now);
+    return wait;
+  }
 
   /** The next group from what is pending, in arrival order; the rest stays pending. */
   function take(): Entry[] {
@@ -126,45 +139,46 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   }
 
   function pump(): void {
-    while (inFlight < maxInFlight && pending.length > 0) {
+    while (flying.size < maxInFlight && pending.length > 0) {
       const now = performance.now();
-      if (inFlight > 0 && now - youngestAt < nextGroupAfterMs) {
+      const wait = nextGroupIn(now);
+      if (wait > 0) {
         if (!pumpArmed) {
           pumpArmed = true;
-          setTimeout(
-            () => {
-              pumpArmed = false;
-              pump();
-            },
-            youngestAt + nextGroupAfterMs - now,
-          );
+          setTimeout(() => {
+            pumpArmed = false;
+            pump();
+          }, wait);
         }
         return;
       }
       const group = take();
-      inFlight++;
-      youngestAt = now;
-      let freed = false;
-      const free = () => {
-        if (freed) return;
-        freed = true;
-        inFlight--;
-        pump();
+      const g = { at: now, committed: false };
+      flying.add(g);
+      const lane = {
+        committed() {
+          g.committed = true;
+          pump();
+        },
+        answered() {
+          if (flying.delete(g)) pump();
+        },
       };
-      void run(group, free).finally(free);
+      void run(group, lane).finally(lane.answered);
     }
   }
 
   /**
-   * `answered`, when given, is called once the group's webhooks are answered:
-   * its locks are still being released on its connection, but the next group
-   * need not wait for that round trip (it takes the pool's other connection,
-   * and a ticket of both waits for its lock in PostgreSQL, as across processes).
+   * `lane`, when given, hears when the group has committed and when its
+   * webhooks are answered; its locks are released after that, and the next
+   * group need not wait for those round trips (it takes the pool's other
+   * connection, and a ticket of both waits for its lock in PostgreSQL, as it
+   * would across processes).
    */
   async function write(
     entries: readonly Entry[],
     contextVersion: string,
-    answered?: () => void,
+    lane?: Lane,
   ): Promise<void> {
     const deliveries = entries.map((e) => e.delivery);
     deps.metrics.intakeGroupRows?.observe(deliveries.length);
@@ -172,11 +186,18 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
       deps.writerPool ?? deps.pool,
       deliveries.map((d) => LOCKS.ticket(d.ticket.source, d.ticket.externalId)),
       async (client, tx) => {
-        const outs = await storeAndSchedule(deps, client, deliveries, contextVersion, tx);
+        const outs = await storeAndSchedule(
+          deps,
+          client,
+          deliveries,
+          contextVersion,
+          tx,
+          lane?.committed,
+        );
         // Committed and queued: answered now, while the locks are released
         // (the next group of these tickets waits for that in PostgreSQL).
         answer(entries, outs);
-        answered?.();
+        lane?.answered();
       },
     );
   }
@@ -210,11 +231,11 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
     });
   }
 
-  async function run(entries: Entry[], answered: () => void): Promise<void> {
+  async function run(entries: Entry[], lane: Lane): Promise<void> {
     let contextVersion: string | undefined;
     try {
       contextVersion = await deps.contextVersion();
-      await write(entries, contextVersion, answered);
+      await write(entries, contextVersion, lane);
     } catch (err) {
       const e = toError(err);
       if (entries.length === 1 || isDatabaseUnavailable(e) || contextVersion === undefined)

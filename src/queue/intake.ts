@@ -144,7 +144,8 @@ export async function ingestDerived(
  * Under the tickets' locks (distinct tickets, distinct delivery ids): store
  * the versions in one transaction, then schedule (or cancel) their grades in
  * one round trip to Redis. Throws only before the commit; the outcomes come
- * back in the order of `inputs`.
+ * back in the order of `inputs`. `committed` is called once the versions are
+ * committed, before their grades are scheduled.
  */
 export async function storeAndSchedule(
   deps: IngestDeps,
@@ -152,6 +153,7 @@ export async function storeAndSchedule(
   inputs: readonly VersionDelivery[],
   contextVersion: string,
   tx?: LockedTransaction,
+  committed?: () => void,
 ): Promise<IngestOutcome[]> {
   const grading = inputs.map((v) => isGradingStatus(deps.settings, v.ticket.status));
   const holding = inputs.map((v, i) => (grading[i] ?? false) && threadMissing(v.ticket));
@@ -162,6 +164,7 @@ export async function storeAndSchedule(
     tx,
   );
   // Committed: from here on nothing may turn an answer into an error.
+  committed?.();
   const timeoutMs = deps.redisTimeoutMs ?? 2_000;
   const out: IngestOutcome[] = stored.map((v) => ({
     ticketId: v.ticketId,
