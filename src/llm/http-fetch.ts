@@ -17,14 +17,37 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 const NO_BODY = new Set([101, 204, 205, 304]);
 
+/**
+ * A successful JSON answer to a POST (a Message, a token count, a batch
+ * created or cancelled) is read only through `json()`/`text()`: its Response
+ * is built with no body stream at all — making one is most of what
+ * `new Response(buf)` costs, once per model call — and answers from the
+ * buffer. The SDK reads `.body` only to stream: SSE, which this fetch does
+ * not do, and the batch results file, a GET, which keeps its stream whatever
+ * its content type. Error answers keep theirs too: src/llm/retry.ts rebuilds
+ * them from `.body`.
+ */
+function streamless(method: string, status: number, headers: Headers): boolean {
+  return (
+    method === 'POST' &&
+    status >= 200 &&
+    status < 300 &&
+    /^application\/json\s*(;|$)/i.test(headers.get('content-type') ?? '')
+  );
+}
+
 /** A Response over a buffer already read: its readers answer from the buffer, not a stream. */
 function bufferedResponse(
   buf: Buffer,
-  init: ResponseInit,
+  init: { status: number; statusText: string; headers: Headers },
   url: string,
+  method: string,
   parsed: { value?: unknown } = {},
 ): Response {
-  const res = new Response(NO_BODY.has(init.status ?? 200) ? null : buf, init);
+  const res = new Response(
+    NO_BODY.has(init.status) || streamless(method, init.status, init.headers) ? null : buf,
+    init,
+  );
   const text = async () => buf.toString('utf8');
   Object.defineProperties(res, {
     url: { value: url },
@@ -44,6 +67,7 @@ function bufferedResponse(
           buf,
           { status: res.status, statusText: res.statusText, headers: res.headers },
           url,
+          method,
           parsed,
         ),
     },
@@ -113,8 +137,9 @@ export function httpFetch(opts: { maxSockets?: number } = {}): typeof fetch {
       const headers = headersOf(init?.headers);
       if (body) headers['content-length'] = String(body.byteLength);
       const secure = url.startsWith('https:');
+      const method = (init?.method ?? 'GET').toUpperCase();
       const req = (secure ? https : http).request(url, {
-        method: init?.method ?? 'GET',
+        method,
         headers,
         agent: secure ? agents.https : agents.http,
       });
@@ -148,7 +173,12 @@ export function httpFetch(opts: { maxSockets?: number } = {}): typeof fetch {
           }
           const status = res.statusCode ?? 0;
           resolve(
-            bufferedResponse(buf, { status, statusText: res.statusMessage ?? '', headers: h }, url),
+            bufferedResponse(
+              buf,
+              { status, statusText: res.statusMessage ?? '', headers: h },
+              url,
+              method,
+            ),
           );
         });
       });

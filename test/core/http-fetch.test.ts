@@ -14,7 +14,7 @@ import { httpFetch } from '../../src/llm/http-fetch.js';
 
 let sim: Simulator;
 beforeAll(async () => {
-  sim = await startSimulator({ noise: 0 });
+  sim = await startSimulator({ noise: 0, batch: { processingMs: 0 } });
 });
 afterAll(async () => {
   await sim?.close();
@@ -104,6 +104,52 @@ describe('http fetch', () => {
     expect(res.status).toBe(200);
     const a = await res.clone().json();
     expect(await res.json()).toBe(a);
+  });
+
+  it('a JSON answer holds no body stream; batch results (JSONL) and error answers keep theirs, and the SDK reads all three', async () => {
+    const f = httpFetch();
+    const headers = {
+      'content-type': 'application/json',
+      'x-api-key': 'k',
+      'anthropic-version': '2023-06-01',
+    };
+    const ok = await f(`${sim.url}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(params),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBeNull();
+    expect(ok.bodyUsed).toBe(false);
+    const text = await ok.text();
+    expect(JSON.parse(text)).toEqual(await ok.json());
+    expect(new TextDecoder().decode(await ok.arrayBuffer())).toBe(text);
+
+    const bad = await f(`${sim.url}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ ...params, max_tokens: -1 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).not.toBeNull();
+    const rebuilt = new Response(bad.body, { status: bad.status, headers: bad.headers });
+    expect(((await rebuilt.json()) as { type: string }).type).toBe('error');
+
+    const client = createAnthropic({ baseURL: sim.url, timeoutMs: 10_000, fetch: f });
+    const batch = await client.messages.batches.create({
+      requests: [{ custom_id: 'r1', params }],
+    });
+    expect(batch.processing_status).toBeDefined();
+    const results = await f(`${sim.url}/v1/messages/batches/${batch.id}/results`, { headers });
+    expect(results.status).toBe(200);
+    expect(results.body).not.toBeNull();
+    const ids: string[] = [];
+    for await (const entry of await client.messages.batches.results(batch.id))
+      ids.push(entry.custom_id);
+    expect(ids).toEqual(['r1']);
+    await expect(client.messages.create({ ...params, max_tokens: -1 })).rejects.toThrow(
+      /max_tokens/,
+    );
   });
 
   it('an abort rejects with an AbortError; a refused connection is an SDK connection error', async () => {
