@@ -29,42 +29,85 @@ export interface HeldAnswer {
   call: LlmCall;
 }
 
-/**
- * Inserts an attempt row; `answered` are earlier attempts of the same job
- * whose answers arrived, completed in the same statement (one round trip
- * where a tier-up took two).
- */
+/** One attempt row to insert, with the answers its job held until then (issue 13). */
+export interface AttemptBegin {
+  start: AttemptStart;
+  /**
+   * Earlier attempts of the same job whose answers arrived: completed in the
+   * same statement (one round trip where a tier-up took two).
+   */
+  answered: readonly HeldAnswer[];
+}
+
+/** Inserts an attempt row, completing `answered` in the same statement. */
 export async function beginAttempt(
   db: Queryable,
   a: AttemptStart,
   answered: readonly HeldAnswer[] = [],
 ): Promise<number> {
-  const r = await db.query<{ id: number }>({
+  const [id] = await beginAttempts(db, [{ start: a, answered }]);
+  return id as number;
+}
+
+/**
+ * Inserts the attempt rows of many callers in one statement (the QC lane
+ * groups the tier-ups of the jobs running at once: src/qc/statements.ts), and
+ * completes every held answer they bring. One statement, so atomic: when it
+ * returns, every row is committed, and when it fails none is. Each row's id
+ * is at its input's index: the ids are drawn from the table's sequence, each
+ * against its input's place, before the rows are inserted with them.
+ */
+export async function beginAttempts(
+  db: Queryable,
+  inputs: readonly AttemptBegin[],
+): Promise<number[]> {
+  if (inputs.length === 0) return [];
+  const r = await db.query<{ k: number; id: number }>({
     name: 'llm-attempt-begin',
-    text: `WITH done AS (
+    text: `WITH g AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(k int, owner text, agent text, model text,
+              purpose text, tier text, tid bigint, job text, cv text, est_in int, max_out int, est_cost numeric)
+     ), done AS (
        UPDATE llm_attempts a SET state = 'answered', answered_at = now(), call = h.call
-         FROM jsonb_to_recordset($12::jsonb) AS h(id bigint, call jsonb)
+         FROM jsonb_to_recordset($2::jsonb) AS h(id bigint, call jsonb)
         WHERE a.id = h.id AND a.state = 'open'
+     ), ids AS (
+       SELECT g.k, nextval(pg_get_serial_sequence('llm_attempts', 'id')) AS id FROM g
+     ), ins AS (
+       INSERT INTO llm_attempts (id, owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
+                                 est_input_tokens, max_output_tokens, est_cost_usd)
+       SELECT ids.id, g.owner, g.agent, g.model, g.purpose, g.tier, g.tid, g.job, g.cv, g.est_in, g.max_out,
+              g.est_cost
+         FROM g JOIN ids ON ids.k = g.k
+       RETURNING id
      )
-     INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
-                               est_input_tokens, max_output_tokens, est_cost_usd)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+     SELECT ids.k, ids.id FROM ids JOIN ins ON ins.id = ids.id`,
     values: [
-      a.owner,
-      a.agent,
-      a.model,
-      a.purpose,
-      a.tier,
-      a.ticketId ?? null,
-      a.jobId ?? null,
-      a.contextVersion ?? null,
-      a.estInputTokens,
-      a.maxOutputTokens,
-      a.estCostUsd.toFixed(8),
-      JSON.stringify(answered),
+      JSON.stringify(
+        inputs.map(({ start: a }, k) => ({
+          k,
+          owner: a.owner,
+          agent: a.agent,
+          model: a.model,
+          purpose: a.purpose,
+          tier: a.tier,
+          tid: a.ticketId ?? null,
+          job: a.jobId ?? null,
+          cv: a.contextVersion ?? null,
+          est_in: a.estInputTokens,
+          max_out: a.maxOutputTokens,
+          est_cost: a.estCostUsd.toFixed(8),
+        })),
+      ),
+      JSON.stringify(inputs.flatMap((i) => i.answered)),
     ],
   });
-  return r.rows[0]?.id as number;
+  const out: (number | undefined)[] = inputs.map(() => undefined);
+  for (const row of r.rows) out[row.k] = row.id;
+  const ids = out.filter((id) => id !== undefined);
+  if (ids.length !== inputs.length)
+    throw new Error(`an attempt statement inserted ${ids.length} of ${inputs.length} rows`);
+  return ids;
 }
 
 /** The answer arrived: its measured usage and cost replace the estimate. */

@@ -1,3 +1,4 @@
+import { type AttemptBegin, beginAttempts } from '../db/attempts.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import {
   type GradeWrite,
@@ -11,19 +12,28 @@ import { type Grouped, grouped } from '../db/group.js';
 import type { Pool, PoolClient } from '../db/pool.js';
 
 /**
- * A QC job's two statements, grouped across the jobs running at once
+ * A QC job's statements, grouped across the jobs running at once
  * (issue 13, src/db/group.ts): while a statement is in flight, the prepares
- * (`prepareGrades`) and grade writes (`writeGrades`) of the jobs that reach
- * theirs meanwhile wait, then go out together — one multi-row statement of
- * each kind, both on ONE pool checkout. In steady state as many jobs start as
- * finish, so a checkout carries both kinds and a ticket costs about half a
- * checkout instead of two. Each job still gets only its own row, or its own
- * error. One lane per pool, so every caller of a process's pool (the realtime
- * worker's jobs, the batch collector) shares the groups.
+ * (`prepareGrades`), grade writes (`writeGrades`) and attempt rows of later
+ * calls (`beginAttempts`: a tier-up, a second opinion, a repair) of the jobs
+ * that reach theirs meanwhile wait, then go out together — one multi-row
+ * statement of each kind, all on ONE pool checkout. In steady state as many
+ * jobs start as finish, so a checkout carries several kinds and a ticket
+ * costs about half a checkout instead of two. Each job still gets only its
+ * own row, or its own error. One lane per pool, so every caller of a
+ * process's pool (the realtime worker's jobs, the batch collector) shares the
+ * groups.
  */
 export interface QcStatements {
   prepare: Grouped<PrepareInput, PreparedTicket | undefined>;
   write: Grouped<GradeWrite, WrittenGrade>;
+  /**
+   * The attempt row of a job's later call, with the answers the job held
+   * (src/llm/attempts.ts, AttemptScope.insert). It resolves once the row is
+   * committed — a call is never made without its row — and waits at most for
+   * the lane in flight, as a prepare does: the row goes first in its lane.
+   */
+  begin: Grouped<AttemptBegin, number>;
 }
 
 /**
@@ -41,34 +51,44 @@ export interface QcStatements {
  */
 const IN_FLIGHT = 1;
 
-/** One member of a lane's group: a job's prepare or its write. */
-type Member = { prepare: PrepareInput } | { write: GradeWrite };
+/** One member of a lane's group: a job's prepare, its write, or a later call's attempt row. */
+type Member = { prepare: PrepareInput } | { write: GradeWrite } | { begin: AttemptBegin };
 
 type Answer =
   | { prepared: PreparedTicket | undefined }
   | { written: WrittenGrade }
+  | { begun: number }
   /** What its statement, and then its statement alone, failed with. */
   | { failed: unknown };
 
-const ticketOf = (m: Member) => ('prepare' in m ? m.prepare.ticketId : m.write.result.ticketId);
+/** A member's group key: its ticket; an attempt row without one (none in a QC job) is its own. */
+const ticketOf = (m: Member): unknown =>
+  'prepare' in m
+    ? m.prepare.ticketId
+    : 'write' in m
+      ? m.write.result.ticketId
+      : (m.begin.start.ticketId ?? m);
 
 /**
- * A group's two statements on one connection: the prepares first (their
- * model calls are what the jobs wait for), then the writes. A statement that
- * fails concerns the members of its kind only — the other statement may have
- * committed — and those are sent again one by one, here, while the group
- * still holds their tickets (no later statement of one of them can overtake
- * the resend), so one bad member fails only its own job; unless PostgreSQL is
- * unreachable, when the rest of that kind get the error at once. A connection
- * that saw an error is destroyed, as `pool.query` does, and the next
- * statement takes a fresh one: a backend that died under the prepares does
- * not take the writes down with it.
+ * A group's statements on one connection: the attempt rows and the prepares
+ * first (the model calls after them are what those jobs wait for; the rows,
+ * one small INSERT, go before the heavier prepare), then the writes. A
+ * statement that fails concerns the members of its kind only — the others
+ * may have committed — and those are sent again one by one, here, while the
+ * group still holds their tickets (no later statement of one of them can
+ * overtake the resend), so one bad member fails only its own job; unless
+ * PostgreSQL is unreachable, when the rest of that kind get the error at
+ * once. A connection that saw an error is destroyed, as `pool.query` does,
+ * and the next statement takes a fresh one: a backend that died under the
+ * prepares does not take the writes down with it.
  */
 async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
   const out: Answer[] = new Array(members.length);
+  const begins: number[] = [];
   const preps: number[] = [];
   const writes: number[] = [];
-  for (const [i, m] of members.entries()) ('prepare' in m ? preps : writes).push(i);
+  for (const [i, m] of members.entries())
+    ('prepare' in m ? preps : 'write' in m ? writes : begins).push(i);
   let client: PoolClient | undefined;
   const on = async <T>(statement: (db: PoolClient) => Promise<T[]>): Promise<T[]> => {
     client ??= await pool.connect();
@@ -118,6 +138,12 @@ async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
   };
   try {
     await kind(
+      begins,
+      (m) => (m as { begin: AttemptBegin }).begin,
+      beginAttempts,
+      (id) => ({ begun: id as number }),
+    );
+    await kind(
       preps,
       (m) => (m as { prepare: PrepareInput }).prepare,
       prepareGrades,
@@ -149,14 +175,20 @@ export function qcStatements(pool: Pool): QcStatements {
       prepare: async (input) => {
         const a = await lane({ prepare: input });
         if ('failed' in a) throw a.failed;
-        if (!('prepared' in a)) throw new Error('a prepare was answered as a write');
+        if (!('prepared' in a)) throw new Error('a prepare was answered as another kind');
         return a.prepared;
       },
       write: async (input) => {
         const a = await lane({ write: input });
         if ('failed' in a) throw a.failed;
-        if (!('written' in a)) throw new Error('a write was answered as a prepare');
+        if (!('written' in a)) throw new Error('a write was answered as another kind');
         return a.written;
+      },
+      begin: async (input) => {
+        const a = await lane({ begin: input });
+        if ('failed' in a) throw a.failed;
+        if (!('begun' in a)) throw new Error('an attempt row was answered as another kind');
+        return a.begun;
       },
     };
     byPool.set(pool, s);
