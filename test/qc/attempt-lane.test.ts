@@ -33,7 +33,7 @@ beforeAll(async () => {
   const store = new ContextStore(db.pool);
   ctx = qcContextOf(await store.active());
   key = store.last()?.key as string;
-  ids = await storeExamples(db, 16);
+  ids = await storeExamples(db, 32);
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -120,6 +120,36 @@ const holdLane = (ticketId: number) =>
     contextKey: key,
     first: undefined,
   });
+
+/** A job's prepare, reserving its first call's row. */
+const prepare = (ticketId: number, jobId: string) =>
+  qcStatements(db.pool).prepare({
+    ticketId,
+    contextVersion: ctx.version,
+    contextKey: key,
+    first: {
+      owner: 'test:1',
+      agent: 'qc-worker',
+      model: 'claude-haiku-4-5',
+      purpose: 'grade',
+      tier: 'base',
+      jobId,
+      maxOutputTokens: 4096,
+      fixedChars: 30_000,
+      inputRate: 1.25,
+      outputRate: 5,
+    },
+  });
+
+/** Rows per job id (LIKE `pattern`) and tier. */
+async function rowsPerJob(pattern: string) {
+  const r = await db.pool.query<{ job_id: string; tier: string; n: number }>(
+    `SELECT job_id, tier, count(*)::int AS n FROM llm_attempts WHERE job_id LIKE $1
+      GROUP BY job_id, tier ORDER BY job_id, tier`,
+    [pattern],
+  );
+  return r.rows;
+}
 
 describe('tier-up attempt rows in the QC lane', () => {
   it('N concurrent tier-ups are inserted by one statement, each job getting its own row', async () => {
@@ -221,5 +251,82 @@ describe('tier-up attempt rows in the QC lane', () => {
     expect(named('llm-attempt-begin')).toBe(1);
     const r = await db.pool.query('SELECT 1 FROM llm_attempts WHERE id = $1', [out.id]);
     expect(r.rowCount).toBe(1);
+  });
+
+  it('tier-ups that wait with prepares are inserted by the prepare statement itself', async () => {
+    const log = attemptLog(db.pool, prices, { owner: 'test:1' });
+    const preps = ids.slice(16, 20);
+    const jobs = ids.slice(20, 26);
+    const scopes = await Promise.all(jobs.map((t, i) => jobAfterBaseCall(t, `tp-t-${i}`)));
+    const { out, named, checkouts } = await counting(() =>
+      Promise.all([
+        holdLane(ids[0] as number),
+        ...preps.map((t, i) => prepare(t, `tp-p-${i}`)),
+        ...scopes.map((s) => tierUp(log, s)),
+      ]),
+    );
+    // The lane after the holding prepare: one statement for the four prepares and six rows.
+    expect(named('qc-prepare-grades')).toBe(2);
+    expect(named('llm-attempt-begin')).toBe(0);
+    expect(checkouts).toBe(2);
+    const prepared = out.slice(1, 1 + preps.length) as Awaited<ReturnType<typeof prepare>>[];
+    const begun = out.slice(1 + preps.length) as Awaited<ReturnType<typeof tierUp>>[];
+    preps.forEach((t, i) => {
+      expect(prepared[i]).toMatchObject({ id: t, newer: false });
+      expect(prepared[i]?.attemptId).toBeTypeOf('number');
+    });
+    const rows = await db.pool.query<{
+      id: number;
+      ticket_id: number;
+      job_id: string;
+      tier: string;
+    }>(`SELECT id, ticket_id, job_id, tier FROM llm_attempts WHERE job_id LIKE 'tp-%'`);
+    preps.forEach((t, i) => {
+      const row = rows.rows.find((r) => r.id === prepared[i]?.attemptId);
+      expect(row).toMatchObject({ ticket_id: t, job_id: `tp-p-${i}`, tier: 'base' });
+    });
+    jobs.forEach((t, i) => {
+      const row = rows.rows.find((r) => r.id === begun[i]?.id);
+      expect(row).toMatchObject({ ticket_id: t, job_id: `tp-t-${i}`, tier: 'strong' });
+      expect(scopes[i]?.held).toEqual([]);
+    });
+    const base = await db.pool.query<{ state: string }>(
+      `SELECT state FROM llm_attempts WHERE job_id LIKE 'tp-t-%' AND tier = 'base'`,
+    );
+    expect(base.rows.map((r) => r.state)).toEqual(jobs.map(() => 'answered'));
+    expect(await rowsPerJob('tp-%')).toHaveLength(preps.length + 2 * jobs.length);
+  });
+
+  it('a bad tier-up in a prepare statement fails alone; the prepares reserve their rows once', async () => {
+    const log = attemptLog(db.pool, prices, { owner: 'test:1' });
+    const preps = ids.slice(26, 29);
+    const jobs = ids.slice(29, 31);
+    const scopes = await Promise.all(jobs.map((t, i) => jobAfterBaseCall(t, `tpb-t-${i}`)));
+    const bad = await jobAfterBaseCall(ids[31] as number, 'tpb-t-x');
+    bad.ticketId = 987_655;
+    const { out, named } = await counting(() =>
+      Promise.allSettled([
+        holdLane(ids[0] as number),
+        ...preps.map((t, i) => prepare(t, `tpb-p-${i}`)),
+        ...[...scopes, bad].map((s) => tierUp(log, s)),
+      ]),
+    );
+    const last = out.at(-1);
+    expect(last?.status).toBe('rejected');
+    expect(String((last as PromiseRejectedResult).reason)).toMatch(/foreign key/);
+    for (const o of out.slice(0, -1)) expect(o.status).toBe('fulfilled');
+    // The holding prepare; the group's statement, which fails; then each member alone, by its kind.
+    expect(named('qc-prepare-grades')).toBe(1 + 1 + preps.length);
+    expect(named('llm-attempt-begin')).toBe(jobs.length + 1);
+    // The failed statement wrote nothing: one row per job, none for the bad one.
+    expect(await rowsPerJob('tpb-%')).toEqual([
+      ...preps.map((_, i) => ({ job_id: `tpb-p-${i}`, tier: 'base', n: 1 })),
+      ...jobs.flatMap((_, i) => [
+        { job_id: `tpb-t-${i}`, tier: 'base', n: 1 },
+        { job_id: `tpb-t-${i}`, tier: 'strong', n: 1 },
+      ]),
+      { job_id: 'tpb-t-x', tier: 'base', n: 1 },
+    ]);
+    expect(bad.held).toHaveLength(1);
   });
 });
