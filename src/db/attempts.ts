@@ -29,42 +29,110 @@ export interface HeldAnswer {
   call: LlmCall;
 }
 
-/**
- * Inserts an attempt row; `answered` are earlier attempts of the same job
- * whose answers arrived, completed in the same statement (one round trip
- * where a tier-up took two).
- */
+/** One attempt row to insert, with the answers its job held until then (issue 13). */
+export interface AttemptBegin {
+  start: AttemptStart;
+  /**
+   * Earlier attempts of the same job whose answers arrived: completed in the
+   * same statement (one round trip where a tier-up took two).
+   */
+  answered: readonly HeldAnswer[];
+}
+
+/** Inserts an attempt row, completing `answered` in the same statement. */
 export async function beginAttempt(
   db: Queryable,
   a: AttemptStart,
   answered: readonly HeldAnswer[] = [],
 ): Promise<number> {
-  const r = await db.query<{ id: number }>({
-    name: 'llm-attempt-begin',
-    text: `WITH done AS (
+  const [id] = await beginAttempts(db, [{ start: a, answered }]);
+  return id as number;
+}
+
+/**
+ * The CTEs that insert attempt rows and complete held answers, for a
+ * statement of their own (`beginAttempts`) or inside another one (the QC
+ * prepare statement, src/db/grade-write.ts): `rows` and `held` name the
+ * statement's parameters given `attemptRowsParams`. `att_ids (k, id)` gives
+ * each input's row id, drawn from the table's sequence against the input's
+ * place before the row is inserted with it; `att_new (id)` holds the rows
+ * inserted. The CTE names start with `att_`.
+ */
+export function attemptRowsCtes(rows: string, held: string): string {
+  return `att_in AS (
+       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS g(k int, owner text, agent text, model text,
+              purpose text, tier text, tid bigint, job text, cv text, est_in int, max_out int, est_cost numeric)
+     ), att_done AS (
        UPDATE llm_attempts a SET state = 'answered', answered_at = now(), call = h.call
-         FROM jsonb_to_recordset($12::jsonb) AS h(id bigint, call jsonb)
+         FROM jsonb_to_recordset(${held}::jsonb) AS h(id bigint, call jsonb)
         WHERE a.id = h.id AND a.state = 'open'
-     )
-     INSERT INTO llm_attempts (owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
-                               est_input_tokens, max_output_tokens, est_cost_usd)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-    values: [
-      a.owner,
-      a.agent,
-      a.model,
-      a.purpose,
-      a.tier,
-      a.ticketId ?? null,
-      a.jobId ?? null,
-      a.contextVersion ?? null,
-      a.estInputTokens,
-      a.maxOutputTokens,
-      a.estCostUsd.toFixed(8),
-      JSON.stringify(answered),
-    ],
+     ), att_ids AS (
+       SELECT g.k, nextval(pg_get_serial_sequence('llm_attempts', 'id')) AS id FROM att_in g
+     ), att_new AS (
+       INSERT INTO llm_attempts (id, owner, agent, model, purpose, tier, ticket_id, job_id, context_version,
+                                 est_input_tokens, max_output_tokens, est_cost_usd)
+       SELECT ids.id, g.owner, g.agent, g.model, g.purpose, g.tier, g.tid, g.job, g.cv, g.est_in, g.max_out,
+              g.est_cost
+         FROM att_in g JOIN att_ids ids ON ids.k = g.k
+       RETURNING id
+     )`;
+}
+
+/** The two parameters of `attemptRowsCtes`: the rows (each with its index `k`) and every held answer. */
+export function attemptRowsParams(inputs: readonly AttemptBegin[]): [string, string] {
+  return [
+    JSON.stringify(
+      inputs.map(({ start: a }, k) => ({
+        k,
+        owner: a.owner,
+        agent: a.agent,
+        model: a.model,
+        purpose: a.purpose,
+        tier: a.tier,
+        tid: a.ticketId ?? null,
+        job: a.jobId ?? null,
+        cv: a.contextVersion ?? null,
+        est_in: a.estInputTokens,
+        max_out: a.maxOutputTokens,
+        est_cost: a.estCostUsd.toFixed(8),
+      })),
+    ),
+    JSON.stringify(inputs.flatMap((i) => i.answered)),
+  ];
+}
+
+/** Each input's row id from `(k, id)` rows, checked: every input has its row. */
+export function attemptIdsOf(
+  inputs: readonly unknown[],
+  rows: readonly { k: number; id: number }[],
+): number[] {
+  const out: (number | undefined)[] = inputs.map(() => undefined);
+  for (const row of rows) out[row.k] = row.id;
+  const ids = out.filter((id) => id !== undefined);
+  if (ids.length !== inputs.length)
+    throw new Error(`an attempt statement inserted ${ids.length} of ${inputs.length} rows`);
+  return ids;
+}
+
+/**
+ * Inserts the attempt rows of many callers in one statement (the QC lane
+ * groups the tier-ups of the jobs running at once: src/qc/statements.ts), and
+ * completes every held answer they bring. One statement, so atomic: when it
+ * returns, every row is committed, and when it fails none is. Each row's id
+ * is at its input's index.
+ */
+export async function beginAttempts(
+  db: Queryable,
+  inputs: readonly AttemptBegin[],
+): Promise<number[]> {
+  if (inputs.length === 0) return [];
+  const r = await db.query<{ k: number; id: number }>({
+    name: 'llm-attempt-begin',
+    text: `WITH ${attemptRowsCtes('$1', '$2')}
+     SELECT ids.k, ids.id FROM att_ids ids JOIN att_new n ON n.id = ids.id`,
+    values: attemptRowsParams(inputs),
   });
-  return r.rows[0]?.id as number;
+  return attemptIdsOf(inputs, r.rows);
 }
 
 /** The answer arrived: its measured usage and cost replace the estimate. */

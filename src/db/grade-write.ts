@@ -1,3 +1,4 @@
+import { type AttemptBegin, attemptIdsOf, attemptRowsCtes, attemptRowsParams } from './attempts.js';
 import type { AgentEvent } from './events.js';
 import type { Queryable } from './pool.js';
 import { QC_TRANSITIONS } from './qc-status.js';
@@ -93,6 +94,21 @@ export async function prepareGrades(
   db: Queryable,
   inputs: readonly PrepareInput[],
 ): Promise<(PreparedTicket | undefined)[]> {
+  return (await prepareGradesWith(db, inputs, [])).prepared;
+}
+
+/**
+ * `prepareGrades`, and in the same statement the attempt rows of other jobs'
+ * later calls that wait in the same group (src/qc/statements.ts: a tier-up's
+ * row rides on the prepare statement, not a statement of its own), with the
+ * answers those jobs held (src/db/attempts.ts, `beginAttempts`). One
+ * statement: all of it commits, or none. Each row's id is at its index in `begun`.
+ */
+export async function prepareGradesWith(
+  db: Queryable,
+  inputs: readonly PrepareInput[],
+  begins: readonly AttemptBegin[],
+): Promise<{ prepared: (PreparedTicket | undefined)[]; begun: number[] }> {
   distinctTickets(inputs.map((p) => p.ticketId));
   const sup = QC_TRANSITIONS.supersedeAtGrade;
   const r = await db.query<{
@@ -107,6 +123,8 @@ export async function prepareGrades(
     shas: string | null;
     existing_id: number | null;
     attempt_id: number | null;
+    /** A row of `begins`: its id (its index is `k`); the other columns are null. */
+    begun: number | null;
   }>({
     // Named: parsed and planned once per connection, not for every group.
     name: 'qc-prepare-grades',
@@ -139,11 +157,15 @@ export async function prepareGrades(
           AND NOT EXISTS (SELECT 1 FROM existing x WHERE x.k = g.k)
         ORDER BY g.tid
        RETURNING id, ticket_id
-     )
+     ), ${attemptRowsCtes('$4', '$5')}
      SELECT me.k, me.id, me.source, me.external_id, me.content_hash, me.qc_status, me.ticket,
-            newer.yes AS newer, (SELECT shas FROM ctx) AS shas, existing.id AS existing_id, att.id AS attempt_id
+            newer.yes AS newer, (SELECT shas FROM ctx) AS shas, existing.id AS existing_id, att.id AS attempt_id,
+            NULL::bigint AS begun
        FROM me JOIN newer ON newer.k = me.k
-            LEFT JOIN existing ON existing.k = me.k LEFT JOIN att ON att.ticket_id = me.id`,
+            LEFT JOIN existing ON existing.k = me.k LEFT JOIN att ON att.ticket_id = me.id
+     UNION ALL
+     SELECT ids.k, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ids.id
+       FROM att_ids ids JOIN att_new n ON n.id = ids.id`,
     values: [
       JSON.stringify(
         byTicket(
@@ -167,10 +189,16 @@ export async function prepareGrades(
       ),
       sup.to,
       [...sup.from],
+      ...attemptRowsParams(begins),
     ],
   });
   const out: (PreparedTicket | undefined)[] = inputs.map(() => undefined);
+  const begun: { k: number; id: number }[] = [];
   for (const row of r.rows) {
+    if (row.begun !== null) {
+      begun.push({ k: row.k, id: row.begun });
+      continue;
+    }
     out[row.k] = {
       id: row.id,
       source: row.source,
@@ -184,7 +212,7 @@ export async function prepareGrades(
       attemptId: row.attempt_id ?? undefined,
     };
   }
-  return out;
+  return { prepared: out, begun: attemptIdsOf(begins, begun) };
 }
 
 export interface GradeWrite {

@@ -117,18 +117,29 @@ export async function outboxCounts(db: Queryable): Promise<Record<string, number
 
 /**
  * Rows the relay should hand to the queue, claimed (status 'queued') in one
- * statement so two relays never queue the same row twice.
+ * statement so two relays never queue the same row twice. The rows of a
+ * source not in `on.sources` (write-back off for it) are settled `off` by the
+ * same statement instead, their reason `on.offReason` with `%s` the source
+ * (issue 13: one statement a pass where a claim and a settle took two); they
+ * come back too, with that status.
  */
-export async function claimPending(db: Queryable, limit: number): Promise<OutboxRow[]> {
+export async function claimPending(
+  db: Queryable,
+  limit: number,
+  on: { sources: readonly string[]; offReason: string },
+): Promise<OutboxRow[]> {
   // One statement: the claimed rows come back from the UPDATE itself, as they are after it.
   const r = await db.query<OutboxRow>(
     `WITH claimed AS (
-       UPDATE writeback_outbox SET status = 'queued', updated_at = now()
+       UPDATE writeback_outbox
+          SET status = CASE WHEN source = ANY($2::text[]) THEN 'queued' ELSE 'off' END,
+              reason = CASE WHEN source = ANY($2::text[]) THEN reason ELSE format($3::text, source) END,
+              updated_at = now()
         WHERE id IN (SELECT id FROM writeback_outbox WHERE status = 'pending'
                      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS})
      SELECT * FROM claimed ORDER BY id`,
-    [limit],
+    [limit, [...on.sources], on.offReason],
   );
   return r.rows;
 }

@@ -14,19 +14,31 @@ export interface TriageRequest {
   externalId: string;
   ticketId: number;
   createdAt: Date;
+  /** The ticket's own `createdAt` (ms), when it has a valid one: history or not. */
+  ticketCreatedAt: number | undefined;
 }
 
-/** Claims pending requests (status 'queued') so two relays never queue one twice. */
+/**
+ * Claims pending requests (status 'queued') so two relays never queue one
+ * twice, each with its ticket's `createdAt`, read from its JSON without
+ * parsing the whole ticket — in the same statement (issue 13).
+ */
 export async function claimTriageRequests(db: Queryable, limit: number): Promise<TriageRequest[]> {
-  const r = await db.query<TriageRequest>(
-    `UPDATE triage_requests SET status = 'queued', updated_at = now()
+  const r = await db.query<Omit<TriageRequest, 'ticketCreatedAt'> & { created: string | null }>(
+    `UPDATE triage_requests r SET status = 'queued', updated_at = now()
      WHERE (source, external_id) IN (
        SELECT source, external_id FROM triage_requests WHERE status = 'pending'
        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING source, external_id AS "externalId", ticket_id AS "ticketId", created_at AS "createdAt"`,
+     RETURNING source, external_id AS "externalId", ticket_id AS "ticketId", created_at AS "createdAt",
+               (SELECT t.ticket->>'createdAt' FROM tickets t WHERE t.id = r.ticket_id) AS created`,
     [limit],
   );
-  return r.rows;
+  return r.rows.map(({ created, ...req }) => ({ ...req, ticketCreatedAt: parsedTime(created) }));
+}
+
+function parsedTime(iso: string | null): number | undefined {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
 }
 
 export async function setTriageRequest(
@@ -56,23 +68,6 @@ export async function setTriageRequests(
       WHERE r.source = k.source AND r.external_id = k.external_id`,
     [keys.map((k) => k.source), keys.map((k) => k.externalId), status, reason],
   );
-}
-
-/** Each ticket's `createdAt` (ms), read from its JSON without parsing the whole ticket. */
-export async function createdAtOfTickets(
-  db: Queryable,
-  ids: number[],
-): Promise<Map<number, number>> {
-  const r = await db.query<{ id: number; created: string | null }>(
-    `SELECT id, ticket->>'createdAt' AS created FROM tickets WHERE id = ANY($1::bigint[])`,
-    [ids],
-  );
-  const out = new Map<number, number>();
-  for (const row of r.rows) {
-    const t = row.created ? Date.parse(row.created) : Number.NaN;
-    if (Number.isFinite(t)) out.set(row.id, t);
-  }
-  return out;
 }
 
 /** The first stored version of a help desk ticket: its state at creation, or closest to it. */

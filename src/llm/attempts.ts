@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { answerAttempt, beginAttempt, failAttempt, type HeldAnswer } from '../db/attempts.js';
+import {
+  type AttemptBegin,
+  answerAttempt,
+  beginAttempt,
+  failAttempt,
+  type HeldAnswer,
+} from '../db/attempts.js';
 import type { LlmCall } from '../db/events.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
@@ -38,6 +44,14 @@ export interface AttemptScope {
    * open: the reconciler records it at its estimate, an upper bound.
    */
   held?: HeldAnswer[] | undefined;
+  /**
+   * Issue 13: how this scope's attempt rows are inserted when not by a
+   * statement of their own — a QC job's later calls (tier-up, second opinion,
+   * repair) go through its lane (src/qc/statements.ts), grouped with the rows,
+   * prepares and grade writes of the jobs running at once. It must resolve
+   * only once the row is committed: the call is made after it.
+   */
+  insert?: ((row: AttemptBegin) => Promise<number>) | undefined;
 }
 
 export interface ReservedAttempt {
@@ -168,9 +182,8 @@ export function attemptLog(
     const est = estimateCall(prices, req);
     const held = s?.held ?? [];
     const sent = held.length;
-    const id = await beginAttempt(
-      pool,
-      {
+    const row: AttemptBegin = {
+      start: {
         owner,
         agent: s?.agent ?? (req.purpose === 'chief' ? 'chief-of-staff' : 'qc-worker'),
         model: req.model,
@@ -183,8 +196,9 @@ export function attemptLog(
         maxOutputTokens: req.maxTokens,
         estCostUsd: est.costUsd,
       },
-      held.slice(0, sent),
-    );
+      answered: held.slice(0, sent),
+    };
+    const id = s?.insert ? await s.insert(row) : await beginAttempt(pool, row.start, row.answered);
     // Written with the insert: no longer this process's to hold.
     held.splice(0, sent);
     return id;

@@ -16,6 +16,7 @@ import { type GradeSettings, InvalidOutputError } from './grade.js';
 import { type GradeReplay, gradeAndSave } from './grade-and-save.js';
 import { payloadOrRebuild } from './lost-payload.js';
 import { prepareJob, releaseReserved } from './prepare.js';
+import { qcStatements } from './statements.js';
 
 export interface ProcessorDeps {
   pool: Pool;
@@ -145,6 +146,8 @@ async function gradeJob(
         reserved,
         // Issue 13: answers ride on the next insert or the grade statement, not a statement each.
         held: [],
+        // Issue 13: a later call's attempt row (tier-up, second opinion) goes with the lane.
+        insert: qcStatements(deps.pool).begin,
       },
       () =>
         gradeAndSave(

@@ -1,9 +1,10 @@
+import { type AttemptBegin, beginAttempts } from '../db/attempts.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import {
   type GradeWrite,
   type PreparedTicket,
   type PrepareInput,
-  prepareGrades,
+  prepareGradesWith,
   type WrittenGrade,
   writeGrades,
 } from '../db/grade-write.js';
@@ -11,19 +12,29 @@ import { type Grouped, grouped } from '../db/group.js';
 import type { Pool, PoolClient } from '../db/pool.js';
 
 /**
- * A QC job's two statements, grouped across the jobs running at once
+ * A QC job's statements, grouped across the jobs running at once
  * (issue 13, src/db/group.ts): while a statement is in flight, the prepares
- * (`prepareGrades`) and grade writes (`writeGrades`) of the jobs that reach
- * theirs meanwhile wait, then go out together — one multi-row statement of
- * each kind, both on ONE pool checkout. In steady state as many jobs start as
- * finish, so a checkout carries both kinds and a ticket costs about half a
- * checkout instead of two. Each job still gets only its own row, or its own
+ * (`prepareGrades`), grade writes (`writeGrades`) and attempt rows of later
+ * calls (a tier-up, a second opinion, a repair) of the jobs that reach theirs
+ * meanwhile wait, then go out together — the prepares and the attempt rows in
+ * one multi-row statement, the writes in another, both on ONE pool checkout.
+ * In steady state as many jobs start as finish, so a checkout carries both
+ * and a ticket costs about half a checkout instead of two, and a tier-up's row
+ * no statement of its own. Each job still gets only its own row, or its own
  * error. One lane per pool, so every caller of a process's pool (the realtime
  * worker's jobs, the batch collector) shares the groups.
  */
 export interface QcStatements {
   prepare: Grouped<PrepareInput, PreparedTicket | undefined>;
   write: Grouped<GradeWrite, WrittenGrade>;
+  /**
+   * The attempt row of a job's later call, with the answers the job held
+   * (src/llm/attempts.ts, AttemptScope.insert). It resolves once the row is
+   * committed — a call is never made without its row — and waits at most for
+   * the lane in flight, as a prepare does: the row goes in its lane's first
+   * statement, the prepares' own when any wait with it.
+   */
+  begin: Grouped<AttemptBegin, number>;
 }
 
 /**
@@ -41,34 +52,79 @@ export interface QcStatements {
  */
 const IN_FLIGHT = 1;
 
-/** One member of a lane's group: a job's prepare or its write. */
-type Member = { prepare: PrepareInput } | { write: GradeWrite };
+/** One member of a lane's group: a job's prepare, its write, or a later call's attempt row. */
+type Member = { prepare: PrepareInput } | { write: GradeWrite } | { begin: AttemptBegin };
 
 type Answer =
   | { prepared: PreparedTicket | undefined }
   | { written: WrittenGrade }
+  | { begun: number }
   /** What its statement, and then its statement alone, failed with. */
   | { failed: unknown };
 
-const ticketOf = (m: Member) => ('prepare' in m ? m.prepare.ticketId : m.write.result.ticketId);
+/** A member's group key: its ticket; an attempt row without one (none in a QC job) is its own. */
+const ticketOf = (m: Member): unknown =>
+  'prepare' in m
+    ? m.prepare.ticketId
+    : 'write' in m
+      ? m.write.result.ticketId
+      : (m.begin.start.ticketId ?? m);
+
+/** One statement for some of a group's members: an answer for each, in their order. */
+type Statement = (db: PoolClient, members: readonly Member[]) => Promise<Answer[]>;
 
 /**
- * A group's two statements on one connection: the prepares first (their
- * model calls are what the jobs wait for), then the writes. A statement that
- * fails concerns the members of its kind only — the other statement may have
- * committed — and those are sent again one by one, here, while the group
- * still holds their tickets (no later statement of one of them can overtake
- * the resend), so one bad member fails only its own job; unless PostgreSQL is
- * unreachable, when the rest of that kind get the error at once. A connection
- * that saw an error is destroyed, as `pool.query` does, and the next
- * statement takes a fresh one: a backend that died under the prepares does
- * not take the writes down with it.
+ * The statement before the members' model calls: the prepares, with the
+ * attempt rows of other jobs' later calls riding on it (`prepareGradesWith`),
+ * or those rows alone when no prepare waits (`beginAttempts`).
+ */
+const beforeCalls: Statement = async (db, members) => {
+  const preps: PrepareInput[] = [];
+  const begins: AttemptBegin[] = [];
+  for (const m of members) {
+    if ('prepare' in m) preps.push(m.prepare);
+    else if ('begin' in m) begins.push(m.begin);
+    else throw new Error('a grade write in the statement before the calls');
+  }
+  const { prepared, begun } =
+    preps.length > 0
+      ? await prepareGradesWith(db, preps, begins)
+      : { prepared: [], begun: await beginAttempts(db, begins) };
+  let p = 0;
+  let b = 0;
+  return members.map((m) =>
+    'prepare' in m ? { prepared: prepared[p++] } : { begun: begun[b++] as number },
+  );
+};
+
+const gradeWrites: Statement = async (db, members) =>
+  (
+    await writeGrades(
+      db,
+      members.map((m) => (m as { write: GradeWrite }).write),
+    )
+  ).map((w) => ({
+    written: w,
+  }));
+
+/**
+ * A group's statements on one connection: first the one its model calls wait
+ * for — the prepares, with the attempt rows of later calls (a tier-up's) in
+ * the same statement — then the writes. A statement that fails concerns its
+ * own members only — the other may have committed — and those are sent again
+ * one by one, each by its kind's statement, here, while the group still holds
+ * their tickets (no later statement of one of them can overtake the resend),
+ * so one bad member fails only its own job; unless PostgreSQL is unreachable,
+ * when the rest of that statement's members get the error at once. A
+ * connection that saw an error is destroyed, as `pool.query` does, and the
+ * next statement takes a fresh one: a backend that died under the prepares
+ * does not take the writes down with it.
  */
 async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
   const out: Answer[] = new Array(members.length);
-  const preps: number[] = [];
+  const before: number[] = [];
   const writes: number[] = [];
-  for (const [i, m] of members.entries()) ('prepare' in m ? preps : writes).push(i);
+  for (const [i, m] of members.entries()) ('write' in m ? writes : before).push(i);
   let client: PoolClient | undefined;
   const on = async <T>(statement: (db: PoolClient) => Promise<T[]>): Promise<T[]> => {
     client ??= await pool.connect();
@@ -81,20 +137,15 @@ async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
       throw err;
     }
   };
-  const kind = async <I, T>(
-    idx: readonly number[],
-    input: (m: Member) => I,
-    statement: (db: PoolClient, inputs: readonly I[]) => Promise<T[]>,
-    answer: (row: T | undefined) => Answer,
-  ): Promise<void> => {
+  const send = async (idx: readonly number[], statement: Statement): Promise<void> => {
     if (idx.length === 0) return;
-    const inputs = idx.map((i) => input(members[i] as Member));
+    const ms = idx.map((i) => members[i] as Member);
     try {
-      const rows = await on((c) => statement(c, inputs));
-      if (rows.length !== idx.length)
-        throw new Error(`a grouped statement answered ${rows.length} of ${idx.length} members`);
+      const answers = await on((c) => statement(c, ms));
+      if (answers.length !== idx.length)
+        throw new Error(`a grouped statement answered ${answers.length} of ${idx.length} members`);
       idx.forEach((i, k) => {
-        out[i] = answer(rows[k]);
+        out[i] = answers[k] as Answer;
       });
       return;
     } catch (err) {
@@ -105,8 +156,8 @@ async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
     }
     for (const [k, i] of idx.entries()) {
       try {
-        const [row] = await on((c) => statement(c, [inputs[k] as I]));
-        out[i] = answer(row);
+        const [answer] = await on((c) => statement(c, [ms[k] as Member]));
+        out[i] = answer as Answer;
       } catch (one) {
         out[i] = { failed: one };
         if (isDatabaseUnavailable(one)) {
@@ -117,18 +168,8 @@ async function both(pool: Pool, members: readonly Member[]): Promise<Answer[]> {
     }
   };
   try {
-    await kind(
-      preps,
-      (m) => (m as { prepare: PrepareInput }).prepare,
-      prepareGrades,
-      (p) => ({ prepared: p }),
-    );
-    await kind(
-      writes,
-      (m) => (m as { write: GradeWrite }).write,
-      writeGrades,
-      (w) => ({ written: w as WrittenGrade }),
-    );
+    await send(before, beforeCalls);
+    await send(writes, gradeWrites);
     return out;
   } finally {
     client?.release();
@@ -149,14 +190,20 @@ export function qcStatements(pool: Pool): QcStatements {
       prepare: async (input) => {
         const a = await lane({ prepare: input });
         if ('failed' in a) throw a.failed;
-        if (!('prepared' in a)) throw new Error('a prepare was answered as a write');
+        if (!('prepared' in a)) throw new Error('a prepare was answered as another kind');
         return a.prepared;
       },
       write: async (input) => {
         const a = await lane({ write: input });
         if ('failed' in a) throw a.failed;
-        if (!('written' in a)) throw new Error('a write was answered as a prepare');
+        if (!('written' in a)) throw new Error('a write was answered as another kind');
         return a.written;
+      },
+      begin: async (input) => {
+        const a = await lane({ begin: input });
+        if ('failed' in a) throw a.failed;
+        if (!('begun' in a)) throw new Error('an attempt row was answered as another kind');
+        return a.begun;
       },
     };
     byPool.set(pool, s);

@@ -1,12 +1,7 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { batchedWake, type Listener, listen } from '../db/listen.js';
-import {
-  claimTriageRequests,
-  createdAtOfTickets,
-  setTriageRequest,
-  setTriageRequests,
-} from '../db/triage.js';
+import { claimTriageRequests, setTriageRequest, setTriageRequests } from '../db/triage.js';
 import { toError } from '../logger.js';
 import { QC_QUEUE, TRIAGE_QUEUE, TriageJobData, triageJobId } from '../queue/jobs.js';
 import type { Runtime } from '../runtime.js';
@@ -106,15 +101,12 @@ export async function startTriage(
         if (rows.length < 100) return queued;
         continue;
       }
-      const created = await createdAtOfTickets(
-        rt.pool,
-        rows.map((r) => r.ticketId),
-      );
       const now = Date.now();
       const fresh: typeof rows = [];
       const history: typeof rows = [];
       for (const r of rows) {
-        const t = created.get(r.ticketId);
+        // Read with the claim (issue 13): not a statement of its own.
+        const t = r.ticketCreatedAt;
         (t !== undefined && now - t <= c.TRIAGE_MAX_AGE ? fresh : history).push(r);
       }
       await setTriageRequests(

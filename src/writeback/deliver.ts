@@ -51,9 +51,17 @@ interface Content {
   write(note: string, noteKind: 'new' | 'updated'): Write;
 }
 
+/** Why a row of a source without write-back is not sent: `%s` is the source (also in SQL: claimPending). */
+export const SOURCE_OFF = 'write-back is off for source %s';
+
+/** The sources write-back is on for: the others' rows are settled `off` (offReason). */
+export function sourcesOn(s: WritebackSettings): string[] {
+  return Object.keys(s.targets).filter((source) => s.targets[source]);
+}
+
 /** Why a row is not for sending at all (write-back off, history, too old), or undefined. */
 export function offReason(s: WritebackSettings, row: OutboxRow, now: number): string | undefined {
-  if (!s.targets[row.source]) return `write-back is off for source ${row.source}`;
+  if (!s.targets[row.source]) return SOURCE_OFF.replace('%s', () => row.source);
   if (row.via === 'batch' && !s.history) return 'a grade of history (WRITEBACK_HISTORY is off)';
   if (row.stepsDone.length === 0 && now - row.createdAt.getTime() > s.maxAgeMs)
     return 'older than WRITEBACK_MAX_AGE when its turn came';

@@ -5,7 +5,7 @@ import { claimPending, requeueStale, setOutboxStatuses } from '../db/outbox.js';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
 import { writebackJobId, writebackJobOptions } from '../queue/jobs.js';
-import { offReason } from './deliver.js';
+import { offReason, SOURCE_OFF, sourcesOn } from './deliver.js';
 import type { WritebackSettings } from './settings.js';
 
 /**
@@ -41,6 +41,7 @@ export async function startOutboxRelay(
   let again = false;
   let stopped = false;
   let lastStaleCheck = 0;
+  const on = sourcesOn(deps.settings);
 
   const once = async (): Promise<number> => {
     let queued = 0;
@@ -50,11 +51,13 @@ export async function startOutboxRelay(
       if (n) deps.logger.warn({ rows: n }, 'outbox rows queued long ago: queued again');
     }
     for (;;) {
-      const rows = await claimPending(deps.pool, 100);
-      // Issue 13: the rows of a pass are settled in one statement and queued in one round trip.
+      // Issue 13: the rows of a source without write-back are settled `off` by the claim itself.
+      const rows = await claimPending(deps.pool, 100, { sources: on, offReason: SOURCE_OFF });
+      // The rest of a pass's rows are settled in one statement and queued in one round trip.
       const off: { id: number; reason: string }[] = [];
       const send: typeof rows = [];
       for (const row of rows) {
+        if (row.status === 'off') continue;
         const reason = offReason(deps.settings, row, Date.now());
         if (reason) off.push({ id: row.id, reason });
         else send.push(row);
