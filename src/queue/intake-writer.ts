@@ -41,8 +41,6 @@ export interface IntakeWriterOptions {
   maxGroup?: number;
   /** Most groups being written at once (each holds one PostgreSQL connection). */
   maxInFlight?: number;
-  /** Another group goes out only once every group in flight has taken this long (ms). */
-  nextGroupAfterMs?: number;
 }
 
 interface Waiter {
@@ -57,26 +55,8 @@ interface Entry {
   waiters: Waiter[];
 }
 
-/** What a group in flight tells the writer (see `write`). */
-interface Lane {
-  committed(): void;
-  answered(): void;
-}
-
 /** Groups written at once by default; each holds one connection. */
 const MAX_IN_FLIGHT = 2;
-
-/**
- * Another group goes out only once every group in flight has committed (its
- * jobs are being queued in Redis, its locks released) or has taken this long.
- * A group costs node and PostgreSQL nearly as much for one row as for thirty,
- * so what arrives while a group is being written to PostgreSQL waits for it
- * and goes out as one larger group; before, two groups always in flight split
- * the arrivals (groups of ~4 at 10 connections). A group held up — a ticket
- * lock another process holds, a slow commit — does not stall every webhook
- * behind it: past this, the next one goes out beside it.
- */
-const NEXT_GROUP_AFTER_MS = 10;
 
 /**
  * The intake writer's own pool (`IngestDeps.writerPool`): pipelined, so a
@@ -95,19 +75,8 @@ const ticketKey = (d: VersionDelivery) => `${d.ticket.source}\n${d.ticket.extern
 export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions = {}): IntakeWriter {
   const maxGroup = opts.maxGroup ?? 200;
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
-  const nextGroupAfterMs = opts.nextGroupAfterMs ?? NEXT_GROUP_AFTER_MS;
   let pending: Waiter[] = [];
-  /** The groups in flight (until their webhooks are answered): when each went out, and whether it has committed. */
-  const flying = new Set<{ at: number; committed: boolean }>();
-  /** True while a timer will pump again once an uncommitted group in flight turns slow. */
-  let pumpArmed = false;
-
-  /** Ms until another group may go out beside those in flight (0: now). */
-  function nextGroupIn(now: number): number {
-    let wait = 0;
-    for (const g of flying) if (!g.committed) wait = Math.max(wait, g.at + nextGroupAfterMs - now);
-    return wait;
-  }
+  let inFlight = 0;
 
   /** The next group from what is pending, in arrival order; the rest stays pending. */
   function take(): Entry[] {
@@ -139,65 +108,27 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   }
 
   function pump(): void {
-    while (flying.size < maxInFlight && pending.length > 0) {
-      const now = performance.now();
-      const wait = nextGroupIn(now);
-      if (wait > 0) {
-        if (!pumpArmed) {
-          pumpArmed = true;
-          setTimeout(() => {
-            pumpArmed = false;
-            pump();
-          }, wait);
-        }
-        return;
-      }
+    while (inFlight < maxInFlight && pending.length > 0) {
       const group = take();
-      const g = { at: now, committed: false };
-      flying.add(g);
-      const lane = {
-        committed() {
-          g.committed = true;
-          pump();
-        },
-        answered() {
-          if (flying.delete(g)) pump();
-        },
-      };
-      void run(group, lane).finally(lane.answered);
+      inFlight++;
+      void run(group).finally(() => {
+        inFlight--;
+        pump();
+      });
     }
   }
 
-  /**
-   * `lane`, when given, hears when the group has committed and when its
-   * webhooks are answered; its locks are released after that, and the next
-   * group need not wait for those round trips (it takes the pool's other
-   * connection, and a ticket of both waits for its lock in PostgreSQL, as it
-   * would across processes).
-   */
-  async function write(
-    entries: readonly Entry[],
-    contextVersion: string,
-    lane?: Lane,
-  ): Promise<void> {
+  async function write(entries: readonly Entry[], contextVersion: string): Promise<void> {
     const deliveries = entries.map((e) => e.delivery);
     deps.metrics.intakeGroupRows?.observe(deliveries.length);
     await withAdvisoryLocks(
       deps.writerPool ?? deps.pool,
       deliveries.map((d) => LOCKS.ticket(d.ticket.source, d.ticket.externalId)),
       async (client, tx) => {
-        const outs = await storeAndSchedule(
-          deps,
-          client,
-          deliveries,
-          contextVersion,
-          tx,
-          lane?.committed,
-        );
+        const outs = await storeAndSchedule(deps, client, deliveries, contextVersion, tx);
         // Committed and queued: answered now, while the locks are released
         // (the next group of these tickets waits for that in PostgreSQL).
         answer(entries, outs);
-        lane?.answered();
       },
     );
   }
@@ -231,11 +162,11 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
     });
   }
 
-  async function run(entries: Entry[], lane: Lane): Promise<void> {
+  async function run(entries: Entry[]): Promise<void> {
     let contextVersion: string | undefined;
     try {
       contextVersion = await deps.contextVersion();
-      await write(entries, contextVersion, lane);
+      await write(entries, contextVersion);
     } catch (err) {
       const e = toError(err);
       if (entries.length === 1 || isDatabaseUnavailable(e) || contextVersion === undefined)

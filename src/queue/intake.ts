@@ -144,8 +144,7 @@ export async function ingestDerived(
  * Under the tickets' locks (distinct tickets, distinct delivery ids): store
  * the versions in one transaction, then schedule (or cancel) their grades in
  * one round trip to Redis. Throws only before the commit; the outcomes come
- * back in the order of `inputs`. `committed` is called once the versions are
- * committed, before their grades are scheduled.
+ * back in the order of `inputs`.
  */
 export async function storeAndSchedule(
   deps: IngestDeps,
@@ -153,7 +152,6 @@ export async function storeAndSchedule(
   inputs: readonly VersionDelivery[],
   contextVersion: string,
   tx?: LockedTransaction,
-  committed?: () => void,
 ): Promise<IngestOutcome[]> {
   const grading = inputs.map((v) => isGradingStatus(deps.settings, v.ticket.status));
   const holding = inputs.map((v, i) => (grading[i] ?? false) && threadMissing(v.ticket));
@@ -164,7 +162,6 @@ export async function storeAndSchedule(
     tx,
   );
   // Committed: from here on nothing may turn an answer into an error.
-  committed?.();
   const timeoutMs = deps.redisTimeoutMs ?? 2_000;
   const out: IngestOutcome[] = stored.map((v) => ({
     ticketId: v.ticketId,

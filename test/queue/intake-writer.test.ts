@@ -9,7 +9,7 @@ import { LOCKS } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { qcContextOf } from '../../src/qc/context.js';
 import { createRedis } from '../../src/queue/connection.js';
-import type { IngestDeps, IngestOutcome } from '../../src/queue/intake.js';
+import type { IngestDeps } from '../../src/queue/intake.js';
 import { createIntakeWriter, createWriterPool } from '../../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { Ticket } from '../../src/ticket/schema.js';
@@ -19,10 +19,9 @@ import { cleanPrefix, testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
 /**
- * The intake writer's groups on real PostgreSQL and Redis: while the group in
- * flight is quick, what arrives meanwhile waits for it and goes out as one
- * group; a group held up past `nextGroupAfterMs` lets the next one go out
- * beside it. A ticket lock held on another connection holds a group up.
+ * The intake writer's groups on real PostgreSQL and Redis: a group held up (a
+ * ticket lock held on another connection) lets the next one go out beside it,
+ * and versions of one ticket are stored in arrival order.
  */
 
 let db: TestDb;
@@ -100,44 +99,13 @@ async function lockWaiters(): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
-const pendingRows = async () => (await metrics.intakePending.get()).values[0]?.value ?? 0;
-
-/** Rows of every group written so far, from the writer's histogram. */
-async function groups(): Promise<{ count: number; rows: number }> {
-  const h = await metrics.intakeGroupRows.get();
-  const v = (suffix: string) => h.values.find((x) => x.metricName?.endsWith(suffix))?.value ?? 0;
-  return { count: v('_count'), rows: v('_sum') };
-}
-
 const stored = async (ids: string[]) =>
   (await db.pool.query('SELECT 1 FROM tickets WHERE external_id = ANY($1::text[])', [ids]))
     .rowCount;
 
 describe('intake writer groups', () => {
-  it('while the group in flight is quick, later arrivals wait and go out together as one group', async () => {
-    const writer = createIntakeWriter(deps, { nextGroupAfterMs: 60_000 });
-    await hold('Q-1');
-    const before = await groups();
-    const first = writer.write({ ticket: ticket('Q-1'), bodySha256: 'a'.repeat(64) });
-    await waitFor('the first group waiting for its lock', async () => (await lockWaiters()) === 1);
-    const rest = ['Q-2', 'Q-3', 'Q-4'].map((id) =>
-      writer.write({ ticket: ticket(id), bodySha256: 'b'.repeat(64) }),
-    );
-    // A second connection is free, but the group in flight is younger than the threshold:
-    // nothing else went out, and the three wait.
-    expect(await pendingRows()).toBe(3);
-    expect(await lockWaiters()).toBe(1);
-    expect(await stored(['Q-2', 'Q-3', 'Q-4'])).toBe(0);
-    await release('Q-1');
-    const outs: IngestOutcome[] = await Promise.all([first, ...rest]);
-    for (const o of outs) expect(o).toMatchObject({ newVersion: true, grading: 'scheduled' });
-    const after = await groups();
-    expect(after.count - before.count).toBe(2);
-    expect(after.rows - before.rows).toBe(4);
-  });
-
-  it('a group held up past the threshold does not stall the next one', async () => {
-    const writer = createIntakeWriter(deps, { nextGroupAfterMs: 20 });
+  it('a group held up by a ticket lock does not stall the next one', async () => {
+    const writer = createIntakeWriter(deps);
     await hold('H-1');
     const held = writer.write({ ticket: ticket('H-1'), bodySha256: 'c'.repeat(64) });
     await waitFor('the held group waiting for its lock', async () => (await lockWaiters()) === 1);
