@@ -437,8 +437,8 @@ function report(
     'load generator. The hand-written receiver is what a buyer would write instead of this intake: Fastify with the raw',
     'body, the HMAC checked, the body checked against the same Ticket schema (zod), one INSERT of the ticket as JSONB',
     "(`pool.query` on a pool of 10, each its own transaction), one `queue.add` to BullMQ, then 202 — none of the intake's",
-    'per-ticket locks, delivery dedupe, version history, debounce, grading status in the answer, metrics or',
-    'reconciler. **The durable write is not what limits throughput** (an earlier version of this page blamed it):',
+    'per-ticket locks, delivery dedupe, version history, debounce, grading status in the answer, log lines, metrics',
+    'or reconciler. **The durable write is not what limits throughput** (an earlier version of this page blamed it):',
     'the intake writer commits a whole group in one transaction, so commit flushes per webhook are 1 / rows per group,',
     'and what is left is CPU: node, PostgreSQL, Redis and the load generator share the cores. "CPU ceiling" is the',
     'webhooks/s the cores would allow if node and PostgreSQL had them to themselves (cores ÷ their CPU per webhook).',
@@ -553,7 +553,7 @@ async function serveLoop(config: {
        updated_at timestamptz NOT NULL, body jsonb NOT NULL,
        received_at timestamptz NOT NULL DEFAULT now(), UNIQUE (source, external_id, updated_at))`,
   );
-  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = new Redis(config.REDIS_URL);
   const queue = new Queue('bench-loop', { connection, prefix: config.QUEUE_PREFIX });
   const secret = process.env.WEBHOOK_SECRET_GENERIC ?? '';
   const app = Fastify({ bodyLimit: config.BODY_LIMIT_BYTES });
@@ -591,7 +591,8 @@ async function serveLoop(config: {
         .close()
         .then(() => Promise.all([queue.close(), pool.end()]))
         .then(() => connection.quit())
-        .then(() => process.exit(0)),
+        .catch(() => undefined)
+        .finally(() => process.exit(0)),
   );
 }
 

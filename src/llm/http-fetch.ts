@@ -25,7 +25,8 @@ const NO_BODY = new Set([101, 204, 205, 304]);
  * buffer. The SDK reads `.body` only to stream: SSE, which this fetch does
  * not do, and the batch results file, a GET, which keeps its stream whatever
  * its content type. Error answers keep theirs too: src/llm/retry.ts rebuilds
- * them from `.body`.
+ * them from `.body`. A middleware that rebuilt a successful answer from
+ * `.body` would get an empty one: read it with `clone().json()` instead.
  */
 function streamless(method: string, status: number, headers: Headers): boolean {
   return (
@@ -60,6 +61,10 @@ function bufferedResponse(
     },
     arrayBuffer: {
       value: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+    },
+    bytes: { value: async () => new Uint8Array(buf) },
+    blob: {
+      value: async () => new Blob([buf], { type: res.headers.get('content-type') ?? '' }),
     },
     clone: {
       value: () =>

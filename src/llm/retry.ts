@@ -127,6 +127,10 @@ function isBatchCreate(ctx: Parameters<Middleware>[2]): boolean {
 }
 const REFUSALS = new Set([429, 529]);
 
+/**
+ * Only ever given an answer that is not ok: those keep their body stream in
+ * src/llm/http-fetch.ts (a successful JSON answer to a POST has none).
+ */
 function withHeaders(response: Response, set: Record<string, string>, drop: string[] = []) {
   const headers = new Headers(response.headers);
   for (const name of drop) headers.delete(name);

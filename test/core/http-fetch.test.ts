@@ -124,6 +124,7 @@ describe('http fetch', () => {
     const text = await ok.text();
     expect(JSON.parse(text)).toEqual(await ok.json());
     expect(new TextDecoder().decode(await ok.arrayBuffer())).toBe(text);
+    expect(await (await ok.blob()).text()).toBe(text);
 
     const bad = await f(`${sim.url}/v1/messages`, {
       method: 'POST',
