@@ -109,7 +109,7 @@ export class Chunk {
     line: number,
     ticket: Ticket,
     gold: Gold | undefined,
-    /** The values' keys are in jsonb's order already (src/import/fast-parse.ts). */
+    /** The values' keys are in jsonb's order already (src/ticket/fast-parse.ts). */
     ordered = false,
   ): string | undefined {
     const ticketText = ordered ? JSON.stringify(ticket) : ticketJson(ticket);

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import { fastTicket } from '../ticket/fast-parse.js';
 import { Ticket } from '../ticket/schema.js';
-import { fastGold, fastTicket } from './fast-parse.js';
-import { Gold } from './gold.js';
+import { fastGold, Gold } from './gold.js';
 
 export { Gold };
 
@@ -13,7 +13,7 @@ export type Row =
       ok: true;
       ticket: Ticket;
       gold?: Gold | undefined;
-      /** Built by src/import/fast-parse.ts: keys already in jsonb's order. */
+      /** Built by src/ticket/fast-parse.ts: keys already in jsonb's order. */
       ordered?: boolean;
     }
   | { line: number; ok: false; reason: string };
@@ -22,8 +22,8 @@ export interface RowOptions {
   /** Stores every row under this source (`batch import --source`), overriding the row's. */
   source?: string | undefined;
   /**
-   * Check the common row by hand before zod (src/import/fast-parse.ts): the
-   * importer's choice. Its values carry optional keys set to undefined and
+   * Check the common row by hand before zod (src/ticket/fast-parse.ts, and
+   * `fastGold` of ./gold.ts): the importer's choice. Its values have their
    * keys in jsonb's order, which only the importer's serialization expects.
    */
   handChecked?: boolean | undefined;
@@ -81,7 +81,7 @@ export function parseRow(line: number, value: unknown, opts: RowOptions = {}): R
   const wrapped = 'ticket' in obj;
   let raw = wrapped ? obj.ticket : value;
   if (opts.source && raw && typeof raw === 'object') raw = { ...raw, source: opts.source };
-  const fast = opts.handChecked ? fastTicket(raw) : undefined;
+  const fast = opts.handChecked ? fastTicket(raw, 'jsonb')?.ticket : undefined;
   if (fast) {
     const g = obj.gold;
     if (!wrapped || g === undefined || g === null)
