@@ -83,10 +83,18 @@ export async function reconcileOnce(
       afterId: after,
       limit: batch,
     });
-    for (const t of rows) {
+    // The page's job states are asked for together (one round trip to Redis, not one
+    // per version): most waiting versions have a live job, and a pass over a backlog
+    // of many thousands would otherwise take as many round trips in a row. A state
+    // read a moment early is safe: what is scheduled below is re-checked under the
+    // ticket's lock, and a job id already in Redis is not added twice.
+    const states = await Promise.all(
+      rows.map((t) => deps.queue.getJobState(qcJobId(t.content_hash, contextVersion))),
+    );
+    for (const [i, t] of rows.entries()) {
       stats.candidates++;
       const jobId = qcJobId(t.content_hash, contextVersion);
-      const state = await deps.queue.getJobState(jobId);
+      const state = states[i];
       if (state === 'failed' && (await removeIfDead(deps.queue, jobId))) {
         // Dead, not poisoned (payload lost, stalled twice): scheduled afresh below.
         stats.revived++;
