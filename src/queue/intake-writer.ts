@@ -20,10 +20,12 @@ import {
  * and one pipelined round trip to Redis; every webhook of the group is
  * answered once the group is committed and its jobs are queued.
  *
- * A group names each ticket once: a second version of a ticket waits for the
- * next group, so versions of one ticket still go in arrival order. The same
- * delivery (source and delivery id) twice in one group is written once and
- * the repeat answered 'duplicate_delivery', as a later retry would be.
+ * A group names each ticket once, and no ticket is in two groups at once: a
+ * version of a ticket whose earlier version is pending or being written waits
+ * for a later group, so versions of one ticket are stored in arrival order
+ * even with two groups in flight (which would otherwise race for its lock).
+ * The same delivery (source and delivery id) twice in one group is written
+ * once and the repeat answered 'duplicate_delivery', as a later retry would be.
  *
  * A group that fails before its commit is retried row by row, so one bad row
  * fails only its own webhook — except when PostgreSQL is unreachable: then
@@ -77,6 +79,8 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   let pending: Waiter[] = [];
   let inFlight = 0;
+  /** Tickets named by a group being written: their next versions wait for it. */
+  const writing = new Set<string>();
 
   /** The next group from what is pending, in arrival order; the rest stays pending. */
   function take(): Entry[] {
@@ -93,7 +97,9 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
         continue;
       }
       const tk = ticketKey(w.delivery);
-      if (entries.length >= maxGroup || tickets.has(tk)) {
+      if (entries.length >= maxGroup || tickets.has(tk) || writing.has(tk)) {
+        // Held back: a later version of this ticket must not overtake it.
+        tickets.add(tk);
         rest.push(w);
         continue;
       }
@@ -110,8 +116,13 @@ export function createIntakeWriter(deps: IngestDeps, opts: IntakeWriterOptions =
   function pump(): void {
     while (inFlight < maxInFlight && pending.length > 0) {
       const group = take();
+      // Everything pending waits for a ticket already being written.
+      if (group.length === 0) return;
+      const keys = group.map((e) => ticketKey(e.delivery));
+      for (const k of keys) writing.add(k);
       inFlight++;
       void run(group).finally(() => {
+        for (const k of keys) writing.delete(k);
         inFlight--;
         pump();
       });

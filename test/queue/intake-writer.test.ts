@@ -118,6 +118,34 @@ describe('intake writer groups', () => {
     expect(await held).toMatchObject({ newVersion: true, grading: 'scheduled' });
   });
 
+  it('a later version of a ticket whose group is held waits for it; other tickets go on', async () => {
+    const writer = createIntakeWriter(deps);
+    await hold('W-1');
+    const first = writer.write({
+      ticket: ticket('W-1', '2026-11-02T09:00:00Z'),
+      bodySha256: 'e'.repeat(64),
+    });
+    await waitFor('the held group waiting for its lock', async () => (await lockWaiters()) === 1);
+    const second = writer.write({
+      ticket: ticket('W-1', '2026-11-02T10:00:00Z'),
+      bodySha256: 'f'.repeat(64),
+    });
+    // A free slot, yet W-1's second version is not sent out beside its first.
+    const other = await writer.write({ ticket: ticket('W-2'), bodySha256: '9'.repeat(64) });
+    expect(other).toMatchObject({ newVersion: true });
+    expect(await lockWaiters()).toBe(1);
+    await release('W-1');
+    expect(await first).toMatchObject({ newVersion: true });
+    expect(await second).toMatchObject({ newVersion: true });
+    const r = await db.pool.query<{ updated_at: Date }>(
+      "SELECT ticket_updated_at AS updated_at FROM tickets WHERE external_id = 'W-1' ORDER BY id",
+    );
+    expect(r.rows.map((x) => x.updated_at.toISOString())).toEqual([
+      '2026-11-02T09:00:00.000Z',
+      '2026-11-02T10:00:00.000Z',
+    ]);
+  });
+
   it('versions of one ticket written back to back are stored in arrival order', async () => {
     const writer = createIntakeWriter(deps);
     const times = Array.from({ length: 8 }, (_, i) => new Date(Date.UTC(2026, 10, 1, 9, i)));
