@@ -61,6 +61,9 @@ async function removeIfDead(queue: Queue, jobId: string): Promise<boolean> {
   return true;
 }
 
+/** Job states asked for in one round trip to Redis. */
+export const STATE_CHUNK = 64;
+
 export async function reconcileOnce(
   deps: ReconcileDeps,
   opts: { batch?: number } = {},
@@ -83,14 +86,22 @@ export async function reconcileOnce(
       afterId: after,
       limit: batch,
     });
-    // The page's job states are asked for together (one round trip to Redis, not one
-    // per version): most waiting versions have a live job, and a pass over a backlog
-    // of many thousands would otherwise take as many round trips in a row. A state
-    // read a moment early is safe: what is scheduled below is re-checked under the
-    // ticket's lock, and a job id already in Redis is not added twice.
-    const states = await Promise.all(
-      rows.map((t) => deps.queue.getJobState(qcJobId(t.content_hash, contextVersion))),
-    );
+    // The page's job states are asked for together, STATE_CHUNK at a time (one round
+    // trip each, not one per version): most waiting versions have a live job, and a
+    // pass over a backlog of many thousands would otherwise take as many round trips
+    // in a row. The chunk bounds how much the pass puts ahead of webhook enqueues on
+    // the shared producer connection. A state read a moment early is safe: what is
+    // scheduled below is re-checked under the ticket's lock, and a job id already in
+    // Redis is not added twice.
+    const states: Awaited<ReturnType<Queue['getJobState']>>[] = [];
+    for (let i = 0; i < rows.length; i += STATE_CHUNK) {
+      const chunk = rows.slice(i, i + STATE_CHUNK);
+      states.push(
+        ...(await Promise.all(
+          chunk.map((t) => deps.queue.getJobState(qcJobId(t.content_hash, contextVersion))),
+        )),
+      );
+    }
     for (const [i, t] of rows.entries()) {
       stats.candidates++;
       const jobId = qcJobId(t.content_hash, contextVersion);

@@ -30,9 +30,11 @@ export interface QcStatements {
   /**
    * The attempt row of a job's later call, with the answers the job held
    * (src/llm/attempts.ts, AttemptScope.insert). It resolves once the row is
-   * committed — a call is never made without its row — and waits at most for
-   * the lane in flight, as a prepare does: the row goes in its lane's first
-   * statement, the prepares' own when any wait with it.
+   * committed — a call is never made without its row — and waits for the
+   * lane in flight, as a prepare does. The row goes in its lane's first
+   * statement (the prepares' own when any wait with it), but the lane resolves
+   * its members once the whole lane, writes included, is committed: a few
+   * milliseconds against the call that follows.
    */
   begin: Grouped<AttemptBegin, number>;
 }

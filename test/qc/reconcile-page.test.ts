@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/api/metrics.js';
 import { ContextStore } from '../../src/context/store.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { qcContextOf } from '../../src/qc/context.js';
-import { reconcileOnce } from '../../src/qc/reconcile.js';
+import { reconcileOnce, STATE_CHUNK } from '../../src/qc/reconcile.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { createIntakeWriter, createWriterPool } from '../../src/queue/intake-writer.js';
 import { QC_QUEUE } from '../../src/queue/jobs.js';
@@ -19,7 +19,7 @@ import { REDIS_URL } from '../helpers/urls.js';
 
 /**
  * A reconciler pass over a backlog (src/qc/reconcile.ts): the job states of a
- * page of waiting versions are asked for together, not one round trip after
+ * page of waiting versions are asked for a chunk at a time, not one round trip after
  * another, and versions whose job is live are left alone. Real PostgreSQL and
  * Redis; the queue's own getJobState is only counted.
  */
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('reconciler pass', () => {
-  it("asks for a page's job states together and leaves versions with a live job alone", async () => {
+  it("asks for a page's job states a chunk at a time, all of it together, and leaves versions with a live job alone", async () => {
     const contexts = new ContextStore(pool);
     const version = qcContextOf(await contexts.active()).version;
     const writer = createIntakeWriter({
@@ -69,7 +69,7 @@ describe('reconciler pass', () => {
       metrics: createMetrics({ pool, queue, logger, defaults: false }),
       logger,
     });
-    const n = 40;
+    const n = STATE_CHUNK + 16;
     const outs = await Promise.all(
       Array.from({ length: n }, (_, i) =>
         writer.write({
@@ -105,6 +105,7 @@ describe('reconciler pass', () => {
     } finally {
       queue.getJobState = getJobState;
     }
-    expect(most).toBe(n);
+    // A chunk at a time, all of it together.
+    expect(most).toBe(STATE_CHUNK);
   });
 });
