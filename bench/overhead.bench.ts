@@ -39,6 +39,8 @@ import type { SummaryRow } from './report.js';
 
 const TICKETS = Number(process.env.BENCH_OVERHEAD_TICKETS ?? 4_000);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 2_000);
+/** Tickets each process grades: the warm-up, then the window. */
+const ALL = WARMUP + TICKETS;
 const CONCURRENCY = Number(process.env.BENCH_OVERHEAD_CONCURRENCY ?? 50);
 const HERE = fileURLToPath(import.meta.url);
 const WORKER = fileURLToPath(new URL('../workers/qc-worker.ts', import.meta.url));
@@ -170,6 +172,7 @@ export async function pass(o: {
     };
     o.events.on('completed', onCompleted);
     o.events.on('failed', onFailed);
+    const { backends } = o;
     const wStart = cpuMs(pid) ?? 0;
     const t0 = performance.now();
     const total = o.warmup + o.n;
@@ -185,30 +188,30 @@ export async function pass(o: {
         await new Promise((r) => setTimeout(r, 20));
       }
     };
-    let window: Omit<PassResult, 'name'>;
     await o.queue.resume();
     try {
       await wait(o.warmup);
       const warm = { n: completed, workerMs: (cpuMs(pid) ?? 0) - wStart };
       const counts0 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
-      await o.backends?.begin();
+      await backends?.begin();
       const from = completed;
       const w0 = cpuMs(pid) ?? 0;
       const s0 = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) : 0;
       const t1 = performance.now();
-      await wait(total, async () => o.backends?.poll());
+      await wait(total, backends && (() => backends.poll()));
       const seconds = (performance.now() - t1) / 1000;
       const workerMs = (cpuMs(pid) ?? 0) - w0;
       const simMs = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) - s0 : 0;
-      await o.backends?.poll();
+      await backends?.poll();
       const counts1 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
-      window = {
+      return {
+        name: o.name,
         n: completed - from,
         seconds,
         workerMs,
         warmup: warm,
         simMs,
-        pgMs: o.backends?.total() ?? 0,
+        pgMs: backends?.total() ?? 0,
         ...(counts0 && counts1
           ? {
               checkouts: counts1.checkouts - counts0.checkouts,
@@ -220,7 +223,6 @@ export async function pass(o: {
       o.events.off('completed', onCompleted);
       o.events.off('failed', onFailed);
     }
-    return { name: o.name, ...window };
   } finally {
     await stop(child, 60_000);
   }
@@ -261,7 +263,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
   let sim: ChildProcess | undefined;
   try {
     await importFile(pool, '-', {
-      stdin: Readable.from(ticketRows(`OVH-${process.pid}`, WARMUP + TICKETS)),
+      stdin: Readable.from(ticketRows(`OVH-${process.pid}`, ALL)),
       rejectsPath: '/dev/null',
     });
     const version = qcContextOf(await new ContextStore(pool).active()).version;
@@ -284,7 +286,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           { attempts: 5, failedRetentionMs: 3_600_000 },
         );
     }
-    const timeoutMs = 120_000 + (WARMUP + TICKETS) * 100;
+    const timeoutMs = 120_000 + ALL * 100;
     const base = await pass({
       name: 'no-op BullMQ worker',
       queue: queues[0] as Queue,
@@ -336,8 +338,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const rows = async (sql: string) =>
       Number((await pool.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
     const looped = await rows('SELECT count(*) AS n FROM bench_loop_results');
-    if (looped !== WARMUP + TICKETS)
-      throw new Error(`SDK loop: ${looped} answers stored for ${WARMUP + TICKETS} tickets`);
+    if (looped !== ALL) throw new Error(`SDK loop: ${looped} answers stored for ${ALL} tickets`);
     const countFile = join(tmp, 'pg-count.json');
     const qc = await pass({
       name: 'QC worker',
@@ -368,10 +369,8 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     });
     const calls = await rows(`SELECT count(*) AS n FROM agent_events WHERE kind = 'llm_call'`);
     const graded = await rows('SELECT count(*) AS n FROM qc_results');
-    if (graded !== WARMUP + TICKETS)
-      throw new Error(`QC worker: ${graded} results for ${WARMUP + TICKETS} tickets`);
-    const all = WARMUP + TICKETS;
-    const callsPer = (calls / all).toFixed(2);
+    if (graded !== ALL) throw new Error(`QC worker: ${graded} results for ${ALL} tickets`);
+    const callsPer = (calls / ALL).toFixed(2);
     const f2 = (x: number) => x.toFixed(2);
     /** CPU (or a count) per ticket of the measured window. */
     const per = (r: PassResult, x: number) => x / r.n;
@@ -382,7 +381,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const row = (r: PassResult) =>
       `| ${r.name} | ${f2(per(r, r.workerMs))} | ${f2(cold(r))} | ${r.simMs ? f2(per(r, r.simMs)) : '—'} | ${r.pgMs ? f2(per(r, r.pgMs)) : '—'} | ${rate(r).toFixed(0)} | ${r.checkouts !== undefined ? f2(r.checkouts / r.n) : '—'} | ${r.statements !== undefined ? f2(r.statements / r.n) : '—'} |`;
     const markdown = [
-      `${all.toLocaleString('en-US')} stored tickets per process: the first ${WARMUP.toLocaleString('en-US')} warm it up, the next ${TICKETS.toLocaleString('en-US')} are the measured window. Concurrency ${CONCURRENCY}, simulator at 0 ms in its own process (it grades from context/, never from gold labels; ${callsPer} model calls per ticket: tier-ups, second opinions and shadow samples as configured by default). Each worker is its own process, LOG_LEVEL=info, fresh database (bench/db.ts). CPU is utime+stime from /proc over the window only: start-up is excluded (jobs wait in a paused queue until the process is ready), and so is the warm-up, while V8 is still compiling and optimizing the hot paths — a worker is a long-running process, so the window is what a ticket costs it; the warm-up's CPU per ticket (from the queue's resume) is its own column. PostgreSQL is the sum over the database's client backends (pg_stat_activity). Checkouts and statements are counted in the worker by bench/pg-count.ts (every \`pool.connect\`, which \`pool.query\` also goes through, and every \`client.query\`, BEGIN/COMMIT included).`,
+      `${ALL.toLocaleString('en-US')} stored tickets per process: the first ${WARMUP.toLocaleString('en-US')} warm it up, the next ${TICKETS.toLocaleString('en-US')} are the measured window. Concurrency ${CONCURRENCY}, simulator at 0 ms in its own process (it grades from context/, never from gold labels; ${callsPer} model calls per ticket: tier-ups, second opinions and shadow samples as configured by default). Each worker is its own process, LOG_LEVEL=info, fresh database (bench/db.ts). CPU is utime+stime from /proc over the window only: start-up is excluded (jobs wait in a paused queue until the process is ready), and so is the warm-up, while V8 is still compiling and optimizing the hot paths — a worker is a long-running process, so the window is what a ticket costs it; the warm-up's CPU per ticket (from the queue's resume) is its own column. PostgreSQL is the sum over the database's client backends (pg_stat_activity). Checkouts and statements are counted in the worker by bench/pg-count.ts (every \`pool.connect\`, which \`pool.query\` also goes through, and every \`client.query\`, BEGIN/COMMIT included).`,
       '',
       `| process | worker CPU ms/ticket | worker CPU ms/ticket, first ${WARMUP.toLocaleString('en-US')} (warm-up) | simulator CPU ms/ticket | PostgreSQL CPU ms/ticket | tickets/s | pool checkouts/ticket | statements/ticket |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
