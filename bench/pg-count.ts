@@ -13,6 +13,11 @@ import { createRequire } from 'node:module';
 const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
 const counts = { seq: 0, checkouts: 0, statements: 0 };
 
+/** The counts so far, for a bench that imports this module into its own process. */
+export function pgStatementCounts(): { checkouts: number; statements: number } {
+  return { checkouts: counts.checkouts, statements: counts.statements };
+}
+
 type AnyFn = (...args: unknown[]) => unknown;
 const proto = (c: unknown) => (c as { prototype: Record<string, AnyFn> }).prototype;
 const connect = proto(pg.Pool).connect as AnyFn;

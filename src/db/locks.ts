@@ -207,6 +207,64 @@ export async function withAdvisoryLocks<T>(
   }
 }
 
+/**
+ * Runs `fn` holding whichever of several session-level advisory locks (of one
+ * kind) were free: each is tried, none waited for, all in one statement (so
+ * the order cannot deadlock). `fn` gets the indexes of `keys` it holds — none,
+ * some or all — on the client that holds them; they are released in one
+ * statement after it. The client comes from the pool; one that cannot unlock
+ * is destroyed, which releases whatever it held.
+ */
+export async function withTryAdvisoryLocks<T>(
+  pool: Pool,
+  keys: readonly LockKey[],
+  fn: (client: PoolClient, held: ReadonlySet<number>) => Promise<T>,
+): Promise<T> {
+  const expr = keys[0]?.expr;
+  if (!expr) throw new Error('withTryAdvisoryLocks: no keys');
+  if (keys.some((k) => k.expr !== expr))
+    throw new Error('withTryAdvisoryLocks: keys of one kind only');
+  const params = keys.map((k) => String(k.param));
+  const k = expr.replace('$1', 'p');
+  const client = await pool.connect();
+  let broken = true;
+  let taken: string[] = [];
+  try {
+    // A key named twice is tried once: its second try would take it a second time.
+    const r = await client.query<{ p: string; locked: boolean }>({
+      name: `advisory-try-locks:${expr}`,
+      text: `SELECT p, pg_try_advisory_lock(${k}) AS locked FROM (SELECT DISTINCT p FROM unnest($1::text[]) AS p) s`,
+      values: [params],
+    });
+    taken = r.rows.filter((x) => x.locked).map((x) => x.p);
+    const got = new Set(taken);
+    const held = new Set<number>();
+    params.forEach((p, i) => {
+      if (got.has(p)) held.add(i);
+    });
+    try {
+      return await fn(client, held);
+    } finally {
+      if (taken.length)
+        await client
+          .query({
+            name: `advisory-unlocks:${expr}`,
+            text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
+            values: [taken],
+          })
+          .then(
+            () => {
+              broken = false;
+            },
+            () => undefined,
+          );
+      else broken = false;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
 /** The socket under a pg client (pg does not expose it in its types); undefined if it moves. */
 function socketOf(client: PoolClient): Pick<Writable, 'cork' | 'uncork'> | undefined {
   const stream = (client as { connection?: { stream?: Partial<Writable> } }).connection?.stream;

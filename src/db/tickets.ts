@@ -242,17 +242,19 @@ export async function waitingVersions(
   return r.rows;
 }
 
-/** Re-checks one version under its ticket's lock: ingest may have stored a newer one meanwhile. */
-export async function isStillWaiting(
+/**
+ * Re-checks versions under their tickets' locks, in one statement (ingest may
+ * have stored a newer version meanwhile): the ids of those still waiting.
+ */
+export async function stillWaiting(
   db: Queryable,
-  id: number,
+  ids: readonly number[],
   q: { gradeOn: readonly string[]; contextVersion: string },
-): Promise<boolean> {
-  const r = await db.query(WAITING.replace('t.id > $3', 't.id = $3'), [
-    q.gradeOn,
-    q.contextVersion,
-    id,
-    1,
-  ]);
-  return (r.rowCount ?? 0) > 0;
+): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const r = await db.query<{ id: number }>(
+    WAITING.replace('t.id > $3', 't.id = ANY($3::bigint[])'),
+    [q.gradeOn, q.contextVersion, ids, ids.length],
+  );
+  return new Set(r.rows.map((x) => x.id));
 }

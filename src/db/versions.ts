@@ -271,8 +271,8 @@ export async function markWaiting(client: Queryable, ticketIds: readonly number[
   await transitionQcStatus(client, 'wait', { ids: ticketIds });
 }
 
-export async function markQueued(client: Queryable, ticketId: number): Promise<void> {
-  await transitionQcStatus(client, 'reconcile', { ids: [ticketId] });
+export async function markQueued(client: Queryable, ticketIds: readonly number[]): Promise<void> {
+  await transitionQcStatus(client, 'reconcile', { ids: ticketIds });
 }
 
 /** Deletes delivery records older than the retention, in bounded batches. */

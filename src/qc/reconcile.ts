@@ -2,13 +2,13 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ContextStore } from '../context/store.js';
 import { pruneAttempts, recordOrphanedAttempts } from '../db/attempts.js';
-import { LOCKS, withAdvisoryLock } from '../db/locks.js';
+import { LOCKS, withTryAdvisoryLocks } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
-import { isStillWaiting, waitingVersions } from '../db/tickets.js';
+import { stillWaiting, type WaitingVersion, waitingVersions } from '../db/tickets.js';
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { QcJobData, qcJobId } from '../queue/jobs.js';
-import { removeOrphanedJob, type ScheduleSettings, scheduleGrade } from '../queue/schedule.js';
+import { removeOrphanedJob, type ScheduleSettings, scheduleGrades } from '../queue/schedule.js';
 import { qcContextOf } from './context.js';
 import { isDeadJobReason } from './lost-payload.js';
 
@@ -44,6 +44,8 @@ export interface ReconcileStats {
   revived: number;
   /** Job hashes in no queue list (an evicting Redis dropped the list): removed and scheduled again. */
   orphans: number;
+  /** Versions Redis refused to schedule while it took others: left stored for the next pass. */
+  unscheduled: number;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function reconcileOnce(
     busy: 0,
     revived: 0,
     orphans: 0,
+    unscheduled: 0,
   };
   const contextVersion = qcContextOf(await deps.contexts.active()).version;
   const batch = opts.batch ?? 500;
@@ -93,66 +96,117 @@ export async function reconcileOnce(
     // the shared producer connection. A state read a moment early is safe: what is
     // scheduled below is re-checked under the ticket's lock, and a job id already in
     // Redis is not added twice.
+    const jobIdOf = (t: WaitingVersion) => qcJobId(t.content_hash, contextVersion);
     const states: Awaited<ReturnType<Queue['getJobState']>>[] = [];
     for (let i = 0; i < rows.length; i += STATE_CHUNK) {
       const chunk = rows.slice(i, i + STATE_CHUNK);
-      states.push(
-        ...(await Promise.all(
-          chunk.map((t) => deps.queue.getJobState(qcJobId(t.content_hash, contextVersion))),
-        )),
-      );
+      states.push(...(await Promise.all(chunk.map((t) => deps.queue.getJobState(jobIdOf(t))))));
     }
+    // Versions with no live job: scheduled a chunk at a time (below).
+    const unscheduled: WaitingVersion[] = [];
     for (const [i, t] of rows.entries()) {
       stats.candidates++;
-      const jobId = qcJobId(t.content_hash, contextVersion);
       const state = states[i];
-      if (state === 'failed' && (await removeIfDead(deps.queue, jobId))) {
+      if (state === 'failed' && (await removeIfDead(deps.queue, jobIdOf(t)))) {
         // Dead, not poisoned (payload lost, stalled twice): scheduled afresh below.
         stats.revived++;
+        unscheduled.push(t);
       } else if (state !== 'unknown') {
         stats.live++;
-        continue;
       } else {
-        // 'unknown' may still leave the job's hash behind, in no list: adding
-        // the same id again would be a no-op and the version would wait forever.
-        const orphan = await removeOrphanedJob(deps.queue, jobId);
-        if (orphan === 'locked') {
-          stats.live++;
-          continue;
-        }
-        if (orphan === 'removed') stats.orphans++;
+        unscheduled.push(t);
       }
-      const done = await withAdvisoryLock(
-        deps.pool,
-        LOCKS.ticket(t.source, t.external_id),
-        async (client) => {
-          // Re-check under the lock: ingest may have stored a newer version meanwhile.
-          const still = await isStillWaiting(client, t.id, {
-            gradeOn: deps.settings.gradeOn,
-            contextVersion,
-          });
-          if (!still) return false;
-          const left = Math.max(0, t.received_ms + deps.settings.debounceMs - Date.now());
-          await scheduleGrade(
-            deps.queue,
-            { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
-            { source: t.source, externalId: t.external_id },
-            deps.settings,
-            { delayMs: left },
-          );
-          await markQueued(client, t.id);
-          return true;
-        },
-        { mode: 'try' },
-      );
-      if (done === undefined) stats.busy++;
-      else if (done) stats.enqueued++;
     }
+    for (let i = 0; i < unscheduled.length; i += STATE_CHUNK)
+      await scheduleChunk(deps, unscheduled.slice(i, i + STATE_CHUNK), contextVersion, stats);
     if (rows.length < batch) break;
     after = rows.at(-1)?.id ?? after;
   }
   if (stats.enqueued) deps.onEnqueued?.(stats.enqueued);
   return stats;
+}
+
+/**
+ * Schedules versions that have no live job, a chunk at a time: each is
+ * first cleared of an orphaned job hash (an 'unknown' state may leave the
+ * hash behind, in no list, and adding the same id again would be a no-op);
+ * then, under the tickets' locks (tried together: a ticket ingest is writing
+ * right now is left for the next pass, as `busy`), the versions still waiting
+ * are re-checked in one statement (ingest may have stored a newer version
+ * meanwhile), scheduled in one round trip to Redis and marked queued in one
+ * statement. A version Redis refuses stays `stored` for the next pass; when
+ * Redis refuses all of them the pass fails (Redis is down).
+ */
+async function scheduleChunk(
+  deps: ReconcileDeps,
+  chunk: readonly WaitingVersion[],
+  contextVersion: string,
+  stats: ReconcileStats,
+): Promise<void> {
+  const orphans = await Promise.all(
+    chunk.map((t) => removeOrphanedJob(deps.queue, qcJobId(t.content_hash, contextVersion))),
+  );
+  const todo = chunk.filter((_, i) => {
+    if (orphans[i] === 'locked') {
+      // A worker still holds it: live, looked at again next pass.
+      stats.live++;
+      return false;
+    }
+    if (orphans[i] === 'removed') stats.orphans++;
+    return true;
+  });
+  if (todo.length === 0) return;
+  const outcome = await withTryAdvisoryLocks(
+    deps.pool,
+    todo.map((t) => LOCKS.ticket(t.source, t.external_id)),
+    async (client, held) => {
+      stats.busy += todo.length - held.size;
+      const mine = todo.filter((_, i) => held.has(i));
+      const still = await stillWaiting(
+        client,
+        mine.map((t) => t.id),
+        { gradeOn: deps.settings.gradeOn, contextVersion },
+      );
+      const due = mine.filter((t) => still.has(t.id));
+      const now = Date.now();
+      const results = await scheduleGrades(
+        deps.queue,
+        due.map((t) => ({
+          data: { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
+          key: { source: t.source, externalId: t.external_id },
+          delayMs: Math.max(0, t.received_ms + deps.settings.debounceMs - now),
+        })),
+        deps.settings,
+      );
+      const queued = due.filter((_, i) => !('error' in (results[i] ?? {})));
+      if (queued.length)
+        await markQueued(
+          client,
+          queued.map((t) => t.id),
+        );
+      stats.enqueued += queued.length;
+      return {
+        queued: queued.length,
+        failures: results.flatMap((r, i) =>
+          'error' in r ? [{ ticketId: due[i]?.id, err: r.error }] : [],
+        ),
+      };
+    },
+  );
+  const { failures } = outcome;
+  const first = failures[0];
+  if (!first) return;
+  // Nothing of the chunk went through: Redis is down, and the pass fails (retried next interval).
+  if (outcome.queued === 0) throw first.err;
+  stats.unscheduled += failures.length;
+  deps.logger.warn(
+    {
+      ticketIds: failures.slice(0, 20).map((f) => f.ticketId),
+      count: failures.length,
+      err: first.err.message,
+    },
+    'reconciler could not schedule some waiting versions; they stay stored for the next pass',
+  );
 }
 
 /** Paid calls of processes that died mid-call are recorded (src/db/attempts.ts). */

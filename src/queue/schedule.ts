@@ -79,23 +79,8 @@ function jobOf(req: GradeRequest, settings: ScheduleSettings) {
 }
 
 /**
- * Adds (or replaces) the ticket's pending grade with this version. `delayMs`
- * defaults to the debounce; the reconciler passes what is left of it.
- */
-export async function scheduleGrade(
-  queue: Queue,
-  data: QcJobData,
-  key: TicketKey,
-  settings: ScheduleSettings,
-  opts: { delayMs?: number } = {},
-): Promise<{ jobId: string; outcome: ScheduleOutcome }> {
-  const j = jobOf({ data, key, ...opts }, settings);
-  const added = await queue.add(j.job.name, j.job.data, j.job.opts);
-  return settle(queue, j, added.id);
-}
-
-/**
- * `scheduleGrade` for many versions of distinct tickets: one pipelined
+ * Adds (or replaces) the pending grade of each ticket with this version,
+ * for many versions of distinct tickets: one pipelined
  * round trip to Redis (`addBulk`) for the lot; a version whose ticket key is
  * held by another job settles on its own. Each result is the version's
  * outcome or why it could not be scheduled (the caller leaves it to the
