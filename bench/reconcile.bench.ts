@@ -211,6 +211,17 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     if ((await storedIds()) !== 0) throw new Error('recovery pass left versions stored');
     if ((await queue.count()) !== N) throw new Error('recovery pass: jobs missing from the queue');
 
+    if (process.env.XPLAIN) {
+      const q = `EXPLAIN (ANALYZE, BUFFERS) SELECT t.id FROM tickets t
+  WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
+    AND t.lane = 'realtime'
+    AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
+    AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
+                    AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))
+  ORDER BY t.id LIMIT $4`;
+      const r = await pool.query(q, [['solved'], contextVersion, Math.floor(N / 2), 500]);
+      console.log(r.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n'));
+    }
     const steady = await measure(admin, db.name, redis, async () => {
       const s = await reconcileOnce({ pool, queue, contexts, settings, logger });
       if (s.live !== N || s.enqueued !== 0)

@@ -215,46 +215,50 @@ export interface WaitingVersion {
 // Latest versions in a grading status, stored or queued, without a result for
 // the context version, in the realtime lane: batch-lane versions (imports,
 // history) wait for `batch run` or the nightly job at half price (issue 12).
-// qc_status narrows the scan to the small set of not-yet-graded rows (partial
-// index).
+// Asked of given ids (primary-key lookups): the ids come from `waitingIds`.
 const WAITING = `
   SELECT t.id, t.source, t.external_id, t.content_hash,
          (extract(epoch FROM t.received_at) * 1000)::float8 AS received_ms
   FROM tickets t
-  WHERE t.qc_status IN ('stored', 'queued') AND t.status = ANY($1) AND t.id > $3
+  WHERE t.id = ANY($3::bigint[]) AND t.qc_status IN ('stored', 'queued') AND t.status = ANY($1)
     AND t.lane = 'realtime'
     AND NOT EXISTS (SELECT 1 FROM qc_results r WHERE r.ticket_id = t.id AND r.context_version = $2)
     AND NOT EXISTS (SELECT 1 FROM tickets n WHERE n.source = t.source AND n.external_id = t.external_id
                     AND (n.ticket_updated_at, n.id) > (t.ticket_updated_at, t.id))
-  ORDER BY t.id LIMIT $4`;
+  ORDER BY t.id`;
 
-/** One page (keyset on id) of the versions waiting to be graded for the context version. */
-export async function waitingVersions(
+/**
+ * The ids of every version a reconciler pass looks at, in id order, in one
+ * statement: stored or queued (the partial index of migration 023), in a
+ * grading status, in the realtime lane. A pass then asks `waitingVersions` of
+ * them a page at a time. Paging this query itself (id > last, LIMIT) made a
+ * plan that finds and sorts every waiting row for each page whenever the
+ * statistics were taken while few rows waited — quadratic in the backlog.
+ * A backlog of a million versions is a million ids in memory for the pass.
+ */
+export async function waitingIds(
   db: Queryable,
-  q: { gradeOn: readonly string[]; contextVersion: string; afterId: number; limit: number },
-): Promise<WaitingVersion[]> {
-  const r = await db.query<WaitingVersion>(WAITING, [
-    q.gradeOn,
-    q.contextVersion,
-    q.afterId,
-    q.limit,
-  ]);
-  return r.rows;
+  q: { gradeOn: readonly string[] },
+): Promise<number[]> {
+  const r = await db.query<{ id: number }>(
+    `SELECT id FROM tickets WHERE qc_status IN ('stored', 'queued') AND status = ANY($1)
+       AND lane = 'realtime' ORDER BY id`,
+    [q.gradeOn],
+  );
+  return r.rows.map((x) => x.id);
 }
 
 /**
- * Re-checks versions under their tickets' locks, in one statement (ingest may
- * have stored a newer version meanwhile): the ids of those still waiting.
+ * Of these versions, the ones waiting to be graded for the context version
+ * (latest of their ticket, no result yet), in id order. Under the tickets'
+ * locks it is also the re-check: ingest may have stored a newer version meanwhile.
  */
-export async function stillWaiting(
+export async function waitingVersions(
   db: Queryable,
   ids: readonly number[],
   q: { gradeOn: readonly string[]; contextVersion: string },
-): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const r = await db.query<{ id: number }>(
-    WAITING.replace('t.id > $3', 't.id = ANY($3::bigint[])'),
-    [q.gradeOn, q.contextVersion, ids, ids.length],
-  );
-  return new Set(r.rows.map((x) => x.id));
+): Promise<WaitingVersion[]> {
+  if (ids.length === 0) return [];
+  const r = await db.query<WaitingVersion>(WAITING, [q.gradeOn, q.contextVersion, ids]);
+  return r.rows;
 }

@@ -4,7 +4,7 @@ import type { ContextStore } from '../context/store.js';
 import { pruneAttempts, recordOrphanedAttempts } from '../db/attempts.js';
 import { LOCKS, withTryAdvisoryLocks } from '../db/locks.js';
 import type { Pool } from '../db/pool.js';
-import { stillWaiting, type WaitingVersion, waitingVersions } from '../db/tickets.js';
+import { type WaitingVersion, waitingIds, waitingVersions } from '../db/tickets.js';
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { QcJobData, qcJobId } from '../queue/jobs.js';
@@ -81,14 +81,10 @@ export async function reconcileOnce(
   };
   const contextVersion = qcContextOf(await deps.contexts.active()).version;
   const batch = opts.batch ?? 500;
-  let after = 0;
-  for (;;) {
-    const rows = await waitingVersions(deps.pool, {
-      gradeOn: deps.settings.gradeOn,
-      contextVersion,
-      afterId: after,
-      limit: batch,
-    });
+  const q = { gradeOn: deps.settings.gradeOn, contextVersion };
+  const ids = await waitingIds(deps.pool, q);
+  for (let from = 0; from < ids.length; from += batch) {
+    const rows = await waitingVersions(deps.pool, ids.slice(from, from + batch), q);
     // The page's job states are asked for together, STATE_CHUNK at a time (one round
     // trip each, not one per version): most waiting versions have a live job, and a
     // pass over a backlog of many thousands would otherwise take as many round trips
@@ -119,8 +115,6 @@ export async function reconcileOnce(
     }
     for (let i = 0; i < unscheduled.length; i += STATE_CHUNK)
       await scheduleChunk(deps, unscheduled.slice(i, i + STATE_CHUNK), contextVersion, stats);
-    if (rows.length < batch) break;
-    after = rows.at(-1)?.id ?? after;
   }
   if (stats.enqueued) deps.onEnqueued?.(stats.enqueued);
   return stats;
@@ -162,10 +156,14 @@ async function scheduleChunk(
     async (client, held) => {
       stats.busy += todo.length - held.size;
       const mine = todo.filter((_, i) => held.has(i));
-      const still = await stillWaiting(
-        client,
-        mine.map((t) => t.id),
-        { gradeOn: deps.settings.gradeOn, contextVersion },
+      const still = new Set(
+        (
+          await waitingVersions(
+            client,
+            mine.map((t) => t.id),
+            { gradeOn: deps.settings.gradeOn, contextVersion },
+          )
+        ).map((t) => t.id),
       );
       const due = mine.filter((t) => still.has(t.id));
       const now = Date.now();

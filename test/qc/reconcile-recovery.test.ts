@@ -129,9 +129,9 @@ describe('reconciler recovery pass', () => {
       pool.off('acquire', count);
     }
     expect(stats).toMatchObject({ candidates: n, enqueued: n, live: 0, busy: 0, unscheduled: 0 });
-    // The active context (read by a fresh store: two statements), the page, then one
-    // connection per chunk; one per version would be n more.
-    expect(checkouts).toBeLessThanOrEqual(3 + Math.ceil(n / STATE_CHUNK));
+    // The active context (read by a fresh store: two statements), the waiting ids, the
+    // page, then one connection per chunk; one per version would be n more.
+    expect(checkouts).toBeLessThanOrEqual(4 + Math.ceil(n / STATE_CHUNK));
     const status = await statusOf(ids);
     expect([...status.values()].every((s) => s === 'queued')).toBe(true);
     const states = await Promise.all((await jobIdsOf(ids)).map((id) => queue.getJobState(id)));
