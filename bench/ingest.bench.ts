@@ -434,6 +434,10 @@ function report(
     lines.push(
       `At ${r.connections} connections, full / bare: **${(r.full.rps / r.bare.rps).toFixed(3)}×** throughput, **${(r.full.p99 / Math.max(r.bare.p99, 1)).toFixed(1)}×** p99 latency; node CPU ${(c.nodeMs / Math.max(r.bareCost.nodeMs, 1e-6)).toFixed(1)}× the bare endpoint's. Full / hand-written receiver: **${(r.full.rps / r.loop.rps).toFixed(2)}×** throughput, ${(r.full.p99 / Math.max(r.loop.p99, 1)).toFixed(2)}× p99 latency, ${(c.nodeMs / Math.max(r.loopCost.nodeMs, 1e-6)).toFixed(2)}× node CPU, ${(c.pgMs / Math.max(r.loopCost.pgMs, 1e-6)).toFixed(2)}× PostgreSQL CPU, ${(c.redisMs / Math.max(r.loopCost.redisMs, 1e-6)).toFixed(2)}× Redis CPU per webhook. The ${cores} cores allow ${thousands(ceiling(c.nodeMs + c.pgMs))}/s on node + PostgreSQL CPU alone, ${thousands(ceiling(all))}/s once Redis and the load generator take their share; ${c.coresBusy.toFixed(2)} cores were busy, ${Math.max(c.coresBusy - ours, 0).toFixed(2)} of them outside these four processes (other work on the machine).`,
     );
+    const quarter = r.bare.rps / 4;
+    lines.push(
+      `Against the goal of 25 % of the bare endpoint (${thousands(quarter)}/s): with all ${cores} cores busy, this run's ${all.toFixed(3)} ms of CPU per webhook (node, PostgreSQL, Redis, load generator) would allow ${thousands(ceiling(all))}/s, ${(ceiling(all) / r.bare.rps).toFixed(2)}× of the bare endpoint; 25 % needs at most ${((cores * 1000) / quarter).toFixed(3)} ms per webhook across the four. The hand-written receiver reached ${(r.loop.rps / r.bare.rps).toFixed(3)}× of the bare endpoint in this run.`,
+    );
   }
   lines.push(
     '',
