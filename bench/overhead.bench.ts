@@ -128,6 +128,17 @@ export async function* ticketRows(tag: string, n: number): AsyncGenerator<Buffer
   }
 }
 
+interface RedisInfo {
+  info(section: string): Promise<string>;
+}
+
+/** CPU ms (user + system) of the whole Redis server, from INFO cpu. */
+async function redisCpuMs(redis: RedisInfo): Promise<number> {
+  const text = await redis.info('cpu');
+  const num = (k: string) => Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return (num('used_cpu_user') + num('used_cpu_sys')) * 1000;
+}
+
 export interface PassResult {
   name: string;
   /** Jobs completed in the measured window (after the warm-up). */
@@ -138,6 +149,8 @@ export interface PassResult {
   warmup: { n: number; workerMs: number };
   simMs: number;
   pgMs: number;
+  /** The whole Redis server's CPU over the window (INFO cpu). */
+  redisMs: number;
   checkouts?: number;
   statements?: number;
 }
@@ -158,6 +171,8 @@ export async function pass(o: {
   start: () => Promise<ChildProcess>;
   sim?: ChildProcess | undefined;
   backends?: BackendCpu | undefined;
+  /** Where the whole Redis server's CPU is read (INFO cpu). */
+  redis: RedisInfo;
   countFile?: string | undefined;
   timeoutMs: number;
 }): Promise<PassResult> {
@@ -194,6 +209,7 @@ export async function pass(o: {
       const warm = { n: completed, workerMs: (cpuMs(pid) ?? 0) - wStart };
       const counts0 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
       await backends?.begin();
+      const r0 = await redisCpuMs(o.redis);
       const from = completed;
       const w0 = cpuMs(pid) ?? 0;
       const s0 = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) : 0;
@@ -202,6 +218,7 @@ export async function pass(o: {
       const seconds = (performance.now() - t1) / 1000;
       const workerMs = (cpuMs(pid) ?? 0) - w0;
       const simMs = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) - s0 : 0;
+      const redisMs = (await redisCpuMs(o.redis)) - r0;
       await backends?.poll();
       const counts1 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
       return {
@@ -212,6 +229,7 @@ export async function pass(o: {
         warmup: warm,
         simMs,
         pgMs: backends?.total() ?? 0,
+        redisMs,
         ...(counts0 && counts1
           ? {
               checkouts: counts1.checkouts - counts0.checkouts,
@@ -293,6 +311,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       events: events[0] as QueueEvents,
       warmup: WARMUP,
       n: TICKETS,
+      redis,
       timeoutMs,
       start: async () =>
         (
@@ -314,6 +333,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       events: events[2] as QueueEvents,
       warmup: WARMUP,
       n: TICKETS,
+      redis,
       timeoutMs,
       sim,
       backends: new BackendCpu(admin, db.name),
@@ -346,6 +366,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       events: events[1] as QueueEvents,
       warmup: WARMUP,
       n: TICKETS,
+      redis,
       timeoutMs,
       sim,
       backends: new BackendCpu(admin, db.name),
@@ -375,21 +396,23 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     /** CPU (or a count) per ticket of the measured window. */
     const per = (r: PassResult, x: number) => x / r.n;
     const rate = (r: PassResult) => r.n / r.seconds;
+    /** Everything a ticket costs outside the model (the simulator): the worker, PostgreSQL, Redis. */
+    const outside = (r: PassResult) => r.workerMs + r.pgMs + r.redisMs;
     const cold = (r: PassResult) => r.warmup.workerMs / r.warmup.n;
     const ratio = per(qc, qc.workerMs) / per(base, base.workerMs);
     const vsLoop = per(qc, qc.workerMs) / per(loopPass, loopPass.workerMs);
     const row = (r: PassResult) =>
-      `| ${r.name} | ${f2(per(r, r.workerMs))} | ${f2(cold(r))} | ${r.simMs ? f2(per(r, r.simMs)) : '—'} | ${r.pgMs ? f2(per(r, r.pgMs)) : '—'} | ${rate(r).toFixed(0)} | ${r.checkouts !== undefined ? f2(r.checkouts / r.n) : '—'} | ${r.statements !== undefined ? f2(r.statements / r.n) : '—'} |`;
+      `| ${r.name} | ${f2(per(r, r.workerMs))} | ${f2(cold(r))} | ${r.simMs ? f2(per(r, r.simMs)) : '—'} | ${r.pgMs ? f2(per(r, r.pgMs)) : '—'} | ${f2(per(r, r.redisMs))} | ${f2(per(r, outside(r)))} | ${rate(r).toFixed(0)} | ${r.checkouts !== undefined ? f2(r.checkouts / r.n) : '—'} | ${r.statements !== undefined ? f2(r.statements / r.n) : '—'} |`;
     const markdown = [
-      `${ALL.toLocaleString('en-US')} stored tickets per process: the first ${WARMUP.toLocaleString('en-US')} warm it up, the next ${TICKETS.toLocaleString('en-US')} are the measured window. Concurrency ${CONCURRENCY}, simulator at 0 ms in its own process (it grades from context/, never from gold labels; ${callsPer} model calls per ticket: tier-ups, second opinions and shadow samples as configured by default). Each worker is its own process, LOG_LEVEL=info, fresh database (bench/db.ts). CPU is utime+stime from /proc over the window only: start-up is excluded (jobs wait in a paused queue until the process is ready), and so is the warm-up, while V8 is still compiling and optimizing the hot paths — a worker is a long-running process, so the window is what a ticket costs it; the warm-up's CPU per ticket (from the queue's resume) is its own column. PostgreSQL is the sum over the database's client backends (pg_stat_activity). Checkouts and statements are counted in the worker by bench/pg-count.ts (every \`pool.connect\`, which \`pool.query\` also goes through, and every \`client.query\`, BEGIN/COMMIT included).`,
+      `${ALL.toLocaleString('en-US')} stored tickets per process: the first ${WARMUP.toLocaleString('en-US')} warm it up, the next ${TICKETS.toLocaleString('en-US')} are the measured window. Concurrency ${CONCURRENCY}, simulator at 0 ms in its own process (it grades from context/, never from gold labels; ${callsPer} model calls per ticket: tier-ups, second opinions and shadow samples as configured by default). Each worker is its own process, LOG_LEVEL=info, fresh database (bench/db.ts). CPU is utime+stime from /proc over the window only: start-up is excluded (jobs wait in a paused queue until the process is ready), and so is the warm-up, while V8 is still compiling and optimizing the hot paths — a worker is a long-running process, so the window is what a ticket costs it; the warm-up's CPU per ticket (from the queue's resume) is its own column. PostgreSQL is the sum over the database's client backends (pg_stat_activity); Redis is the whole server's CPU (INFO cpu), which also serves the bench's own job events (the same for every process). Checkouts and statements are counted in the worker by bench/pg-count.ts (every \`pool.connect\`, which \`pool.query\` also goes through, and every \`client.query\`, BEGIN/COMMIT included).`,
       '',
-      `| process | worker CPU ms/ticket | worker CPU ms/ticket, first ${WARMUP.toLocaleString('en-US')} (warm-up) | simulator CPU ms/ticket | PostgreSQL CPU ms/ticket | tickets/s | pool checkouts/ticket | statements/ticket |`,
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| process | worker CPU ms/ticket | worker CPU ms/ticket, first ${WARMUP.toLocaleString('en-US')} (warm-up) | simulator CPU ms/ticket | PostgreSQL CPU ms/ticket | Redis CPU ms/ticket | worker + PostgreSQL + Redis ms/ticket | tickets/s | pool checkouts/ticket | statements/ticket |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       row(base),
       row(loopPass),
       row(qc),
       '',
-      `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. QC worker / hand-written SDK loop: **${vsLoop.toFixed(2)}×** worker CPU per ticket (the loop makes 1 model call per ticket, the QC worker ${callsPer}), **${(per(qc, qc.pgMs) / per(loopPass, loopPass.pgMs)).toFixed(2)}×** PostgreSQL CPU. Over the warm-up: ${f2(cold(qc))} ms against the loop's ${f2(cold(loopPass))} ms (${(cold(qc) / cold(loopPass)).toFixed(2)}×). Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
+      `QC worker / no-op: **${ratio.toFixed(1)}×** worker CPU per ticket, **${(rate(qc) / rate(base)).toFixed(3)}×** throughput. QC worker / hand-written SDK loop: **${vsLoop.toFixed(2)}×** worker CPU per ticket (the loop makes 1 model call per ticket, the QC worker ${callsPer}), **${(per(qc, qc.pgMs) / per(loopPass, loopPass.pgMs)).toFixed(2)}×** PostgreSQL CPU, **${(per(qc, qc.redisMs) / per(loopPass, loopPass.redisMs)).toFixed(2)}×** Redis CPU; everything outside the model together (worker, PostgreSQL, Redis): ${f2(per(qc, outside(qc)))} ms against ${f2(per(loopPass, outside(loopPass)))} ms, **${(per(qc, outside(qc)) / per(loopPass, outside(loopPass))).toFixed(2)}×**. Over the warm-up: ${f2(cold(qc))} ms against the loop's ${f2(cold(loopPass))} ms (${(cold(qc) / cold(loopPass)).toFixed(2)}×). Goals (issue 13): ≤ 2 ms worker CPU per ticket, 1 checkout and ≤ 4 statements per ticket.`,
       '',
       "The hand-written SDK loop is what a buyer would write instead: a BullMQ worker that reads the ticket, makes the first Messages request (the same cached system blocks and tool; the stored ticket as plain JSON, a few hundred characters longer than the worker's lean block, beside ~40 kB of system text) with the SDK's default client and stores the answer in one INSERT — no attempt journal, rate limiter, tool-input validation, tier-up, second opinion, escalation, event, write-back or log line.",
     ].join('\n');
@@ -416,6 +439,14 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
           value: `${f2(per(qc, qc.simMs))} / ${f2(per(qc, qc.pgMs))} ms`,
           baseline: `${f2(per(loopPass, loopPass.pgMs))} ms PostgreSQL (SDK loop)`,
           ratio: `${(per(qc, qc.pgMs) / per(loopPass, loopPass.pgMs)).toFixed(2)}× PostgreSQL`,
+          goal: '—',
+        },
+        {
+          figure:
+            'CPU per ticket outside the model: worker + PostgreSQL + Redis (the Redis server whole)',
+          value: `${f2(per(qc, outside(qc)))} ms`,
+          baseline: `${f2(per(loopPass, outside(loopPass)))} ms (SDK loop)`,
+          ratio: `${(per(qc, outside(qc)) / per(loopPass, outside(loopPass))).toFixed(2)}×`,
           goal: '—',
         },
         {
