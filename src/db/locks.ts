@@ -109,8 +109,9 @@ export async function withAdvisoryLock<T>(
 /**
  * Runs `fn` holding several session-level advisory locks of one kind (the
  * same `expr`), taken in one statement in a fixed order — ascending lock key —
- * so two holders of overlapping sets cannot deadlock, and a holder of one key
- * (the reconciler, a derived delivery) only waits. Waits for every lock. The
+ * so two holders of overlapping sets cannot deadlock; a holder of one key (a
+ * derived delivery) only waits, and the reconciler only tries its keys
+ * (`withTryAdvisoryLocks`), never waiting. Waits for every lock. The
  * client comes from the pool; one that fails, or cannot unlock, is destroyed,
  * which releases whatever it held.
  */

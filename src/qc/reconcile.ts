@@ -8,7 +8,12 @@ import { type WaitingVersion, waitingIds, waitingVersions } from '../db/tickets.
 import { markQueued } from '../db/versions.js';
 import { toError } from '../logger.js';
 import { QcJobData, qcJobId } from '../queue/jobs.js';
-import { removeOrphanedJob, type ScheduleSettings, scheduleGrades } from '../queue/schedule.js';
+import {
+  removeOrphanedJob,
+  type ScheduleSettings,
+  scheduleGrades,
+  withTimeout,
+} from '../queue/schedule.js';
 import { qcContextOf } from './context.js';
 import { isDeadJobReason } from './lost-payload.js';
 
@@ -61,6 +66,17 @@ async function removeIfDead(queue: Queue, jobId: string): Promise<boolean> {
   if (payloadOk && !isDeadJobReason(job.failedReason)) return false;
   await job.remove();
   return true;
+}
+
+/** How long a chunk's enqueue may take while it holds the chunk's ticket locks. */
+const REDIS_TIMEOUT_MS = 5_000;
+
+/** True when Redis answers a trivial read of the queue within 2 s. */
+async function redisAnswers(queue: Queue): Promise<boolean> {
+  return withTimeout(queue.isPaused(), 2_000, 'redis check').then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Job states asked for in one round trip to Redis. */
@@ -128,8 +144,9 @@ export async function reconcileOnce(
  * right now is left for the next pass, as `busy`), the versions still waiting
  * are re-checked in one statement (ingest may have stored a newer version
  * meanwhile), scheduled in one round trip to Redis and marked queued in one
- * statement. A version Redis refuses stays `stored` for the next pass; when
- * Redis refuses all of them the pass fails (Redis is down).
+ * statement, all within REDIS_TIMEOUT_MS (the locks are held meanwhile). A
+ * version Redis refuses stays `stored` for the next pass; when none went
+ * through and Redis does not answer, the pass fails (Redis is down).
  */
 async function scheduleChunk(
   deps: ReconcileDeps,
@@ -167,15 +184,20 @@ async function scheduleChunk(
       );
       const due = mine.filter((t) => still.has(t.id));
       const now = Date.now();
-      const results = await scheduleGrades(
-        deps.queue,
-        due.map((t) => ({
-          data: { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
-          key: { source: t.source, externalId: t.external_id },
-          delayMs: Math.max(0, t.received_ms + deps.settings.debounceMs - now),
-        })),
-        deps.settings,
-      );
+      // Bounded: the tickets' locks are held meanwhile, and ingest waits for them.
+      const results = await withTimeout(
+        scheduleGrades(
+          deps.queue,
+          due.map((t) => ({
+            data: { ticketId: t.id, contentHash: t.content_hash, contextVersion, via: 'queue' },
+            key: { source: t.source, externalId: t.external_id },
+            delayMs: Math.max(0, t.received_ms + deps.settings.debounceMs - now),
+          })),
+          deps.settings,
+        ),
+        REDIS_TIMEOUT_MS,
+        'reconciler enqueue',
+      ).catch((err: unknown) => due.map(() => ({ error: toError(err) })));
       const queued = due.filter((_, i) => !('error' in (results[i] ?? {})));
       if (queued.length)
         await markQueued(
@@ -194,8 +216,10 @@ async function scheduleChunk(
   const { failures } = outcome;
   const first = failures[0];
   if (!first) return;
-  // Nothing of the chunk went through: Redis is down, and the pass fails (retried next interval).
-  if (outcome.queued === 0) throw first.err;
+  // Nothing of the chunk went through and Redis does not answer: it is down, and
+  // the pass fails (retried next interval). A version that fails on its own (an
+  // invalid stored row, a debounce key that stays taken) must not stop the pass.
+  if (outcome.queued === 0 && !(await redisAnswers(deps.queue))) throw first.err;
   stats.unscheduled += failures.length;
   deps.logger.warn(
     {

@@ -84,7 +84,8 @@ function jobOf(req: GradeRequest, settings: ScheduleSettings) {
  * round trip to Redis (`addBulk`) for the lot; a version whose ticket key is
  * held by another job settles on its own. Each result is the version's
  * outcome or why it could not be scheduled (the caller leaves it to the
- * reconciler); one failure does not fail the others.
+ * reconciler); one failure — an invalid payload (zod's error), a script
+ * error, Redis's own error — does not fail the others.
  */
 export async function scheduleGrades(
   queue: Queue,
@@ -92,29 +93,41 @@ export async function scheduleGrades(
   settings: ScheduleSettings,
 ): Promise<({ jobId: string; outcome: ScheduleOutcome } | { error: Error })[]> {
   if (reqs.length === 0) return [];
-  const jobs = reqs.map((r) => jobOf(r, settings));
-  let added: (string | undefined)[];
+  const toError = (err: unknown) =>
+    err instanceof Error ? err : new Error(String(err), { cause: err });
+  // A request whose payload is invalid (a stored row no job can carry) fails alone.
+  const jobs = reqs.map((r) => {
+    try {
+      return jobOf(r, settings);
+    } catch (err) {
+      return { error: toError(err) };
+    }
+  });
+  const valid = jobs.filter((j): j is ReturnType<typeof jobOf> => !('error' in j));
+  let added: (string | Error | undefined)[];
   try {
-    added = (await queue.addBulk(jobs.map((j) => j.job))).map((job) => job.id);
+    added = (await queue.addBulk(valid.map((j) => j.job))).map((job) => job.id);
   } catch {
     // A script failed for one of them (the pipeline reports only the first
     // error): each is added again on its own — an add that did go through
-    // answers with its own id.
+    // answers with its own id, one that fails with its own error.
     added = await Promise.all(
-      jobs.map((j) =>
+      valid.map((j) =>
         queue.add(j.job.name, j.job.data, j.job.opts).then(
           (job) => job.id,
-          () => undefined,
+          (err: unknown) => toError(err),
         ),
       ),
     );
   }
+  const firstIds = new Map(valid.map((j, i) => [j, added[i]]));
   return Promise.all(
-    jobs.map((j, i) =>
-      settle(queue, j, added[i]).catch((err: unknown) => ({
-        error: err instanceof Error ? err : new Error(String(err), { cause: err }),
-      })),
-    ),
+    jobs.map(async (j) => {
+      if ('error' in j) return j;
+      const first = firstIds.get(j);
+      if (first instanceof Error) return { error: first };
+      return settle(queue, j, first).catch((err: unknown) => ({ error: toError(err) }));
+    }),
   );
 }
 

@@ -10,11 +10,12 @@ import { reconcileOnce, STATE_CHUNK } from '../../src/qc/reconcile.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { createIntakeWriter, createWriterPool } from '../../src/queue/intake-writer.js';
 import { QC_QUEUE, qcJobId } from '../../src/queue/jobs.js';
-import type { ScheduleSettings } from '../../src/queue/schedule.js';
+import { type ScheduleSettings, scheduleGrades } from '../../src/queue/schedule.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
 /**
@@ -196,6 +197,71 @@ describe('reconciler recovery pass', () => {
     expect(next).toMatchObject({ enqueued: 1, busy: 0 });
     expect(next.live).toBe(next.candidates - 1);
     expect((await statusOf([busyId])).get(busyId)).toBe('queued');
+  });
+});
+
+describe('reconciler pass with a version that cannot be scheduled', () => {
+  it('queues the rest of its chunk, counts it unscheduled, and goes on (Redis is up)', async () => {
+    const ids = await storeWithoutQueue('BADROW', 3);
+    // A stored row no job can carry (its content hash is not one): legacy or hand-written data.
+    const bad = await pool.query<{ id: number }>(
+      `INSERT INTO tickets (source, external_id, content_hash, status, qc_status, subject, ticket, ticket_updated_at)
+       VALUES ('generic', 'BADROW-x', 'not-a-hash', 'solved', 'stored', 'Printer offline', '{}', now())
+       RETURNING id`,
+    );
+    const badId = bad.rows[0]?.id as number;
+    const stats = await reconcileOnce({
+      pool,
+      queue,
+      contexts: new ContextStore(pool),
+      settings,
+      logger,
+    });
+    expect(stats).toMatchObject({ enqueued: 3, unscheduled: 1, busy: 0 });
+    const status = await statusOf([...ids, badId]);
+    for (const id of ids) expect(status.get(id)).toBe('queued');
+    expect(status.get(badId)).toBe('stored');
+  });
+});
+
+describe('scheduleGrades when Redis goes down', () => {
+  it("answers each version with Redis's own error, not a debounce-key one", async () => {
+    // Redis went away after the connection was up (a proxy in front of the shared server, cut).
+    const proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379));
+    const conn = createRedis(`redis://127.0.0.1:${proxy.port}`, 'producer');
+    conn.on('error', () => undefined);
+    const q = new Queue(QC_QUEUE, { connection: conn, prefix: `${prefix}-cut` });
+    q.on('error', () => undefined);
+    try {
+      await q.waitUntilReady();
+      const closed = new Promise((r) => conn.once('close', r));
+      await proxy.down();
+      await closed;
+      const results = await scheduleGrades(
+        q,
+        [
+          {
+            data: {
+              ticketId: 1,
+              contentHash: 'a'.repeat(64),
+              contextVersion: version,
+              via: 'queue',
+            },
+            key: { source: 'generic', externalId: 'CUT-1' },
+          },
+        ],
+        settings,
+      );
+      expect(results).toHaveLength(1);
+      const [r] = results;
+      const message = r && 'error' in r ? r.error.message : 'scheduled';
+      expect(message).not.toBe('scheduled');
+      expect(message).not.toMatch(/debounce key/);
+    } finally {
+      conn.disconnect();
+      await q.close().catch(() => undefined);
+      await proxy.close();
+    }
   });
 });
 

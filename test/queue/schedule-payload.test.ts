@@ -68,17 +68,22 @@ describe('scheduleGrades payloads', () => {
       expect(job?.data).toStrictEqual(expected);
       expect(JSON.stringify(job?.data)).toBe(JSON.stringify(expected));
     }
-    // A payload zod refuses fails its call with zod's error, as it always did, and queues nothing.
+    // A payload zod refuses fails alone, with zod's error, and queues nothing; the valid
+    // request beside it in the same call is queued.
     for (const [i, data] of bad.entries()) {
       expect(QcJobData.safeParse(data).success).toBe(false);
-      await expect(
-        scheduleGrades(
-          queue,
-          [{ data: data as QcJobData, key: { source: 'generic', externalId: `B-${i}` } }],
-          settings,
-        ),
-      ).rejects.toThrow(expect.objectContaining({ name: 'ZodError' }));
+      const beside = { ...good, ticketId: 100 + i, contentHash: hash(`ok-${i}`) };
+      const [r, ok] = await scheduleGrades(
+        queue,
+        [
+          { data: data as QcJobData, key: { source: 'generic', externalId: `B-${i}` } },
+          { data: beside, key: { source: 'generic', externalId: `OK-${i}` } },
+        ],
+        settings,
+      );
+      expect(r && 'error' in r ? r.error.name : 'queued').toBe('ZodError');
+      expect(ok && 'jobId' in ok ? ok.outcome : ok).toBe('added');
     }
-    expect(await queue.getJobCountByTypes('delayed', 'waiting')).toBe(valid.length);
+    expect(await queue.getJobCountByTypes('delayed', 'waiting')).toBe(valid.length + bad.length);
   });
 });
