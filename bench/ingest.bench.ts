@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import { createBenchDb } from './db.js';
+import { type RedisInfo, redisUsage } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -80,17 +81,6 @@ async function machineCpu(): Promise<{ busy: number; total: number }> {
   const total = f.reduce((a, b) => a + b, 0);
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
-}
-
-/** CPU seconds (user + system) of the Redis server, from INFO cpu. */
-async function redisCpu(redis: RedisInfo): Promise<number> {
-  const text = await redis.info('cpu');
-  const num = (k: string) => Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
-  return num('used_cpu_user') + num('used_cpu_sys');
-}
-
-interface RedisInfo {
-  info(section: string): Promise<string>;
 }
 
 function body(n: number, runId: string): string {
@@ -264,13 +254,13 @@ async function measureWithCosts(
   const s0 = await server.stats();
   const pg0 = pg ? await backendCpu(pg.pool, pg.database) : new Map<number, number>();
   const g0 = pg?.groups ? await groupTotals(server.url) : { sum: 0, count: 0 };
-  const r0 = await redisCpu(redis);
+  const r0 = (await redisUsage(redis)).cpuMs / 1000;
   const mc0 = await machineCpu();
   const l0 = process.cpuUsage();
   const m = await measure(server.url, `${connections}-${runId}`, DURATION_S, connections);
   const l1 = process.cpuUsage(l0);
   const mc1 = await machineCpu();
-  const r1 = await redisCpu(redis);
+  const r1 = (await redisUsage(redis)).cpuMs / 1000;
   const s1 = await server.stats();
   const pg1 = pg ? await backendCpu(pg.pool, pg.database) : new Map<number, number>();
   const g1 = pg?.groups ? await groupTotals(server.url) : { sum: 0, count: 0 };

@@ -34,7 +34,17 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createBenchDb } from './db.js';
-import { BackendCpu, cleanPrefix, cpuMs, PG_COUNT, pgCounts, spawnReady, stop } from './procs.js';
+import {
+  BackendCpu,
+  cleanPrefix,
+  cpuMs,
+  PG_COUNT,
+  pgCounts,
+  type RedisInfo,
+  redisUsage,
+  spawnReady,
+  stop,
+} from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const TICKETS = Number(process.env.BENCH_OVERHEAD_TICKETS ?? 4_000);
@@ -128,17 +138,6 @@ export async function* ticketRows(tag: string, n: number): AsyncGenerator<Buffer
   }
 }
 
-interface RedisInfo {
-  info(section: string): Promise<string>;
-}
-
-/** CPU ms (user + system) of the whole Redis server, from INFO cpu. */
-async function redisCpuMs(redis: RedisInfo): Promise<number> {
-  const text = await redis.info('cpu');
-  const num = (k: string) => Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
-  return (num('used_cpu_user') + num('used_cpu_sys')) * 1000;
-}
-
 export interface PassResult {
   name: string;
   /** Jobs completed in the measured window (after the warm-up). */
@@ -209,7 +208,7 @@ export async function pass(o: {
       const warm = { n: completed, workerMs: (cpuMs(pid) ?? 0) - wStart };
       const counts0 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
       await backends?.begin();
-      const r0 = await redisCpuMs(o.redis);
+      const r0 = (await redisUsage(o.redis)).cpuMs;
       const from = completed;
       const w0 = cpuMs(pid) ?? 0;
       const s0 = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) : 0;
@@ -218,7 +217,7 @@ export async function pass(o: {
       const seconds = (performance.now() - t1) / 1000;
       const workerMs = (cpuMs(pid) ?? 0) - w0;
       const simMs = o.sim ? (cpuMs(o.sim.pid as number) ?? 0) - s0 : 0;
-      const redisMs = (await redisCpuMs(o.redis)) - r0;
+      const redisMs = (await redisUsage(o.redis)).cpuMs - r0;
       await backends?.poll();
       const counts1 = o.countFile ? await pgCounts(child, o.countFile) : undefined;
       return {

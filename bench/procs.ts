@@ -165,3 +165,22 @@ export async function cleanPrefix(redis: Redis, prefix: string): Promise<void> {
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
 }
+
+/** What INFO answers: an ioredis client, or anything with its `info`. */
+export interface RedisInfo {
+  info(section: string): Promise<string>;
+}
+
+/**
+ * The whole Redis server's CPU (user + system, ms) and commands processed so
+ * far, from INFO: shared with whatever else uses that server.
+ */
+export async function redisUsage(redis: RedisInfo): Promise<{ cpuMs: number; commands: number }> {
+  const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('stats')]);
+  const num = (text: string, k: string) =>
+    Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    cpuMs: (num(cpu, 'used_cpu_user') + num(cpu, 'used_cpu_sys')) * 1000,
+    commands: num(stats, 'total_commands_processed'),
+  };
+}

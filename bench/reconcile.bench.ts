@@ -28,7 +28,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { createBenchDb } from './db.js';
 import { pgStatementCounts } from './pg-count.js';
-import { BackendCpu, cleanPrefix } from './procs.js';
+import { BackendCpu, cleanPrefix, type RedisInfo, redisUsage } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const N = Number(process.env.BENCH_RECONCILE_VERSIONS ?? 20_000);
@@ -43,20 +43,6 @@ interface Cost {
   versions: number;
 }
 
-interface RedisInfo {
-  info(section: string): Promise<string>;
-}
-
-async function redisStats(redis: RedisInfo): Promise<{ cpuMs: number; commands: number }> {
-  const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('stats')]);
-  const num = (text: string, k: string) =>
-    Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
-  return {
-    cpuMs: (num(cpu, 'used_cpu_user') + num(cpu, 'used_cpu_sys')) * 1000,
-    commands: num(stats, 'total_commands_processed'),
-  };
-}
-
 /** Runs `fn` and measures it: wall time, this process's CPU, the backends', Redis's. */
 async function measure(
   admin: import('pg').Pool,
@@ -66,7 +52,7 @@ async function measure(
 ): Promise<Cost> {
   const backends = new BackendCpu(admin, database);
   await backends.begin();
-  const r0 = await redisStats(redis);
+  const r0 = await redisUsage(redis);
   const s0 = pgStatementCounts().statements;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -85,7 +71,7 @@ async function measure(
   polling = false;
   await poller;
   await backends.poll();
-  const r1 = await redisStats(redis);
+  const r1 = await redisUsage(redis);
   return {
     ms,
     nodeMs: (c.user + c.system) / 1000,

@@ -193,19 +193,30 @@ export async function withAdvisoryLocks<T>(
   }
 
   async function unlock(): Promise<void> {
-    await client
-      .query({
-        name: `advisory-unlocks:${expr}`,
-        text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
-        values: [params],
-      })
-      .then(
-        () => {
-          broken = false;
-        },
-        () => undefined,
-      );
+    if (await unlockAll(client, expr as LockKey['expr'], params)) broken = false;
   }
+}
+
+/**
+ * Releases session-level advisory locks of one kind in one statement (named:
+ * parsed once per connection). False when it failed: the caller destroys the
+ * connection, which releases them.
+ */
+async function unlockAll(
+  client: PoolClient,
+  expr: LockKey['expr'],
+  params: readonly string[],
+): Promise<boolean> {
+  return client
+    .query({
+      name: `advisory-unlocks:${expr}`,
+      text: `SELECT pg_advisory_unlock(${expr.replace('$1', 'p')}) FROM unnest($1::text[]) AS p`,
+      values: [params],
+    })
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 /**
@@ -246,20 +257,7 @@ export async function withTryAdvisoryLocks<T>(
     try {
       return await fn(client, held);
     } finally {
-      if (taken.length)
-        await client
-          .query({
-            name: `advisory-unlocks:${expr}`,
-            text: `SELECT pg_advisory_unlock(${k}) FROM unnest($1::text[]) AS p`,
-            values: [taken],
-          })
-          .then(
-            () => {
-              broken = false;
-            },
-            () => undefined,
-          );
-      else broken = false;
+      broken = taken.length > 0 && !(await unlockAll(client, expr, taken));
     }
   } finally {
     client.release(broken);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContextStore } from '../../src/context/store.js';
-import { LOCKS, withAdvisoryLock, withTryAdvisoryLocks } from '../../src/db/locks.js';
+import { LOCKS, withTryAdvisoryLocks } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { qcContextOf } from '../../src/qc/context.js';
 import { reconcileOnce, STATE_CHUNK } from '../../src/qc/reconcile.js';
@@ -13,6 +13,7 @@ import { QC_QUEUE, qcJobId } from '../../src/queue/jobs.js';
 import { type ScheduleSettings, scheduleGrades } from '../../src/queue/schedule.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { holdAdvisoryLock } from '../helpers/locks.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { cleanPrefix, testPrefix } from '../helpers/redis.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -152,24 +153,7 @@ describe('reconciler recovery pass', () => {
   it('leaves a ticket whose lock is held for the next pass, and queues the rest', async () => {
     const ids = await storeWithoutQueue('BUSY', 5);
     const [busyId, ...rest] = ids as [number, ...number[]];
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => {
-      entered = r;
-    });
-    const holder = withAdvisoryLock(
-      pool,
-      LOCKS.ticket('generic', 'BUSY-0'),
-      async () => {
-        entered();
-        await held;
-      },
-      { mode: 'wait' },
-    );
-    await inside;
+    const lock = await holdAdvisoryLock(pool, LOCKS.ticket('generic', 'BUSY-0'));
     try {
       const stats = await reconcileOnce({
         pool,
@@ -184,8 +168,7 @@ describe('reconciler recovery pass', () => {
       expect(status.get(busyId)).toBe('stored');
       for (const id of rest) expect(status.get(id)).toBe('queued');
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
     const next = await reconcileOnce({
       pool,
@@ -268,30 +251,12 @@ describe('scheduleGrades when Redis goes down', () => {
 describe('withTryAdvisoryLocks', () => {
   it('takes the free locks, reports which, and releases them after', async () => {
     const keys = ['a', 'b', 'c'].map((x) => LOCKS.ticket('generic', `TRY-${x}`));
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => {
-      entered = r;
-    });
-    const holder = withAdvisoryLock(
-      pool,
-      keys[1] as (typeof keys)[number],
-      async () => {
-        entered();
-        await held;
-      },
-      { mode: 'wait' },
-    );
-    await inside;
+    const lock = await holdAdvisoryLock(pool, keys[1] as (typeof keys)[number]);
     try {
       const got = await withTryAdvisoryLocks(pool, keys, async (_c, h) => [...h].sort());
       expect(got).toEqual([0, 2]);
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
     // Released by the first call: all free now, for anyone.
     const all = await withTryAdvisoryLocks(pool, keys, async (_c, h) => h.size);
