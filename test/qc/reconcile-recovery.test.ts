@@ -63,6 +63,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** One reconciler pass over this file's database and queue. */
+const pass = () =>
+  reconcileOnce({ pool, queue, contexts: new ContextStore(pool), settings, logger });
+
 /** Stores `n` versions of distinct tickets as the API does while Redis is down: no job, `stored`. */
 async function storeWithoutQueue(tag: string, n: number): Promise<number[]> {
   const writer = createIntakeWriter({
@@ -120,13 +124,7 @@ describe('reconciler recovery pass', () => {
     pool.on('acquire', count);
     let stats: Awaited<ReturnType<typeof reconcileOnce>>;
     try {
-      stats = await reconcileOnce({
-        pool,
-        queue,
-        contexts: new ContextStore(pool),
-        settings,
-        logger,
-      });
+      stats = await pass();
     } finally {
       pool.off('acquire', count);
     }
@@ -140,13 +138,7 @@ describe('reconciler recovery pass', () => {
     expect(states.every((s) => s === 'waiting')).toBe(true);
 
     // The next pass finds every job live and queues nothing again.
-    const again = await reconcileOnce({
-      pool,
-      queue,
-      contexts: new ContextStore(pool),
-      settings,
-      logger,
-    });
+    const again = await pass();
     expect(again).toMatchObject({ candidates: n, live: n, enqueued: 0 });
   });
 
@@ -155,13 +147,7 @@ describe('reconciler recovery pass', () => {
     const [busyId, ...rest] = ids as [number, ...number[]];
     const lock = await holdAdvisoryLock(pool, LOCKS.ticket('generic', 'BUSY-0'));
     try {
-      const stats = await reconcileOnce({
-        pool,
-        queue,
-        contexts: new ContextStore(pool),
-        settings,
-        logger,
-      });
+      const stats = await pass();
       // The first test's versions are waiting too, each with its job: live.
       expect(stats).toMatchObject({ enqueued: 4, busy: 1, unscheduled: 0 });
       const status = await statusOf(ids);
@@ -170,13 +156,7 @@ describe('reconciler recovery pass', () => {
     } finally {
       await lock.release();
     }
-    const next = await reconcileOnce({
-      pool,
-      queue,
-      contexts: new ContextStore(pool),
-      settings,
-      logger,
-    });
+    const next = await pass();
     expect(next).toMatchObject({ enqueued: 1, busy: 0 });
     expect(next.live).toBe(next.candidates - 1);
     expect((await statusOf([busyId])).get(busyId)).toBe('queued');
@@ -193,13 +173,7 @@ describe('reconciler pass with a version that cannot be scheduled', () => {
        RETURNING id`,
     );
     const badId = bad.rows[0]?.id as number;
-    const stats = await reconcileOnce({
-      pool,
-      queue,
-      contexts: new ContextStore(pool),
-      settings,
-      logger,
-    });
+    const stats = await pass();
     expect(stats).toMatchObject({ enqueued: 3, unscheduled: 1, busy: 0 });
     const status = await statusOf([...ids, badId]);
     for (const id of ids) expect(status.get(id)).toBe('queued');
