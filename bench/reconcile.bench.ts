@@ -21,7 +21,11 @@
  * (bench/db.ts). Node CPU is this process's (the pass runs here); PostgreSQL
  * CPU is the client backends of the bench database; Redis CPU and commands
  * are the whole server's (INFO), so the machine should be otherwise quiet.
- * BENCH_RECONCILE_VERSIONS sets N (default 20,000).
+ * Beside them, H versions of imported history wait in the batch lane (what
+ * `batch import` leaves until `batch run` or the nightly job grades them),
+ * inserted with one INSERT … SELECT: a pass must not read them.
+ * BENCH_RECONCILE_VERSIONS sets N (default 20,000), BENCH_RECONCILE_HISTORY
+ * sets H (default 100,000).
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -32,6 +36,7 @@ import { BackendCpu, cleanPrefix, type RedisInfo, redisUsage } from './procs.js'
 import type { SummaryRow } from './report.js';
 
 const N = Number(process.env.BENCH_RECONCILE_VERSIONS ?? 20_000);
+const HISTORY = Number(process.env.BENCH_RECONCILE_HISTORY ?? 100_000);
 
 interface Cost {
   ms: number;
@@ -145,11 +150,22 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       if (waiting !== outs.length)
         throw new Error(`seeding: ${outs.length - waiting} versions did not wait for the queue`);
     }
-    console.log(`reconcile: ${N} versions stored, waiting for a queue`);
+    // Imported history, batch lane, stored: ~2 kB of ticket each, as a real import's rows.
+    await admin.query(
+      `INSERT INTO tickets (source, external_id, content_hash, status, subject, ticket, ticket_updated_at, lane)
+       SELECT 'generic', 'HIST-' || g, md5('hist' || g), 'solved', 'Imported ticket',
+              jsonb_build_object('description', repeat('history ', 250)), now() - interval '30 days', 'batch'
+         FROM generate_series(1, $1::int) AS g`,
+      [HISTORY],
+    );
+    await admin.query('VACUUM ANALYZE tickets');
+    console.log(
+      `reconcile: ${N} versions stored, waiting for a queue; ${HISTORY} history versions in the batch lane`,
+    );
     const storedIds = async () =>
       (
         await admin.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM tickets WHERE qc_status = 'stored'`,
+          `SELECT count(*)::int AS n FROM tickets WHERE qc_status = 'stored' AND lane = 'realtime'`,
         )
       ).rows[0]?.n ?? 0;
 
@@ -215,6 +231,20 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       return s.candidates;
     });
 
+    // Idle: the realtime versions graded, only the history waiting (in the batch lane).
+    await admin.query(`UPDATE tickets SET qc_status = 'graded' WHERE lane = 'realtime'`);
+    await admin.query('ANALYZE tickets');
+    const idleRuns: Cost[] = [];
+    for (let i = 0; i < 5; i++)
+      idleRuns.push(
+        await measure(admin, db.name, redis, async () => {
+          const s = await reconcileOnce({ pool, queue, contexts, settings, logger });
+          if (s.candidates !== 0) throw new Error(`idle pass: ${s.candidates} candidates`);
+          return 0;
+        }),
+      );
+    const idle = [...idleRuns].sort((a, b) => a.ms - b.ms)[2] as Cost;
+
     const per = (c: Cost, k: keyof Cost) => (c[k] as number) / c.versions;
     const row = (name: string, c: Cost) =>
       `| ${name} | ${c.versions.toLocaleString('en-US')} | ${(c.ms / 1000).toFixed(2)} s | ${Math.round((c.versions / c.ms) * 1000).toLocaleString('en-US')} | ${per(c, 'nodeMs').toFixed(3)} | ${per(c, 'pgMs').toFixed(3)} | ${per(c, 'redisMs').toFixed(3)} | ${per(c, 'statements').toFixed(3)} | ${per(c, 'redisCommands').toFixed(2)} |`;
@@ -222,7 +252,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     const rate = (c: Cost) => (c.versions / c.ms) * 1000;
     const markdown = [
       `${N.toLocaleString('en-US')} versions of distinct tickets waiting to be graded, stored by the intake writer with no queue`,
-      '(what the API does while Redis is down). **recovery**: the reconciler pass that queues every one of them;',
+      `(what the API does while Redis is down), beside ${HISTORY.toLocaleString('en-US')} versions of imported history waiting in the batch lane (which a pass must not read). **recovery**: the reconciler pass that queues every one of them;`,
       '**steady**: the next pass over the same versions, each with its job waiting in Redis (it only checks them);',
       '**relay**: the baseline a buyer would write (a page of `stored` ids, one `addBulk`, one UPDATE, no re-checks),',
       'on the same rows before the recovery pass. Node CPU is the pass (this process); PostgreSQL CPU the bench',
@@ -236,6 +266,7 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       '',
       `Recovery / relay: **${ratio(rate(recovery), rate(relay))}** versions/s, ${ratio(per(recovery, 'nodeMs'), per(relay, 'nodeMs'))} node CPU, ${ratio(per(recovery, 'pgMs'), per(relay, 'pgMs'))} PostgreSQL CPU, ${ratio(per(recovery, 'statements'), per(relay, 'statements'))} statements a version.`,
       `A steady pass checks ${Math.round(rate(steady)).toLocaleString('en-US')} versions/s: with the default QC_RECONCILE_INTERVAL of 60 s, a backlog of ${N.toLocaleString('en-US')} waiting versions costs ${((steady.nodeMs + steady.pgMs + steady.redisMs) / 600).toFixed(2)} % of one core.`,
+      `An idle pass (no realtime version waiting; the ${HISTORY.toLocaleString('en-US')} history versions still in the batch lane), median of 5: ${idle.ms.toFixed(1)} ms, ${idle.pgMs.toFixed(0)} ms of PostgreSQL CPU (the backends' CPU is read in 10 ms ticks).`,
     ].join('\n');
     const summary: SummaryRow[] = [
       {

@@ -229,8 +229,9 @@ const WAITING = `
 
 /**
  * The ids of every version a reconciler pass looks at, in id order, in one
- * statement: stored or queued (the partial index of migration 023), in a
- * grading status, in the realtime lane. A pass then asks `waitingVersions` of
+ * statement: stored or queued, in a grading status, in the realtime lane
+ * (one range of the partial index of migration 024: the batch lane's history,
+ * waiting for `batch run`, is not read). A pass then asks `waitingVersions` of
  * them a page at a time. Paging this query itself (id > last, LIMIT) made a
  * plan that finds and sorts every waiting row for each page whenever the
  * statistics were taken while few rows waited — quadratic in the backlog.
