@@ -100,6 +100,7 @@ export async function runApiProcess(
       settings,
       logger: rt.logger,
       onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
+      onPass: metrics.reconcilePass,
       attemptOrphanAfterMs: config.QC_ATTEMPT_ORPHAN_AFTER,
     },
     config.QC_RECONCILE_INTERVAL,

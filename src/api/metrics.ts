@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from '../db/pool.js';
 import { toError } from '../logger.js';
+import type { ReconcilePass } from '../qc/reconcile.js';
 import { fleetState } from '../queue/fleet.js';
 import { withTimeout } from '../queue/schedule.js';
 import { registerDbMetrics } from './db-metrics.js';
@@ -30,7 +31,12 @@ export interface IngestMetrics {
   events: Counter<'agent' | 'kind'>;
   /** 1 when Redis's maxmemory-policy may evict keys (set at start and by /readyz). */
   redisEvictionUnsafe: Gauge;
+  /** Records one reconciler pass (src/qc/reconcile.ts `onPass`). */
+  reconcilePass(pass: ReconcilePass): void;
 }
+
+/** What a reconciler pass did with each waiting version, as counted in ReconcileStats. */
+const RECONCILE_OUTCOMES = ['enqueued', 'busy', 'unscheduled', 'revived', 'orphans'] as const;
 
 export function createMetrics(opts: {
   pool?: Pool;
@@ -102,6 +108,7 @@ export function createMetrics(opts: {
       help: 'Redis maxmemory-policy may evict keys (1) or is noeviction (0); queued jobs can lose their payload when 1',
       registers,
     }),
+    reconcilePass: reconcileMetrics(registers),
   };
   const queue = opts.queue;
   if (queue) {
@@ -170,4 +177,54 @@ export function createMetrics(opts: {
     registerThreadMetrics(registry, opts.pool, opts.logger);
   }
   return metrics;
+}
+
+/**
+ * The reconciler's passes: how long each took and whether it failed, how many
+ * versions of the realtime lane were waiting to be graded at the last one,
+ * what it did with them, and when a pass last succeeded (alert when that
+ * falls behind QC_RECONCILE_INTERVAL: nothing queues what Redis missed).
+ */
+function reconcileMetrics(registers: Registry[]): (pass: ReconcilePass) => void {
+  const passes = new Counter({
+    name: 'ticketqc_reconcile_passes_total',
+    help: 'Reconciler passes, by result (ok, failed: Redis or PostgreSQL unavailable)',
+    labelNames: ['result'],
+    registers,
+  });
+  const seconds = new Histogram({
+    name: 'ticketqc_reconcile_pass_seconds',
+    help: 'Time a reconciler pass took',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers,
+  });
+  const waiting = new Gauge({
+    name: 'ticketqc_reconcile_waiting_versions',
+    help: 'Ticket versions of the realtime lane waiting to be graded, as the last successful reconciler pass found them',
+    registers,
+  });
+  const versions = new Counter({
+    name: 'ticketqc_reconcile_versions_total',
+    help: 'What reconciler passes did with waiting versions: enqueued, busy (ingest held the ticket), unscheduled (refused by Redis), revived (dead job removed), orphans (job hash in no list removed)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lastSuccess = new Gauge({
+    name: 'ticketqc_reconcile_last_success_timestamp_seconds',
+    help: 'When a reconciler pass last succeeded (Unix time)',
+    registers,
+  });
+  for (const result of ['ok', 'failed']) passes.inc({ result }, 0);
+  for (const outcome of RECONCILE_OUTCOMES) versions.inc({ outcome }, 0);
+  return (pass) => {
+    passes.inc({ result: pass.ok ? 'ok' : 'failed' });
+    seconds.observe(pass.seconds);
+    if (!pass.ok) return;
+    waiting.set(pass.stats.candidates);
+    for (const outcome of RECONCILE_OUTCOMES) {
+      const n = pass.stats[outcome];
+      if (n) versions.inc({ outcome }, n);
+    }
+    lastSuccess.set(Date.now() / 1000);
+  };
 }

@@ -33,12 +33,19 @@ export interface ReconcileDeps {
   settings: ScheduleSettings;
   logger: Logger;
   onEnqueued?: (n: number) => void;
+  /** After each pass of `startReconciler`: what it found, or why it failed, and how long it took. */
+  onPass?: (pass: ReconcilePass) => void;
   /**
    * Issue 10: each pass also records paid calls whose attempt nobody claimed
    * after this long (QC_ATTEMPT_ORPHAN_AFTER); undefined: not this reconciler's job.
    */
   attemptOrphanAfterMs?: number;
 }
+
+/** One pass of `startReconciler`, for metrics. */
+export type ReconcilePass =
+  | { ok: true; stats: ReconcileStats; seconds: number }
+  | { ok: false; error: Error; seconds: number };
 
 export interface ReconcileStats {
   candidates: number;
@@ -254,18 +261,20 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): Reconc
   let current: Promise<ReconcileStats | undefined> | undefined;
   let stopped = false;
   const pass = (): Promise<ReconcileStats | undefined> => {
+    const t0 = performance.now();
+    const seconds = () => (performance.now() - t0) / 1000;
     current ??= reconcileOnce(deps)
       .then(async (s) => {
         if (s.enqueued) deps.logger.info(s, 'reconciler queued waiting tickets');
         if (deps.attemptOrphanAfterMs !== undefined)
           await recordOrphans(deps, deps.attemptOrphanAfterMs);
+        deps.onPass?.({ ok: true, stats: s, seconds: seconds() });
         return s;
       })
       .catch((err) => {
-        deps.logger.warn(
-          { err: toError(err).message },
-          'reconciler pass failed; retrying next interval',
-        );
+        const error = toError(err);
+        deps.logger.warn({ err: error.message }, 'reconciler pass failed; retrying next interval');
+        deps.onPass?.({ ok: false, error, seconds: seconds() });
         return undefined;
       })
       .finally(() => {

@@ -107,6 +107,7 @@ describe('Redis killed during ingest', () => {
         contexts: h.contexts,
         settings,
         logger: pino({ level: 'warn' }, { write: (s: string) => void warnings.push(s) }),
+        onPass: h.metrics.reconcilePass,
       },
       h.config.QC_RECONCILE_INTERVAL,
     );
@@ -155,5 +156,22 @@ describe('Redis killed during ingest', () => {
     expect(qc.every((t) => t.qc_status === 'graded')).toBe(true);
     const text = await h.metrics.registry.metrics();
     expect(text).toMatch(/ticketqc_enqueue_deferred_total \d+/);
+    // The reconciler's passes, on /metrics: the failed ones while Redis was down, the ones
+    // that queued the deferred tickets after, and when one last succeeded.
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    expect(
+      value(/^ticketqc_reconcile_passes_total\{result="failed"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
+    expect(value(/^ticketqc_reconcile_passes_total\{result="ok"\} (\d+)$/m)).toBeGreaterThanOrEqual(
+      1,
+    );
+    const deferred = gradings.filter((g) => g === 'waiting_for_queue').length;
+    expect(
+      value(/^ticketqc_reconcile_versions_total\{outcome="enqueued"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(deferred);
+    expect(value(/^ticketqc_reconcile_pass_seconds_count (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    const last = value(/^ticketqc_reconcile_last_success_timestamp_seconds (\S+)$/m);
+    expect(last).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(value(/^ticketqc_reconcile_waiting_versions (\d+)$/m)).toBeGreaterThanOrEqual(0);
   });
 });
