@@ -1,13 +1,15 @@
 /**
  * The reconciler over a backlog (src/qc/reconcile.ts): what a pass costs when
- * many versions wait to be graded. Two passes over the same N versions:
+ * many versions wait to be graded. Passes over the same N versions:
  *
  * - **recovery**: Redis was down while N webhooks were accepted, so every
  *   version is `stored` with no job; the pass queues each one (this is how
  *   long a backlog takes to reach the workers once Redis is back);
  * - **steady**: the same N versions, each with its job waiting in Redis (a
  *   long debounce, a paused or saturated fleet); the pass only checks them,
- *   and does so every QC_RECONCILE_INTERVAL.
+ *   and does so every QC_RECONCILE_INTERVAL;
+ * - **idle**: the N versions graded, nothing of the realtime lane waiting, only
+ *   the history below (median of five passes).
  *
  * Baseline, measured in the same run on the same rows: the relay a buyer
  * would write instead — a page of `stored` ids, one `addBulk` of their jobs,
@@ -29,6 +31,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { createBenchDb } from './db.js';
 import { pgStatementCounts } from './pg-count.js';
@@ -50,7 +53,7 @@ interface Cost {
 
 /** Runs `fn` and measures it: wall time, this process's CPU, the backends', Redis's. */
 async function measure(
-  admin: import('pg').Pool,
+  admin: pg.Pool,
   database: string,
   redis: RedisInfo,
   fn: () => Promise<number>,
