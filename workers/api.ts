@@ -99,7 +99,6 @@ export async function runApiProcess(
       contexts: rt.contexts,
       settings,
       logger: rt.logger,
-      onEnqueued: (n) => metrics.enqueued.inc({ via: 'reconciler' }, n),
       onPass: metrics.reconcilePass,
       attemptOrphanAfterMs: config.QC_ATTEMPT_ORPHAN_AFTER,
     },

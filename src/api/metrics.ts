@@ -48,6 +48,12 @@ export function createMetrics(opts: {
   const registers = [registry];
   if (opts.defaults !== false)
     collectDefaultMetrics({ register: registry, prefix: 'ticketqc_api_' });
+  const enqueued = new Counter({
+    name: 'ticketqc_tickets_enqueued_total',
+    help: 'Ticket versions put on the qc queue, by who put them there',
+    labelNames: ['via'],
+    registers,
+  });
   const metrics: IngestMetrics = {
     registry,
     received: new Counter({
@@ -75,12 +81,7 @@ export function createMetrics(opts: {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    enqueued: new Counter({
-      name: 'ticketqc_tickets_enqueued_total',
-      help: 'Ticket versions put on the qc queue, by who put them there',
-      labelNames: ['via'],
-      registers,
-    }),
+    enqueued,
     enqueueDeferred: new Counter({
       name: 'ticketqc_enqueue_deferred_total',
       help: 'Stored ticket versions whose enqueue failed (Redis down); the reconciler queues them later',
@@ -108,7 +109,7 @@ export function createMetrics(opts: {
       help: 'Redis maxmemory-policy may evict keys (1) or is noeviction (0); queued jobs can lose their payload when 1',
       registers,
     }),
-    reconcilePass: reconcileMetrics(registers),
+    reconcilePass: reconcileMetrics(registers, enqueued),
   };
   const queue = opts.queue;
   if (queue) {
@@ -185,7 +186,10 @@ export function createMetrics(opts: {
  * what it did with them, and when a pass last succeeded (alert when that
  * falls behind QC_RECONCILE_INTERVAL: nothing queues what Redis missed).
  */
-function reconcileMetrics(registers: Registry[]): (pass: ReconcilePass) => void {
+function reconcileMetrics(
+  registers: Registry[],
+  enqueued: Counter<'via'>,
+): (pass: ReconcilePass) => void {
   const passes = new Counter({
     name: 'ticketqc_reconcile_passes_total',
     help: 'Reconciler passes, by result (ok, failed: Redis or PostgreSQL unavailable)',
@@ -200,7 +204,7 @@ function reconcileMetrics(registers: Registry[]): (pass: ReconcilePass) => void 
   });
   const waiting = new Gauge({
     name: 'ticketqc_reconcile_waiting_versions',
-    help: 'Ticket versions of the realtime lane waiting to be graded, as the last successful reconciler pass found them',
+    help: 'Ticket versions of the realtime lane waiting to be graded, as the last reconciler pass found them',
     registers,
   });
   const versions = new Counter({
@@ -216,15 +220,17 @@ function reconcileMetrics(registers: Registry[]): (pass: ReconcilePass) => void 
   });
   for (const result of ['ok', 'failed']) passes.inc({ result }, 0);
   for (const outcome of RECONCILE_OUTCOMES) versions.inc({ outcome }, 0);
-  return (pass) => {
-    passes.inc({ result: pass.ok ? 'ok' : 'failed' });
-    seconds.observe(pass.seconds);
-    if (!pass.ok) return;
-    waiting.set(pass.stats.candidates);
-    for (const outcome of RECONCILE_OUTCOMES) {
-      const n = pass.stats[outcome];
-      if (n) versions.inc({ outcome }, n);
+  return ({ stats, error, seconds: took }) => {
+    passes.inc({ result: error ? 'failed' : 'ok' });
+    seconds.observe(took);
+    if (stats) {
+      waiting.set(stats.candidates);
+      for (const outcome of RECONCILE_OUTCOMES) {
+        const n = stats[outcome];
+        if (n) versions.inc({ outcome }, n);
+      }
+      if (stats.enqueued) enqueued.inc({ via: 'reconciler' }, stats.enqueued);
     }
-    lastSuccess.set(Date.now() / 1000);
+    if (!error) lastSuccess.set(Date.now() / 1000);
   };
 }

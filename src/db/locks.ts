@@ -106,6 +106,14 @@ export async function withAdvisoryLock<T>(
   }
 }
 
+/** The one `expr` of several lock keys: none, or keys of two kinds, is a caller's bug. */
+function oneKind(keys: readonly LockKey[], who: string): LockKey['expr'] {
+  const expr = keys[0]?.expr;
+  if (!expr) throw new Error(`${who}: no keys`);
+  if (keys.some((k) => k.expr !== expr)) throw new Error(`${who}: keys of one kind only`);
+  return expr;
+}
+
 /**
  * Runs `fn` holding several session-level advisory locks of one kind (the
  * same `expr`), taken in one statement in a fixed order — ascending lock key —
@@ -120,10 +128,7 @@ export async function withAdvisoryLocks<T>(
   keys: readonly LockKey[],
   fn: (client: PoolClient, tx: LockedTransaction) => Promise<T>,
 ): Promise<T> {
-  const expr = keys[0]?.expr;
-  if (!expr) throw new Error('withAdvisoryLocks: no keys');
-  if (keys.some((k) => k.expr !== expr))
-    throw new Error('withAdvisoryLocks: keys of one kind only');
+  const expr = oneKind(keys, 'withAdvisoryLocks');
   const params = [...new Set(keys.map((k) => String(k.param)))];
   const k = expr.replace('$1', 'p');
   const client = await pool.connect();
@@ -193,7 +198,7 @@ export async function withAdvisoryLocks<T>(
   }
 
   async function unlock(): Promise<void> {
-    if (await unlockAll(client, expr as LockKey['expr'], params)) broken = false;
+    if (await unlockAll(client, expr, params)) broken = false;
   }
 }
 
@@ -232,10 +237,7 @@ export async function withTryAdvisoryLocks<T>(
   keys: readonly LockKey[],
   fn: (client: PoolClient, held: ReadonlySet<number>) => Promise<T>,
 ): Promise<T> {
-  const expr = keys[0]?.expr;
-  if (!expr) throw new Error('withTryAdvisoryLocks: no keys');
-  if (keys.some((k) => k.expr !== expr))
-    throw new Error('withTryAdvisoryLocks: keys of one kind only');
+  const expr = oneKind(keys, 'withTryAdvisoryLocks');
   const params = keys.map((k) => String(k.param));
   const k = expr.replace('$1', 'p');
   const client = await pool.connect();

@@ -32,7 +32,6 @@ export interface ReconcileDeps {
   contexts: ContextStore;
   settings: ScheduleSettings;
   logger: Logger;
-  onEnqueued?: (n: number) => void;
   /** After each pass of `startReconciler`: what it found, or why it failed, and how long it took. */
   onPass?: (pass: ReconcilePass) => void;
   /**
@@ -42,10 +41,16 @@ export interface ReconcileDeps {
   attemptOrphanAfterMs?: number;
 }
 
-/** One pass of `startReconciler`, for metrics. */
-export type ReconcilePass =
-  | { ok: true; stats: ReconcileStats; seconds: number }
-  | { ok: false; error: Error; seconds: number };
+/**
+ * One pass of `startReconciler`, for metrics: what it did (undefined when it
+ * failed before it had a count), why it failed (undefined when it did not),
+ * and how long it took. Versions queued before a later step failed still count.
+ */
+export interface ReconcilePass {
+  stats: ReconcileStats | undefined;
+  error: Error | undefined;
+  seconds: number;
+}
 
 export interface ReconcileStats {
   candidates: number;
@@ -139,7 +144,6 @@ export async function reconcileOnce(
     for (let i = 0; i < unscheduled.length; i += STATE_CHUNK)
       await scheduleChunk(deps, unscheduled.slice(i, i + STATE_CHUNK), contextVersion, stats);
   }
-  if (stats.enqueued) deps.onEnqueued?.(stats.enqueued);
   return stats;
 }
 
@@ -180,16 +184,12 @@ async function scheduleChunk(
     async (client, held) => {
       stats.busy += todo.length - held.size;
       const mine = todo.filter((_, i) => held.has(i));
-      const still = new Set(
-        (
-          await waitingVersions(
-            client,
-            mine.map((t) => t.id),
-            { gradeOn: deps.settings.gradeOn, contextVersion },
-          )
-        ).map((t) => t.id),
+      // Re-checked under the locks: ingest may have stored a newer version meanwhile.
+      const due = await waitingVersions(
+        client,
+        mine.map((t) => t.id),
+        { gradeOn: deps.settings.gradeOn, contextVersion },
       );
-      const due = mine.filter((t) => still.has(t.id));
       const now = Date.now();
       // Bounded: the tickets' locks are held meanwhile, and ingest waits for them.
       const results = await withTimeout(
@@ -260,26 +260,27 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): Reconc
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<ReconcileStats | undefined> | undefined;
   let stopped = false;
-  const pass = (): Promise<ReconcileStats | undefined> => {
+  /** One pass: reconcile, then record orphaned paid calls; reported to onPass either way. */
+  const run = async (): Promise<ReconcileStats | undefined> => {
     const t0 = performance.now();
-    const seconds = () => (performance.now() - t0) / 1000;
-    current ??= reconcileOnce(deps)
-      .then(async (s) => {
-        if (s.enqueued) deps.logger.info(s, 'reconciler queued waiting tickets');
-        if (deps.attemptOrphanAfterMs !== undefined)
-          await recordOrphans(deps, deps.attemptOrphanAfterMs);
-        deps.onPass?.({ ok: true, stats: s, seconds: seconds() });
-        return s;
-      })
-      .catch((err) => {
-        const error = toError(err);
-        deps.logger.warn({ err: error.message }, 'reconciler pass failed; retrying next interval');
-        deps.onPass?.({ ok: false, error, seconds: seconds() });
-        return undefined;
-      })
-      .finally(() => {
-        current = undefined;
-      });
+    let stats: ReconcileStats | undefined;
+    let error: Error | undefined;
+    try {
+      stats = await reconcileOnce(deps);
+      if (stats.enqueued) deps.logger.info(stats, 'reconciler queued waiting tickets');
+      if (deps.attemptOrphanAfterMs !== undefined)
+        await recordOrphans(deps, deps.attemptOrphanAfterMs);
+    } catch (err) {
+      error = toError(err);
+      deps.logger.warn({ err: error.message }, 'reconciler pass failed; retrying next interval');
+    }
+    deps.onPass?.({ stats, error, seconds: (performance.now() - t0) / 1000 });
+    return error ? undefined : stats;
+  };
+  const pass = (): Promise<ReconcileStats | undefined> => {
+    current ??= run().finally(() => {
+      current = undefined;
+    });
     return current;
   };
   const loop = () => {

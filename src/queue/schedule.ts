@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
+import { toError } from '../logger.js';
 import { sha256Hex } from '../ticket/hash.js';
 import { type CatalogSettings, QcJobData, qcJobId, qcJobOptions } from './jobs.js';
 
@@ -93,8 +94,6 @@ export async function scheduleGrades(
   settings: ScheduleSettings,
 ): Promise<({ jobId: string; outcome: ScheduleOutcome } | { error: Error })[]> {
   if (reqs.length === 0) return [];
-  const toError = (err: unknown) =>
-    err instanceof Error ? err : new Error(String(err), { cause: err });
   // A request whose payload is invalid (a stored row no job can carry) fails alone.
   const jobs = reqs.map((r) => {
     try {
