@@ -28,8 +28,18 @@
  * inserted with one INSERT … SELECT: a pass must not read them.
  * BENCH_RECONCILE_VERSIONS sets N (default 20,000), BENCH_RECONCILE_HISTORY
  * sets H (default 100,000).
+ *
+ * Last, the memory of a pass's first read over a large backlog: M versions
+ * waiting in the realtime lane (BENCH_RECONCILE_BACKLOG, default 1,000,000,
+ * inserted with one INSERT … SELECT), their ids read by `waitingIds` (one
+ * text value) against the plain read a buyer would write (a row per id), each
+ * in a fresh child process that reports its peak RSS over the read
+ * (/proc/self/status VmHWM, the mark reset just before), twice each, alternating.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -40,6 +50,74 @@ import type { SummaryRow } from './report.js';
 
 const N = Number(process.env.BENCH_RECONCILE_VERSIONS ?? 20_000);
 const HISTORY = Number(process.env.BENCH_RECONCILE_HISTORY ?? 100_000);
+const BACKLOG = Number(process.env.BENCH_RECONCILE_BACKLOG ?? 1_000_000);
+const SELF = fileURLToPath(import.meta.url);
+
+/** What one child process measured of one read of the waiting ids. */
+interface IdRead {
+  ids: number;
+  ms: number;
+  /** Peak RSS over the read, above the RSS just before it, MB. */
+  peakMb: number;
+}
+
+/** VmRSS or VmHWM of this process, MB (/proc/self/status, kB). */
+function statusMb(field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync('/proc/self/status', 'utf8'),
+  );
+  if (!m) throw new Error(`no ${field} in /proc/self/status`);
+  return Number(m[1]) / 1024;
+}
+
+/**
+ * The child's side (RECONCILE_BENCH_IDS=ours|rows, RECONCILE_BENCH_DB=url):
+ * one read of the waiting ids, then a JSON line on stdout.
+ */
+async function readIdsChild(kind: string, url: string): Promise<void> {
+  const { createPool } = await import('../src/db/pool.js');
+  const { waitingIds } = await import('../src/db/tickets.js');
+  const pool = createPool(url, { max: 1 });
+  try {
+    await pool.query('SELECT 1');
+    const q = { gradeOn: ['solved'] };
+    // Warm: the statement's plan and the pool's code paths, on an empty read.
+    await waitingIds(pool, { gradeOn: ['no-such-status'] });
+    const before = statusMb('VmRSS');
+    // Resets VmHWM to the current RSS (Linux 4.0+).
+    writeFileSync('/proc/self/clear_refs', '5');
+    const t0 = performance.now();
+    const ids =
+      kind === 'ours'
+        ? await waitingIds(pool, q)
+        : (
+            await pool.query<{ id: number }>(
+              `SELECT id FROM tickets WHERE qc_status IN ('stored', 'queued') AND status = ANY($1)
+                 AND lane = 'realtime' ORDER BY id`,
+              [q.gradeOn],
+            )
+          ).rows.map((r) => r.id);
+    const ms = performance.now() - t0;
+    const out: IdRead = { ids: ids.length, ms, peakMb: statusMb('VmHWM') - before };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function readIds(kind: 'ours' | 'rows', url: string): Promise<IdRead> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    env: { ...process.env, RECONCILE_BENCH_IDS: kind, RECONCILE_BENCH_DB: url },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`id read (${kind}) exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as IdRead;
+}
 
 interface Cost {
   ms: number;
@@ -248,6 +326,29 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       );
     const idle = [...idleRuns].sort((a, b) => a.ms - b.ms)[2] as Cost;
 
+    // A large backlog's first read: M versions waiting in the realtime lane.
+    await admin.query(
+      `INSERT INTO tickets (source, external_id, content_hash, status, subject, ticket, ticket_updated_at, lane)
+       SELECT 'generic', 'BACKLOG-' || g, md5('backlog' || g), 'solved', 'Waiting ticket', '{}'::jsonb,
+              now(), 'realtime'
+         FROM generate_series(1, $1::int) AS g`,
+      [BACKLOG],
+    );
+    await admin.query('VACUUM ANALYZE tickets');
+    const reads: { ours: IdRead[]; rows: IdRead[] } = { ours: [], rows: [] };
+    for (let i = 0; i < 2; i++)
+      for (const kind of ['ours', 'rows'] as const) {
+        const r = await readIds(kind, db.url);
+        if (r.ids !== BACKLOG) throw new Error(`id read (${kind}): ${r.ids} ids of ${BACKLOG}`);
+        reads[kind].push(r);
+      }
+    const span = (xs: IdRead[], k: 'ms' | 'peakMb') => {
+      const v = xs.map((x) => x[k]).sort((a, b) => a - b);
+      const f = (x: number) => x.toFixed(k === 'ms' ? 0 : 1);
+      return v[0] === v.at(-1) ? f(v[0] ?? 0) : `${f(v[0] ?? 0)}–${f(v.at(-1) ?? 0)}`;
+    };
+    const worst = (xs: IdRead[]) => Math.max(...xs.map((x) => x.peakMb));
+
     const per = (c: Cost, k: keyof Cost) => (c[k] as number) / c.versions;
     const row = (name: string, c: Cost) =>
       `| ${name} | ${c.versions.toLocaleString('en-US')} | ${(c.ms / 1000).toFixed(2)} s | ${Math.round((c.versions / c.ms) * 1000).toLocaleString('en-US')} | ${per(c, 'nodeMs').toFixed(3)} | ${per(c, 'pgMs').toFixed(3)} | ${per(c, 'redisMs').toFixed(3)} | ${per(c, 'statements').toFixed(3)} | ${per(c, 'redisCommands').toFixed(2)} |`;
@@ -270,6 +371,15 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
       `Recovery / relay: **${ratio(rate(recovery), rate(relay))}** versions/s, ${ratio(per(recovery, 'nodeMs'), per(relay, 'nodeMs'))} node CPU, ${ratio(per(recovery, 'pgMs'), per(relay, 'pgMs'))} PostgreSQL CPU, ${ratio(per(recovery, 'statements'), per(relay, 'statements'))} statements a version.`,
       `A steady pass checks ${Math.round(rate(steady)).toLocaleString('en-US')} versions/s: with the default QC_RECONCILE_INTERVAL of 60 s, a backlog of ${N.toLocaleString('en-US')} waiting versions costs ${((steady.nodeMs + steady.pgMs + steady.redisMs) / 600).toFixed(2)} % of one core.`,
       `An idle pass (no realtime version waiting; the ${HISTORY.toLocaleString('en-US')} history versions still in the batch lane), median of 5: ${idle.ms.toFixed(1)} ms, ${idle.pgMs.toFixed(0)} ms of PostgreSQL CPU (the backends' CPU is read in 10 ms ticks).`,
+      '',
+      `A pass's first read over a backlog of ${BACKLOG.toLocaleString('en-US')} waiting versions (every waiting id, in id order), each read in a fresh process, two runs each, alternating; peak RSS is the growth over the read (VmHWM reset just before it):`,
+      '',
+      '| read | ids | wall ms | peak RSS growth MB |',
+      '| --- | ---: | ---: | ---: |',
+      `| a row per id (baseline: \`SELECT id … ORDER BY id\`) | ${BACKLOG.toLocaleString('en-US')} | ${span(reads.rows, 'ms')} | ${span(reads.rows, 'peakMb')} |`,
+      `| \`waitingIds\` (one comma-separated text value) | ${BACKLOG.toLocaleString('en-US')} | ${span(reads.ours, 'ms')} | ${span(reads.ours, 'peakMb')} |`,
+      '',
+      `Peak RSS growth, worst run of each: ${worst(reads.ours).toFixed(1)} MB against ${worst(reads.rows).toFixed(1)} MB (**${ratio(worst(reads.ours), worst(reads.rows))}**).`,
     ].join('\n');
     const summary: SummaryRow[] = [
       {
@@ -286,6 +396,13 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
         ratio: ratio(rate(steady), rate(relay)),
         goal: '—',
       },
+      {
+        figure: `first read of a ${BACKLOG.toLocaleString('en-US')}-version backlog: peak RSS growth MB (worst of 2)`,
+        value: worst(reads.ours).toFixed(1),
+        baseline: `${worst(reads.rows).toFixed(1)} (a row per id)`,
+        ratio: ratio(worst(reads.ours), worst(reads.rows)),
+        goal: '—',
+      },
     ];
     return { markdown, summary };
   } finally {
@@ -300,3 +417,6 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     await db.drop();
   }
 }
+
+if (process.env.RECONCILE_BENCH_IDS)
+  await readIdsChild(process.env.RECONCILE_BENCH_IDS, process.env.RECONCILE_BENCH_DB ?? '');
