@@ -20,7 +20,9 @@ import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
 /**
- * The reconciler after a Redis outage (src/qc/reconcile.ts): versions
+ * A reconciler pass over a backlog (src/qc/reconcile.ts). Job states are
+ * asked for a chunk at a time, and versions whose job is live are left
+ * alone. After a Redis outage, versions
  * accepted while Redis was down are `stored` with no job. A pass schedules
  * them a chunk at a time — the chunk's ticket locks tried in one statement,
  * re-checked in one, added in one round trip to Redis, marked queued in one —
@@ -67,12 +69,15 @@ afterAll(async () => {
 const pass = () =>
   reconcileOnce({ pool, queue, contexts: new ContextStore(pool), settings, logger });
 
-/** Stores `n` versions of distinct tickets as the API does while Redis is down: no job, `stored`. */
-async function storeWithoutQueue(tag: string, n: number): Promise<number[]> {
+/**
+ * Stores `n` versions of distinct tickets through the intake writer: with
+ * `via` undefined, as the API does while Redis is down (no job, `stored`).
+ */
+async function storeVersions(tag: string, n: number, via: Queue | undefined): Promise<number[]> {
   const writer = createIntakeWriter({
     pool,
     writerPool,
-    queue: undefined,
+    queue: via,
     settings,
     contextVersion: async () => version,
     metrics: { enqueued: { inc: () => undefined }, enqueueDeferred: { inc: () => undefined } },
@@ -93,9 +98,11 @@ async function storeWithoutQueue(tag: string, n: number): Promise<number[]> {
       }),
     ),
   );
-  for (const o of outs) expect(o.grading).toBe('waiting_for_queue');
+  for (const o of outs) expect(o.grading).toBe(via ? 'scheduled' : 'waiting_for_queue');
   return outs.map((o) => o.ticketId);
 }
+
+const storeWithoutQueue = (tag: string, n: number) => storeVersions(tag, n, undefined);
 
 async function statusOf(ids: readonly number[]): Promise<Map<number, string>> {
   const r = await pool.query<{ id: number; qc_status: string }>(
@@ -242,5 +249,35 @@ describe('withTryAdvisoryLocks', () => {
        WHERE l.locktype = 'advisory' AND d.datname = current_database()`,
     );
     expect(left.rows[0]?.n).toBe(0);
+  });
+});
+
+describe('reconciler pass over versions whose jobs wait', () => {
+  it("asks for a page's job states a chunk at a time, all of it together, and leaves versions with a live job alone", async () => {
+    // Only this test's versions wait: what earlier tests left is settled.
+    await pool.query(
+      `UPDATE tickets SET qc_status = 'graded' WHERE qc_status IN ('stored', 'queued')`,
+    );
+    const n = STATE_CHUNK + 16;
+    await storeVersions('LIVE', n, queue);
+    let inFlight = 0;
+    let most = 0;
+    const getJobState = queue.getJobState.bind(queue);
+    queue.getJobState = async (jobId: string) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        return await getJobState(jobId);
+      } finally {
+        inFlight--;
+      }
+    };
+    try {
+      expect(await pass()).toMatchObject({ candidates: n, live: n, enqueued: 0, busy: 0 });
+    } finally {
+      queue.getJobState = getJobState;
+    }
+    // A chunk at a time, all of it together.
+    expect(most).toBe(STATE_CHUNK);
   });
 });
