@@ -36,6 +36,13 @@ import type { SummaryRow } from './report.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+/**
+ * Each endpoint's DURATION_S is measured in ROUNDS windows, the endpoints
+ * taking turns in an order that rotates each round: a machine that gets
+ * faster or slower during the run (shared cores) then weighs on every
+ * endpoint alike, and none is always measured first or last.
+ */
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 5)));
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '10,100')
   .split(',')
   .map((c) => Number(c.trim()))
@@ -44,6 +51,7 @@ const SECRET = randomBytes(16).toString('hex');
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 interface Measured {
+  /** Requests answered per second of the measured window(s). */
   rps: number;
   p50: number;
   p99: number;
@@ -153,7 +161,8 @@ async function measure(
     ],
   });
   return {
-    rps: result.requests.average,
+    // Over the window actually measured (autocannon's duration, in seconds).
+    rps: result.requests.total / Math.max(result.duration, 1e-3),
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
@@ -242,50 +251,114 @@ async function groupTotals(url: string): Promise<{ sum: number; count: number }>
   };
 }
 
-/** A measured run with what it cost per request. */
-async function measureWithCosts(
+/** What one window measured, before it is divided by requests. */
+interface Sample {
+  m: Measured;
+  seconds: number;
+  nodeS: number;
+  pgS: number;
+  redisS: number;
+  loadgenS: number;
+  busyS: number;
+  wallS: number;
+  queries: number;
+  redis: number;
+  groupSum: number;
+  groupCount: number;
+}
+
+/** One measured window of `seconds` and the CPU, statements and commands it cost. */
+async function sample(
   server: Server,
-  runId: string,
+  label: string,
+  seconds: number,
   connections: number,
   redis: RedisInfo,
   pg?: { pool: pg.Pool; database: string; groups: boolean },
-): Promise<{ m: Measured; c: Costs }> {
-  await measure(server.url, `warm-${connections}-${runId}`, 2, connections);
+): Promise<Sample> {
   const s0 = await server.stats();
   const pg0 = pg ? await backendCpu(pg.pool, pg.database) : new Map<number, number>();
   const g0 = pg?.groups ? await groupTotals(server.url) : { sum: 0, count: 0 };
   const r0 = (await redisUsage(redis)).cpuMs / 1000;
   const mc0 = await machineCpu();
   const l0 = process.cpuUsage();
-  const m = await measure(server.url, `${connections}-${runId}`, DURATION_S, connections);
+  const m = await measure(server.url, label, seconds, connections);
   const l1 = process.cpuUsage(l0);
   const mc1 = await machineCpu();
   const r1 = (await redisUsage(redis)).cpuMs / 1000;
   const s1 = await server.stats();
   const pg1 = pg ? await backendCpu(pg.pool, pg.database) : new Map<number, number>();
   const g1 = pg?.groups ? await groupTotals(server.url) : { sum: 0, count: 0 };
-  const per = Math.max(m.total, 1);
   let pgSeconds = 0;
   for (const [pid, cpu] of pg1) pgSeconds += cpu - (pg0.get(pid) ?? 0);
-  // Cores busy = busy CPU seconds / wall seconds; /proc/stat's total advances by cores × wall.
-  const wall = (mc1.total - mc0.total) / availableParallelism();
   return {
     m,
+    seconds: m.total / Math.max(m.rps, 1e-9),
+    nodeS: (s1.cpuUs - s0.cpuUs) / 1e6,
+    pgS: pgSeconds,
+    redisS: r1 - r0,
+    loadgenS: (l1.user + l1.system) / 1e6,
+    busyS: mc1.busy - mc0.busy,
+    // /proc/stat's total advances by cores × wall.
+    wallS: (mc1.total - mc0.total) / availableParallelism(),
+    queries: s1.queries - s0.queries,
+    redis: s1.redis - s0.redis,
+    groupSum: g1.sum - g0.sum,
+    groupCount: g1.count - g0.count,
+  };
+}
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
+};
+
+/**
+ * An endpoint's rounds together: throughput and costs over all of its
+ * requests and windows; p50 and p99 the median of the rounds' own.
+ */
+function combine(samples: readonly Sample[]): { m: Measured; c: Costs } {
+  const sum = (f: (x: Sample) => number) => samples.reduce((a, x) => a + f(x), 0);
+  const total = sum((x) => x.m.total);
+  const per = Math.max(total, 1);
+  const wall = sum((x) => x.wallS);
+  return {
+    m: {
+      rps:
+        total /
+        Math.max(
+          sum((x) => x.seconds),
+          1e-9,
+        ),
+      p50: median(samples.map((x) => x.m.p50)),
+      p99: median(samples.map((x) => x.m.p99)),
+      total,
+      non2xx: sum((x) => x.m.non2xx),
+      errors: sum((x) => x.m.errors),
+    },
     c: {
-      nodeMs: (s1.cpuUs - s0.cpuUs) / 1000 / per,
-      pgMs: (pgSeconds * 1000) / per,
-      redisMs: ((r1 - r0) * 1000) / per,
-      loadgenMs: (l1.user + l1.system) / 1000 / per,
-      coresBusy: wall > 0 ? (mc1.busy - mc0.busy) / wall : 0,
-      statements: (s1.queries - s0.queries) / per,
-      redis: (s1.redis - s0.redis) / per,
-      groupRows: (g1.sum - g0.sum) / Math.max(g1.count - g0.count, 1),
+      nodeMs: (sum((x) => x.nodeS) * 1000) / per,
+      pgMs: (sum((x) => x.pgS) * 1000) / per,
+      redisMs: (sum((x) => x.redisS) * 1000) / per,
+      loadgenMs: (sum((x) => x.loadgenS) * 1000) / per,
+      coresBusy: wall > 0 ? sum((x) => x.busyS) / wall : 0,
+      statements: sum((x) => x.queries) / per,
+      redis: sum((x) => x.redis) / per,
+      groupRows:
+        sum((x) => x.groupSum) /
+        Math.max(
+          sum((x) => x.groupCount),
+          1,
+        ),
     },
   };
 }
 
 interface Run {
   connections: number;
+  /** Full / receiver throughput in each round (the receiver measured next to it). */
+  roundRatios: number[];
   full: Measured;
   loop: Measured;
   bare: Measured;
@@ -330,19 +403,32 @@ export async function run(): Promise<{ markdown: string; summary: SummaryRow[] }
     servers.push(full.child);
     const runs: Run[] = [];
     for (const connections of CONNECTIONS) {
-      const b = await measureWithCosts(bare, runId, connections, redis);
-      const l = await measureWithCosts(loop, runId, connections, redis, {
-        pool,
-        database: db.name,
-        groups: false,
-      });
-      const f = await measureWithCosts(full, runId, connections, redis, {
-        pool,
-        database: db.name,
-        groups: true,
-      });
+      const endpoints = [
+        { kind: 'bare' as const, server: bare, pg: undefined },
+        { kind: 'loop' as const, server: loop, pg: { pool, database: db.name, groups: false } },
+        { kind: 'full' as const, server: full, pg: { pool, database: db.name, groups: true } },
+      ];
+      for (const e of endpoints)
+        await measure(e.server.url, `warm-${e.kind}-${connections}-${runId}`, 2, connections);
+      const samples: Record<'bare' | 'loop' | 'full', Sample[]> = { bare: [], loop: [], full: [] };
+      for (let round = 0; round < ROUNDS; round++)
+        for (let k = 0; k < endpoints.length; k++) {
+          const e = endpoints[(k + round) % endpoints.length] as (typeof endpoints)[number];
+          samples[e.kind].push(
+            await sample(
+              e.server,
+              `${e.kind}-${connections}-${round}-${runId}`,
+              DURATION_S / ROUNDS,
+              connections,
+              redis,
+              e.pg,
+            ),
+          );
+        }
+      const [b, l, f] = [combine(samples.bare), combine(samples.loop), combine(samples.full)];
       runs.push({
         connections,
+        roundRatios: samples.full.map((x, i) => x.m.rps / (samples.loop[i]?.m.rps ?? Number.NaN)),
         full: f.m,
         loop: l.m,
         bare: b.m,
@@ -391,7 +477,7 @@ function report(
     return `| ${name} | ${Math.round(m.rps)} | ${m.p50} | ${m.p99} | ${m.total} | ${m.non2xx + m.errors} | ${f1(c.nodeMs)} | ${opt(c.pgMs)} | ${f1(c.redisMs)} | ${f1(c.loadgenMs)} | ${c.coresBusy.toFixed(2)} | ${opt(c.statements)} | ${opt(c.redis)} | ${opt(c.groupRows, kind === 'full')} | ${thousands(ceiling(c.nodeMs + (kind === 'bare' ? 0 : c.pgMs)))} |`;
   };
   const lines = [
-    `${CONNECTIONS.join(' and ')} connections, ${DURATION_S} s each after a 2 s warm-up; ${server} and Redis local; every request a new`,
+    `${CONNECTIONS.join(' and ')} connections, ${DURATION_S} s each after a 2 s warm-up, in ${ROUNDS} rounds of ${f1(DURATION_S / ROUNDS)} s: the three endpoints take turns, in an order that rotates each round, so a machine that speeds up or slows down during the run weighs on all three alike (p50 and p99 are the median of the rounds'); ${server} and Redis local; every request a new`,
     `ticket version of the generic source (X-Signature HMAC), so the full endpoint does the whole write path; the API logs at \`${logLevel}\`:`,
     'verify → parse → validate → intake writer: concurrent arrivals grouped, one transaction a group sent in one',
     "round trip (BEGIN, the tickets' locks, the rows in one statement, COMMIT) → the group's debounced BullMQ jobs in",
@@ -424,6 +510,10 @@ function report(
     lines.push(
       `At ${r.connections} connections, full / bare: **${(r.full.rps / r.bare.rps).toFixed(3)}×** throughput, **${(r.full.p99 / Math.max(r.bare.p99, 1)).toFixed(1)}×** p99 latency; node CPU ${(c.nodeMs / Math.max(r.bareCost.nodeMs, 1e-6)).toFixed(1)}× the bare endpoint's. Full / hand-written receiver: **${(r.full.rps / r.loop.rps).toFixed(2)}×** throughput, ${(r.full.p99 / Math.max(r.loop.p99, 1)).toFixed(2)}× p99 latency, ${(c.nodeMs / Math.max(r.loopCost.nodeMs, 1e-6)).toFixed(2)}× node CPU, ${(c.pgMs / Math.max(r.loopCost.pgMs, 1e-6)).toFixed(2)}× PostgreSQL CPU, ${(c.redisMs / Math.max(r.loopCost.redisMs, 1e-6)).toFixed(2)}× Redis CPU per webhook. The ${cores} cores allow ${thousands(ceiling(c.nodeMs + c.pgMs))}/s on node + PostgreSQL CPU alone, ${thousands(ceiling(all))}/s once Redis and the load generator take their share; ${c.coresBusy.toFixed(2)} cores were busy, ${Math.max(c.coresBusy - ours, 0).toFixed(2)} of them outside these four processes (other work on the machine).`,
     );
+    const spread = [...r.roundRatios].sort((a, b) => a - b);
+    lines.push(
+      `Full / hand-written receiver round by round (each measured next to the other): ${spread.map((x) => `${x.toFixed(2)}×`).join(', ')}.`,
+    );
     const quarter = r.bare.rps / 4;
     lines.push(
       `Against the goal of 25 % of the bare endpoint (${thousands(quarter)}/s): with all ${cores} cores busy, this run's ${all.toFixed(3)} ms of CPU per webhook (node, PostgreSQL, Redis, load generator) would allow ${thousands(ceiling(all))}/s, ${(ceiling(all) / r.bare.rps).toFixed(2)}× of the bare endpoint; 25 % needs at most ${((cores * 1000) / quarter).toFixed(3)} ms per webhook across the four. The hand-written receiver reached ${(r.loop.rps / r.bare.rps).toFixed(3)}× of the bare endpoint in this run.`,
@@ -448,8 +538,8 @@ function report(
     'each round trip waits for a scheduler slot, and at any concurrency at most two groups are in flight. PG CPU',
     'counts the client backends serving the bench database (not the WAL writer or checkpointer); Redis CPU is the whole',
     "server's (INFO cpu), loadgen CPU is this process's (autocannon and the signing of each request); cores busy is the",
-    'whole machine (/proc/stat). `BENCH_CONNECTIONS`, `BENCH_DURATION` and `BENCH_CPU_PROF=<dir>` (a V8 profile of the',
-    'full server) change the run.',
+    'whole machine (/proc/stat). `BENCH_CONNECTIONS`, `BENCH_DURATION`, `BENCH_ROUNDS` (1 measures each endpoint in one',
+    'window, one after the other) and `BENCH_CPU_PROF=<dir>` (a V8 profile of the full server) change the run.',
   );
   const summary: SummaryRow[] = runs.flatMap((r) => [
     {
