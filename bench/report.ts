@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -24,9 +25,23 @@ export interface SummaryRow {
   goal: string;
 }
 
+/**
+ * The machine a figure was measured on. VMs of one kind report the same CPU
+ * model at very different speeds, so the boot's id (Linux) is named too: rows
+ * with the same one were measured on the same machine, since its last boot.
+ */
 export function machine(): string {
-  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const base = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  return bootId ? `${base}, boot ${bootId}` : base;
 }
+
+const bootId = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
+  } catch {
+    return undefined;
+  }
+})();
 
 /** The 1-minute load average: on shared cores, figures measured under contention are conservative. */
 export function load(): string {
