@@ -18,6 +18,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createBenchDb } from './db.js';
+import { statusMb } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 /** `npm run bench -- import --rows=N` (or BENCH_IMPORT_ROWS); default 1,000,000. */
@@ -93,12 +94,6 @@ async function generate(out: Writable, rows: number, prefix: string): Promise<nu
   return bytes;
 }
 
-async function vmHwmKb(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-  const m = status && /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) : undefined;
-}
-
 const TICKS = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -168,8 +163,8 @@ async function measure(mode: Mode, dbUrl: string): Promise<Measure> {
   let ticks = 0;
   const sampler = setInterval(() => {
     if (!p.pid) return;
-    void vmHwmKb(p.pid).then((kb) => {
-      peakKb = Math.max(peakKb, kb ?? 0);
+    void statusMb(p.pid, 'VmHWM').then((mb) => {
+      peakKb = Math.max(peakKb, (mb ?? 0) * 1024);
     });
     void cpuTicks(p.pid).then((t) => {
       ticks = Math.max(ticks, t ?? 0);

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import { createBenchDb } from './db.js';
-import { type RedisInfo, redisUsage } from './procs.js';
+import { percentile, type RedisInfo, redisUsage } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -53,6 +53,8 @@ const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100
 interface Measured {
   /** Requests answered per second of the measured window(s). */
   rps: number;
+  /** The window(s) measured, as autocannon timed them. */
+  seconds: number;
   p50: number;
   p99: number;
   total: number;
@@ -161,8 +163,8 @@ async function measure(
     ],
   });
   return {
-    // Over the window actually measured (autocannon's duration, in seconds).
     rps: result.requests.total / Math.max(result.duration, 1e-3),
+    seconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
@@ -254,7 +256,6 @@ async function groupTotals(url: string): Promise<{ sum: number; count: number }>
 /** What one window measured, before it is divided by requests. */
 interface Sample {
   m: Measured;
-  seconds: number;
   nodeS: number;
   pgS: number;
   redisS: number;
@@ -293,7 +294,6 @@ async function sample(
   for (const [pid, cpu] of pg1) pgSeconds += cpu - (pg0.get(pid) ?? 0);
   return {
     m,
-    seconds: m.total / Math.max(m.rps, 1e-9),
     nodeS: (s1.cpuUs - s0.cpuUs) / 1e6,
     pgS: pgSeconds,
     redisS: r1 - r0,
@@ -308,11 +308,12 @@ async function sample(
   };
 }
 
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
-};
+/** The rounds' median (the upper one of an even count). */
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 /**
  * An endpoint's rounds together: throughput and costs over all of its
@@ -323,14 +324,11 @@ function combine(samples: readonly Sample[]): { m: Measured; c: Costs } {
   const total = sum((x) => x.m.total);
   const per = Math.max(total, 1);
   const wall = sum((x) => x.wallS);
+  const seconds = sum((x) => x.m.seconds);
   return {
     m: {
-      rps:
-        total /
-        Math.max(
-          sum((x) => x.seconds),
-          1e-9,
-        ),
+      rps: total / Math.max(seconds, 1e-3),
+      seconds,
       p50: median(samples.map((x) => x.m.p50)),
       p99: median(samples.map((x) => x.m.p99)),
       total,

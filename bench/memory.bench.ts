@@ -16,6 +16,7 @@ import { startSimulator } from '@ticket-qc/anthropic-simulator';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createBenchDb } from './db.js';
+import { rssMb } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const TICKETS = Number(process.env.BENCH_MEMORY_TICKETS ?? 10_000);
@@ -40,11 +41,6 @@ async function noop(prefix: string): Promise<void> {
     concurrency: CONCURRENCY,
   });
   process.once('SIGTERM', () => void w.close().then(() => process.exit(0)));
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const s = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(s)?.[1] ?? 0) / 1024;
 }
 
 async function* rows(tag: string, n: number): AsyncGenerator<Buffer> {

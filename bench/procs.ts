@@ -24,9 +24,23 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * A memory figure of a process (or of this one, 'self') from /proc/<pid>/status,
+ * in MB: VmRSS, resident now; VmHWM, the peak since start or since the mark was
+ * reset (`clear_refs`). Undefined once the process is gone.
+ */
+export async function statusMb(
+  pid: number | 'self',
+  field: 'VmRSS' | 'VmHWM',
+): Promise<number | undefined> {
+  const s = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const kb = s && new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(s)?.[1];
+  return kb ? Number(kb) / 1024 : undefined;
+}
+
+/** Resident memory of a process in MB; 0 once it is gone. */
 export async function rssMb(pid: number): Promise<number> {
-  const s = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(s)?.[1] ?? 0) / 1024;
+  return (await statusMb(pid, 'VmRSS')) ?? 0;
 }
 
 /**

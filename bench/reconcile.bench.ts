@@ -38,14 +38,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { pino } from 'pino';
 import { createBenchDb } from './db.js';
 import { pgStatementCounts } from './pg-count.js';
-import { BackendCpu, cleanPrefix, type RedisInfo, redisUsage } from './procs.js';
+import { BackendCpu, cleanPrefix, type RedisInfo, redisUsage, statusMb } from './procs.js';
 import type { SummaryRow } from './report.js';
 
 const N = Number(process.env.BENCH_RECONCILE_VERSIONS ?? 20_000);
@@ -61,15 +61,6 @@ interface IdRead {
   peakMb: number;
 }
 
-/** VmRSS or VmHWM of this process, MB (/proc/self/status, kB). */
-function statusMb(field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-    readFileSync('/proc/self/status', 'utf8'),
-  );
-  if (!m) throw new Error(`no ${field} in /proc/self/status`);
-  return Number(m[1]) / 1024;
-}
-
 /**
  * The child's side (RECONCILE_BENCH_IDS=ours|rows, RECONCILE_BENCH_DB=url):
  * one read of the waiting ids, then a JSON line on stdout.
@@ -83,7 +74,7 @@ async function readIdsChild(kind: string, url: string): Promise<void> {
     const q = { gradeOn: ['solved'] };
     // Warm: the statement's plan and the pool's code paths, on an empty read.
     await waitingIds(pool, { gradeOn: ['no-such-status'] });
-    const before = statusMb('VmRSS');
+    const before = await statusMb('self', 'VmRSS');
     // Resets VmHWM to the current RSS (Linux 4.0+).
     writeFileSync('/proc/self/clear_refs', '5');
     const t0 = performance.now();
@@ -98,7 +89,10 @@ async function readIdsChild(kind: string, url: string): Promise<void> {
             )
           ).rows.map((r) => r.id);
     const ms = performance.now() - t0;
-    const out: IdRead = { ids: ids.length, ms, peakMb: statusMb('VmHWM') - before };
+    const peak = await statusMb('self', 'VmHWM');
+    if (peak === undefined || before === undefined)
+      throw new Error('no VmRSS/VmHWM in /proc/self/status');
+    const out: IdRead = { ids: ids.length, ms, peakMb: peak - before };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     await pool.end();

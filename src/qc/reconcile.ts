@@ -205,19 +205,16 @@ async function scheduleChunk(
         REDIS_TIMEOUT_MS,
         'reconciler enqueue',
       ).catch((err: unknown) => due.map(() => ({ error: toError(err) })));
-      const queued = due.filter((_, i) => !('error' in (results[i] ?? {})));
-      if (queued.length)
-        await markQueued(
-          client,
-          queued.map((t) => t.id),
-        );
+      const queued: number[] = [];
+      const failures: { ticketId: number; err: Error }[] = [];
+      due.forEach((t, i) => {
+        const r = results[i];
+        if (r && 'error' in r) failures.push({ ticketId: t.id, err: r.error });
+        else queued.push(t.id);
+      });
+      if (queued.length) await markQueued(client, queued);
       stats.enqueued += queued.length;
-      return {
-        queued: queued.length,
-        failures: results.flatMap((r, i) =>
-          'error' in r ? [{ ticketId: due[i]?.id, err: r.error }] : [],
-        ),
-      };
+      return { queued: queued.length, failures };
     },
   );
   const { failures } = outcome;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
@@ -11,12 +11,11 @@ import { ContextStore } from '../../src/context/store.js';
 import { startQcWorker } from '../../src/qc/worker.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { createWriterPool } from '../../src/queue/intake-writer.js';
-import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { createRuntime } from '../../src/runtime.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { cleanPrefix, testPrefix } from '../helpers/redis.js';
+import { cleanPrefix, producerQueue, testPrefix } from '../helpers/redis.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
 export { waitFor };
@@ -112,11 +111,7 @@ export async function startHarness(
     ...opts.env,
   });
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const redis = createRedis(redisUrl, 'producer');
-  // A producer does not queue commands while connecting: start once it is connected.
-  await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
-  const queue = new Queue(QC_QUEUE, { connection: redis, prefix });
-  queue.on('error', () => undefined);
+  const { redis, queue } = await producerQueue(prefix, redisUrl);
   const contexts = new ContextStore(db.pool);
   const metrics = createMetrics({ pool: db.pool, queue, logger, defaults: false });
   // As in the API process: the intake writer on pipelined connections of its own.

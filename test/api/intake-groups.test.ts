@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
@@ -9,12 +9,10 @@ import { createMetrics, type IngestMetrics } from '../../src/api/metrics.js';
 import { ContextStore } from '../../src/context/store.js';
 import { LOCKS } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { createRedis } from '../../src/queue/connection.js';
 import { createWriterPool } from '../../src/queue/intake-writer.js';
-import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { cleanPrefix, testPrefix } from '../helpers/redis.js';
+import { cleanPrefix, producerQueue, testPrefix } from '../helpers/redis.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { REDIS_URL, serverUrl } from '../helpers/urls.js';
 import { fixture, secretEnv, signedHeaders, waitFor } from './helpers.js';
@@ -58,10 +56,7 @@ beforeAll(async () => {
   pool = createPool(viaProxy.toString(), { max: 10 });
   // As in the API process: the writer's groups on pipelined connections of their own.
   writerPool = createWriterPool(viaProxy.toString());
-  redis = createRedis(REDIS_URL, 'producer');
-  await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
-  queue = new Queue(QC_QUEUE, { connection: redis, prefix });
-  queue.on('error', () => undefined);
+  ({ redis, queue } = await producerQueue(prefix));
   metrics = createMetrics({ pool, queue, logger, defaults: false });
   app = await buildApp({
     config,

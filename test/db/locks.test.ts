@@ -9,6 +9,7 @@ import {
 } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { holdAdvisoryLock } from '../helpers/locks.js';
 
 let db: TestDb;
 let other: Pool;
@@ -88,28 +89,15 @@ describe('advisory locks', () => {
 
   it('several locks in one statement: overlapping sets in any order never deadlock, and each waits for a single holder', async () => {
     const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => LOCKS.ticket('generic', `many-${x}`));
-    // A single-key holder (what the reconciler or a derived delivery takes) blocks the set.
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => {
-      entered = r;
-    });
-    const single = withAdvisoryLockWait(other, keys[3] as LockKey, async () => {
-      entered();
-      await held;
-    });
-    await inside;
+    // A single-key holder (what a derived delivery takes) blocks the set.
+    const single = await holdAdvisoryLock(other, keys[3] as LockKey);
     let setRan = false;
     const set = withAdvisoryLocks(db.pool, keys, async () => {
       setRan = true;
     });
     await waitForWaiter();
     expect(setRan).toBe(false);
-    release();
-    await single;
+    await single.release();
     await set;
     expect(setRan).toBe(true);
     // Many overlapping sets at once, each given in another order: all finish (a wrong

@@ -14,8 +14,7 @@ import { type ScheduleSettings, scheduleGrades } from '../../src/queue/schedule.
 import { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { holdAdvisoryLock } from '../helpers/locks.js';
-import { waitFor } from '../helpers/pipeline.js';
-import { cleanPrefix, testPrefix } from '../helpers/redis.js';
+import { cleanPrefix, producerQueue, testPrefix } from '../helpers/redis.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { REDIS_URL } from '../helpers/urls.js';
 
@@ -49,10 +48,7 @@ beforeAll(async () => {
   db = await createTestDb();
   pool = createPool(db.url, { max: 5 });
   writerPool = createWriterPool(db.url);
-  redis = createRedis(REDIS_URL, 'producer');
-  await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
-  queue = new Queue(QC_QUEUE, { connection: redis, prefix });
-  queue.on('error', () => undefined);
+  ({ redis, queue } = await producerQueue(prefix));
   version = qcContextOf(await new ContextStore(pool).active()).version;
 });
 

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -8,15 +8,12 @@ import { ContextStore } from '../../src/context/store.js';
 import { LOCKS } from '../../src/db/locks.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { qcContextOf } from '../../src/qc/context.js';
-import { createRedis } from '../../src/queue/connection.js';
 import type { IngestDeps } from '../../src/queue/intake.js';
 import { createIntakeWriter, createWriterPool } from '../../src/queue/intake-writer.js';
-import { QC_QUEUE } from '../../src/queue/jobs.js';
 import { Ticket } from '../../src/ticket/schema.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { cleanPrefix, testPrefix } from '../helpers/redis.js';
-import { REDIS_URL } from '../helpers/urls.js';
+import { cleanPrefix, producerQueue, testPrefix } from '../helpers/redis.js';
 
 /**
  * The intake writer's groups on real PostgreSQL and Redis: a group held up (a
@@ -38,10 +35,7 @@ beforeAll(async () => {
   db = await createTestDb();
   pool = createPool(db.url, { max: 5 });
   writerPool = createWriterPool(db.url);
-  redis = createRedis(REDIS_URL, 'producer');
-  await waitFor('redis connection', async () => redis.status === 'ready', 5_000);
-  queue = new Queue(QC_QUEUE, { connection: redis, prefix });
-  queue.on('error', () => undefined);
+  ({ redis, queue } = await producerQueue(prefix));
   const logger = pino({ level: 'silent' });
   metrics = createMetrics({ pool, queue, logger, defaults: false });
   const version = qcContextOf(await new ContextStore(pool).active()).version;
